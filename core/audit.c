@@ -1,0 +1,2 @@
+/* audit.c: not written yet */
+#include "err.h"

@@ -1,0 +1,34 @@
+/* audit.h: one line per key operation, appended to a file next to the
+ * database (DATABASE-audit.log, mode 0640) and sent to syslog (LOG_AUTH).
+ * Never a secret: callers pass targets (paths, installation IDs), not values.
+ *
+ *   2026-11-24T01:02:03Z user=root from=10.0.0.5 op=backup target="/x.pem" outcome=ok error=""
+ */
+#ifndef RS_AUDIT_H
+#define RS_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+typedef struct rs_audit_entry {
+	int64_t time;
+	char user[64];
+	char from[64];        /* SSH client address, or "local" */
+	char operation[32];
+	char target[512];
+	char outcome[16];     /* ok, failed, cancelled, refused */
+	char error[512];
+} rs_audit_entry;
+
+/* Path of the audit log for a database path. */
+void rs_audit_path(const char *database, char *out, size_t size);
+/* Appends one line and logs to syslog.  An audit failure is reported in err
+ * but callers treat it as a warning, not as the operation's failure. */
+int rs_audit_record(const char *database, const char *operation,
+    const char *target, const char *outcome, const char *error, rs_error *err);
+/* Newest first, at most max entries; *out malloc'd. */
+int rs_audit_read(const char *database, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err);
+
+#endif

@@ -1,0 +1,51 @@
+/* backup.h: the key backup file.
+ *
+ * PEM CMS EnvelopedData (RFC 5652) with one password recipient (RFC 3211:
+ * PBKDF2, RS_BACKUP_ITERATIONS, AES-256-CBC content), so stock
+ * `openssl cms -decrypt -pwri_password` opens it anywhere.  The payload is a
+ * small versioned text:
+ *
+ *   rsconfig-key-backup 1
+ *   key: <64 hex>
+ *   kcv: <16 hex>
+ *   generation: N
+ *   installation-id: UUID
+ *   machine: NAME
+ *   instance: NAME
+ *   database-id: UUID
+ *   created: 2026-11-24T01:02:03Z
+ */
+#ifndef RS_BACKUP_H
+#define RS_BACKUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "config.h"
+#include "crypto.h"
+#include "err.h"
+
+#define RS_BACKUP_ITERATIONS 600000
+#define RS_BACKUP_MAX_FILE (64 * 1024)
+
+typedef struct rs_backup_meta {
+	char kcv[RS_KCV_HEX_LEN + 1];
+	uint32_t generation;
+	char installation_id[RS_ID_LEN + 1];
+	char machine[RS_NAME_MAX];
+	char instance[RS_NAME_MAX];
+	char database_id[RS_ID_LEN + 1];
+	int64_t created;
+} rs_backup_meta;
+
+/* Writes the file: temp file (O_EXCL, 0600) in the target folder, fsync,
+ * then link (refuses an existing file: RS_ERR_EXISTS) or, with overwrite,
+ * rename.  Then reads it back and checks it opens to the same key. */
+int rs_backup_write(const char *path, const char *password, size_t pwlen,
+    const rs_symkey *key, const rs_backup_meta *meta, bool overwrite,
+    rs_error *err);
+/* Reads and checks a file.  RS_ERR_BAD_PASSWORD, RS_ERR_BAD_FILE (truncated,
+ * altered, foreign, too large), RS_ERR_IO, RS_ERR_NOT_FOUND. */
+int rs_backup_read(const char *path, const char *password, size_t pwlen,
+    rs_symkey *key, rs_backup_meta *meta, rs_error *err);
+
+#endif

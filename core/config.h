@@ -1,0 +1,46 @@
+/* config.h: the instance config file, the analogue of RSReportServer.config.
+ *
+ *   # comment
+ *   installation_id = 0f8fad5b-d9cb-469f-a165-70867728950e
+ *   machine         = reports01
+ *   instance        = MSSQLSERVER
+ *   database        = /var/lib/rsconfig/reportserver.db   (relative: to the file)
+ *   service_account = rsservice
+ *   keystore        = /var/lib/rsconfig/keys/MSSQLSERVER  (relative: to the file)
+ *
+ * The parser is strict: every key once, no unknown key, no missing key;
+ * errors name the file and the line. */
+#ifndef RS_CONFIG_H
+#define RS_CONFIG_H
+
+#include <limits.h>
+#include "err.h"
+
+#define RS_ID_LEN 36          /* a UUID in text form */
+#define RS_NAME_MAX 256       /* machine, instance, account names */
+
+typedef struct rs_config {
+	char path[PATH_MAX];            /* the file this came from, absolute */
+	char installation_id[RS_ID_LEN + 1];
+	char machine[RS_NAME_MAX];
+	char instance[RS_NAME_MAX];
+	char database[PATH_MAX];        /* absolute after load */
+	char service_account[RS_NAME_MAX];
+	char keystore[PATH_MAX];        /* absolute after load */
+} rs_config;
+
+/* The config to use when none is given: $RSCONFIG, then
+ * SYSCONFDIR/rsconfig/rsreportserver.conf. */
+const char *rs_config_default_path(void);
+
+int rs_config_load(const char *path, rs_config *cfg, rs_error *err);
+/* Writes atomically (temp file in the same folder, fsync, rename), mode 0640.
+ * Paths are written as they are in cfg. */
+int rs_config_save(const rs_config *cfg, const char *path, rs_error *err);
+
+/* Checks that text is a UUID (8-4-4-4-12 hex digits). */
+int rs_uuid_valid(const char *text);
+/* Makes a random version-4 UUID; out has RS_ID_LEN + 1 bytes. */
+int rs_uuid_generate(char *out, rs_error *err);
+
+#endif

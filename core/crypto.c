@@ -1,0 +1,2 @@
+/* crypto.c: not written yet */
+#include "err.h"

@@ -1,0 +1,2 @@
+/* err.c: not written yet */
+#include "err.h"

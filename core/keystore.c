@@ -1,0 +1,2 @@
+/* keystore.c: not written yet */
+#include "err.h"

@@ -1,0 +1,2 @@
+/* lock.c: not written yet */
+#include "err.h"

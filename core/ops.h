@@ -1,0 +1,211 @@
+/* ops.h: the key operations.  The TUI and the CLI are two faces of these
+ * calls and use nothing else from the core except the types they name.
+ *
+ * Every operation that changes something takes the admin lock, works in one
+ * database transaction and audits its outcome; a crash at any moment leaves
+ * every value readable with the current key.  Long operations report
+ * progress through a callback whose non-zero return cancels (and rolls back).
+ * Steps are reported to an optional step callback, so a Results pane or a
+ * verbose CLI can show them. */
+#ifndef RS_OPS_H
+#define RS_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "audit.h"
+#include "config.h"
+#include "err.h"
+#include "store.h"
+
+typedef struct rs_ctx rs_ctx;
+
+enum rs_step_outcome { RS_STEP_OK, RS_STEP_FAILED, RS_STEP_SKIPPED, RS_STEP_WARNING };
+typedef void (*rs_step_fn)(void *arg, const char *step, int outcome);
+/* Return non-zero to cancel. */
+typedef int (*rs_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* Loads the config, checks the key store's permissions if it exists, opens
+ * the database (a missing one is an error: run --init), and completes or
+ * rolls back a service-account change interrupted by a crash. */
+int rs_ctx_open(const char *config_path, rs_ctx **out, rs_error *err);
+/* Like rs_ctx_open but creates the database when missing (for --init). */
+int rs_ctx_open_for_init(const char *config_path, rs_ctx **out, rs_error *err);
+void rs_ctx_close(rs_ctx *ctx);
+const rs_config *rs_ctx_config(const rs_ctx *ctx);
+const char *rs_ctx_store_description(rs_ctx *ctx);
+void rs_ctx_set_step_callback(rs_ctx *ctx, rs_step_fn fn, void *arg);
+
+/* ---- initialize and status (seed 002) ---- */
+
+typedef enum rs_activation {
+	RS_ACTIVATED = 0,
+	RS_NOT_INITIALIZED,     /* no row for this instance in the database */
+	RS_WAITING_TO_JOIN,     /* row present, no copy of the key yet */
+	RS_NO_PRIVATE_KEY,      /* key store has no key for this instance */
+	RS_KEYSTORE_UNSAFE,     /* key store permissions refused */
+	RS_PUBLIC_KEY_MISMATCH, /* private key does not match the stored public key */
+	RS_UNWRAP_FAILED,       /* copy does not decrypt with the private key */
+	RS_KCV_MISMATCH,        /* copy decrypts to a key other than the database's */
+	RS_NO_KEY               /* the database has no key metadata */
+} rs_activation;
+
+typedef struct rs_status {
+	rs_activation activation;
+	char reason[512];          /* translated sentence, with what to do */
+	rs_keyinfo key;
+	char database_id[RS_ID_LEN + 1];
+	uint64_t members_joined, members_waiting;
+	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
+	uint64_t values_total;
+} rs_status;
+
+/* Fills st; returns RS_OK even when not activated (see st->activation). */
+int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err);
+const char *rs_activation_name(rs_activation a);   /* "activated", ... */
+
+typedef struct rs_init_result {
+	bool created_keypair;
+	bool created_member;
+	bool created_key;          /* first instance: a new symmetric key */
+	rs_member_state state;
+} rs_init_result;
+
+/* First start: key pair, member row, and the symmetric key if the database
+ * has none; otherwise the instance is left waiting to join. Idempotent. */
+int rs_op_init(rs_ctx *ctx, rs_init_result *res, rs_error *err);
+
+/* ---- backup and restore (seeds 000, 001, 003) ---- */
+
+typedef struct rs_backup_info {
+	char path[PATH_MAX];
+	rs_backup_meta meta;
+	bool verified;             /* read back and opened to the same key */
+	bool matches_database;     /* meta.kcv == database's key check value */
+	bool same_database;        /* meta.database_id == this database */
+} rs_backup_info;
+
+/* The password must pass the policy (RS_ERR_POLICY, one sentence per broken
+ * rule).  Records last_backup in the key metadata. */
+int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err);
+/* Opens a backup and says what it holds, changing nothing. */
+int rs_op_backup_inspect(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_backup_info *out, rs_error *err);
+
+typedef struct rs_restore_result {
+	rs_backup_info file;
+	bool key_replaced;         /* a different key was forced in */
+	uint64_t unreadable_values;/* values sealed with the key that was replaced */
+	uint64_t members_reset;    /* other members now waiting to join again */
+} rs_restore_result;
+
+/* Applies a backup: re-wraps its key for this instance.  A file whose key
+ * check value differs from the database's is refused (RS_ERR_KEY_MISMATCH,
+ * saying how many values would become unreadable) unless force; then the
+ * other members are set waiting to join (offer rs_op_join for each). */
+int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, bool force, rs_restore_result *res, rs_error *err);
+
+/* ---- change (re-encrypt) ---- */
+
+typedef struct rs_change_result {
+	uint32_t old_generation, new_generation;
+	char old_kcv[RS_KCV_HEX_LEN + 1], new_kcv[RS_KCV_HEX_LEN + 1];
+	uint64_t values;
+	uint64_t members_rewrapped;
+	uint64_t members_waiting;
+} rs_change_result;
+
+int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
+    rs_change_result *res, rs_error *err);
+
+/* ---- delete ---- */
+
+typedef struct rs_delete_result {
+	uint64_t datasources;      /* items that lose their connection string */
+	uint64_t credentials;      /* items that lose stored credentials */
+	uint64_t subscriptions;    /* subscriptions that lose delivery settings */
+	uint64_t values;           /* cells removed */
+	uint32_t new_generation;
+	char new_kcv[RS_KCV_HEX_LEN + 1];
+	uint64_t members_rewrapped;
+} rs_delete_result;
+
+/* Called for each item the admin must re-enter: what is e.g.
+ * "connection string, stored credentials". */
+typedef void (*rs_reentry_fn)(void *arg, int table, int64_t id,
+    const char *name, const char *what);
+
+/* Counts only, changes nothing (for the confirmation dialog). */
+int rs_op_delete_preview(rs_ctx *ctx, rs_delete_result *res, rs_error *err);
+/* Works when not activated (that is what it is for). */
+int rs_op_delete(rs_ctx *ctx, rs_reentry_fn each, void *arg,
+    rs_delete_result *res, rs_error *err);
+
+/* ---- scale-out ---- */
+
+typedef enum rs_member_view_state {
+	RS_VIEW_JOINED = 0,
+	RS_VIEW_WAITING,
+	RS_VIEW_NOT_ACTIVATED      /* holds a copy from another key generation */
+} rs_member_view_state;
+
+typedef struct rs_member_view {
+	char installation_id[RS_ID_LEN + 1];
+	char machine[RS_NAME_MAX];
+	char instance[RS_NAME_MAX];
+	char service_account[RS_NAME_MAX];
+	char fingerprint[17];
+	rs_member_view_state state;
+	bool is_local;             /* the instance of this config */
+	int64_t created, joined;
+} rs_member_view;
+
+int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
+    rs_error *err);            /* *out malloc'd */
+const char *rs_member_view_state_text(rs_member_view_state s); /* translated */
+/* Wraps a copy of the key for a waiting member (this instance must be
+ * activated). */
+int rs_op_join(rs_ctx *ctx, const char *installation_id, rs_error *err);
+/* Refuses to remove the last joined member unless allow_last. */
+int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
+    rs_error *err);
+
+/* ---- service account ---- */
+
+typedef enum rs_backup_assurance {
+	RS_BACKUP_NONE = 0,        /* refused: RS_ERR_BACKUP_REQUIRED */
+	RS_BACKUP_MADE,            /* rs_op_backup succeeded on this ctx */
+	RS_BACKUP_STATED           /* the admin states one exists */
+} rs_backup_assurance;
+
+typedef struct rs_account_result {
+	char old_account[RS_NAME_MAX];
+	char new_account[RS_NAME_MAX];
+	bool ownership_changed;    /* false when not root: said in note */
+	char note[512];
+} rs_account_result;
+
+int rs_op_change_account(rs_ctx *ctx, const char *account,
+    rs_backup_assurance assurance, rs_account_result *res, rs_error *err);
+
+/* ---- verify ---- */
+
+typedef struct rs_verify_result {
+	uint64_t checked, ok, failed;
+	uint64_t failed_cells[RS_TABLE_COUNT][RS_MAX_CELLS];
+	uint64_t malformed, other_generation, auth_failed;
+} rs_verify_result;
+
+/* Opens every value with the current key; RS_OK when all open,
+ * RS_ERR_FAILED (with counts in res) when some do not. */
+int rs_op_verify(rs_ctx *ctx, rs_progress_fn progress, void *arg,
+    rs_verify_result *res, rs_error *err);
+
+/* ---- audit ---- */
+
+int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err);
+
+#endif

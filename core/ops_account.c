@@ -1,0 +1,2 @@
+/* ops_account.c: not written yet */
+#include "err.h"

@@ -1,0 +1,2 @@
+/* ops_backup.c: not written yet */
+#include "err.h"

@@ -1,0 +1,2 @@
+/* ops_change.c: not written yet */
+#include "err.h"

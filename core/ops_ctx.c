@@ -1,0 +1,2 @@
+/* ops_ctx.c: not written yet */
+#include "err.h"

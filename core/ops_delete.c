@@ -1,0 +1,2 @@
+/* ops_delete.c: not written yet */
+#include "err.h"

@@ -1,0 +1,2 @@
+/* ops_init.c: not written yet */
+#include "err.h"

@@ -1,0 +1,2 @@
+/* ops_members.c: not written yet */
+#include "err.h"

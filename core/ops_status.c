@@ -1,0 +1,2 @@
+/* ops_status.c: not written yet */
+#include "err.h"

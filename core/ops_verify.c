@@ -1,0 +1,2 @@
+/* ops_verify.c: not written yet */
+#include "err.h"

@@ -1,0 +1,2 @@
+/* policy.c: not written yet */
+#include "err.h"

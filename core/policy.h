@@ -1,0 +1,52 @@
+/* policy.h: the strong-password policy for key backups (seed 001).
+ * Each rule is reported on its own, so a dialog can show a live checklist
+ * and a command line can print one sentence per broken rule. */
+#ifndef RS_POLICY_H
+#define RS_POLICY_H
+
+#include "i18n.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RS_PASSWORD_MIN_CHARS 8
+#define RS_PASSWORD_MAX_CHARS 128
+
+/* id, checklist label, message when broken */
+#define RS_POLICY_RULES(X) \
+	X(RS_RULE_LENGTH,      N_("8 to 128 characters"), \
+	                       N_("The password must be 8 to 128 characters long.")) \
+	X(RS_RULE_UPPER,       N_("an upper-case letter (A-Z)"), \
+	                       N_("The password must contain an upper-case letter (A-Z).")) \
+	X(RS_RULE_LOWER,       N_("a lower-case letter (a-z)"), \
+	                       N_("The password must contain a lower-case letter (a-z).")) \
+	X(RS_RULE_DIGIT,       N_("a digit (0-9)"), \
+	                       N_("The password must contain a digit (0-9).")) \
+	X(RS_RULE_SYMBOL,      N_("a symbol (such as ! # $ % or a space)"), \
+	                       N_("The password must contain a symbol such as ! # $ % or a space.")) \
+	X(RS_RULE_NO_ACCOUNT,  N_("does not contain the service account"), \
+	                       N_("The password must not contain the service account name.")) \
+	X(RS_RULE_NO_INSTANCE, N_("does not contain the instance name"), \
+	                       N_("The password must not contain the instance name."))
+
+enum rs_policy_rule {
+#define RS_RULE_ENUM(id, label, message) id,
+	RS_POLICY_RULES(RS_RULE_ENUM)
+#undef RS_RULE_ENUM
+	RS_RULE_COUNT
+};
+
+typedef struct rs_policy_result {
+	bool ok[RS_RULE_COUNT];
+	size_t chars;  /* length in characters (UTF-8 code points) */
+} rs_policy_result;
+
+/* account and instance may be NULL or shorter than 3 characters: the
+ * matching rule then holds trivially (as in Windows' policy). */
+void rs_policy_check(const char *password, size_t len, const char *account,
+    const char *instance, rs_policy_result *out);
+bool rs_policy_passed(const rs_policy_result *result);
+const char *rs_policy_rule_label(int rule);    /* translated */
+const char *rs_policy_rule_message(int rule);  /* translated */
+
+#endif

@@ -1,0 +1,2 @@
+/* secret.c: not written yet */
+#include "err.h"

@@ -1,0 +1,144 @@
+/* store.h: the report server database, reached only through this interface.
+ *
+ * The operations see members, key metadata and encrypted content; they never
+ * see SQL.  store_sqlite.c implements it on an embedded SQLite database (WAL);
+ * another backend (PostgreSQL) fills the same table of functions. */
+#ifndef RS_STORE_H
+#define RS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "crypto.h"
+#include "err.h"
+
+#define RS_SCHEMA_VERSION 1
+
+typedef enum rs_member_state {
+	RS_MEMBER_WAITING = 0,   /* public key stored, no copy of the key yet */
+	RS_MEMBER_JOINED = 1     /* holds a wrapped copy of the key */
+} rs_member_state;
+
+typedef struct rs_member {
+	char installation_id[RS_ID_LEN + 1];
+	char machine[RS_NAME_MAX];
+	char instance[RS_NAME_MAX];
+	char service_account[RS_NAME_MAX];
+	unsigned char *public_key;   /* DER; malloc'd, owned */
+	size_t public_key_len;
+	unsigned char *wrapped_key;  /* NULL while waiting; malloc'd, owned */
+	size_t wrapped_key_len;
+	uint32_t key_generation;     /* generation of the wrapped copy */
+	int64_t created;             /* unix seconds */
+	int64_t joined;              /* 0 while waiting */
+} rs_member;
+
+void rs_member_clear(rs_member *m);           /* frees the blobs */
+void rs_members_free(rs_member *list, size_t n);
+
+typedef struct rs_keyinfo {
+	bool present;                /* false before the first initialization */
+	uint32_t generation;
+	char kcv[RS_KCV_HEX_LEN + 1];
+	int64_t created;             /* when this key was made */
+	int64_t last_backup;         /* 0: never backed up */
+	int64_t last_change;         /* last change/delete/forced restore */
+} rs_keyinfo;
+
+/* Encrypted content: a fixed catalogue of tables and their sealed columns. */
+enum rs_content_table { RS_TABLE_DATASOURCES = 0, RS_TABLE_SUBSCRIPTIONS, RS_TABLE_COUNT };
+#define RS_MAX_CELLS 2
+
+typedef struct rs_content_table_info {
+	const char *table;                  /* SQL name, also in the AEAD place */
+	const char *label;                  /* "data sources" (untranslated, N_) */
+	int ncells;
+	const char *columns[RS_MAX_CELLS];  /* SQL names, also in the place */
+	const char *cell_labels[RS_MAX_CELLS]; /* "connection strings", ... (N_) */
+} rs_content_table_info;
+
+const rs_content_table_info *rs_content_info(int table);
+
+/* One row of encrypted content as the store hands it out. */
+typedef struct rs_content_row {
+	int64_t id;
+	char name[RS_NAME_MAX];               /* item name, for re-entry lists */
+	const unsigned char *cell[RS_MAX_CELLS]; /* NULL when empty */
+	size_t cell_len[RS_MAX_CELLS];
+} rs_content_row;
+
+/* A batch of rows; the store owns the memory until the next call or
+ * rs_content_batch_free. */
+#define RS_BATCH_ROWS 512
+typedef struct rs_content_batch {
+	rs_content_row rows[RS_BATCH_ROWS];
+	size_t count;
+	unsigned char *arena;
+	size_t arena_len, arena_cap;
+} rs_content_batch;
+void rs_content_batch_free(rs_content_batch *b);
+
+typedef struct rs_store rs_store;
+
+typedef struct rs_store_ops {
+	void (*close)(rs_store *s);
+	/* One write transaction at a time; begin takes the database's write
+	 * lock at once (BEGIN IMMEDIATE). */
+	int (*begin)(rs_store *s, rs_error *err);
+	int (*commit)(rs_store *s, rs_error *err);
+	void (*rollback)(rs_store *s);
+	/* The one-admin-at-a-time lock: RS_ERR_BUSY "in use by USER (pid N)
+	 * since TIME" when held elsewhere; a lock left by a dead process is
+	 * taken over. */
+	int (*admin_lock)(rs_store *s, const char *operation, rs_error *err);
+	void (*admin_unlock)(rs_store *s);
+
+	int (*database_id)(rs_store *s, char out[RS_ID_LEN + 1], rs_error *err);
+	int (*keyinfo_get)(rs_store *s, rs_keyinfo *out, rs_error *err);
+	int (*keyinfo_put)(rs_store *s, const rs_keyinfo *info, rs_error *err);
+
+	int (*member_get)(rs_store *s, const char *id, rs_member *out,
+	    rs_error *err);                 /* RS_ERR_NOT_FOUND */
+	int (*member_put)(rs_store *s, const rs_member *m, rs_error *err); /* upsert */
+	int (*member_delete)(rs_store *s, const char *id, rs_error *err);
+	int (*member_list)(rs_store *s, rs_member **out, size_t *n,
+	    rs_error *err);                 /* ordered by machine, instance */
+
+	/* Cells that are not NULL, per table and cell. */
+	int (*content_count)(rs_store *s, uint64_t counts[RS_TABLE_COUNT][RS_MAX_CELLS],
+	    rs_error *err);
+	/* Rows with id > after_id that have at least one cell, in id order,
+	 * at most RS_BATCH_ROWS. count 0 means done. */
+	int (*content_next)(rs_store *s, int table, int64_t after_id,
+	    rs_content_batch *batch, rs_error *err);
+	/* Writes every cell of the row (NULL clears). */
+	int (*content_update)(rs_store *s, int table, const rs_content_row *row,
+	    rs_error *err);
+	/* Adds a row with empty cells; *id receives its id. */
+	int (*content_insert)(rs_store *s, int table, const char *name,
+	    int64_t *id, rs_error *err);
+	/* Sets every cell of the table to NULL (delete). */
+	int (*content_clear)(rs_store *s, int table, rs_error *err);
+
+	const char *(*describe)(rs_store *s);  /* "SQLite /path/db" */
+} rs_store_ops;
+
+struct rs_store {
+	const rs_store_ops *ops;
+};
+
+/* Opens the database of cfg.  create: make the file and schema when missing
+ * (initialization, demo); otherwise a missing database is RS_ERR_DATABASE
+ * with a message saying to run --init.  A database of a newer schema is
+ * refused. */
+int rs_store_open(const rs_config *cfg, bool create, rs_store **out,
+    rs_error *err);
+
+/* Thin wrappers so call sites read as sentences. */
+static inline void rs_store_close(rs_store *s) { if (s) s->ops->close(s); }
+static inline int rs_store_begin(rs_store *s, rs_error *e) { return s->ops->begin(s, e); }
+static inline int rs_store_commit(rs_store *s, rs_error *e) { return s->ops->commit(s, e); }
+static inline void rs_store_rollback(rs_store *s) { s->ops->rollback(s); }
+
+#endif

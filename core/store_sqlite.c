@@ -1,0 +1,2 @@
+/* store_sqlite.c: not written yet */
+#include "err.h"

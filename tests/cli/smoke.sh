@@ -1,0 +1,3 @@
+#!/bin/sh
+. "$RS_SRCDIR/tests/lib.sh"
+t_done

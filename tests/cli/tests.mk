@@ -1,0 +1,1 @@
+CLI_TESTS += tests/cli/smoke.sh

@@ -1,0 +1,2 @@
+# tests/lib.sh: shared by the shell tests (placeholder, filled by the CLI work)
+t_done() { exit 0; }

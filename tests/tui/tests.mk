@@ -1,0 +1,1 @@
+# TUI_TESTS += tests/tui/x.sh

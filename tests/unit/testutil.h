@@ -1,0 +1,23 @@
+/* testutil.h: helpers shared by the Check unit tests. */
+#ifndef RS_TESTUTIL_H
+#define RS_TESTUTIL_H
+
+#include <stddef.h>
+#include <limits.h>
+
+/* Makes a fresh private folder under $TMPDIR (or /tmp), mode 0700. The path
+ * is static storage valid until the next call. */
+const char *tu_mkdtemp(void);
+/* rm -rf without a shell. */
+void tu_rmtree(const char *path);
+/* Writes text to path with mode; aborts the test on failure. */
+void tu_write_file(const char *path, const char *text, int mode);
+/* Reads a whole file into malloc'd memory (NUL-terminated); NULL on error. */
+char *tu_read_file(const char *path, size_t *len);
+/* snprintf into a static rotating buffer: for building paths in tests. */
+const char *tu_path(const char *dir, const char *name);
+/* Runs a Check suite and returns the exit status for main. */
+struct Suite;
+int tu_run(struct Suite *s);
+
+#endif

@@ -1,0 +1,2 @@
+#include "../core/err.h"
+#include "ui.h"
