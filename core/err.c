@@ -1,2 +1,93 @@
-/* err.c: not written yet */
+/* err.c: the error type every core call fills. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/err.h>
 #include "err.h"
+
+struct rs_error_entry {
+	int exit_status;
+	const char *name;
+	const char *description;
+};
+
+static const struct rs_error_entry error_table[] = {
+#define RS_ERROR_ROW(code, status, name, desc) { status, name, desc },
+	RS_ERROR_LIST(RS_ERROR_ROW)
+#undef RS_ERROR_ROW
+};
+
+static const struct rs_error_entry *entry_of(int code)
+{
+	if (code < 0 || code >= RS_ERROR_CODE_COUNT)
+		code = RS_ERR_INTERNAL;
+	return &error_table[code];
+}
+
+static int err_vset(rs_error *err, int code, const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return code;
+	/* Keep the first, most specific message: callers up the stack
+	 * may report the same failure again in more general words. */
+	if (err->code != RS_OK && code != RS_OK && err->message[0] != '\0')
+		return code;
+	err->code = code;
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	return code;
+}
+
+int rs_err(rs_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(err, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int rs_err_ssl(rs_error *err, int code, const char *fmt, ...)
+{
+	unsigned long e = ERR_get_error();
+	char reason[256];
+	size_t used;
+	va_list ap;
+	bool fresh = err != NULL && (err->code == RS_OK || err->message[0] == '\0');
+
+	va_start(ap, fmt);
+	err_vset(err, code, fmt, ap);
+	va_end(ap);
+	if (fresh && e != 0) {
+		ERR_error_string_n(e, reason, sizeof reason);
+		used = strlen(err->message);
+		snprintf(err->message + used, sizeof err->message - used,
+		    " (%s)", reason);
+	}
+	ERR_clear_error();
+	return code;
+}
+
+void rs_err_clear(rs_error *err)
+{
+	if (err != NULL) {
+		err->code = RS_OK;
+		err->message[0] = '\0';
+	}
+}
+
+const char *rs_err_name(int code)
+{
+	return entry_of(code)->name;
+}
+
+const char *rs_err_description(int code)
+{
+	return _(entry_of(code)->description);
+}
+
+int rs_err_exit_status(int code)
+{
+	return entry_of(code)->exit_status;
+}
