@@ -1,2 +1,256 @@
+/* check_policy.c: the strong-password policy. */
 #include <check.h>
-int main(void) { return 0; }
+#include <stdio.h>
+#include <string.h>
+#include "policy.h"
+#include "testutil.h"
+
+static rs_policy_result check(const char *pw, const char *account,
+    const char *instance)
+{
+	rs_policy_result r;
+
+	rs_policy_check(pw, strlen(pw), account, instance, &r);
+	return r;
+}
+
+static void fill(char *buf, size_t n)
+{
+	/* "Aa1!" then lower-case letters: every class, exactly n chars */
+	size_t i;
+
+	memcpy(buf, "Aa1!", 4);
+	for (i = 4; i < n; i++)
+		buf[i] = 'x';
+	buf[n] = '\0';
+}
+
+START_TEST(test_good)
+{
+	rs_policy_result r = check("Passw0rd!", "rsservice", "MSSQLSERVER");
+	int i;
+
+	for (i = 0; i < RS_RULE_COUNT; i++)
+		ck_assert_msg(r.ok[i], "rule %d", i);
+	ck_assert(rs_policy_passed(&r));
+	ck_assert_uint_eq(r.chars, 9);
+}
+END_TEST
+
+START_TEST(test_lengths)
+{
+	char buf[200];
+	rs_policy_result r;
+
+	fill(buf, 7);
+	r = check(buf, NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_LENGTH]);
+	ck_assert(!rs_policy_passed(&r));
+	ck_assert_uint_eq(r.chars, 7);
+	fill(buf, 8);
+	r = check(buf, NULL, NULL);
+	ck_assert(r.ok[RS_RULE_LENGTH]);
+	ck_assert(rs_policy_passed(&r));
+	fill(buf, 128);
+	r = check(buf, NULL, NULL);
+	ck_assert(r.ok[RS_RULE_LENGTH]);
+	ck_assert(rs_policy_passed(&r));
+	fill(buf, 129);
+	r = check(buf, NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_LENGTH]);
+	ck_assert(!rs_policy_passed(&r));
+	r = check("", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_LENGTH]);
+	ck_assert_uint_eq(r.chars, 0);
+}
+END_TEST
+
+START_TEST(test_missing_classes)
+{
+	rs_policy_result r;
+
+	r = check("passw0rd!", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_UPPER]);
+	ck_assert(r.ok[RS_RULE_LOWER] && r.ok[RS_RULE_DIGIT] && r.ok[RS_RULE_SYMBOL]);
+	r = check("PASSW0RD!", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_LOWER]);
+	ck_assert(r.ok[RS_RULE_UPPER]);
+	r = check("Password!", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_DIGIT]);
+	r = check("Passw0rdX", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_SYMBOL]);
+	ck_assert(!rs_policy_passed(&r));
+	r = check("12345678", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_UPPER] && !r.ok[RS_RULE_LOWER] &&
+	    !r.ok[RS_RULE_SYMBOL] && r.ok[RS_RULE_DIGIT]);
+}
+END_TEST
+
+START_TEST(test_symbols)
+{
+	const char *symbols = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+	char buf[32];
+	rs_policy_result r;
+	size_t i;
+
+	for (i = 0; symbols[i]; i++) {
+		snprintf(buf, sizeof buf, "Abcdef1%c", symbols[i]);
+		r = check(buf, NULL, NULL);
+		ck_assert_msg(r.ok[RS_RULE_SYMBOL], "symbol '%c'", symbols[i]);
+	}
+	/* a space is a symbol */
+	r = check("Pass w0rd", NULL, NULL);
+	ck_assert(rs_policy_passed(&r));
+	/* a tab is not */
+	r = check("Pass\tw0rd", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_SYMBOL]);
+}
+END_TEST
+
+START_TEST(test_non_ascii)
+{
+	rs_policy_result r;
+
+	/* "Grüße1!" : 7 code points, 9 bytes: too short despite 9 bytes */
+	r = check("Gr\xc3\xbc\xc3\x9f" "e1!", NULL, NULL);
+	ck_assert_uint_eq(r.chars, 7);
+	ck_assert(!r.ok[RS_RULE_LENGTH]);
+	/* "Grüße12!" : 8 code points */
+	r = check("Gr\xc3\xbc\xc3\x9f" "e12!", NULL, NULL);
+	ck_assert_uint_eq(r.chars, 8);
+	ck_assert(rs_policy_passed(&r));
+	/* non-ASCII letters are neither upper, lower nor symbol */
+	r = check("\xc3\x9c\xc3\x9c\xc3\x9c\xc3\x9c" "1234", NULL, NULL);
+	ck_assert(!r.ok[RS_RULE_UPPER]);
+	ck_assert(!r.ok[RS_RULE_LOWER]);
+	ck_assert(!r.ok[RS_RULE_SYMBOL]);
+	ck_assert_uint_eq(r.chars, 8);
+	/* a 4-byte code point (emoji) counts once */
+	r = check("Aa1!\xf0\x9f\x94\x91xyz", NULL, NULL);
+	ck_assert_uint_eq(r.chars, 8);
+	ck_assert(rs_policy_passed(&r));
+}
+END_TEST
+
+START_TEST(test_128_multibyte)
+{
+	/* 128 two-byte code points pass length; 129 do not */
+	char buf[300];
+	rs_policy_result r;
+	size_t i;
+
+	memcpy(buf, "Aa1!", 4);
+	for (i = 0; i < 124; i++)
+		memcpy(buf + 4 + 2 * i, "\xc3\xa9", 2);
+	rs_policy_check(buf, 4 + 2 * 124, NULL, NULL, &r);
+	ck_assert_uint_eq(r.chars, 128);
+	ck_assert(r.ok[RS_RULE_LENGTH]);
+	memcpy(buf + 4 + 2 * 124, "\xc3\xa9", 2);
+	rs_policy_check(buf, 4 + 2 * 125, NULL, NULL, &r);
+	ck_assert_uint_eq(r.chars, 129);
+	ck_assert(!r.ok[RS_RULE_LENGTH]);
+}
+END_TEST
+
+START_TEST(test_account_instance)
+{
+	rs_policy_result r;
+
+	r = check("xRSService1!", "rsservice", "MSSQLSERVER");
+	ck_assert(!r.ok[RS_RULE_NO_ACCOUNT]);
+	ck_assert(r.ok[RS_RULE_NO_INSTANCE]);
+	ck_assert(!rs_policy_passed(&r));
+	r = check("Rsservice1!", "RSSERVICE", NULL);
+	ck_assert(!r.ok[RS_RULE_NO_ACCOUNT]);
+	r = check("Aa1!mssqlserver", "rsservice", "MSSQLSERVER");
+	ck_assert(r.ok[RS_RULE_NO_ACCOUNT]);
+	ck_assert(!r.ok[RS_RULE_NO_INSTANCE]);
+	r = check("Aa1!MsSqlServer", NULL, "mssqlserver");
+	ck_assert(!r.ok[RS_RULE_NO_INSTANCE]);
+	/* at the very end and at the very start */
+	r = check("Passw0rd!bob", "bob", NULL);
+	ck_assert(!r.ok[RS_RULE_NO_ACCOUNT]);
+	r = check("BOBPassw0rd!", "bob", NULL);
+	ck_assert(!r.ok[RS_RULE_NO_ACCOUNT]);
+	/* partial match only is fine */
+	r = check("Passw0rd!bo", "bob", NULL);
+	ck_assert(r.ok[RS_RULE_NO_ACCOUNT]);
+	/* name longer than the password */
+	r = check("Aa1!xxxx", "averyveryverylongname", NULL);
+	ck_assert(r.ok[RS_RULE_NO_ACCOUNT]);
+}
+END_TEST
+
+START_TEST(test_short_and_null_names)
+{
+	rs_policy_result r;
+
+	/* names under 3 characters are ignored */
+	r = check("Passw0rd!ab", "ab", "AB");
+	ck_assert(r.ok[RS_RULE_NO_ACCOUNT]);
+	ck_assert(r.ok[RS_RULE_NO_INSTANCE]);
+	ck_assert(rs_policy_passed(&r));
+	r = check("Passw0rd!", "", "");
+	ck_assert(rs_policy_passed(&r));
+	r = check("Passw0rd!", NULL, NULL);
+	ck_assert(rs_policy_passed(&r));
+	/* exactly 3 counts */
+	r = check("Passw0rd!abc", "ABC", NULL);
+	ck_assert(!r.ok[RS_RULE_NO_ACCOUNT]);
+}
+END_TEST
+
+START_TEST(test_length_argument)
+{
+	/* only len bytes are read: a NUL-free buffer works */
+	const char buf[] = { 'P', 'a', 's', 's', 'w', '0', 'r', 'd', '!' };
+	rs_policy_result r;
+
+	rs_policy_check(buf, sizeof buf, NULL, NULL, &r);
+	ck_assert(rs_policy_passed(&r));
+	rs_policy_check(buf, 7, NULL, NULL, &r);
+	ck_assert(!r.ok[RS_RULE_LENGTH]);
+	ck_assert(!r.ok[RS_RULE_SYMBOL]);
+	rs_policy_check(NULL, 0, NULL, NULL, &r);
+	ck_assert(!rs_policy_passed(&r));
+}
+END_TEST
+
+START_TEST(test_texts)
+{
+	int i;
+
+	for (i = 0; i < RS_RULE_COUNT; i++) {
+		ck_assert(rs_policy_rule_label(i)[0] != '\0');
+		ck_assert(rs_policy_rule_message(i)[0] != '\0');
+	}
+	ck_assert_str_eq(rs_policy_rule_label(RS_RULE_LENGTH),
+	    "8 to 128 characters");
+	ck_assert_str_eq(rs_policy_rule_label(-1), "");
+	ck_assert_str_eq(rs_policy_rule_message(RS_RULE_COUNT), "");
+}
+END_TEST
+
+static Suite *policy_suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_good);
+	tcase_add_test(tc, test_lengths);
+	tcase_add_test(tc, test_missing_classes);
+	tcase_add_test(tc, test_symbols);
+	tcase_add_test(tc, test_non_ascii);
+	tcase_add_test(tc, test_128_multibyte);
+	tcase_add_test(tc, test_account_instance);
+	tcase_add_test(tc, test_short_and_null_names);
+	tcase_add_test(tc, test_length_argument);
+	tcase_add_test(tc, test_texts);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run(policy_suite());
+}
