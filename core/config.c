@@ -1,2 +1,408 @@
-/* config.c: not written yet */
-#include "err.h"
+/* config.c: the instance config file (the analogue of RSReportServer.config).
+ *
+ * Strict on purpose: a typo in a key name must not silently leave a setting
+ * at some default, because the settings say which database and which key
+ * store a key operation touches. */
+#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/rand.h>
+#include "config.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+enum key_kind { KIND_UUID, KIND_NAME, KIND_PATH };
+
+struct config_key {
+	const char *name;
+	size_t offset;
+	size_t size;
+	enum key_kind kind;
+};
+
+#define KEY(field, kind) { #field, offsetof(rs_config, field), \
+	sizeof(((rs_config *)0)->field), kind }
+static const struct config_key config_keys[] = {
+	KEY(installation_id, KIND_UUID),
+	KEY(machine, KIND_NAME),
+	KEY(instance, KIND_NAME),
+	KEY(database, KIND_PATH),
+	KEY(service_account, KIND_NAME),
+	KEY(keystore, KIND_PATH),
+};
+#undef KEY
+#define NKEYS (sizeof config_keys / sizeof config_keys[0])
+
+static char *field_of(rs_config *cfg, const struct config_key *k)
+{
+	return (char *)cfg + k->offset;
+}
+
+static const char *field_const(const rs_config *cfg, const struct config_key *k)
+{
+	return (const char *)cfg + k->offset;
+}
+
+const char *rs_config_default_path(void)
+{
+	const char *env = getenv("RSCONFIG");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	return SYSCONFDIR "/rsconfig/rsreportserver.conf";
+}
+
+int rs_uuid_valid(const char *text)
+{
+	size_t i;
+
+	if (text == NULL || strlen(text) != RS_ID_LEN)
+		return 0;
+	for (i = 0; i < RS_ID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (text[i] != '-')
+				return 0;
+		} else if (!((text[i] >= '0' && text[i] <= '9') ||
+		    (text[i] >= 'a' && text[i] <= 'f') ||
+		    (text[i] >= 'A' && text[i] <= 'F'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int rs_uuid_generate(char *out, rs_error *err)
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof b) != 1)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot make a random installation ID"));
+	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);  /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);  /* RFC 4122 variant */
+	snprintf(out, RS_ID_LEN + 1,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+	    b[10], b[11], b[12], b[13], b[14], b[15]);
+	return RS_OK;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+	    c == '\v' || c == '\f';
+}
+
+/* Trims in place and returns the start of the trimmed text. */
+static char *trim(char *s)
+{
+	char *end;
+
+	while (is_space(*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && is_space(end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static const struct config_key *key_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+/* A relative path in the file is relative to the file's folder, so a demo
+ * tree or a copied config keeps working wherever it is unpacked. */
+static int resolve_path(char *field, size_t size, const char *cfg_path,
+    const char *key, rs_error *err)
+{
+	char dir[PATH_MAX], joined[PATH_MAX];
+	const char *slash;
+	int n;
+
+	if (field[0] == '/')
+		return RS_OK;
+	slash = strrchr(cfg_path, '/');
+	n = snprintf(dir, sizeof dir, "%.*s", (int)(slash - cfg_path), cfg_path);
+	if (n < 0 || (size_t)n >= sizeof dir)
+		return rs_err(err, RS_ERR_CONFIG, _("%s: %s is too long"),
+		    cfg_path, key);
+	n = snprintf(joined, sizeof joined, "%s/%s", dir, field);
+	if (n < 0 || (size_t)n >= size)
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("%s: %s is too long once made absolute"), cfg_path, key);
+	memcpy(field, joined, (size_t)n + 1);
+	return RS_OK;
+}
+
+/* Parses one line; seen[] counts the keys met so far. */
+static int parse_line(char *line, const char *path, unsigned lineno,
+    rs_config *cfg, unsigned seen[NKEYS], rs_error *err)
+{
+	char *eq, *key, *value;
+	const struct config_key *k;
+	size_t len;
+
+	key = trim(line);
+	if (*key == '\0' || *key == '#')
+		return RS_OK;
+	eq = strchr(key, '=');
+	if (eq == NULL)
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("%s:%u: expected \"key = value\", found no '='"),
+		    path, lineno);
+	*eq = '\0';
+	key = trim(key);
+	value = trim(eq + 1);
+	k = key_lookup(key);
+	if (k == NULL)
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("%s:%u: unknown key \"%s\" (known keys: installation_id, "
+		    "machine, instance, database, service_account, keystore)"),
+		    path, lineno, key);
+	if (seen[k - config_keys]++)
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("%s:%u: duplicate key \"%s\"; every key may appear once"),
+		    path, lineno, key);
+	len = strlen(value);
+	if (len == 0)
+		return rs_err(err, RS_ERR_CONFIG, _("%s:%u: empty value for \"%s\""),
+		    path, lineno, key);
+	if (len >= k->size)
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("%s:%u: value of \"%s\" is too long (at most %zu bytes)"),
+		    path, lineno, key, k->size - 1);
+	if (k->kind == KIND_UUID && !rs_uuid_valid(value))
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("%s:%u: \"%s\" is not a valid UUID "
+		    "(expected 8-4-4-4-12 hex digits)"), path, lineno, value);
+	memcpy(field_of(cfg, k), value, len + 1);
+	return RS_OK;
+}
+
+static int check_missing(const char *path, const unsigned seen[NKEYS],
+    rs_error *err)
+{
+	char list[256] = "";
+	size_t i, used = 0;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (seen[i])
+			continue;
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+		    used ? ", " : "", config_keys[i].name);
+	}
+	if (used == 0)
+		return RS_OK;
+	return rs_err(err, RS_ERR_CONFIG, _("%s: missing keys: %s"), path, list);
+}
+
+static int parse_stream(FILE *f, const char *path, rs_config *cfg,
+    rs_error *err)
+{
+	unsigned seen[NKEYS] = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	int rc = RS_OK;
+
+	while (rc == RS_OK && getline(&line, &cap, f) != -1) {
+		lineno++;
+		/* A UTF-8 byte-order mark from a Windows editor is not a key. */
+		if (lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+			memmove(line, line + 3, strlen(line + 3) + 1);
+		rc = parse_line(line, path, lineno, cfg, seen, err);
+	}
+	if (rc == RS_OK && ferror(f))
+		rc = rs_err(err, RS_ERR_CONFIG, _("%s: read error: %s"), path,
+		    strerror(errno));
+	free(line);
+	if (rc == RS_OK)
+		rc = check_missing(path, seen, err);
+	return rc;
+}
+
+/* Anyone who can write the config can point key operations at a database
+ * or key store of their choosing. */
+static int check_mode(int fd, const char *path, rs_error *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return rs_err(err, RS_ERR_CONFIG, _("cannot read config file %s: %s"),
+		    path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("config file %s is not a regular file"), path);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return rs_err(err, RS_ERR_PERMISSION,
+		    _("config file %s is writable by group or others, so anyone "
+		    "could redirect key operations; fix it with: chmod go-w %s"),
+		    path, path);
+	return RS_OK;
+}
+
+static int absolute_path(const char *path, char out[PATH_MAX], rs_error *err)
+{
+	if (realpath(path, out) == NULL)
+		return rs_err(err, RS_ERR_CONFIG, _("cannot resolve %s: %s"), path,
+		    strerror(errno));
+	return RS_OK;
+}
+
+int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
+{
+	FILE *f;
+	int rc;
+
+	memset(cfg, 0, sizeof *cfg);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("cannot read config file %s: %s; create it with "
+		    "\"rsdemo create DIR\" or pass -c FILE"), path, strerror(errno));
+	rc = check_mode(fileno(f), path, err);
+	if (rc == RS_OK)
+		rc = absolute_path(path, cfg->path, err);
+	if (rc == RS_OK)
+		rc = parse_stream(f, path, cfg, err);
+	fclose(f);
+	if (rc == RS_OK)
+		rc = resolve_path(cfg->database, sizeof cfg->database, cfg->path,
+		    "database", err);
+	if (rc == RS_OK)
+		rc = resolve_path(cfg->keystore, sizeof cfg->keystore, cfg->path,
+		    "keystore", err);
+	return rc;
+}
+
+static int check_savable(const rs_config *cfg, rs_error *err)
+{
+	size_t i;
+	const char *v;
+
+	if (!rs_uuid_valid(cfg->installation_id))
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("installation ID \"%s\" is not a valid UUID"),
+		    cfg->installation_id);
+	for (i = 0; i < NKEYS; i++) {
+		v = field_const(cfg, &config_keys[i]);
+		if (v[0] == '\0' || strpbrk(v, "\r\n") != NULL ||
+		    is_space(v[0]) || is_space(v[strlen(v) - 1]))
+			return rs_err(err, RS_ERR_CONFIG,
+			    _("cannot save %s: it is empty, has a line break or "
+			    "starts or ends with a space"), config_keys[i].name);
+	}
+	return RS_OK;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static char *format_config(const rs_config *cfg)
+{
+	size_t i, cap = 256, used;
+	char *buf;
+
+	for (i = 0; i < NKEYS; i++)
+		cap += strlen(field_const(cfg, &config_keys[i])) + 24;
+	buf = malloc(cap);
+	if (buf == NULL)
+		return NULL;
+	used = (size_t)snprintf(buf, cap,
+	    "# rsconfig instance configuration (see rsconfig(1)).\n"
+	    "# Relative paths are relative to this file's folder.\n");
+	for (i = 0; i < NKEYS; i++)
+		used += (size_t)snprintf(buf + used, cap - used, "%-15s = %s\n",
+		    config_keys[i].name, field_const(cfg, &config_keys[i]));
+	return buf;
+}
+
+/* Makes the rename durable: without this a crash can bring back the old
+ * file, or none. */
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+static int write_temp(const char *tmp, int fd, const char *text, rs_error *err)
+{
+	if (fchmod(fd, 0640) != 0 || write_all(fd, text, strlen(text)) != 0 ||
+	    fsync(fd) != 0)
+		return rs_err(err, RS_ERR_IO, _("cannot write %s: %s"), tmp,
+		    strerror(errno));
+	return RS_OK;
+}
+
+int rs_config_save(const rs_config *cfg, const char *path, rs_error *err)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash;
+	char *text;
+	int fd, rc;
+
+	rc = check_savable(cfg, err);
+	if (rc != RS_OK)
+		return rc;
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
+		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), path);
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1,
+	    slash ? path : ".");
+	text = format_config(cfg);
+	if (text == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		free(text);
+		return rs_err(err, RS_ERR_IO, _("cannot create a file next to %s: %s"),
+		    path, strerror(errno));
+	}
+	rc = write_temp(tmp, fd, text, err);
+	free(text);
+	if (close(fd) != 0 && rc == RS_OK)
+		rc = rs_err(err, RS_ERR_IO, _("cannot write %s: %s"), tmp,
+		    strerror(errno));
+	if (rc == RS_OK && rename(tmp, path) != 0)
+		rc = rs_err(err, RS_ERR_IO, _("cannot replace %s: %s"), path,
+		    strerror(errno));
+	if (rc != RS_OK)
+		unlink(tmp);
+	else
+		fsync_dir(dir);
+	return rc;
+}
