@@ -1,2 +1,466 @@
-/* crypto.c: not written yet */
-#include "err.h"
+/* crypto.c: the symmetric key, the AEAD that seals each value to its place,
+ * the instance key pair and the RSA-OAEP wrapping of the symmetric key. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include "crypto.h"
+#include "secret.h"
+
+#define SEAL_VERSION 1
+#define NONCE_LEN 12
+#define TAG_LEN 16
+#define HEADER_LEN (1 + 4 + NONCE_LEN)
+#define AAD_LABEL "rsconfig-value-v1"
+#define KCV_LABEL "rsconfig key check value"
+
+/* ---- the symmetric key ---- */
+
+rs_symkey *rs_symkey_new(void)
+{
+	return rs_secret_alloc(sizeof(rs_symkey));
+}
+
+void rs_symkey_free(rs_symkey *key)
+{
+	rs_secret_free(key, sizeof *key);
+}
+
+int rs_symkey_generate(rs_symkey *key, rs_error *err)
+{
+	/* The private DRBG: key material never shares a stream with nonces. */
+	if (RAND_priv_bytes(key->bytes, RS_KEY_LEN) != 1)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot make a new key: the random generator failed"));
+	return RS_OK;
+}
+
+static void hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+void rs_symkey_kcv(const rs_symkey *key, char out[RS_KCV_HEX_LEN + 1])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+
+	if (HMAC(EVP_sha256(), key->bytes, RS_KEY_LEN,
+	    (const unsigned char *)KCV_LABEL, strlen(KCV_LABEL), mac,
+	    &mac_len) == NULL || mac_len < RS_KCV_HEX_LEN / 2) {
+		/* Never a valid kcv (not hex), so it matches nothing. */
+		memset(out, '?', RS_KCV_HEX_LEN);
+		out[RS_KCV_HEX_LEN] = '\0';
+		return;
+	}
+	hex_encode(mac, RS_KCV_HEX_LEN / 2, out);
+	OPENSSL_cleanse(mac, sizeof mac);
+}
+
+/* ---- the AEAD ---- */
+
+struct rs_aead {
+	EVP_CIPHER_CTX *enc;   /* key schedule set once, nonce per value */
+	EVP_CIPHER_CTX *dec;
+	uint32_t generation;
+};
+
+rs_aead *rs_aead_new(const rs_symkey *key, uint32_t generation, rs_error *err)
+{
+	rs_aead *aead = calloc(1, sizeof *aead);
+
+	if (aead == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory")), NULL;
+	aead->generation = generation;
+	aead->enc = EVP_CIPHER_CTX_new();
+	aead->dec = EVP_CIPHER_CTX_new();
+	if (aead->enc == NULL || aead->dec == NULL
+	    || EVP_EncryptInit_ex(aead->enc, EVP_aes_256_gcm(), NULL,
+	    key->bytes, NULL) != 1
+	    || EVP_DecryptInit_ex(aead->dec, EVP_aes_256_gcm(), NULL,
+	    key->bytes, NULL) != 1) {
+		rs_aead_free(aead);
+		rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot set up AES-256-GCM encryption"));
+		return NULL;
+	}
+	return aead;
+}
+
+void rs_aead_free(rs_aead *aead)
+{
+	if (aead == NULL)
+		return;
+	/* EVP_CIPHER_CTX_free wipes the key schedule. */
+	EVP_CIPHER_CTX_free(aead->enc);
+	EVP_CIPHER_CTX_free(aead->dec);
+	free(aead);
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16
+	    | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static int aad_part(EVP_CIPHER_CTX *ctx, const void *data, size_t len)
+{
+	int outl;
+
+	return len == 0 || (len <= INT32_MAX
+	    && EVP_CipherUpdate(ctx, NULL, &outl, data, (int)len) == 1);
+}
+
+/* Feeds "rsconfig-value-v1" NUL table NUL row NUL column NUL generation as
+ * associated data, in pieces so that no buffer is allocated per value.
+ * Table and column are C strings, so the NUL separators are unambiguous. */
+static int aad_feed(EVP_CIPHER_CTX *ctx, const rs_value_place *place,
+    uint32_t generation)
+{
+	char num[32];
+	int n;
+
+	if (!aad_part(ctx, AAD_LABEL, sizeof AAD_LABEL)
+	    || !aad_part(ctx, place->table, strlen(place->table) + 1))
+		return 0;
+	n = snprintf(num, sizeof num, "%" PRId64, place->row);
+	if (n < 0 || !aad_part(ctx, num, (size_t)n + 1)
+	    || !aad_part(ctx, place->column, strlen(place->column) + 1))
+		return 0;
+	n = snprintf(num, sizeof num, "%" PRIu32, generation);
+	return n >= 0 && aad_part(ctx, num, (size_t)n);
+}
+
+int rs_aead_seal(rs_aead *aead, const rs_value_place *place,
+    const unsigned char *plain, size_t len, unsigned char *out,
+    size_t *out_len, rs_error *err)
+{
+	unsigned char *nonce = out + 5;
+	unsigned char *ct = out + HEADER_LEN;
+	int outl = 0, finl = 0;
+
+	if (len > INT32_MAX - RS_SEAL_OVERHEAD)
+		return rs_err(err, RS_ERR_INTERNAL,
+		    _("value too large to encrypt (%zu bytes)"), len);
+	out[0] = SEAL_VERSION;
+	put_be32(out + 1, aead->generation);
+	/* Random 96-bit nonces: safe far beyond the values one key seals. */
+	if (RAND_bytes(nonce, NONCE_LEN) != 1)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot encrypt a value: the random generator failed"));
+	if (EVP_EncryptInit_ex(aead->enc, NULL, NULL, NULL, nonce) != 1
+	    || !aad_feed(aead->enc, place, aead->generation)
+	    || (len > 0 && EVP_EncryptUpdate(aead->enc, ct, &outl, plain,
+	    (int)len) != 1)
+	    || EVP_EncryptFinal_ex(aead->enc, ct + outl, &finl) != 1
+	    || EVP_CIPHER_CTX_ctrl(aead->enc, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
+	    ct + len) != 1)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot encrypt a value of %s.%s"), place->table,
+		    place->column);
+	*out_len = len + RS_SEAL_OVERHEAD;
+	return RS_OK;
+}
+
+int rs_aead_open(rs_aead *aead, const rs_value_place *place,
+    const unsigned char *sealed, size_t len, unsigned char *plain,
+    size_t *plain_len, uint32_t *generation)
+{
+	size_t ct_len;
+	uint32_t gen;
+	int outl = 0, finl = 0;
+
+	if (len < RS_SEAL_OVERHEAD || len > INT32_MAX
+	    || sealed[0] != SEAL_VERSION)
+		return RS_OPEN_MALFORMED;
+	gen = get_be32(sealed + 1);
+	if (generation != NULL)
+		*generation = gen;
+	if (gen != aead->generation)
+		return RS_OPEN_OTHER_GENERATION;
+	ct_len = len - RS_SEAL_OVERHEAD;
+	if (EVP_DecryptInit_ex(aead->dec, NULL, NULL, NULL, sealed + 5) != 1
+	    || !aad_feed(aead->dec, place, gen)
+	    || (ct_len > 0 && EVP_DecryptUpdate(aead->dec, plain, &outl,
+	    sealed + HEADER_LEN, (int)ct_len) != 1)
+	    || EVP_CIPHER_CTX_ctrl(aead->dec, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
+	    (void *)(sealed + HEADER_LEN + ct_len)) != 1
+	    || EVP_DecryptFinal_ex(aead->dec, plain + outl, &finl) != 1) {
+		/* Never hand out plaintext that failed authentication. */
+		rs_wipe(plain, ct_len);
+		ERR_clear_error();
+		return RS_OPEN_AUTH_FAILED;
+	}
+	*plain_len = ct_len;
+	return RS_OPEN_OK;
+}
+
+const char *rs_open_status_text(int status)
+{
+	switch (status) {
+	case RS_OPEN_OK:
+		return _("decrypted");
+	case RS_OPEN_MALFORMED:
+		return _("not an encrypted value (too short or unknown format)");
+	case RS_OPEN_OTHER_GENERATION:
+		return _("encrypted under another key generation");
+	case RS_OPEN_AUTH_FAILED:
+		return _("does not decrypt: wrong key, moved to another place, or altered");
+	default:
+		return _("unknown status");
+	}
+}
+
+/* ---- the instance key pair ---- */
+
+struct rs_keypair {
+	EVP_PKEY *pkey;
+};
+
+static rs_keypair *keypair_wrap(EVP_PKEY *pkey, rs_error *err)
+{
+	rs_keypair *kp = calloc(1, sizeof *kp);
+
+	if (kp == NULL) {
+		EVP_PKEY_free(pkey);
+		rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+		return NULL;
+	}
+	kp->pkey = pkey;
+	return kp;
+}
+
+int rs_keypair_generate(rs_keypair **out, rs_error *err)
+{
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+	    (size_t)RS_RSA_BITS);
+
+	*out = NULL;
+	if (pkey == NULL)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot make an RSA-%d key pair"), RS_RSA_BITS);
+	*out = keypair_wrap(pkey, err);
+	return *out != NULL ? RS_OK : RS_ERR_INTERNAL;
+}
+
+void rs_keypair_free(rs_keypair *kp)
+{
+	if (kp == NULL)
+		return;
+	EVP_PKEY_free(kp->pkey);   /* OpenSSL clears the private numbers */
+	free(kp);
+}
+
+int rs_keypair_public_der(const rs_keypair *kp, unsigned char **der,
+    size_t *len, rs_error *err)
+{
+	unsigned char *tmp = NULL;
+	int n = i2d_PUBKEY(kp->pkey, &tmp);
+
+	*der = NULL;
+	*len = 0;
+	if (n <= 0)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot encode the public key"));
+	/* Callers free with free(), not OPENSSL_free. */
+	*der = malloc((size_t)n);
+	if (*der == NULL) {
+		OPENSSL_free(tmp);
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	memcpy(*der, tmp, (size_t)n);
+	OPENSSL_free(tmp);
+	*len = (size_t)n;
+	return RS_OK;
+}
+
+bool rs_keypair_matches(const rs_keypair *kp, const unsigned char *pub_der,
+    size_t len)
+{
+	unsigned char *tmp = NULL;
+	int n;
+	bool same;
+
+	if (kp == NULL || pub_der == NULL)
+		return false;
+	n = i2d_PUBKEY(kp->pkey, &tmp);
+	same = n > 0 && (size_t)n == len && memcmp(tmp, pub_der, len) == 0;
+	OPENSSL_free(tmp);
+	ERR_clear_error();
+	return same;
+}
+
+int rs_keypair_to_pem(const rs_keypair *kp, char **pem, size_t *len,
+    rs_error *err)
+{
+	/* A secure-memory BIO wipes its buffer, including on growth. */
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data;
+	long n;
+	int rc = RS_OK;
+
+	*pem = NULL;
+	*len = 0;
+	if (bio == NULL || PEM_write_bio_PrivateKey(bio, kp->pkey, NULL, NULL,
+	    0, NULL, NULL) != 1) {
+		BIO_free(bio);
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot encode the private key"));
+	}
+	n = BIO_get_mem_data(bio, &data);
+	*pem = n > 0 ? rs_secret_alloc((size_t)n + 1) : NULL;
+	if (*pem == NULL) {
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	} else {
+		memcpy(*pem, data, (size_t)n);
+		*len = (size_t)n;
+	}
+	BIO_free(bio);
+	return rc;
+}
+
+/* A bit flipped in a stored key still parses; the pairwise check (n = pq,
+ * e d = 1, CRT values) catches it, and is fast unlike a full primality check. */
+static int pairwise_ok(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pkey, NULL);
+	int ok = ctx != NULL && EVP_PKEY_pairwise_check(ctx) == 1;
+
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+int rs_keypair_from_pem(const char *pem, size_t len, rs_keypair **out,
+    rs_error *err)
+{
+	BIO *bio;
+	EVP_PKEY *pkey;
+
+	*out = NULL;
+	if (len > INT32_MAX)
+		return rs_err(err, RS_ERR_CRYPTO, _("private key file too large"));
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio == NULL)
+		return rs_err_ssl(err, RS_ERR_INTERNAL, _("out of memory"));
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (pkey == NULL)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("the private key is damaged or not a PEM private key"));
+	if (!EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_get_bits(pkey) < RS_RSA_BITS) {
+		EVP_PKEY_free(pkey);
+		return rs_err(err, RS_ERR_CRYPTO,
+		    _("the private key is not an RSA key of at least %d bits"),
+		    RS_RSA_BITS);
+	}
+	if (!pairwise_ok(pkey)) {
+		EVP_PKEY_free(pkey);
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("the private key is damaged (its numbers do not fit together)"));
+	}
+	*out = keypair_wrap(pkey, err);
+	return *out != NULL ? RS_OK : RS_ERR_INTERNAL;
+}
+
+/* ---- wrapping the symmetric key ---- */
+
+static int oaep_setup(EVP_PKEY_CTX *ctx)
+{
+	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0
+	    && EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) > 0
+	    && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) > 0;
+}
+
+int rs_key_wrap(const unsigned char *pub_der, size_t pub_len,
+    const rs_symkey *key, unsigned char **wrapped, size_t *wrapped_len,
+    rs_error *err)
+{
+	const unsigned char *p = pub_der;
+	EVP_PKEY *pub = pub_len <= INT32_MAX ? d2i_PUBKEY(NULL, &p, (long)pub_len) : NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	size_t n = 0;
+	int rc = RS_OK;
+
+	*wrapped = NULL;
+	*wrapped_len = 0;
+	if (pub == NULL || !EVP_PKEY_is_a(pub, "RSA")) {
+		EVP_PKEY_free(pub);
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("the member's public key is damaged or not an RSA key"));
+	}
+	ctx = EVP_PKEY_CTX_new(pub, NULL);
+	if (ctx == NULL || EVP_PKEY_encrypt_init(ctx) != 1 || !oaep_setup(ctx)
+	    || EVP_PKEY_encrypt(ctx, NULL, &n, key->bytes, RS_KEY_LEN) != 1
+	    || (*wrapped = malloc(n)) == NULL
+	    || EVP_PKEY_encrypt(ctx, *wrapped, &n, key->bytes, RS_KEY_LEN) != 1) {
+		free(*wrapped);
+		*wrapped = NULL;
+		rc = rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot encrypt the key for a member's public key"));
+	} else {
+		*wrapped_len = n;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pub);
+	return rc;
+}
+
+int rs_key_unwrap(const rs_keypair *kp, const unsigned char *wrapped,
+    size_t wrapped_len, rs_symkey *key, rs_error *err)
+{
+	unsigned char out[1024];   /* an RSA-8192 block at most */
+	size_t n = sizeof out;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(kp->pkey, NULL);
+	int ok;
+
+	ok = ctx != NULL && EVP_PKEY_decrypt_init(ctx) == 1 && oaep_setup(ctx)
+	    && EVP_PKEY_decrypt(ctx, out, &n, wrapped, wrapped_len) == 1
+	    && n == RS_KEY_LEN;
+	if (ok)
+		memcpy(key->bytes, out, RS_KEY_LEN);
+	OPENSSL_cleanse(out, sizeof out);
+	EVP_PKEY_CTX_free(ctx);
+	if (!ok)
+		return rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("this instance's private key cannot decrypt its copy of the key (made for another key pair, or damaged)"));
+	return RS_OK;
+}
+
+void rs_public_fingerprint(const unsigned char *pub_der, size_t len,
+    char out[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+
+	if (EVP_Digest(pub_der, len, md, &md_len, EVP_sha256(), NULL) != 1
+	    || md_len < 8) {
+		memset(out, '?', 16);
+		out[16] = '\0';
+		return;
+	}
+	hex_encode(md, 8, out);
+}

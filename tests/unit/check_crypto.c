@@ -1,2 +1,304 @@
+/* check_crypto.c: the AEAD, the key check value, the key pair and wrapping. */
 #include <check.h>
-int main(void) { return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include "crypto.h"
+#include "secret.h"
+#include "testutil.h"
+
+/* RSA-3072 generation is slow: two key pairs made once, before Check forks,
+ * shared by every test. */
+static rs_keypair *kp_a, *kp_b;
+
+static rs_symkey *new_key(void)
+{
+	rs_symkey *k = rs_symkey_new();
+	rs_error err = { 0 };
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(rs_symkey_generate(k, &err), RS_OK);
+	return k;
+}
+
+static const rs_value_place place_a = { "datasources", 42, "connection" };
+
+static size_t seal(rs_aead *a, const rs_value_place *pl, const char *text,
+    unsigned char *out)
+{
+	rs_error err = { 0 };
+	size_t n = 0;
+
+	ck_assert_int_eq(rs_aead_seal(a, pl, (const unsigned char *)text,
+	    strlen(text), out, &n, &err), RS_OK);
+	ck_assert_uint_eq(n, strlen(text) + RS_SEAL_OVERHEAD);
+	return n;
+}
+
+START_TEST(test_seal_open_round_trip)
+{
+	rs_symkey *k = new_key();
+	rs_aead *a = rs_aead_new(k, 7, NULL);
+	unsigned char sealed[256], plain[256];
+	size_t n, pn = 0;
+	uint32_t gen = 0;
+
+	ck_assert_ptr_nonnull(a);
+	n = seal(a, &place_a, "Server=db;Password=Secret1!", sealed);
+	ck_assert_int_eq(sealed[0], 1);
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn, &gen),
+	    RS_OPEN_OK);
+	ck_assert_uint_eq(gen, 7);
+	ck_assert_uint_eq(pn, strlen("Server=db;Password=Secret1!"));
+	ck_assert_int_eq(memcmp(plain, "Server=db;Password=Secret1!", pn), 0);
+	/* An empty value seals and opens too. */
+	n = seal(a, &place_a, "", sealed);
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn, NULL),
+	    RS_OPEN_OK);
+	ck_assert_uint_eq(pn, 0);
+	/* Two seals of one value differ (random nonce). */
+	{
+		unsigned char s2[256];
+		size_t n1 = seal(a, &place_a, "same", sealed);
+		size_t n2 = seal(a, &place_a, "same", s2);
+
+		ck_assert_uint_eq(n1, n2);
+		ck_assert_int_ne(memcmp(sealed, s2, n1), 0);
+	}
+	rs_aead_free(a);
+	rs_symkey_free(k);
+}
+END_TEST
+
+START_TEST(test_moved_value_refused)
+{
+	rs_symkey *k = new_key();
+	rs_aead *a = rs_aead_new(k, 1, NULL);
+	rs_value_place other_row = { "datasources", 43, "connection" };
+	rs_value_place other_col = { "datasources", 42, "password" };
+	rs_value_place other_tab = { "subscriptions", 42, "connection" };
+	/* Same bytes concatenated differently must not collide. */
+	rs_value_place shifted = { "datasources4", 2, "connection" };
+	unsigned char sealed[128], plain[128];
+	size_t n, pn;
+
+	n = seal(a, &place_a, "secret", sealed);
+	ck_assert_int_eq(rs_aead_open(a, &other_row, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	ck_assert_int_eq(rs_aead_open(a, &other_col, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	ck_assert_int_eq(rs_aead_open(a, &other_tab, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	ck_assert_int_eq(rs_aead_open(a, &shifted, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_OK);
+	rs_aead_free(a);
+	rs_symkey_free(k);
+}
+END_TEST
+
+START_TEST(test_other_generation_and_key)
+{
+	rs_symkey *k = new_key(), *k2 = new_key();
+	rs_aead *g1 = rs_aead_new(k, 1, NULL), *g2 = rs_aead_new(k, 2, NULL);
+	rs_aead *other = rs_aead_new(k2, 1, NULL);
+	unsigned char sealed[128], plain[128];
+	size_t n, pn;
+	uint32_t gen = 0;
+
+	n = seal(g1, &place_a, "secret", sealed);
+	ck_assert_int_eq(rs_aead_open(g2, &place_a, sealed, n, plain, &pn,
+	    &gen), RS_OPEN_OTHER_GENERATION);
+	ck_assert_uint_eq(gen, 1);
+	/* Rewriting the generation in the header does not help. */
+	sealed[4] = 2;
+	ck_assert_int_eq(rs_aead_open(g2, &place_a, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	sealed[4] = 1;
+	ck_assert_int_eq(rs_aead_open(other, &place_a, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	rs_aead_free(g1);
+	rs_aead_free(g2);
+	rs_aead_free(other);
+	rs_symkey_free(k);
+	rs_symkey_free(k2);
+}
+END_TEST
+
+START_TEST(test_tampered_and_malformed)
+{
+	rs_symkey *k = new_key();
+	rs_aead *a = rs_aead_new(k, 3, NULL);
+	unsigned char sealed[128], plain[128];
+	size_t n, pn, i;
+
+	n = seal(a, &place_a, "some secret value", sealed);
+	/* Every byte after the header is covered: nonce, ciphertext, tag. */
+	for (i = 5; i < n; i++) {
+		sealed[i] ^= 0x01;
+		ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain,
+		    &pn, NULL), RS_OPEN_AUTH_FAILED);
+		sealed[i] ^= 0x01;
+	}
+	sealed[0] = 2;
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn, NULL),
+	    RS_OPEN_MALFORMED);
+	sealed[0] = 1;
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, RS_SEAL_OVERHEAD - 1,
+	    plain, &pn, NULL), RS_OPEN_MALFORMED);
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n - 1, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn, NULL),
+	    RS_OPEN_OK);
+	ck_assert_ptr_nonnull(rs_open_status_text(RS_OPEN_AUTH_FAILED));
+	rs_aead_free(a);
+	rs_symkey_free(k);
+}
+END_TEST
+
+START_TEST(test_kcv)
+{
+	rs_symkey *k = rs_symkey_new(), *k2 = rs_symkey_new();
+	char a[RS_KCV_HEX_LEN + 1], b[RS_KCV_HEX_LEN + 1];
+	char c[RS_KCV_HEX_LEN + 1];
+	size_t i;
+
+	memset(k->bytes, 0x11, RS_KEY_LEN);
+	memset(k2->bytes, 0x11, RS_KEY_LEN);
+	k2->bytes[31] = 0x12;
+	rs_symkey_kcv(k, a);
+	rs_symkey_kcv(k, b);
+	rs_symkey_kcv(k2, c);
+	ck_assert_uint_eq(strlen(a), RS_KCV_HEX_LEN);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	for (i = 0; i < RS_KCV_HEX_LEN; i++)
+		ck_assert(strchr("0123456789abcdef", a[i]) != NULL);
+	rs_symkey_free(k);
+	rs_symkey_free(k2);
+}
+END_TEST
+
+START_TEST(test_wrap_unwrap)
+{
+	rs_symkey *k = new_key(), *out = rs_symkey_new();
+	unsigned char *der = NULL, *wrapped = NULL;
+	size_t der_len = 0, wlen = 0;
+	rs_error err = { 0 };
+
+	ck_assert_int_eq(rs_keypair_public_der(kp_a, &der, &der_len, &err),
+	    RS_OK);
+	ck_assert(rs_keypair_matches(kp_a, der, der_len));
+	ck_assert(!rs_keypair_matches(kp_b, der, der_len));
+	ck_assert_int_eq(rs_key_wrap(der, der_len, k, &wrapped, &wlen, &err),
+	    RS_OK);
+	ck_assert_uint_eq(wlen, RS_RSA_BITS / 8);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, out, &err), RS_OK);
+	ck_assert_int_eq(memcmp(out->bytes, k->bytes, RS_KEY_LEN), 0);
+
+	/* Another key pair cannot unwrap it. */
+	ck_assert_int_eq(rs_key_unwrap(kp_b, wrapped, wlen, out, &err),
+	    RS_ERR_CRYPTO);
+	ck_assert(strlen(err.message) > 0);
+	rs_err_clear(&err);
+	/* Nor a damaged copy. */
+	wrapped[10] ^= 0x40;
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, out, &err),
+	    RS_ERR_CRYPTO);
+	rs_err_clear(&err);
+	/* A damaged public key is refused with a message. */
+	free(wrapped);
+	ck_assert_int_eq(rs_key_wrap(der, der_len / 2, k, &wrapped, &wlen,
+	    &err), RS_ERR_CRYPTO);
+	ck_assert_ptr_null(wrapped);
+	free(der);
+	rs_symkey_free(k);
+	rs_symkey_free(out);
+}
+END_TEST
+
+START_TEST(test_pem_round_trip)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	rs_keypair *back = NULL;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	rs_error err = { 0 };
+	char fa[17], fb[17];
+
+	ck_assert_int_eq(rs_keypair_to_pem(kp_a, &pem, &len, &err), RS_OK);
+	ck_assert(len > 100);
+	ck_assert(strstr(pem, "-----BEGIN PRIVATE KEY-----") == pem);
+	ck_assert_int_eq(rs_keypair_from_pem(pem, len, &back, &err), RS_OK);
+	ck_assert_int_eq(rs_keypair_public_der(kp_a, &der, &der_len, &err),
+	    RS_OK);
+	ck_assert(rs_keypair_matches(back, der, der_len));
+	rs_public_fingerprint(der, der_len, fa);
+	ck_assert_uint_eq(strlen(fa), 16);
+	rs_public_fingerprint(der, der_len - 1, fb);
+	ck_assert_str_ne(fa, fb);
+	rs_keypair_free(back);
+	/* A damaged PEM is refused. */
+	pem[len / 2] ^= 0x04;
+	ck_assert_int_eq(rs_keypair_from_pem(pem, len, &back, &err),
+	    RS_ERR_CRYPTO);
+	ck_assert_ptr_null(back);
+	rs_secret_free(pem, len);
+	free(der);
+}
+END_TEST
+
+START_TEST(test_secret_memory)
+{
+	rs_password pw;
+	unsigned char *p = rs_secret_alloc(100);
+
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < 100; i++)
+		ck_assert_int_eq(p[i], 0);
+	rs_secret_free(p, 100);
+	rs_secret_free(NULL, 0);
+	ck_assert_int_eq(rs_password_init(&pw), 0);
+	ck_assert_int_eq(rs_password_set(&pw, "Secret1!x", 9), 0);
+	ck_assert_str_eq(pw.text, "Secret1!x");
+	ck_assert_int_eq(rs_password_set(&pw, pw.text + 6, 3), 0);
+	ck_assert_str_eq(pw.text, "1!x");
+	ck_assert_uint_eq(pw.len, 3);
+	ck_assert_int_eq(rs_password_set(&pw, "x", RS_PASSWORD_MAX + 1), -1);
+	rs_password_free(&pw);
+	ck_assert_ptr_null(pw.text);
+}
+END_TEST
+
+static Suite *crypto_suite(void)
+{
+	Suite *s = suite_create("crypto");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_seal_open_round_trip);
+	tcase_add_test(tc, test_moved_value_refused);
+	tcase_add_test(tc, test_other_generation_and_key);
+	tcase_add_test(tc, test_tampered_and_malformed);
+	tcase_add_test(tc, test_kcv);
+	tcase_add_test(tc, test_wrap_unwrap);
+	tcase_add_test(tc, test_pem_round_trip);
+	tcase_add_test(tc, test_secret_memory);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	rs_error err = { 0 };
+	int rc;
+
+	if (rs_keypair_generate(&kp_a, &err) != RS_OK
+	    || rs_keypair_generate(&kp_b, &err) != RS_OK)
+		return 99;
+	rc = tu_run(crypto_suite());
+	rs_keypair_free(kp_a);
+	rs_keypair_free(kp_b);
+	return rc;
+}
