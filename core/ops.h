@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "audit.h"
+#include "backup.h"
 #include "config.h"
 #include "err.h"
 #include "store.h"
@@ -52,7 +53,7 @@ typedef enum rs_activation {
 
 typedef struct rs_status {
 	rs_activation activation;
-	char reason[512];          /* translated sentence, with what to do */
+	char reason[RS_ERROR_MESSAGE_MAX]; /* translated sentence, with what to do */
 	rs_keyinfo key;
 	char database_id[RS_ID_LEN + 1];
 	uint64_t members_joined, members_waiting;
@@ -139,7 +140,8 @@ typedef void (*rs_reentry_fn)(void *arg, int table, int64_t id,
 
 /* Counts only, changes nothing (for the confirmation dialog). */
 int rs_op_delete_preview(rs_ctx *ctx, rs_delete_result *res, rs_error *err);
-/* Works when not activated (that is what it is for). */
+/* Works when not activated (that is what it is for).  each is called inside
+ * the transaction: show the list only when the call returns RS_OK. */
 int rs_op_delete(rs_ctx *ctx, rs_reentry_fn each, void *arg,
     rs_delete_result *res, rs_error *err);
 

@@ -1,2 +1,267 @@
-/* ops_backup.c: not written yet */
-#include "err.h"
+/* ops_backup.c: back up and restore the symmetric key (seeds 000, 001, 003). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "keystore.h"
+#include "ops_internal.h"
+#include "policy.h"
+#include "secret.h"
+
+/* One sentence per broken rule, so the admin sees everything at once. */
+static int check_policy(rs_ctx *ctx, const char *password, size_t pwlen,
+    rs_error *err)
+{
+	rs_policy_result result;
+	char text[RS_ERROR_MESSAGE_MAX] = "";
+	size_t used = 0;
+
+	rs_policy_check(password, pwlen, ctx->cfg.service_account,
+	    ctx->cfg.instance, &result);
+	if (rs_policy_passed(&result))
+		return RS_OK;
+	for (int rule = 0; rule < RS_RULE_COUNT; rule++) {
+		if (result.ok[rule])
+			continue;
+		used += (size_t)snprintf(text + used, sizeof text - used, "%s%s",
+		    used ? "\n" : "", rs_policy_rule_message(rule));
+		if (used >= sizeof text)
+			break;
+	}
+	return rs_err(err, RS_ERR_POLICY, "%s", text);
+}
+
+static int fill_meta(rs_ctx *ctx, const ops_unlocked *u, rs_backup_meta *meta,
+    rs_error *err)
+{
+	memset(meta, 0, sizeof *meta);
+	snprintf(meta->kcv, sizeof meta->kcv, "%s", u->info.kcv);
+	meta->generation = u->info.generation;
+	snprintf(meta->installation_id, sizeof meta->installation_id, "%s",
+	    ctx->cfg.installation_id);
+	snprintf(meta->machine, sizeof meta->machine, "%s", ctx->cfg.machine);
+	snprintf(meta->instance, sizeof meta->instance, "%s", ctx->cfg.instance);
+	meta->created = ops_now();
+	return ctx->store->ops->database_id(ctx->store, meta->database_id, err);
+}
+
+static int record_backup_time(rs_ctx *ctx, ops_unlocked *u, int64_t when,
+    rs_error *err)
+{
+	u->info.last_backup = when;
+	return ctx->store->ops->keyinfo_put(ctx->store, &u->info, err);
+}
+
+static int backup_locked(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err)
+{
+	ops_unlocked u;
+	int rc = ops_unlock(ctx, &u, NULL, err);
+
+	if (rc != RS_OK)
+		return rc;
+	rc = fill_meta(ctx, &u, &out->meta, err);
+	if (rc == RS_OK)
+		rc = rs_backup_write(path, password, pwlen, u.key, &out->meta,
+		    overwrite, err);
+	if (rc == RS_OK) {
+		out->verified = out->matches_database = out->same_database = true;
+		ops_step(ctx, RS_STEP_OK, _("Wrote and verified %s (check value %s)"),
+		    path, out->meta.kcv);
+		rc = record_backup_time(ctx, &u, out->meta.created, err);
+	}
+	if (rc == RS_OK) {
+		ctx->backup_made = true;
+		snprintf(ctx->backup_kcv, sizeof ctx->backup_kcv, "%s", u.info.kcv);
+	}
+	ops_unlocked_free(&u);
+	return rc;
+}
+
+int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err)
+{
+	rs_backup_info local;
+	int rc;
+
+	if (out == NULL)
+		out = &local;
+	memset(out, 0, sizeof *out);
+	snprintf(out->path, sizeof out->path, "%s", path);
+	rc = check_policy(ctx, password, pwlen, err);
+	if (rc == RS_OK) {
+		ops_step(ctx, RS_STEP_OK, _("Password meets the policy"));
+		rc = ops_begin(ctx, "backup", err);
+		if (rc == RS_OK) {
+			rc = backup_locked(ctx, path, password, pwlen, overwrite,
+			    out, err);
+			rc = ops_finish(ctx, rc, err);
+		}
+	}
+	if (rc != RS_OK)
+		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
+	return ops_audit(ctx, "backup", path, rc, err);
+}
+
+/* Reads a backup and compares it with the database. */
+static int read_backup(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_symkey *key, rs_backup_info *out, rs_error *err)
+{
+	rs_keyinfo info;
+	char dbid[RS_ID_LEN + 1];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->path, sizeof out->path, "%s", path);
+	rc = rs_backup_read(path, password, pwlen, key, &out->meta, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->database_id(ctx->store, dbid, err);
+	if (rc != RS_OK)
+		return rc;
+	out->verified = true;
+	out->matches_database = info.present &&
+	    strcmp(info.kcv, out->meta.kcv) == 0;
+	out->same_database = strcmp(dbid, out->meta.database_id) == 0;
+	return RS_OK;
+}
+
+int rs_op_backup_inspect(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_backup_info *out, rs_error *err)
+{
+	rs_symkey *key = rs_symkey_new();
+	int rc;
+
+	if (key == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = read_backup(ctx, path, password, pwlen, key, out, err);
+	rs_symkey_free(key);
+	return rc;
+}
+
+/* Every other member loses its copy: it holds the replaced key. */
+static int reset_other_members(rs_ctx *ctx, uint64_t *reset, rs_error *err)
+{
+	rs_member *members = NULL;
+	size_t n = 0;
+	int rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
+
+	for (size_t i = 0; rc == RS_OK && i < n; i++) {
+		rs_member *m = &members[i];
+
+		if (strcmp(m->installation_id, ctx->cfg.installation_id) == 0 ||
+		    m->wrapped_key == NULL)
+			continue;
+		free(m->wrapped_key);
+		m->wrapped_key = NULL;
+		m->wrapped_key_len = 0;
+		m->joined = 0;
+		rc = ctx->store->ops->member_put(ctx->store, m, err);
+		(*reset)++;
+	}
+	rs_members_free(members, n);
+	return rc;
+}
+
+/* Stores this instance's copy of the restored key under its current key
+ * pair, making the row if the instance is new to this database. */
+static int rewrap_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
+    rs_error *err)
+{
+	rs_keypair *kp = NULL;
+	rs_member me;
+	int rc = ops_load_keypair(ctx, &kp, err);
+
+	memset(&me, 0, sizeof me);
+	if (rc == RS_ERR_NOT_FOUND) {
+		rs_err_clear(err);
+		return rs_err(err, RS_ERR_NOT_ACTIVATED, _("The key store %s "
+		    "holds no private key for this instance. Run rskeymgmt "
+		    "--init first, then apply the backup again."),
+		    ctx->cfg.keystore);
+	}
+	if (rc == RS_OK)
+		rc = ops_member_from_keypair(ctx, kp, &me, err);
+	if (rc == RS_OK)
+		rc = ops_wrap_for(ctx, &me, key, generation, err);
+	rs_member_clear(&me);
+	rs_keypair_free(kp);
+	return rc;
+}
+
+static int refuse_different_key(const rs_restore_result *res,
+    const rs_keyinfo *info, rs_error *err)
+{
+	return rs_err(err, RS_ERR_KEY_MISMATCH,
+	    _("The backup holds a different key (check value %s, from %s\\%s) "
+	    "than the database uses (check value %s). Applying it would make "
+	    "%llu encrypted values unreadable. Apply the right backup, or use "
+	    "--force to apply this one anyway."),
+	    res->file.meta.kcv, res->file.meta.machine, res->file.meta.instance,
+	    info->kcv, (unsigned long long)res->unreadable_values);
+}
+
+static int restore_locked(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, bool force, rs_restore_result *res, rs_error *err)
+{
+	rs_symkey *key = rs_symkey_new();
+	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
+	rs_keyinfo info;
+	int rc;
+
+	if (key == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = read_backup(ctx, path, password, pwlen, key, &res->file, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->content_count(ctx->store, cells, err);
+	if (rc == RS_OK && info.present && !res->file.matches_database) {
+		res->unreadable_values = ops_count_values(cells);
+		if (!force)
+			rc = refuse_different_key(res, &info, err);
+		else {
+			res->key_replaced = true;
+			rc = reset_other_members(ctx, &res->members_reset, err);
+		}
+	}
+	if (rc == RS_OK && (res->key_replaced || !info.present)) {
+		info.present = true;
+		info.generation = res->file.meta.generation;
+		snprintf(info.kcv, sizeof info.kcv, "%s", res->file.meta.kcv);
+		info.created = res->file.meta.created;
+		info.last_change = ops_now();
+		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
+	}
+	if (rc == RS_OK)
+		rc = rewrap_self(ctx, key, info.generation, err);
+	rs_symkey_free(key);
+	return rc;
+}
+
+int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, bool force, rs_restore_result *res, rs_error *err)
+{
+	rs_restore_result local;
+	int rc;
+
+	if (res == NULL)
+		res = &local;
+	memset(res, 0, sizeof *res);
+	rc = ops_begin(ctx, "restore", err);
+	if (rc == RS_OK) {
+		rc = restore_locked(ctx, path, password, pwlen, force, res, err);
+		rc = ops_finish(ctx, rc, err);
+	}
+	if (rc == RS_OK) {
+		ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
+		    path, res->file.meta.kcv);
+		if (res->key_replaced)
+			ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "
+			    "with this key; %llu other members must be joined again"),
+			    (unsigned long long)res->unreadable_values,
+			    (unsigned long long)res->members_reset);
+	} else
+		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
+	return ops_audit(ctx, force ? "restore-force" : "restore", path, rc, err);
+}

@@ -1,2 +1,216 @@
-/* ops_change.c: not written yet */
-#include "err.h"
+/* ops_change.c: make a new key and re-encrypt every value (seed 000).
+ *
+ * One transaction: the rows are streamed in batches (keyset pagination), each
+ * value opened with the old key and sealed with the new one in place, every
+ * member's copy replaced, then the key metadata.  Memory holds one batch;
+ * a cancel or an error rolls everything back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops_internal.h"
+#include "secret.h"
+
+/* Buffers reused for every row: plaintext in secret memory. */
+typedef struct change_buffers {
+	unsigned char *plain;
+	size_t plain_cap;
+	unsigned char *sealed[RS_MAX_CELLS];
+	size_t sealed_cap[RS_MAX_CELLS];
+} change_buffers;
+
+static void buffers_free(change_buffers *b)
+{
+	rs_secret_free(b->plain, b->plain_cap);
+	for (int c = 0; c < RS_MAX_CELLS; c++)
+		free(b->sealed[c]);
+	memset(b, 0, sizeof *b);
+}
+
+static int buffers_fit(change_buffers *b, int cell, size_t len, rs_error *err)
+{
+	if (len > b->plain_cap) {
+		size_t cap = len < 4096 ? 4096 : len * 2;
+
+		rs_secret_free(b->plain, b->plain_cap);
+		b->plain_cap = 0;
+		b->plain = rs_secret_alloc(cap);
+		if (b->plain == NULL)
+			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+		b->plain_cap = cap;
+	}
+	if (len + RS_SEAL_OVERHEAD > b->sealed_cap[cell]) {
+		size_t cap = (len + RS_SEAL_OVERHEAD) * 2;
+		unsigned char *p = realloc(b->sealed[cell], cap);
+
+		if (p == NULL)
+			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+		b->sealed[cell] = p;
+		b->sealed_cap[cell] = cap;
+	}
+	return RS_OK;
+}
+
+typedef struct change_run {
+	rs_ctx *ctx;
+	rs_aead *old_aead, *new_aead;
+	change_buffers buf;
+	rs_content_batch batch;
+	rs_progress_fn progress;
+	void *progress_arg;
+	uint64_t done, total;
+} change_run;
+
+static int reseal_cell(change_run *run, const rs_content_table_info *ti,
+    rs_content_row *row, int c, rs_error *err)
+{
+	rs_value_place place = { ti->table, row->id, ti->columns[c] };
+	size_t plain_len = 0, sealed_len = 0;
+	int status, rc;
+
+	if (row->cell_len[c] < RS_SEAL_OVERHEAD)
+		return rs_err(err, RS_ERR_CRYPTO, _("The %s of %s \"%s\" (row %lld) "
+		    "is damaged. Run rskeymgmt --verify; nothing was changed."),
+		    ti->columns[c], ti->table, row->name, (long long)row->id);
+	rc = buffers_fit(&run->buf, c, row->cell_len[c], err);
+	if (rc != RS_OK)
+		return rc;
+	status = rs_aead_open(run->old_aead, &place, row->cell[c],
+	    row->cell_len[c], run->buf.plain, &plain_len, NULL);
+	if (status != RS_OPEN_OK)
+		return rs_err(err, RS_ERR_CRYPTO, _("The %s of %s \"%s\" (row %lld) "
+		    "cannot be decrypted with the current key (%s). Run rskeymgmt "
+		    "--verify; nothing was changed."), ti->columns[c], ti->table,
+		    row->name, (long long)row->id, rs_open_status_text(status));
+	rc = rs_aead_seal(run->new_aead, &place, run->buf.plain, plain_len,
+	    run->buf.sealed[c], &sealed_len, err);
+	rs_wipe(run->buf.plain, plain_len);
+	row->cell[c] = run->buf.sealed[c];
+	row->cell_len[c] = sealed_len;
+	return rc;
+}
+
+static int reseal_row(change_run *run, int table, rs_content_row *row,
+    rs_error *err)
+{
+	const rs_content_table_info *ti = rs_content_info(table);
+	int rc = RS_OK;
+
+	for (int c = 0; rc == RS_OK && c < ti->ncells; c++) {
+		if (row->cell[c] == NULL)
+			continue;
+		rc = reseal_cell(run, ti, row, c, err);
+		run->done++;
+	}
+	if (rc == RS_OK)
+		rc = run->ctx->store->ops->content_update(run->ctx->store, table,
+		    row, err);
+	return rc;
+}
+
+static int report_progress(change_run *run, rs_error *err)
+{
+	if (run->progress && run->progress(run->progress_arg, run->done,
+	    run->total) != 0)
+		return rs_err(err, RS_ERR_CANCELLED,
+		    _("Cancelled; the key and every value are unchanged."));
+	return RS_OK;
+}
+
+static int reseal_table(change_run *run, int table, rs_error *err)
+{
+	rs_store *s = run->ctx->store;
+	int64_t after = 0;
+	int rc;
+
+	for (;;) {
+		rc = s->ops->content_next(s, table, after, &run->batch, err);
+		if (rc != RS_OK || run->batch.count == 0)
+			return rc;
+		for (size_t i = 0; rc == RS_OK && i < run->batch.count; i++)
+			rc = reseal_row(run, table, &run->batch.rows[i], err);
+		if (rc == RS_OK)
+			rc = report_progress(run, err);
+		if (rc != RS_OK)
+			return rc;
+		after = run->batch.rows[run->batch.count - 1].id;
+	}
+}
+
+static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
+    rs_error *err)
+{
+	ops_unlocked u;
+	rs_symkey *fresh = rs_symkey_new();
+	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
+	rs_keyinfo info;
+	int rc = fresh ? ops_unlock(ctx, &u, NULL, err)
+	    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+
+	if (rc != RS_OK) {
+		rs_symkey_free(fresh);
+		return rc;
+	}
+	info = u.info;
+	info.generation = u.info.generation + 1;
+	rc = rs_symkey_generate(fresh, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->content_count(ctx->store, cells, err);
+	run->total = ops_count_values(cells);
+	if (rc == RS_OK && (run->old_aead = rs_aead_new(u.key, u.info.generation, err)) == NULL)
+		rc = err ? err->code : RS_ERR_CRYPTO;
+	if (rc == RS_OK && (run->new_aead = rs_aead_new(fresh, info.generation, err)) == NULL)
+		rc = err ? err->code : RS_ERR_CRYPTO;
+	if (rc == RS_OK)
+		rc = report_progress(run, err);
+	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
+		rc = reseal_table(run, t, err);
+	if (rc == RS_OK) {
+		ops_step(ctx, RS_STEP_OK, _("Re-encrypted %llu values"),
+		    (unsigned long long)run->done);
+		rc = ops_rewrap_joined(ctx, fresh, info.generation,
+		    &res->members_rewrapped, &res->members_waiting, err);
+	}
+	if (rc == RS_OK) {
+		ops_step(ctx, RS_STEP_OK, _("Replaced the key copies of %llu members"),
+		    (unsigned long long)res->members_rewrapped);
+		rs_symkey_kcv(fresh, info.kcv);
+		info.created = info.last_change = ops_now();
+		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
+	}
+	res->old_generation = u.info.generation;
+	res->new_generation = info.generation;
+	snprintf(res->old_kcv, sizeof res->old_kcv, "%s", u.info.kcv);
+	snprintf(res->new_kcv, sizeof res->new_kcv, "%s", info.kcv);
+	res->values = run->done;
+	ops_unlocked_free(&u);
+	rs_symkey_free(fresh);
+	return rc;
+}
+
+int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
+    rs_change_result *res, rs_error *err)
+{
+	rs_change_result local;
+	change_run run = { .ctx = ctx, .progress = progress, .progress_arg = arg };
+	int rc;
+
+	if (res == NULL)
+		res = &local;
+	memset(res, 0, sizeof *res);
+	rc = ops_begin(ctx, "change", err);
+	if (rc == RS_OK) {
+		rc = change_locked(ctx, &run, res, err);
+		rc = ops_finish(ctx, rc, err);
+	}
+	rs_aead_free(run.old_aead);
+	rs_aead_free(run.new_aead);
+	buffers_free(&run.buf);
+	rs_content_batch_free(&run.batch);
+	if (rc == RS_OK)
+		ops_step(ctx, RS_STEP_OK, _("New key in use (generation %u, check "
+		    "value %s)"), res->new_generation, res->new_kcv);
+	else
+		ops_step(ctx, rc == RS_ERR_CANCELLED ? RS_STEP_SKIPPED
+		    : RS_STEP_FAILED, "%s", err ? err->message : "");
+	return ops_audit(ctx, "change", "", rc, err);
+}

@@ -1,2 +1,331 @@
-/* ops_ctx.c: not written yet */
-#include "err.h"
+/* ops_ctx.c: the context every operation runs in, and what they share:
+ * locking, unlocking the key, wrapping copies, auditing, recovery. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "audit.h"
+#include "keystore.h"
+#include "ops_internal.h"
+#include "secret.h"
+
+int64_t ops_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+uint64_t ops_count_values(const uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS])
+{
+	uint64_t total = 0;
+
+	for (int t = 0; t < RS_TABLE_COUNT; t++)
+		for (int c = 0; c < RS_MAX_CELLS; c++)
+			total += cells[t][c];
+	return total;
+}
+
+void ops_step(rs_ctx *ctx, int outcome, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	if (ctx->step_fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	ctx->step_fn(ctx->step_arg, text, outcome);
+}
+
+void rs_ctx_set_step_callback(rs_ctx *ctx, rs_step_fn fn, void *arg)
+{
+	ctx->step_fn = fn;
+	ctx->step_arg = arg;
+}
+
+const rs_config *rs_ctx_config(const rs_ctx *ctx)
+{
+	return &ctx->cfg;
+}
+
+const char *rs_ctx_store_description(rs_ctx *ctx)
+{
+	return ctx->store->ops->describe(ctx->store);
+}
+
+int ops_begin(rs_ctx *ctx, const char *operation, rs_error *err)
+{
+	int rc = ctx->store->ops->admin_lock(ctx->store, operation, err);
+
+	if (rc != RS_OK)
+		return rc;
+	rc = rs_store_begin(ctx->store, err);
+	if (rc != RS_OK)
+		ctx->store->ops->admin_unlock(ctx->store);
+	return rc;
+}
+
+int ops_finish(rs_ctx *ctx, int rc, rs_error *err)
+{
+	if (rc == RS_OK)
+		rc = rs_store_commit(ctx->store, err);
+	if (rc != RS_OK)
+		rs_store_rollback(ctx->store);
+	ctx->store->ops->admin_unlock(ctx->store);
+	return rc;
+}
+
+int ops_load_keypair(rs_ctx *ctx, rs_keypair **out, rs_error *err)
+{
+	int rc = rs_keystore_check(ctx->cfg.keystore, ctx->cfg.service_account,
+	    err);
+
+	if (rc != RS_OK)
+		return rc;
+	return rs_keystore_load(ctx->cfg.keystore, ctx->cfg.installation_id,
+	    out, err);
+}
+
+int ops_member_from_keypair(rs_ctx *ctx, const rs_keypair *kp, rs_member *m,
+    rs_error *err)
+{
+	memset(m, 0, sizeof *m);
+	snprintf(m->installation_id, sizeof m->installation_id, "%s",
+	    ctx->cfg.installation_id);
+	snprintf(m->machine, sizeof m->machine, "%s", ctx->cfg.machine);
+	snprintf(m->instance, sizeof m->instance, "%s", ctx->cfg.instance);
+	snprintf(m->service_account, sizeof m->service_account, "%s",
+	    ctx->cfg.service_account);
+	m->created = ops_now();
+	return rs_keypair_public_der(kp, &m->public_key, &m->public_key_len,
+	    err);
+}
+
+int ops_wrap_for(rs_ctx *ctx, rs_member *m, const rs_symkey *key,
+    uint32_t generation, rs_error *err)
+{
+	unsigned char *wrapped = NULL;
+	size_t len = 0;
+	int rc = rs_key_wrap(m->public_key, m->public_key_len, key, &wrapped,
+	    &len, err);
+
+	if (rc != RS_OK)
+		return rc;
+	free(m->wrapped_key);
+	m->wrapped_key = wrapped;
+	m->wrapped_key_len = len;
+	m->key_generation = generation;
+	if (m->joined == 0)
+		m->joined = ops_now();
+	return ctx->store->ops->member_put(ctx->store, m, err);
+}
+
+int ops_rewrap_joined(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
+    uint64_t *rewrapped, uint64_t *waiting, rs_error *err)
+{
+	rs_member *members = NULL;
+	size_t n = 0;
+	int rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
+
+	for (size_t i = 0; rc == RS_OK && i < n; i++) {
+		if (members[i].wrapped_key == NULL) {
+			if (waiting)
+				(*waiting)++;
+			continue;
+		}
+		rc = ops_wrap_for(ctx, &members[i], key, generation, err);
+		if (rc == RS_OK && rewrapped)
+			(*rewrapped)++;
+	}
+	rs_members_free(members, n);
+	return rc;
+}
+
+void ops_unlocked_free(ops_unlocked *u)
+{
+	rs_keypair_free(u->keypair);
+	rs_symkey_free(u->key);
+	u->keypair = NULL;
+	u->key = NULL;
+}
+
+static int not_activated(rs_activation *why, rs_activation what,
+    rs_error *err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int not_activated(rs_activation *why, rs_activation what,
+    rs_error *err, const char *fmt, ...)
+{
+	char text[RS_ERROR_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (why)
+		*why = what;
+	rs_err_clear(err);
+	return rs_err(err, RS_ERR_NOT_ACTIVATED, "%s", text);
+}
+
+/* Loads the key pair; any failure is a reason for not being activated. */
+static int unlock_keypair(rs_ctx *ctx, ops_unlocked *out, rs_activation *why,
+    rs_error *err)
+{
+	int rc = ops_load_keypair(ctx, &out->keypair, err);
+
+	if (rc == RS_ERR_NOT_FOUND)
+		return not_activated(why, RS_NO_PRIVATE_KEY, err,
+		    _("The key store %s holds no private key for this instance. "
+		    "Run rskeymgmt --init to make a new key pair, then apply a "
+		    "key backup (rskeymgmt --apply) or have an activated member "
+		    "join this instance."), ctx->cfg.keystore);
+	if (rc == RS_ERR_PERMISSION) {
+		if (why)
+			*why = RS_KEYSTORE_UNSAFE;
+		return rc;
+	}
+	if (rc != RS_OK) {
+		char cause[RS_ERROR_MESSAGE_MAX];
+
+		snprintf(cause, sizeof cause, "%s", err ? err->message : "");
+		return not_activated(why, RS_NO_PRIVATE_KEY, err,
+		    _("The private key in %s cannot be used: %s"),
+		    ctx->cfg.keystore, cause);
+	}
+	return RS_OK;
+}
+
+static int unlock_copy(rs_ctx *ctx, ops_unlocked *out, const rs_member *me,
+    rs_activation *why, rs_error *err)
+{
+	char kcv[RS_KCV_HEX_LEN + 1];
+	rs_error ignored = { 0 };
+
+	if (me->wrapped_key == NULL)
+		return not_activated(why, RS_WAITING_TO_JOIN, err,
+		    _("This instance is waiting to join the scale-out "
+		    "deployment. On an activated member, run rskeymgmt --join "
+		    "%s (or Add Server on the Scale-out Deployment page)."),
+		    me->installation_id);
+	if (!rs_keypair_matches(out->keypair, me->public_key,
+	    me->public_key_len))
+		return not_activated(why, RS_PUBLIC_KEY_MISMATCH, err,
+		    _("The private key in %s does not match this instance's "
+		    "public key in the database (the service identity changed). "
+		    "Apply a key backup with rskeymgmt --apply."),
+		    ctx->cfg.keystore);
+	out->key = rs_symkey_new();
+	if (out->key == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	if (rs_key_unwrap(out->keypair, me->wrapped_key, me->wrapped_key_len,
+	    out->key, &ignored) != RS_OK)
+		return not_activated(why, RS_UNWRAP_FAILED, err,
+		    _("This instance's copy of the symmetric key cannot be "
+		    "decrypted with its private key. Apply a key backup with "
+		    "rskeymgmt --apply."));
+	rs_symkey_kcv(out->key, kcv);
+	if (strcmp(kcv, out->info.kcv) != 0)
+		return not_activated(why, RS_KCV_MISMATCH, err,
+		    _("This instance's copy is not the key the database uses "
+		    "(generation %u, check value %s). Apply a backup of the "
+		    "current key, or have an activated member join this "
+		    "instance again."), out->info.generation, out->info.kcv);
+	return RS_OK;
+}
+
+int ops_unlock(rs_ctx *ctx, ops_unlocked *out, rs_activation *why,
+    rs_error *err)
+{
+	rs_member me;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	memset(&me, 0, sizeof me);
+	rc = ctx->store->ops->keyinfo_get(ctx->store, &out->info, err);
+	if (rc == RS_OK && !out->info.present)
+		rc = not_activated(why, RS_NO_KEY, err,
+		    _("The report server database has no symmetric key yet. "
+		    "Run rskeymgmt --init on the first instance."));
+	if (rc == RS_OK) {
+		rc = ctx->store->ops->member_get(ctx->store,
+		    ctx->cfg.installation_id, &me, err);
+		if (rc == RS_ERR_NOT_FOUND)
+			rc = not_activated(why, RS_NOT_INITIALIZED, err,
+			    _("This instance (%s) is not in the report server "
+			    "database. Run rskeymgmt --init."),
+			    ctx->cfg.installation_id);
+	}
+	if (rc == RS_OK)
+		rc = unlock_keypair(ctx, out, why, err);
+	if (rc == RS_OK)
+		rc = unlock_copy(ctx, out, &me, why, err);
+	rs_member_clear(&me);
+	if (rc != RS_OK)
+		ops_unlocked_free(out);
+	else if (why)
+		*why = RS_ACTIVATED;
+	return rc;
+}
+
+int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
+    const rs_error *err)
+{
+	const char *outcome = rc == RS_OK ? "ok"
+	    : rc == RS_ERR_CANCELLED ? "cancelled" : "failed";
+	rs_error audit_err = { 0 };
+
+	if (rs_audit_record(ctx->cfg.database, operation, target ? target : "",
+	    outcome, rc == RS_OK || err == NULL ? "" : err->message,
+	    &audit_err) != RS_OK)
+		ops_step(ctx, RS_STEP_WARNING, "%s", audit_err.message);
+	return rc;
+}
+
+static int ctx_open(const char *config_path, bool create, rs_ctx **out,
+    rs_error *err)
+{
+	rs_ctx *ctx = calloc(1, sizeof *ctx);
+	int rc;
+
+	*out = NULL;
+	if (ctx == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = rs_config_load(config_path, &ctx->cfg, err);
+	if (rc == RS_OK)
+		rc = rs_store_open(&ctx->cfg, create, &ctx->store, err);
+	if (rc == RS_OK)
+		rc = ops_account_recover(ctx, err);
+	if (rc != RS_OK) {
+		rs_ctx_close(ctx);
+		return rc;
+	}
+	*out = ctx;
+	return RS_OK;
+}
+
+int rs_ctx_open(const char *config_path, rs_ctx **out, rs_error *err)
+{
+	return ctx_open(config_path, false, out, err);
+}
+
+int rs_ctx_open_for_init(const char *config_path, rs_ctx **out,
+    rs_error *err)
+{
+	return ctx_open(config_path, true, out, err);
+}
+
+void rs_ctx_close(rs_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	rs_store_close(ctx->store);
+	rs_wipe(ctx->backup_kcv, sizeof ctx->backup_kcv);
+	free(ctx);
+}
+
+int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err)
+{
+	return rs_audit_read(ctx->cfg.database, max, out, n, err);
+}

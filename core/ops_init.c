@@ -1,2 +1,126 @@
-/* ops_init.c: not written yet */
-#include "err.h"
+/* ops_init.c: first start of an instance (seed 002).  Make the key pair,
+ * store the installation ID and public key, and make the symmetric key if the
+ * database has none; otherwise wait to be joined. */
+#include <string.h>
+#include "keystore.h"
+#include "ops_internal.h"
+
+static int init_keypair(rs_ctx *ctx, rs_keypair **kp, bool *created,
+    rs_error *err)
+{
+	int rc = ops_load_keypair(ctx, kp, err);
+
+	*created = false;
+	if (rc != RS_ERR_NOT_FOUND)
+		return rc;
+	rs_err_clear(err);
+	rc = rs_keypair_generate(kp, err);
+	if (rc == RS_OK)
+		rc = rs_keystore_save(ctx->cfg.keystore, ctx->cfg.installation_id,
+		    ctx->cfg.service_account, *kp, err);
+	if (rc == RS_OK) {
+		*created = true;
+		ops_step(ctx, RS_STEP_OK, _("Created the instance key pair in %s"),
+		    ctx->cfg.keystore);
+	}
+	return rc;
+}
+
+/* The first instance makes the key; it is wrapped for itself only. */
+static int init_symmetric_key(rs_ctx *ctx, rs_member *me, rs_error *err)
+{
+	rs_symkey *key = rs_symkey_new();
+	rs_keyinfo info = { .present = true, .generation = 1 };
+	int rc;
+
+	if (key == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = rs_symkey_generate(key, err);
+	if (rc == RS_OK) {
+		rs_symkey_kcv(key, info.kcv);
+		info.created = info.last_change = ops_now();
+		rc = ops_wrap_for(ctx, me, key, info.generation, err);
+	}
+	if (rc == RS_OK)
+		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
+	rs_symkey_free(key);
+	if (rc == RS_OK)
+		ops_step(ctx, RS_STEP_OK,
+		    _("Created the symmetric key (check value %s)"), info.kcv);
+	return rc;
+}
+
+/* Stores or refreshes this instance's row.  A row whose public key no
+ * longer matches (the key pair was made anew) loses its copy: it waits to
+ * be joined again or for a backup to be applied. */
+static int init_member(rs_ctx *ctx, const rs_keypair *kp, rs_member *me,
+    bool *created, rs_error *err)
+{
+	int rc = ctx->store->ops->member_get(ctx->store,
+	    ctx->cfg.installation_id, me, err);
+
+	*created = false;
+	if (rc == RS_ERR_NOT_FOUND) {
+		rs_err_clear(err);
+		rc = ops_member_from_keypair(ctx, kp, me, err);
+		if (rc == RS_OK)
+			rc = ctx->store->ops->member_put(ctx->store, me, err);
+		*created = rc == RS_OK;
+		return rc;
+	}
+	if (rc != RS_OK || rs_keypair_matches(kp, me->public_key,
+	    me->public_key_len))
+		return rc;
+	rs_member_clear(me);
+	rc = ops_member_from_keypair(ctx, kp, me, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->member_put(ctx->store, me, err);
+	if (rc == RS_OK)
+		ops_step(ctx, RS_STEP_WARNING, _("Stored the new public key; this "
+		    "instance must be joined again or a key backup applied"));
+	return rc;
+}
+
+static int init_in_transaction(rs_ctx *ctx, const rs_keypair *kp,
+    rs_init_result *res, rs_error *err)
+{
+	rs_member me;
+	rs_keyinfo info;
+	int rc;
+
+	memset(&me, 0, sizeof me);
+	rc = init_member(ctx, kp, &me, &res->created_member, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
+	if (rc == RS_OK && !info.present) {
+		rc = init_symmetric_key(ctx, &me, err);
+		res->created_key = rc == RS_OK;
+	}
+	res->state = me.wrapped_key ? RS_MEMBER_JOINED : RS_MEMBER_WAITING;
+	rs_member_clear(&me);
+	return rc;
+}
+
+int rs_op_init(rs_ctx *ctx, rs_init_result *res, rs_error *err)
+{
+	rs_init_result local;
+	rs_keypair *kp = NULL;
+	int rc;
+
+	if (res == NULL)
+		res = &local;
+	memset(res, 0, sizeof *res);
+	rc = init_keypair(ctx, &kp, &res->created_keypair, err);
+	if (rc == RS_OK)
+		rc = ops_begin(ctx, "init", err);
+	if (rc == RS_OK) {
+		rc = init_in_transaction(ctx, kp, res, err);
+		rc = ops_finish(ctx, rc, err);
+	}
+	rs_keypair_free(kp);
+	if (rc == RS_OK)
+		ops_step(ctx, RS_STEP_OK, res->state == RS_MEMBER_JOINED
+		    ? _("Instance initialized and activated")
+		    : _("Instance initialized; waiting to join"));
+	return ops_audit(ctx, "init", ctx->cfg.installation_id, rc, err);
+}

@@ -1,1 +1,69 @@
-/* internal */
+/* ops_internal.h: what the operation files share; not part of the API. */
+#ifndef RS_OPS_INTERNAL_H
+#define RS_OPS_INTERNAL_H
+
+#include "backup.h"
+#include "crypto.h"
+#include "ops.h"
+#include "store.h"
+
+struct rs_ctx {
+	rs_config cfg;
+	rs_store *store;
+	rs_step_fn step_fn;
+	void *step_arg;
+	/* Set by a successful rs_op_backup: lets a service-account change in
+	 * the same flow proceed with RS_BACKUP_MADE. */
+	bool backup_made;
+	char backup_kcv[RS_KCV_HEX_LEN + 1];
+};
+
+/* The unlocked state of this instance: its key pair and the symmetric key. */
+typedef struct ops_unlocked {
+	rs_keypair *keypair;
+	rs_symkey *key;
+	rs_keyinfo info;
+} ops_unlocked;
+
+void ops_step(rs_ctx *ctx, int outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Takes the admin lock and begins a write transaction. */
+int ops_begin(rs_ctx *ctx, const char *operation, rs_error *err);
+/* Commits (rc == RS_OK) or rolls back, then releases the lock.  Returns the
+ * final code (a failed commit turns RS_OK into an error). */
+int ops_finish(rs_ctx *ctx, int rc, rs_error *err);
+
+/* Unwraps this instance's copy of the key and checks it against the key
+ * check value.  On failure: RS_ERR_NOT_ACTIVATED (or a storage error), with
+ * *why and err's message saying why and what to do. */
+int ops_unlock(rs_ctx *ctx, ops_unlocked *out, rs_activation *why,
+    rs_error *err);
+void ops_unlocked_free(ops_unlocked *u);
+
+/* Loads this instance's key pair; RS_ERR_NOT_FOUND when there is none. */
+int ops_load_keypair(rs_ctx *ctx, rs_keypair **out, rs_error *err);
+
+/* Wraps key for member m and stores the copy as of generation. */
+int ops_wrap_for(rs_ctx *ctx, rs_member *m, const rs_symkey *key,
+    uint32_t generation, rs_error *err);
+/* Gives every member that holds a copy a copy of the new key. */
+int ops_rewrap_joined(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
+    uint64_t *rewrapped, uint64_t *waiting, rs_error *err);
+
+/* Makes this instance's member row from the config and a public key. */
+int ops_member_from_keypair(rs_ctx *ctx, const rs_keypair *kp, rs_member *m,
+    rs_error *err);
+
+/* Audits the outcome of an operation; never changes rc. */
+int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
+    const rs_error *err);
+
+/* Finishes or rolls back a service-account change cut short by a crash
+ * (ops_account.c); called when a context opens. */
+int ops_account_recover(rs_ctx *ctx, rs_error *err);
+
+int64_t ops_now(void);
+uint64_t ops_count_values(const uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS]);
+
+#endif

@@ -1,2 +1,166 @@
-/* ops_members.c: not written yet */
-#include "err.h"
+/* ops_members.c: the scale-out deployment (seeds 000, 002): list members,
+ * join a waiting one by wrapping a copy of the key with its public key,
+ * remove one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops_internal.h"
+
+const char *rs_member_view_state_text(rs_member_view_state s)
+{
+	switch (s) {
+	case RS_VIEW_JOINED:
+		return _("Joined");
+	case RS_VIEW_WAITING:
+		return _("Waiting to join");
+	case RS_VIEW_NOT_ACTIVATED:
+		return _("Not activated");
+	}
+	return "?";
+}
+
+static void view_of(rs_ctx *ctx, const rs_member *m, const rs_keyinfo *info,
+    rs_member_view *v)
+{
+	memset(v, 0, sizeof *v);
+	snprintf(v->installation_id, sizeof v->installation_id, "%s",
+	    m->installation_id);
+	snprintf(v->machine, sizeof v->machine, "%s", m->machine);
+	snprintf(v->instance, sizeof v->instance, "%s", m->instance);
+	snprintf(v->service_account, sizeof v->service_account, "%s",
+	    m->service_account);
+	rs_public_fingerprint(m->public_key, m->public_key_len, v->fingerprint);
+	if (m->wrapped_key == NULL)
+		v->state = RS_VIEW_WAITING;
+	else if (!info->present || m->key_generation != info->generation)
+		v->state = RS_VIEW_NOT_ACTIVATED;
+	else
+		v->state = RS_VIEW_JOINED;
+	v->is_local = strcmp(m->installation_id, ctx->cfg.installation_id) == 0;
+	v->created = m->created;
+	v->joined = m->joined;
+}
+
+int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
+    rs_error *err)
+{
+	rs_member *members = NULL;
+	rs_keyinfo info;
+	int rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
+
+	*out = NULL;
+	*n = 0;
+	if (rc == RS_OK)
+		rc = ctx->store->ops->member_list(ctx->store, &members, n, err);
+	if (rc != RS_OK)
+		return rc;
+	*out = calloc(*n ? *n : 1, sizeof **out);
+	if (*out == NULL) {
+		rs_members_free(members, *n);
+		*n = 0;
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	for (size_t i = 0; i < *n; i++)
+		view_of(ctx, &members[i], &info, &(*out)[i]);
+	rs_members_free(members, *n);
+	return RS_OK;
+}
+
+static int get_member(rs_ctx *ctx, const char *id, rs_member *m,
+    rs_error *err)
+{
+	int rc = ctx->store->ops->member_get(ctx->store, id, m, err);
+
+	if (rc == RS_ERR_NOT_FOUND) {
+		rs_err_clear(err);
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("No member with installation "
+		    "ID %s in this scale-out deployment; rskeymgmt --list shows "
+		    "them."), id);
+	}
+	return rc;
+}
+
+static int join_locked(rs_ctx *ctx, const char *id, rs_error *err)
+{
+	ops_unlocked u;
+	rs_member m;
+	int rc = ops_unlock(ctx, &u, NULL, err);
+
+	if (rc != RS_OK)
+		return rc;
+	memset(&m, 0, sizeof m);
+	rc = get_member(ctx, id, &m, err);
+	if (rc == RS_OK && m.wrapped_key && m.key_generation == u.info.generation)
+		rc = rs_err(err, RS_ERR_STATE, _("%s\\%s has already joined."),
+		    m.machine, m.instance);
+	if (rc == RS_OK)
+		rc = ops_wrap_for(ctx, &m, u.key, u.info.generation, err);
+	if (rc == RS_OK)
+		ops_step(ctx, RS_STEP_OK, _("Gave %s\\%s a copy of the key"),
+		    m.machine, m.instance);
+	rs_member_clear(&m);
+	ops_unlocked_free(&u);
+	return rc;
+}
+
+int rs_op_join(rs_ctx *ctx, const char *installation_id, rs_error *err)
+{
+	int rc = ops_begin(ctx, "join", err);
+
+	if (rc == RS_OK) {
+		rc = join_locked(ctx, installation_id, err);
+		rc = ops_finish(ctx, rc, err);
+	}
+	if (rc != RS_OK)
+		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
+	return ops_audit(ctx, "join", installation_id, rc, err);
+}
+
+static size_t count_joined(rs_member *members, size_t n)
+{
+	size_t joined = 0;
+
+	for (size_t i = 0; i < n; i++)
+		joined += members[i].wrapped_key != NULL;
+	return joined;
+}
+
+static int remove_locked(rs_ctx *ctx, const char *id, bool allow_last,
+    rs_error *err)
+{
+	rs_member *members = NULL, m;
+	size_t n = 0;
+	int rc;
+
+	memset(&m, 0, sizeof m);
+	rc = get_member(ctx, id, &m, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
+	if (rc == RS_OK && m.wrapped_key && count_joined(members, n) == 1 &&
+	    !allow_last)
+		rc = rs_err(err, RS_ERR_STATE, _("%s\\%s is the last member that "
+		    "holds the key: removing it leaves no instance able to use "
+		    "the encrypted content. Back up the key first, then use "
+		    "--allow-last."), m.machine, m.instance);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->member_delete(ctx->store, id, err);
+	if (rc == RS_OK)
+		ops_step(ctx, RS_STEP_OK, _("Removed %s\\%s"), m.machine, m.instance);
+	rs_members_free(members, n);
+	rs_member_clear(&m);
+	return rc;
+}
+
+int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
+    rs_error *err)
+{
+	int rc = ops_begin(ctx, "remove", err);
+
+	if (rc == RS_OK) {
+		rc = remove_locked(ctx, installation_id, allow_last, err);
+		rc = ops_finish(ctx, rc, err);
+	}
+	if (rc != RS_OK)
+		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
+	return ops_audit(ctx, "remove", installation_id, rc, err);
+}

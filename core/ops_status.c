@@ -1,2 +1,71 @@
-/* ops_status.c: not written yet */
-#include "err.h"
+/* ops_status.c: is this instance activated, and why not (seed 002). */
+#include <stdio.h>
+#include <string.h>
+#include "ops_internal.h"
+
+const char *rs_activation_name(rs_activation a)
+{
+	static const char *const names[] = {
+		[RS_ACTIVATED] = "activated",
+		[RS_NOT_INITIALIZED] = "not-initialized",
+		[RS_WAITING_TO_JOIN] = "waiting-to-join",
+		[RS_NO_PRIVATE_KEY] = "no-private-key",
+		[RS_KEYSTORE_UNSAFE] = "keystore-unsafe",
+		[RS_PUBLIC_KEY_MISMATCH] = "public-key-mismatch",
+		[RS_UNWRAP_FAILED] = "unwrap-failed",
+		[RS_KCV_MISMATCH] = "key-check-mismatch",
+		[RS_NO_KEY] = "no-key",
+	};
+
+	if ((unsigned)a >= sizeof names / sizeof names[0] || !names[a])
+		return "unknown";
+	return names[a];
+}
+
+static int count_members(rs_ctx *ctx, rs_status *st, rs_error *err)
+{
+	rs_member *members = NULL;
+	size_t n = 0;
+	int rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
+
+	for (size_t i = 0; rc == RS_OK && i < n; i++) {
+		if (members[i].wrapped_key)
+			st->members_joined++;
+		else
+			st->members_waiting++;
+	}
+	rs_members_free(members, n);
+	return rc;
+}
+
+int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err)
+{
+	ops_unlocked unlocked;
+	rs_error why_err = { 0 };
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	rc = ctx->store->ops->database_id(ctx->store, st->database_id, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->keyinfo_get(ctx->store, &st->key, err);
+	if (rc == RS_OK)
+		rc = count_members(ctx, st, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->content_count(ctx->store, st->cells, err);
+	if (rc != RS_OK)
+		return rc;
+	st->values_total = ops_count_values(st->cells);
+	rc = ops_unlock(ctx, &unlocked, &st->activation, &why_err);
+	if (rc == RS_OK) {
+		ops_unlocked_free(&unlocked);
+		snprintf(st->reason, sizeof st->reason, "%s",
+		    _("This instance can encrypt and decrypt report server data."));
+		return RS_OK;
+	}
+	if (rc == RS_ERR_DATABASE || rc == RS_ERR_BUSY || rc == RS_ERR_INTERNAL)
+		return rs_err(err, rc, "%s", why_err.message);
+	if (rc == RS_ERR_PERMISSION)
+		st->activation = RS_KEYSTORE_UNSAFE;
+	snprintf(st->reason, sizeof st->reason, "%s", why_err.message);
+	return RS_OK;
+}
