@@ -286,19 +286,33 @@ static void on_signal(int sig)
 }
 
 /* While on, SIGINT/SIGTERM/SIGHUP only set a flag, so a prompt can restore
- * the terminal and a long operation can roll back.  Off, they kill as
- * usual: the core is crash-safe. */
+ * the terminal and a long operation can roll back.  Off, the previous
+ * actions come back (kill as usual: the core is crash-safe).  A signal
+ * ignored when we started stays ignored, so `nohup rskeymgmt -s` is not
+ * cancelled by a hang-up. */
 static void signals_catch(bool on)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static struct sigaction saved[3];
+	static bool caught;
 	struct sigaction sa;
 	size_t i;
 
+	if (on == caught)
+		return;
+	caught = on;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on ? on_signal : SIG_DFL;
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = on_signal;
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		if (!on) {
+			sigaction(sigs[i], &saved[i], NULL);
+			continue;
+		}
+		sigaction(sigs[i], NULL, &saved[i]);
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 static int tty_get(void)

@@ -1,2 +1,170 @@
-# tests/lib.sh: shared by the shell tests (placeholder, filled by the CLI work)
-t_done() { exit 0; }
+# tests/lib.sh: sourced by every shell test (tests/cli/*.sh, tests/tui/*.sh).
+#
+# The harness runs each script with sh and RS_BUILDDIR (binaries in
+# $RS_BUILDDIR/src) and RS_SRCDIR set.  Each script gets a private temp dir,
+# $T_TMP, removed on exit.  Checks print "PASS: NAME" or "FAIL: NAME - WHY";
+# t_done exits 1 when any failed.
+# shellcheck shell=sh
+
+set -u
+
+: "${RS_BUILDDIR:?RS_BUILDDIR must point at the build tree}"
+: "${RS_SRCDIR:?RS_SRCDIR must point at the source tree}"
+
+RSKEYMGMT=$RS_BUILDDIR/src/rskeymgmt
+RSDEMO=$RS_BUILDDIR/src/rsdemo
+T_NAME=$(basename "$0" .sh)
+T_PASSED=0
+T_FAILED=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rs-$T_NAME.XXXXXX") || exit 99
+T_OUT=$T_TMP/stdout
+T_ERR=$T_TMP/stderr
+# The programs must never find a config of their own.
+unset RSCONFIG
+
+# Exit statuses, as documented in core/err.h and rskeymgmt --help.
+EX_OK=0 EX_FAILED=1 EX_USAGE=2 EX_POLICY=3 EX_BAD_PASSWORD=4
+EX_KEY_MISMATCH=5 EX_BUSY=6 EX_NOT_ACTIVATED=7 EX_CONFIG=8
+EX_CANCELLED=10 EX_BACKUP_REQUIRED=11 EX_NOT_FOUND=12 EX_EXISTS=13
+EX_BAD_FILE=14
+
+t_cleanup() {
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+t_ok() {
+	T_PASSED=$((T_PASSED + 1))
+	echo "PASS: $1"
+}
+
+t_fail() {
+	T_FAILED=$((T_FAILED + 1))
+	echo "FAIL: $1 - $2"
+}
+
+t_skip() {
+	echo "SKIP: $1 - $2"
+}
+
+# Runs a command with no controlling terminal (so the programs cannot
+# prompt even when make check runs in one) and stdin from /dev/null;
+# stdout in $T_OUT, stderr in $T_ERR.  Returns the command's status.
+t_run() {
+	if command -v setsid >/dev/null 2>&1; then
+		setsid -w "$@" </dev/null >"$T_OUT" 2>"$T_ERR"
+	else
+		"$@" </dev/null >"$T_OUT" 2>"$T_ERR"
+	fi
+}
+
+# t_expect_exit STATUS NAME cmd...
+t_expect_exit() {
+	_want=$1 _name=$2
+	shift 2
+	t_run "$@"
+	_got=$?
+	if [ "$_got" -eq "$_want" ]; then
+		t_ok "$_name"
+		return 0
+	fi
+	t_fail "$_name" "exit $_got, expected $_want: $(head -c 300 "$T_ERR" | tr '\n' ' ')"
+	return 1
+}
+
+# t_grep NAME FILE PATTERN: FILE has a line matching the extended regex.
+t_grep() {
+	if grep -Eq -- "$3" "$2"; then
+		t_ok "$1"
+	else
+		t_fail "$1" "no match for /$3/ in $(basename "$2"): $(head -c 300 "$2" | tr '\n' ' ')"
+	fi
+}
+
+# t_no_grep NAME FILE PATTERN: no line of FILE matches.
+t_no_grep() {
+	if grep -Eq -- "$3" "$2"; then
+		t_fail "$1" "unexpected /$3/ in $(basename "$2"): $(grep -E -- "$3" "$2" | head -n 3 | tr '\n' ' ')"
+	else
+		t_ok "$1"
+	fi
+}
+
+# t_equal NAME GOT WANT
+t_equal() {
+	if [ "$2" = "$3" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1" "got '$2', expected '$3'"
+	fi
+}
+
+# t_differ NAME A B
+t_differ() {
+	if [ "$2" != "$3" ] && [ -n "$2" ] && [ -n "$3" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1" "'$2' and '$3' should differ (and not be empty)"
+	fi
+}
+
+# t_json NAME FILE: FILE holds exactly one valid JSON object (the last
+# line when progress lines come first).
+t_json() {
+	if command -v jq >/dev/null 2>&1; then
+		if tail -n 1 "$2" | jq -e 'type == "object"' >/dev/null 2>&1; then
+			t_ok "$1"
+		else
+			t_fail "$1" "not one JSON object: $(tail -n 1 "$2" | head -c 300)"
+		fi
+	elif command -v python3 >/dev/null 2>&1; then
+		if tail -n 1 "$2" | python3 -c 'import json,sys; assert isinstance(json.load(sys.stdin), dict)' 2>/dev/null; then
+			t_ok "$1"
+		else
+			t_fail "$1" "not one JSON object: $(tail -n 1 "$2" | head -c 300)"
+		fi
+	else
+		t_skip "$1" "neither jq nor python3 to parse JSON"
+	fi
+}
+
+# json_field FILE NAME: the string or number value of the last "NAME" on the
+# last line (flat fields are enough for the tests).
+json_field() {
+	tail -n 1 "$1" | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n 1
+}
+
+# t_demo DIR VALUES [MEMBERS]: creates a demo; sets DEMO_CONF (member 1)
+# and DEMO_WAIT (the last member, waiting to join).
+t_demo() {
+	_members=${3:-2}
+	if ! "$RSDEMO" create "$1" --values "$2" --members "$_members" \
+	    >"$T_TMP/demo.out" 2>"$T_TMP/demo.err" </dev/null; then
+		echo "Bail out! rsdemo create $1 failed: $(cat "$T_TMP/demo.err")"
+		exit 99
+	fi
+	DEMO_CONF=$(sed -n 's/^export RSCONFIG=//p' "$T_TMP/demo.out")
+	DEMO_WAIT=$1/member$_members/rsreportserver.conf
+	if [ ! -f "$DEMO_CONF" ]; then
+		echo "Bail out! rsdemo printed no usable config: $(cat "$T_TMP/demo.out")"
+		exit 99
+	fi
+}
+
+# kcv CONFIG: the key check value the database uses now.
+kcv() {
+	"$RSKEYMGMT" -c "$1" --status --json </dev/null 2>/dev/null |
+	    sed -n 's/.*"kcv":"\([0-9a-f]*\)".*/\1/p'
+}
+
+# The line of a file mode, for example 600.
+file_mode() {
+	stat -c %a "$1"
+}
+
+t_done() {
+	echo "# $T_NAME: $T_PASSED passed, $T_FAILED failed"
+	[ "$T_FAILED" -eq 0 ] || exit 1
+	exit 0
+}
