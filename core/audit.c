@@ -1,2 +1,398 @@
-/* audit.c: not written yet */
-#include "err.h"
+/* audit.c: one line per key operation, in a file next to the database and
+ * in syslog.
+ *
+ * Every field a caller or the environment controls is either restricted to
+ * a safe alphabet (the bare fields) or quoted with backslash escapes (target
+ * and error), so no value can end a line early or fake another field. */
+#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include "audit.h"
+
+#define LINE_MAX_BYTES 8192
+
+void rs_audit_path(const char *database, char *out, size_t size)
+{
+	snprintf(out, size, "%s-audit.log", database ? database : "");
+}
+
+/* ---- writing ---- */
+
+static bool bare_ok(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+	    c == ':' || c == '@' || c == '+' || c == '$';
+}
+
+/* A bare field: anything outside the safe alphabet becomes '_'. */
+static void bare_copy(char *out, size_t size, const char *in)
+{
+	size_t i = 0;
+
+	if (in == NULL || *in == '\0')
+		in = "-";
+	for (; *in && i + 1 < size; in++)
+		out[i++] = bare_ok((unsigned char)*in) ? *in : '_';
+	out[i] = '\0';
+}
+
+/* At most limit bytes of in, not cutting a UTF-8 sequence in two. */
+static size_t clip_utf8(const char *in, size_t limit)
+{
+	size_t len = strlen(in);
+
+	if (len <= limit)
+		return len;
+	while (limit > 0 && ((unsigned char)in[limit] & 0xC0) == 0x80)
+		limit--;
+	return limit;
+}
+
+/* Appends "text" with escapes; buf has room (4 bytes per input byte). */
+static size_t put_quoted(char *buf, const char *in, size_t limit)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = clip_utf8(in ? in : "", limit), i, o = 0;
+	unsigned char c;
+
+	buf[o++] = '"';
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)in[i];
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			buf[o++] = '\\';
+			buf[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c < 0x20 || c == 0x7f) {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return o;
+}
+
+static void audit_user(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char uid[32];
+
+	if (pw != NULL && pw->pw_name != NULL) {
+		bare_copy(out, size, pw->pw_name);
+		return;
+	}
+	snprintf(uid, sizeof uid, "uid%lu", (unsigned long)geteuid());
+	bare_copy(out, size, uid);
+}
+
+/* The SSH client address: the first field of $SSH_CONNECTION or
+ * $SSH_CLIENT ("addr port [addr port]"). */
+static void audit_from(char *out, size_t size)
+{
+	const char *env = getenv("SSH_CONNECTION");
+	char first[64];
+	size_t n;
+
+	if (env == NULL || *env == '\0')
+		env = getenv("SSH_CLIENT");
+	if (env == NULL || *env == '\0') {
+		snprintf(out, size, "local");
+		return;
+	}
+	n = strcspn(env, " \t");
+	if (n >= sizeof first)
+		n = sizeof first - 1;
+	memcpy(first, env, n);
+	first[n] = '\0';
+	bare_copy(out, size, first);
+}
+
+/* Builds the line after the time stamp; the caller owns buf. */
+static size_t format_fields(char *buf, const char *operation,
+    const char *target, const char *outcome, const char *error)
+{
+	rs_audit_entry e;
+	size_t o;
+
+	audit_user(e.user, sizeof e.user);
+	audit_from(e.from, sizeof e.from);
+	bare_copy(e.operation, sizeof e.operation, operation);
+	bare_copy(e.outcome, sizeof e.outcome, outcome);
+	o = (size_t)sprintf(buf, "user=%s from=%s op=%s target=", e.user, e.from,
+	    e.operation);
+	o += put_quoted(buf + o, target, sizeof e.target - 1);
+	o += (size_t)sprintf(buf + o, " outcome=%s error=", e.outcome);
+	o += put_quoted(buf + o, error, sizeof e.error - 1);
+	return o;
+}
+
+static void audit_syslog(const char *fields)
+{
+	openlog("rsconfig", LOG_PID, LOG_AUTH);
+	syslog(LOG_AUTH | LOG_NOTICE, "%s", fields);
+	closelog();
+}
+
+static int write_line(const char *path, const char *line, size_t len,
+    rs_error *err)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0640);
+	ssize_t n;
+
+	if (fd < 0)
+		return rs_err(err, RS_ERR_IO, _("cannot write the audit log %s: %s"),
+		    path, strerror(errno));
+	/* One write with O_APPEND: concurrent writers never interleave. */
+	do
+		n = write(fd, line, len);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len && fdatasync(fd) != 0 && errno != EINVAL)
+		n = -1;
+	if (n != (ssize_t)len) {
+		int saved = n < 0 ? errno : EIO;
+
+		close(fd);
+		return rs_err(err, RS_ERR_IO, _("cannot write the audit log %s: %s"),
+		    path, strerror(saved));
+	}
+	close(fd);
+	return RS_OK;
+}
+
+int rs_audit_record(const char *database, const char *operation,
+    const char *target, const char *outcome, const char *error, rs_error *err)
+{
+	char path[4096 + 16];
+	char *line = malloc(LINE_MAX_BYTES);
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t o;
+	int rc;
+
+	if (line == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rs_audit_path(database, path, sizeof path);
+	gmtime_r(&now, &tm);
+	o = strftime(line, 32, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	o += format_fields(line + o, operation, target, outcome, error);
+	audit_syslog(line + 21);
+	line[o++] = '\n';
+	rc = write_line(path, line, o, err);
+	free(line);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+static const char *expect(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+
+	return p && strncmp(p, word, n) == 0 ? p + n : NULL;
+}
+
+static const char *parse_bare(const char *p, const char *key, char *out,
+    size_t size)
+{
+	size_t n;
+
+	p = expect(p, key);
+	if (p == NULL)
+		return NULL;
+	n = strcspn(p, " \n");
+	if (n == 0 || n >= size)
+		return NULL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return p + n;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One escape after the backslash; returns the next position or NULL. */
+static const char *unescape_one(const char *p, char *c)
+{
+	int hi, lo;
+
+	switch (*p) {
+	case '\\': case '"': *c = *p; return p + 1;
+	case 'n': *c = '\n'; return p + 1;
+	case 'r': *c = '\r'; return p + 1;
+	case 't': *c = '\t'; return p + 1;
+	case 'x':
+		hi = hex_value(p[1]);
+		lo = hi < 0 ? -1 : hex_value(p[2]);
+		if (lo < 0)
+			return NULL;
+		*c = (char)(hi << 4 | lo);
+		return p + 3;
+	default:
+		return NULL;
+	}
+}
+
+static const char *parse_quoted(const char *p, const char *key, char *out,
+    size_t size)
+{
+	size_t o = 0;
+	char c;
+
+	p = expect(expect(p, key), "\"");
+	while (p != NULL && *p != '"') {
+		if (*p == '\0' || *p == '\n')
+			return NULL;
+		if (*p == '\\')
+			p = unescape_one(p + 1, &c);
+		else
+			c = *p++;
+		if (p == NULL || o + 1 >= size)
+			return NULL;
+		out[o++] = c;
+	}
+	if (p == NULL)
+		return NULL;
+	out[o] = '\0';
+	return p + 1;
+}
+
+static int parse_time(const char *p, int64_t *out)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(p, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || end - p != 20)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static int parse_line(const char *line, rs_audit_entry *e)
+{
+	const char *p = line;
+
+	memset(e, 0, sizeof *e);
+	if (parse_time(p, &e->time) != 0)
+		return -1;
+	p = parse_bare(p + 20, " user=", e->user, sizeof e->user);
+	p = parse_bare(p, " from=", e->from, sizeof e->from);
+	p = parse_bare(p, " op=", e->operation, sizeof e->operation);
+	p = parse_quoted(p, " target=", e->target, sizeof e->target);
+	p = parse_bare(p, " outcome=", e->outcome, sizeof e->outcome);
+	p = parse_quoted(p, " error=", e->error, sizeof e->error);
+	if (p == NULL || (*p != '\0' && strcmp(p, "\n") != 0))
+		return -1;
+	return 0;
+}
+
+/* Keeps the newest max entries in a ring; max 0 keeps every entry. */
+struct ring {
+	rs_audit_entry *items;
+	size_t cap, count, next;
+	bool bounded;
+};
+
+static int ring_push(struct ring *r, const rs_audit_entry *e)
+{
+	rs_audit_entry *p;
+
+	if (!r->bounded && r->count == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		p = realloc(r->items, r->cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		r->items = p;
+	}
+	r->items[r->next] = *e;
+	r->next = (r->next + 1) % r->cap;
+	if (r->count < r->cap)
+		r->count++;
+	return 0;
+}
+
+/* Newest first: walk the ring backwards from the last written slot. */
+static rs_audit_entry *ring_newest_first(struct ring *r)
+{
+	rs_audit_entry *out = malloc((r->count ? r->count : 1) * sizeof *out);
+	size_t i, slot;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < r->count; i++) {
+		slot = (r->next + r->cap - 1 - i) % r->cap;
+		out[i] = r->items[slot];
+	}
+	return out;
+}
+
+static int read_entries(FILE *f, struct ring *r)
+{
+	rs_audit_entry e;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	while (rc == 0 && getline(&line, &cap, f) != -1)
+		if (parse_line(line, &e) == 0)   /* malformed lines are skipped */
+			rc = ring_push(r, &e);
+	free(line);
+	return rc;
+}
+
+int rs_audit_read(const char *database, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err)
+{
+	char path[4096 + 16];
+	/* A huge max would be a huge ring: collect everything and trim. */
+	bool bounded = max > 0 && max <= 65536;
+	struct ring r = { NULL, bounded ? max : 0, 0, 0, bounded };
+	FILE *f;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rs_audit_path(database, path, sizeof path);
+	f = fopen(path, "re");
+	if (f == NULL && errno == ENOENT)
+		return RS_OK;   /* no key operation yet */
+	if (f == NULL)
+		return rs_err(err, RS_ERR_IO, _("cannot read the audit log %s: %s"),
+		    path, strerror(errno));
+	if (r.bounded)
+		r.items = malloc(max * sizeof *r.items);
+	rc = (r.bounded && r.items == NULL) ? -1 : read_entries(f, &r);
+	fclose(f);
+	if (rc == 0)
+		*out = ring_newest_first(&r);
+	free(r.items);
+	if (rc != 0 || *out == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	*n = max > 0 && r.count > max ? max : r.count;
+	return RS_OK;
+}

@@ -27,7 +27,8 @@ void rs_audit_path(const char *database, char *out, size_t size);
  * but callers treat it as a warning, not as the operation's failure. */
 int rs_audit_record(const char *database, const char *operation,
     const char *target, const char *outcome, const char *error, rs_error *err);
-/* Newest first, at most max entries; *out malloc'd. */
+/* Newest first, at most max entries (0: all); *out malloc'd, free() it.
+ * A missing log is no entries; malformed lines are skipped. */
 int rs_audit_read(const char *database, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err);
 
