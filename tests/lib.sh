@@ -23,10 +23,11 @@ T_ERR=$T_TMP/stderr
 unset RSCONFIG
 
 # Exit statuses, as documented in core/err.h and rskeymgmt --help.
-EX_OK=0 EX_FAILED=1 EX_USAGE=2 EX_POLICY=3 EX_BAD_PASSWORD=4
-EX_KEY_MISMATCH=5 EX_BUSY=6 EX_NOT_ACTIVATED=7 EX_CONFIG=8
-EX_CANCELLED=10 EX_BACKUP_REQUIRED=11 EX_NOT_FOUND=12 EX_EXISTS=13
-EX_BAD_FILE=14
+# shellcheck disable=SC2034
+EX_OK=0 EX_FAILED=1 EX_USAGE=2 EX_POLICY=3 EX_BAD_PASSWORD=4 \
+    EX_KEY_MISMATCH=5 EX_BUSY=6 EX_NOT_ACTIVATED=7 EX_CONFIG=8 \
+    EX_CANCELLED=10 EX_BACKUP_REQUIRED=11 EX_NOT_FOUND=12 EX_EXISTS=13 \
+    EX_BAD_FILE=14 EX_STATE=18
 
 t_cleanup() {
 	rm -rf "$T_TMP"
@@ -91,6 +92,15 @@ t_no_grep() {
 	fi
 }
 
+# t_absent NAME PATH: nothing exists at PATH.
+t_absent() {
+	if [ -e "$2" ]; then
+		t_fail "$1" "$2 exists"
+	else
+		t_ok "$1"
+	fi
+}
+
 # t_equal NAME GOT WANT
 t_equal() {
 	if [ "$2" = "$3" ]; then
@@ -145,6 +155,7 @@ t_demo() {
 		exit 99
 	fi
 	DEMO_CONF=$(sed -n 's/^export RSCONFIG=//p' "$T_TMP/demo.out")
+	# shellcheck disable=SC2034
 	DEMO_WAIT=$1/member$_members/rsreportserver.conf
 	if [ ! -f "$DEMO_CONF" ]; then
 		echo "Bail out! rsdemo printed no usable config: $(cat "$T_TMP/demo.out")"

@@ -1,3 +1,0 @@
-#!/bin/sh
-. "$RS_SRCDIR/tests/lib.sh"
-t_done
