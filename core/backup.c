@@ -1,2 +1,722 @@
-/* backup.c: not written yet */
-#include "err.h"
+/* backup.c: the key backup file.
+ *
+ * A standard CMS EnvelopedData with one password recipient (RFC 3211), so
+ * that stock `openssl cms -decrypt -pwri_password` opens it anywhere.  CBC
+ * content has no integrity of its own: the strict payload parser and the key
+ * check value are what refuse an altered file. */
+#ifdef HAVE_CONFIG_H
+#include <config.h>     /* _GNU_SOURCE for renameat2 */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>    /* before cms.h: it declares PEM_*_CMS */
+#include <openssl/cms.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include "backup.h"
+#include "secret.h"
+
+#define MAGIC "rsconfig-key-backup"
+#define FORMAT_VERSION "1"
+#define PAYLOAD_MAX 4096
+#define PEM_BEGIN "-----BEGIN CMS-----"
+
+/* ---- small helpers ---- */
+
+static void hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;   /* the format is lower-case only */
+}
+
+static bool is_lower_hex(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (hex_value(s[i]) < 0)
+			return false;
+	return true;
+}
+
+static bool uuid_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return true;   /* written as empty when unknown */
+	if (len != RS_ID_LEN)
+		return false;
+	for (i = 0; i < len; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9')
+		    || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	}
+	return true;
+}
+
+/* A name must not be able to add a line to the payload. */
+static bool name_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len >= RS_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* ---- the payload ---- */
+
+static bool meta_ok(const rs_backup_meta *m)
+{
+	return uuid_ok(m->installation_id, strlen(m->installation_id))
+	    && uuid_ok(m->database_id, strlen(m->database_id))
+	    && name_ok(m->machine, strlen(m->machine))
+	    && name_ok(m->instance, strlen(m->instance));
+}
+
+/* A caller that names the kcv it means to back up gets it checked. */
+static bool kcv_agrees(const rs_symkey *key, const rs_backup_meta *m)
+{
+	char kcv[RS_KCV_HEX_LEN + 1];
+
+	if (m->kcv[0] == '\0')
+		return true;
+	rs_symkey_kcv(key, kcv);
+	return strcmp(kcv, m->kcv) == 0;
+}
+
+/* Builds the payload in secret memory; returns its length, 0 on error. */
+static size_t payload_build(char *out, const rs_symkey *key,
+    const rs_backup_meta *m)
+{
+	char hex[2 * RS_KEY_LEN + 1], kcv[RS_KCV_HEX_LEN + 1], when[32];
+	time_t t = m->created != 0 ? (time_t)m->created : time(NULL);
+	struct tm tm;
+	int n;
+
+	if (gmtime_r(&t, &tm) == NULL
+	    || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return 0;
+	hex_encode(key->bytes, RS_KEY_LEN, hex);
+	rs_symkey_kcv(key, kcv);
+	n = snprintf(out, PAYLOAD_MAX, MAGIC " " FORMAT_VERSION "\n"
+	    "key: %s\nkcv: %s\ngeneration: %" PRIu32 "\n"
+	    "installation-id: %s\nmachine: %s\ninstance: %s\n"
+	    "database-id: %s\ncreated: %s\n", hex, kcv, m->generation,
+	    m->installation_id, m->machine, m->instance, m->database_id, when);
+	rs_wipe(hex, sizeof hex);
+	return n > 0 && n < PAYLOAD_MAX ? (size_t)n : 0;
+}
+
+enum field { F_KEY, F_KCV, F_GENERATION, F_INSTALLATION, F_MACHINE,
+	F_INSTANCE, F_DATABASE, F_CREATED, F_COUNT };
+
+static const char *const field_names[F_COUNT] = {
+	"key", "kcv", "generation", "installation-id", "machine", "instance",
+	"database-id", "created"
+};
+
+struct parsed {
+	const char *val[F_COUNT];
+	size_t len[F_COUNT];
+};
+
+static int bad_content(rs_error *err, const char *path, const char *why)
+{
+	return rs_err(err, RS_ERR_BAD_FILE,
+	    _("%s decrypts but its content is not a valid key backup (%s); it was altered or is not a key backup: use another copy"),
+	    path, why);
+}
+
+static int parse_first_line(const char *line, size_t len, const char *path,
+    rs_error *err)
+{
+	size_t mlen = strlen(MAGIC " ");
+
+	if (len == strlen(MAGIC " " FORMAT_VERSION)
+	    && memcmp(line, MAGIC " " FORMAT_VERSION, len) == 0)
+		return RS_OK;
+	if (len > mlen && len < mlen + 10 && memcmp(line, MAGIC " ", mlen) == 0)
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is a key backup in format %.*s, which this version does not know; restore it with a newer rsconfig"),
+		    path, (int)(len - mlen), line + mlen);
+	return bad_content(err, path, _("unknown header"));
+}
+
+static int parse_field(struct parsed *p, const char *line, size_t len,
+    const char *path, rs_error *err)
+{
+	const char *colon = memchr(line, ':', len);
+	size_t nlen;
+	int f;
+
+	if (colon == NULL || colon + 1 >= line + len || colon[1] != ' ')
+		return bad_content(err, path, _("a line is not \"name: value\""));
+	nlen = (size_t)(colon - line);
+	for (f = 0; f < F_COUNT; f++)
+		if (strlen(field_names[f]) == nlen
+		    && memcmp(field_names[f], line, nlen) == 0)
+			break;
+	if (f == F_COUNT)
+		return bad_content(err, path, _("unknown field"));
+	if (p->val[f] != NULL)
+		return bad_content(err, path, _("a field appears twice"));
+	p->val[f] = colon + 2;
+	p->len[f] = len - nlen - 2;
+	return RS_OK;
+}
+
+/* Splits the payload into lines; every line ends with a newline. */
+static int parse_lines(const char *data, size_t len, struct parsed *p,
+    const char *path, rs_error *err)
+{
+	const char *end = data + len, *line = data, *nl;
+	int rc = RS_OK, f;
+
+	if (memchr(data, '\0', len) != NULL)
+		return bad_content(err, path, _("binary data"));
+	for (; rc == RS_OK && line < end; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (nl == NULL)
+			return bad_content(err, path, _("truncated last line"));
+		rc = line == data
+		    ? parse_first_line(line, (size_t)(nl - line), path, err)
+		    : parse_field(p, line, (size_t)(nl - line), path, err);
+	}
+	if (rc == RS_OK && len == 0)
+		rc = bad_content(err, path, _("empty"));
+	for (f = 0; rc == RS_OK && f < F_COUNT; f++)
+		if (p->val[f] == NULL)
+			rc = rs_err(err, RS_ERR_BAD_FILE,
+			    _("%s is not a complete key backup: the \"%s\" field is missing; use another copy"),
+			    path, field_names[f]);
+	return rc;
+}
+
+static bool parse_u32(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 10 || (len > 1 && s[0] == '0'))
+		return false;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+static bool parse_time(const char *s, size_t len, int64_t *out)
+{
+	char buf[32];
+	struct tm tm;
+	char *end;
+	time_t t;
+
+	if (len != 20)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(&tm, 0, sizeof tm);
+	end = strptime(buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return false;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return false;
+	*out = (int64_t)t;
+	return true;
+}
+
+static void copy_field(char *dst, const struct parsed *p, int f)
+{
+	memcpy(dst, p->val[f], p->len[f]);
+	dst[p->len[f]] = '\0';
+}
+
+/* Checks every value and fills key and meta. */
+static int parse_values(const struct parsed *p, rs_symkey *key,
+    rs_backup_meta *m, const char *path, rs_error *err)
+{
+	char kcv[RS_KCV_HEX_LEN + 1];
+	size_t i;
+
+	if (p->len[F_KEY] != 2 * RS_KEY_LEN
+	    || !is_lower_hex(p->val[F_KEY], p->len[F_KEY]))
+		return bad_content(err, path, _("the key is not 64 hex digits"));
+	if (p->len[F_KCV] != RS_KCV_HEX_LEN
+	    || !is_lower_hex(p->val[F_KCV], p->len[F_KCV]))
+		return bad_content(err, path, _("the key check value is not 16 hex digits"));
+	if (!parse_u32(p->val[F_GENERATION], p->len[F_GENERATION], &m->generation))
+		return bad_content(err, path, _("bad generation"));
+	if (!uuid_ok(p->val[F_INSTALLATION], p->len[F_INSTALLATION])
+	    || !uuid_ok(p->val[F_DATABASE], p->len[F_DATABASE]))
+		return bad_content(err, path, _("bad installation or database id"));
+	if (!name_ok(p->val[F_MACHINE], p->len[F_MACHINE])
+	    || !name_ok(p->val[F_INSTANCE], p->len[F_INSTANCE]))
+		return bad_content(err, path, _("bad machine or instance name"));
+	if (!parse_time(p->val[F_CREATED], p->len[F_CREATED], &m->created))
+		return bad_content(err, path, _("bad creation time"));
+	for (i = 0; i < RS_KEY_LEN; i++)
+		key->bytes[i] = (unsigned char)(hex_value(p->val[F_KEY][2 * i]) << 4
+		    | hex_value(p->val[F_KEY][2 * i + 1]));
+	rs_symkey_kcv(key, kcv);
+	if (memcmp(kcv, p->val[F_KCV], RS_KCV_HEX_LEN) != 0)
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s was altered: the key it holds does not match its key check value; use another copy of the backup"),
+		    path);
+	copy_field(m->kcv, p, F_KCV);
+	copy_field(m->installation_id, p, F_INSTALLATION);
+	copy_field(m->database_id, p, F_DATABASE);
+	copy_field(m->machine, p, F_MACHINE);
+	copy_field(m->instance, p, F_INSTANCE);
+	return RS_OK;
+}
+
+static int payload_parse(const char *data, size_t len, rs_symkey *key,
+    rs_backup_meta *m, const char *path, rs_error *err)
+{
+	struct parsed p;
+	int rc;
+
+	memset(&p, 0, sizeof p);
+	rc = parse_lines(data, len, &p, path, err);
+	return rc == RS_OK ? parse_values(&p, key, m, path, err) : rc;
+}
+
+/* ---- CMS ---- */
+
+/* Returns a memory BIO holding the PEM file, or NULL. */
+static BIO *cms_seal(const char *payload, size_t len, const char *password,
+    size_t pwlen, rs_error *err)
+{
+	BIO *in = BIO_new_mem_buf(payload, (int)len), *out = NULL;
+	CMS_ContentInfo *cms = NULL;
+	unsigned char *pass = NULL;
+	int ok = 0;
+
+	if (in != NULL)
+		cms = CMS_encrypt(NULL, in, EVP_aes_256_cbc(),
+		    CMS_PARTIAL | CMS_BINARY);
+	/* "add0": on success the CMS owns pass and clear-frees it in
+	 * CMS_ContentInfo_free, so it must be OPENSSL_malloc'd. */
+	if (cms != NULL)
+		pass = OPENSSL_malloc(pwlen);
+	if (pass != NULL) {
+		memcpy(pass, password, pwlen);
+		if (CMS_add0_recipient_password(cms, RS_BACKUP_ITERATIONS,
+		    NID_id_alg_PWRI_KEK, NID_undef, pass, (ossl_ssize_t)pwlen,
+		    NULL) == NULL) {
+			/* On failure OpenSSL may already have freed pass
+			 * (when the last step fails): leaking it on this
+			 * out-of-memory path is safer than a double free. */
+			pass = NULL;
+		} else {
+			ok = CMS_final(cms, in, NULL, CMS_BINARY) == 1
+			    && (out = BIO_new(BIO_s_mem())) != NULL
+			    && PEM_write_bio_CMS(out, cms) == 1;
+		}
+	}
+	if (!ok) {
+		BIO_free(out);
+		out = NULL;
+		rs_err_ssl(err, RS_ERR_CRYPTO,
+		    _("cannot encrypt the key backup"));
+	}
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return out;
+}
+
+/* True when the error queue says the password did not unwrap the key. */
+static bool unwrap_failed(void)
+{
+	unsigned long e;
+	bool found = false;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_LIB(e) == ERR_LIB_CMS
+		    && ERR_GET_REASON(e) == CMS_R_UNWRAP_FAILURE)
+			found = true;
+	return found;
+}
+
+static bool has_password_recipient(CMS_ContentInfo *cms)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	int i;
+
+	for (i = 0; ris != NULL && i < sk_CMS_RecipientInfo_num(ris); i++)
+		if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(ris, i))
+		    == CMS_RECIPINFO_PASS)
+			return true;
+	return false;
+}
+
+static CMS_ContentInfo *cms_load(const char *data, size_t len,
+    const char *path, rs_error *err)
+{
+	BIO *bio;
+	CMS_ContentInfo *cms;
+
+	if (memmem(data, len, PEM_BEGIN, strlen(PEM_BEGIN)) == NULL) {
+		rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is not a key backup (it has no \"%s\" block); choose the file that Backup or rskeymgmt -e wrote"),
+		    path, PEM_BEGIN);
+		return NULL;
+	}
+	bio = BIO_new_mem_buf(data, (int)len);
+	cms = bio != NULL ? PEM_read_bio_CMS(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	ERR_clear_error();
+	if (cms == NULL) {
+		rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is damaged or truncated: its encrypted block cannot be decoded; use another copy of the backup"),
+		    path);
+		return NULL;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped
+	    || !has_password_recipient(cms)) {
+		CMS_ContentInfo_free(cms);
+		rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is a CMS file but not a password-protected key backup; choose the file that Backup or rskeymgmt -e wrote"),
+		    path);
+		return NULL;
+	}
+	return cms;
+}
+
+/* Decrypts into a secure-memory BIO (wiped when freed). */
+static int cms_open(CMS_ContentInfo *cms, const char *password, size_t pwlen,
+    BIO *out, const char *path, rs_error *err)
+{
+	ERR_clear_error();
+	/* set1_password only borrows the password for this call. */
+	if (CMS_decrypt_set1_password(cms, (unsigned char *)password,
+	    (ossl_ssize_t)pwlen) != 1) {
+		if (unwrap_failed())
+			return rs_err(err, RS_ERR_BAD_PASSWORD,
+			    _("wrong password for the backup file %s (or its password block was altered); passwords are case-sensitive: check it and try again"),
+			    path);
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s cannot be opened: its password block is damaged or uses an unsupported method; use another copy of the backup"),
+		    path);
+	}
+	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1) {
+		ERR_clear_error();
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is damaged: its content does not decrypt (or, very rarely, the password is wrong); use another copy of the backup"),
+		    path);
+	}
+	return RS_OK;
+}
+
+/* ---- reading ---- */
+
+static int read_file(const char *path, char **data, size_t *len,
+    rs_error *err)
+{
+	struct stat st;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*data = NULL;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return rs_err(err, RS_ERR_NOT_FOUND,
+			    _("no backup file at %s; check the path"), path);
+		return rs_err(err, RS_ERR_IO, _("cannot read %s: %s"), path,
+		    strerror(errno));
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is not a regular file; choose the backup file itself"),
+		    path);
+	}
+	if (st.st_size == 0 || st.st_size > RS_BACKUP_MAX_FILE) {
+		close(fd);
+		return rs_err(err, RS_ERR_BAD_FILE, st.st_size == 0
+		    ? _("%s is empty, so it is not a key backup (an interrupted copy?); use another copy")
+		    : _("%s is too large to be a key backup; check that you chose the right file"),
+		    path);
+	}
+	*data = malloc((size_t)st.st_size + 1);
+	got = *data != NULL ? read(fd, *data, (size_t)st.st_size + 1) : -1;
+	close(fd);
+	if (got < 0) {
+		free(*data);
+		*data = NULL;
+		return rs_err(err, RS_ERR_IO, _("cannot read %s: %s"), path,
+		    strerror(errno));
+	}
+	*len = (size_t)got;
+	return RS_OK;
+}
+
+int rs_backup_read(const char *path, const char *password, size_t pwlen,
+    rs_symkey *key, rs_backup_meta *meta, rs_error *err)
+{
+	char *data = NULL, *plain;
+	size_t len = 0;
+	long plen;
+	CMS_ContentInfo *cms;
+	BIO *out = NULL;
+	rs_symkey *tmp = NULL;
+	rs_backup_meta m;
+	int rc;
+
+	memset(&m, 0, sizeof m);
+	if (password == NULL) {
+		password = "";
+		pwlen = 0;
+	}
+	if ((rc = read_file(path, &data, &len, err)) != RS_OK)
+		return rc;
+	cms = cms_load(data, len, path, err);
+	free(data);   /* ciphertext only */
+	if (cms == NULL)
+		return RS_ERR_BAD_FILE;
+	if ((out = BIO_new(BIO_s_secmem())) == NULL
+	    || (tmp = rs_symkey_new()) == NULL)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	if (rc == RS_OK)
+		rc = cms_open(cms, password, pwlen, out, path, err);
+	if (rc == RS_OK) {
+		plen = BIO_get_mem_data(out, &plain);
+		rc = plen > PAYLOAD_MAX
+		    ? bad_content(err, path, _("too long"))
+		    : payload_parse(plain, plen > 0 ? (size_t)plen : 0, tmp, &m,
+		    path, err);
+	}
+	if (rc == RS_OK && key != NULL)
+		memcpy(key->bytes, tmp->bytes, RS_KEY_LEN);
+	if (rc == RS_OK && meta != NULL)
+		*meta = m;
+	CMS_ContentInfo_free(cms);
+	BIO_free(out);
+	rs_symkey_free(tmp);
+	return rc;
+}
+
+/* ---- writing ---- */
+
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
+static int temp_write(const char *dir, char *tmp, size_t size, BIO *pem,
+    rs_error *err)
+{
+	char *data;
+	long n = BIO_get_mem_data(pem, &data);
+	int fd, rc = RS_OK;
+
+	if (snprintf(tmp, size, "%s/.rsbackup.XXXXXX", dir) >= (int)size)
+		return rs_err(err, RS_ERR_IO, _("path too long: %s"), dir);
+	fd = mkstemp(tmp);   /* O_EXCL, mode 0600 */
+	if (fd < 0)
+		return rs_err(err, RS_ERR_IO,
+		    _("cannot create a file in %s: %s; choose a folder you can write to"),
+		    dir, strerror(errno));
+	if (fchmod(fd, 0600) != 0 || n <= 0
+	    || write_all(fd, data, (size_t)n) != 0 || fsync(fd) != 0)
+		rc = rs_err(err, RS_ERR_IO, _("cannot write the backup in %s: %s"),
+		    dir, strerror(errno));
+	if (close(fd) != 0 && rc == RS_OK)
+		rc = rs_err(err, RS_ERR_IO, _("cannot write the backup in %s: %s"),
+		    dir, strerror(errno));
+	if (rc != RS_OK)
+		unlink(tmp);
+	return rc;
+}
+
+/* Reads the written file back before it gets its name: only a backup that
+ * opens to the same key is ever published. */
+static int temp_verify(const char *tmp, const char *path,
+    const char *password, size_t pwlen, const rs_symkey *key, rs_error *err)
+{
+	rs_symkey *back = rs_symkey_new();
+	rs_backup_meta m;
+	int rc;
+
+	if (back == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = rs_backup_read(tmp, password, pwlen, back, &m, err);
+	if (rc == RS_OK && CRYPTO_memcmp(back->bytes, key->bytes, RS_KEY_LEN) != 0)
+		rc = rs_err(err, RS_ERR_IO,
+		    _("the backup written to %s does not read back to the same key; nothing was saved: try again or choose another disk"),
+		    path);
+	else if (rc != RS_OK) {
+		rs_err_clear(err);
+		rc = rs_err(err, RS_ERR_IO,
+		    _("the backup written for %s does not read back; nothing was saved: try again or choose another disk"),
+		    path);
+	}
+	rs_symkey_free(back);
+	return rc;
+}
+
+/* link() refuses an existing name atomically; where the file system has no
+ * hard links, renameat2(RENAME_NOREPLACE) does the same. */
+static int publish_new(const char *tmp, const char *path)
+{
+	if (link(tmp, path) == 0) {
+		unlink(tmp);
+		return 0;
+	}
+	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP
+	    && errno != EMLINK && errno != ENOSYS)
+		return -1;
+#ifdef RENAME_NOREPLACE
+	return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+#else
+	return -1;
+#endif
+}
+
+static int publish(const char *tmp, const char *path, bool overwrite,
+    rs_error *err)
+{
+	int saved;
+
+	if ((overwrite ? rename(tmp, path) : publish_new(tmp, path)) == 0)
+		return RS_OK;
+	saved = errno;
+	unlink(tmp);
+	if (saved == EEXIST)
+		return rs_err(err, RS_ERR_EXISTS,
+		    _("%s already exists; choose another name or use --overwrite"),
+		    path);
+	return rs_err(err, RS_ERR_IO, _("cannot save the backup as %s: %s"),
+	    path, strerror(saved));
+}
+
+int rs_backup_write(const char *path, const char *password, size_t pwlen,
+    const rs_symkey *key, const rs_backup_meta *meta, bool overwrite,
+    rs_error *err)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	rs_backup_meta empty;
+	char *payload;
+	size_t len;
+	BIO *pem;
+	int rc;
+
+	if (pwlen == 0 || pwlen > RS_PASSWORD_MAX)
+		return rs_err(err, RS_ERR_POLICY,
+		    _("the backup password must have 1 to %d characters"),
+		    RS_PASSWORD_MAX);
+	if (meta == NULL) {
+		memset(&empty, 0, sizeof empty);
+		meta = &empty;
+	}
+	if (!meta_ok(meta))
+		return rs_err(err, RS_ERR_INTERNAL,
+		    _("invalid backup metadata (ids must be UUIDs, names one line)"));
+	if (!kcv_agrees(key, meta))
+		return rs_err(err, RS_ERR_INTERNAL,
+		    _("the key to back up does not match the key check value %s"),
+		    meta->kcv);
+	payload = rs_secret_alloc(PAYLOAD_MAX);
+	if (payload == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	len = payload_build(payload, key, meta);
+	pem = len > 0 ? cms_seal(payload, len, password, pwlen, err) : NULL;
+	rs_secret_free(payload, PAYLOAD_MAX);
+	if (pem == NULL)
+		return len > 0 ? RS_ERR_CRYPTO : rs_err(err, RS_ERR_INTERNAL,
+		    _("cannot build the backup content"));
+	dir_of(path, dir, sizeof dir);
+	rc = temp_write(dir, tmp, sizeof tmp, pem, err);
+	BIO_free(pem);
+	if (rc != RS_OK)
+		return rc;
+	rc = temp_verify(tmp, path, password, pwlen, key, err);
+	if (rc != RS_OK) {
+		unlink(tmp);
+		return rc;
+	}
+	if ((rc = publish(tmp, path, overwrite, err)) != RS_OK)
+		return rc;
+	if (fsync_dir(dir) != 0) {
+		rc = rs_err(err, RS_ERR_IO,
+		    _("cannot save the backup as %s: syncing the folder failed: %s"),
+		    path, strerror(errno));
+		if (!overwrite)
+			unlink(path);   /* ours: link() made it */
+	}
+	return rc;
+}
