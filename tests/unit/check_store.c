@@ -738,7 +738,7 @@ START_TEST(test_update_speed)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	fprintf(stderr, "store: %zu updates in %.3f s\n", n, secs);
-	ck_assert_msg(secs < 10.0, "updates too slow: %.3f s", secs);
+	ck_assert_msg(secs < 30.0, "updates too slow: %.3f s", secs);
 	rs_store_close(s);
 }
 END_TEST
