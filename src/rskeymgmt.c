@@ -1124,7 +1124,7 @@ static void delete_report(struct run *r, const rs_delete_result *res)
 	j_u64(&r->out, "members_rewrapped", res->members_rewrapped);
 	out_text(&r->out, _("Deleted the key and %" PRIu64 " encrypted values. "
 	    "A new key is in place (generation %" PRIu32 ", check value %s), "
-	    "copied to %" PRIu64 " members.\n"), res->values,
+	    "copied to %" PRIu64 " member(s).\n"), res->values,
 	    res->new_generation, res->new_kcv, res->members_rewrapped);
 }
 

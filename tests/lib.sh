@@ -29,7 +29,11 @@ EX_OK=0 EX_FAILED=1 EX_USAGE=2 EX_POLICY=3 EX_BAD_PASSWORD=4 \
     EX_CANCELLED=10 EX_BACKUP_REQUIRED=11 EX_NOT_FOUND=12 EX_EXISTS=13 \
     EX_BAD_FILE=14 EX_STATE=18
 
+# A test that makes something outside $T_TMP (a user account) appends the
+# shell code that undoes it to T_AT_EXIT.
+T_AT_EXIT=
 t_cleanup() {
+	eval "$T_AT_EXIT"
 	rm -rf "$T_TMP"
 }
 trap t_cleanup EXIT
@@ -161,6 +165,18 @@ t_demo() {
 		echo "Bail out! rsdemo printed no usable config: $(cat "$T_TMP/demo.out")"
 		exit 99
 	fi
+}
+
+# t_wait_for FILE PATTERN [SECONDS]: polls until FILE has a line matching
+# the extended regex; fails (returns 1) after the deadline (default 30 s).
+t_wait_for() {
+	_tries=$(( ${3:-30} * 20 ))
+	while [ "$_tries" -gt 0 ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		_tries=$((_tries - 1))
+	done
+	return 1
 }
 
 # kcv CONFIG: the key check value the database uses now.
