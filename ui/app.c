@@ -1,2 +1,759 @@
-#include "../core/err.h"
+/* app.c: the terminal, the frame and the main key loop.
+ *
+ *   row 0          title: machine\instance and activation state
+ *   rows 1..H-8    navigation (left) and the selected page (right)
+ *   rows H-7..H-2  Results: each step of the last action
+ *   row H-1        key hints
+ */
+#include <config.h>
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "secret.h"
 #include "ui.h"
+#include "ui_int.h"
+
+#define NAV_WIDTH 24
+#define RESULTS_HEIGHT 6
+#define MIN_LINES 24
+#define MIN_COLS 80
+
+ui_app *ui;
+
+static const ui_page *const pages[] = {
+	&ui_page_status, &ui_page_keys, &ui_page_account, &ui_page_scaleout,
+	&ui_page_audit,
+};
+#define NPAGES ((int)(sizeof pages / sizeof pages[0]))
+
+enum slot { SLOT_NAV, SLOT_ENTRY, SLOT_TABLE, SLOT_BUTTONS, SLOT_RESULTS, SLOT_COUNT };
+
+static struct frame {
+	int page;
+	enum slot slot;
+	int button;
+	int table_row;
+	bool table_empty;
+	char entry_value[RS_NAME_MAX];
+	CDKSCROLL *nav;
+	CDKSWINDOW *text;
+	CDKSCROLL *table;
+	CDKENTRY *entry;
+	CDKBUTTONBOX *bbox;
+	CDKSWINDOW *results;
+} fr;
+
+static const ui_page *cur(void)
+{
+	return pages[fr.page];
+}
+
+/* ---- styles ---- */
+
+const char *ui_on(enum ui_style s)
+{
+	static const char *const color[] = { "</B></24>", "</B></16>", "</B></32>", "</B>" };
+
+	return ui->color ? color[s] : "</B>";
+}
+
+const char *ui_off(enum ui_style s)
+{
+	static const char *const color[] = { "<!24><!B>", "<!16><!B>", "<!32><!B>", "<!B>" };
+
+	return ui->color ? color[s] : "<!B>";
+}
+
+const char *ui_instance_name(void)
+{
+	static char name[2 * RS_NAME_MAX + 2];
+	const rs_config *c = rs_ctx_config(ui->ctx);
+
+	snprintf(name, sizeof name, "%s\\%s", c->machine, c->instance);
+	return name;
+}
+
+/* ---- results ---- */
+
+void ui_results_clear(const char *action)
+{
+	char when[32];
+	int i;
+
+	for (i = 0; i < ui->nresults; i++)
+		free(ui->results[i]);
+	ui->nresults = 0;
+	ui_format_time((int64_t)time(NULL), when, sizeof when);
+	ui_results_add(-1, "%s%s%s  (%s)", ui_on(UI_EMPH), action,
+	    ui_off(UI_EMPH), when);
+}
+
+static const char *outcome_tag(int outcome, enum ui_style *style)
+{
+	switch (outcome) {
+	case RS_STEP_OK:
+		*style = UI_GOOD;
+		return _("done");
+	case RS_STEP_FAILED:
+		*style = UI_BAD;
+		return _("FAILED");
+	case RS_STEP_SKIPPED:
+		*style = UI_EMPH;
+		return _("skipped");
+	case RS_STEP_WARNING:
+		*style = UI_WARN;
+		return _("warning");
+	default:
+		*style = UI_EMPH;
+		return NULL;
+	}
+}
+
+void ui_results_add(int outcome, const char *fmt, ...)
+{
+	char text[1024], line[1400];
+	enum ui_style st;
+	const char *tag = outcome_tag(outcome, &st);
+	va_list ap;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (tag)
+		snprintf(line, sizeof line, "%s[%-7s]%s %s", ui_on(st), tag, ui_off(st), text);
+	else
+		snprintf(line, sizeof line, "%s", text);
+	if (ui->nresults == (int)(sizeof ui->results / sizeof ui->results[0])) {
+		free(ui->results[1]);
+		for (i = 2; i < ui->nresults; i++)
+			ui->results[i - 1] = ui->results[i];
+		ui->nresults--;
+	}
+	ui->results[ui->nresults++] = ui_strdupf("%s", line);
+}
+
+void ui_results_error(const rs_error *err)
+{
+	char esc[RS_ERROR_MESSAGE_MAX * 3];
+
+	ui_escape(err->message[0] ? err->message : rs_err_description(err->code),
+	    esc, sizeof esc);
+	ui_results_add(RS_STEP_FAILED, "%s", esc);
+}
+
+void ui_step_cb(void *arg, const char *step, int outcome)
+{
+	char esc[1024];
+
+	(void)arg;
+	ui_escape(step, esc, sizeof esc);
+	ui_results_add(outcome, "%s", esc);
+}
+
+static void results_fill(void)
+{
+	int width, n = 0, i, k;
+	char **lines = NULL, **wrapped;
+
+	if (fr.results == NULL)
+		return;
+	width = getmaxx(fr.results->win) - 3;
+	for (i = 0; i < ui->nresults; i++) {
+		wrapped = ui_wrap(ui->results[i], width, &k);
+		for (int j = 0; j < k; j++)
+			ui_lines_add(&lines, &n, "%s", wrapped[j]);
+		CDKfreeStrings(wrapped);
+	}
+	if (n == 0)
+		ui_lines_add(&lines, &n, "%s", _("No action yet."));
+	setCDKSwindowContents(fr.results, lines, n);
+	/* Show the newest steps. */
+	if (n > getmaxy(fr.results->win) - 3)
+		jumpToLineCDKSwindow(fr.results, BOTTOM);
+	ui_lines_free(&lines, &n);
+}
+
+/* ---- status ---- */
+
+void ui_reload(void)
+{
+	rs_error err;
+
+	rs_err_clear(&err);
+	memset(&ui->status, 0, sizeof ui->status);
+	ui->status_ok = rs_op_status(ui->ctx, &ui->status, &err) == RS_OK;
+	snprintf(ui->status_error, sizeof ui->status_error, "%s", err.message);
+	if (cur()->load)
+		cur()->load();
+}
+
+/* ---- drawing the frame ---- */
+
+static void draw_title(void)
+{
+	char esc[2 * RS_NAME_MAX + 2], line[sizeof esc + 256];
+	const char *state;
+	attr_t a = ui->color ? (COLOR_PAIR(5) | A_BOLD) : A_REVERSE;
+
+	if (!ui->status_ok)
+		state = _("status unknown");
+	else if (ui->status.activation == RS_ACTIVATED)
+		state = _("Activated");
+	else
+		state = _("NOT ACTIVATED");
+	snprintf(esc, sizeof esc, "%s", ui_instance_name());
+	for (char *p = esc; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
+	snprintf(line, sizeof line, " %s  |  %s  |  %s", _("Report Server Configuration Manager"),
+	    esc, state);
+	move(0, 0);
+	attrset(a);
+	hline(' ', COLS);
+	mvaddnstr(0, 0, line, COLS);
+	attrset(A_NORMAL);
+}
+
+static void draw_hints(void)
+{
+	const char *h = _(" F1 Help  Tab Next  Enter Select  F5 Refresh  F10 Quit   (Esc 1: F1, Esc 0: F10)");
+
+	move(LINES - 1, 0);
+	clrtoeol();
+	attrset(A_BOLD);
+	mvaddnstr(LINES - 1, 0, h, COLS);
+	attrset(A_NORMAL);
+}
+
+static void focus_visual(void)
+{
+	if (fr.nav)
+		setCDKScrollHighlight(fr.nav, fr.slot == SLOT_NAV ? A_REVERSE : (A_BOLD | A_UNDERLINE));
+	if (fr.table)
+		setCDKScrollHighlight(fr.table, fr.slot == SLOT_TABLE ? A_REVERSE : A_UNDERLINE);
+	if (fr.bbox) {
+		setCDKButtonboxHighlight(fr.bbox, fr.slot == SLOT_BUTTONS ? A_REVERSE : A_NORMAL);
+		setCDKButtonboxCurrentButton(fr.bbox, fr.button);
+	}
+	if (fr.results)
+		setCDKSwindowBoxAttribute(fr.results, fr.slot == SLOT_RESULTS ? A_BOLD : A_NORMAL);
+	curs_set(fr.slot == SLOT_ENTRY ? 1 : 0);
+}
+
+static void frame_draw(ui_layer *l)
+{
+	(void)l;
+	erase();
+	draw_title();
+	draw_hints();
+	wnoutrefresh(stdscr);
+	doupdate();
+	focus_visual();
+	results_fill();
+	if (fr.nav)
+		drawCDKScroll(fr.nav, TRUE);
+	if (fr.text)
+		drawCDKSwindow(fr.text, TRUE);
+	if (fr.table)
+		drawCDKScroll(fr.table, TRUE);
+	if (fr.entry)
+		drawCDKEntry(fr.entry, FALSE);
+	if (fr.bbox)
+		drawCDKButtonbox(fr.bbox, TRUE);
+	if (fr.results)
+		drawCDKSwindow(fr.results, TRUE);
+}
+
+/* ---- building the page area ---- */
+
+static CDKSWINDOW *text_box(int x, int y, int h, int w, const char *title,
+    char *text)
+{
+	CDKSWINDOW *sw;
+	char **lines;
+	int n;
+
+	char full[256];
+
+	/* CDK leaves the last column of a swindow line empty. */
+	lines = ui_wrap(text, w - 3, &n);
+	if (n > h - 3)
+		snprintf(full, sizeof full, "%s  %s", title, _("(Up/Down, PgUp/PgDn: more)"));
+	else
+		snprintf(full, sizeof full, "%s", title);
+	title = full;
+	/* CDK makes a swindow h + title + 1 rows high. */
+	sw = newCDKSwindow(ui->screen, x, y, h - 2, w, title, n + 10, TRUE, FALSE);
+	if (sw != NULL)
+		setCDKSwindowContents(sw, lines, n);
+	CDKfreeStrings(lines);
+	return sw;
+}
+
+static void build_table(int x, int y, int h, int w)
+{
+	char *header = NULL, **rows;
+	char none[128];
+	const char *empty[1];
+	int n = 0;
+
+	rows = cur()->table(w - 3, &n, &header);
+	fr.table_empty = n == 0;
+	if (n == 0) {
+		snprintf(none, sizeof none, "%s", _("(no servers)"));
+		empty[0] = none;
+		fr.table = newCDKScroll(ui->screen, x, y, NONE, h, w, header,
+		    (CDK_CSTRING2)empty, 1, FALSE, A_REVERSE, TRUE, FALSE);
+	} else {
+		fr.table = newCDKScroll(ui->screen, x, y, NONE, h, w, header,
+		    (CDK_CSTRING2)rows, n, FALSE, A_REVERSE, TRUE, FALSE);
+	}
+	if (fr.table_row >= n)
+		fr.table_row = n > 0 ? n - 1 : 0;
+	if (fr.table)
+		setCDKScrollCurrentItem(fr.table, fr.table_row);
+	CDKfreeStrings(rows);
+	free(header);
+}
+
+static void page_build(void)
+{
+	const ui_page *p = cur();
+	int x = NAV_WIDTH, w = COLS - NAV_WIDTH, top = 1;
+	int bottom = LINES - RESULTS_HEIGHT - 1;   /* first row below the page */
+	int by = bottom - 3, th;
+	char title[160], *text;
+	const char *bl[8];
+
+	snprintf(title, sizeof title, "</B>%s<!B>", _(p->name));
+	th = by - top;
+	if (p->entry_label) {
+		/* One unboxed row above the buttons. */
+		th--;
+		fr.entry = ui_entry_new(x + 1, by - 1, _(p->entry_label), w - 2 -
+		    (int)strlen(_(p->entry_label)), RS_NAME_MAX - 1, false);
+		ui_entry_restore(fr.entry, fr.entry_value);
+	}
+	if (p->table && p->text_height > 0 && p->text_height < th) {
+		build_table(x, top + p->text_height, th - p->text_height, w);
+		th = p->text_height;
+	}
+	text = p->text(w - 2);
+	fr.text = text_box(x, top, th, w, title, text);
+	free(text);
+	for (int i = 0; i < p->nbuttons && i < 8; i++)
+		bl[i] = _(p->buttons[i]);
+	/* A buttonbox is always 2 rows higher than asked. */
+	fr.bbox = newCDKButtonbox(ui->screen, x, by, 1, w, NULL, 1,
+	    p->nbuttons, (CDK_CSTRING2)bl, p->nbuttons, A_REVERSE,
+	    TRUE, FALSE);
+}
+
+static void page_destroy(void)
+{
+	if (fr.entry) {
+		ui_entry_save(fr.entry, fr.entry_value, sizeof fr.entry_value);
+		ui_entry_destroy(&fr.entry);
+	}
+	if (fr.table) {
+		fr.table_row = getCDKScrollCurrentItem(fr.table);
+		destroyCDKScroll(fr.table);
+	}
+	if (fr.text)
+		destroyCDKSwindow(fr.text);
+	if (fr.bbox)
+		destroyCDKButtonbox(fr.bbox);
+	fr.table = NULL;
+	fr.text = NULL;
+	fr.bbox = NULL;
+}
+
+static void nav_build(void)
+{
+	const char *names[NPAGES];
+	int i;
+
+	for (i = 0; i < NPAGES; i++)
+		names[i] = _(pages[i]->name);
+	fr.nav = newCDKScroll(ui->screen, 0, 1, NONE,
+	    LINES - RESULTS_HEIGHT - 2, NAV_WIDTH, NULL, (CDK_CSTRING2)names,
+	    NPAGES, FALSE, A_REVERSE, TRUE, FALSE);
+	if (fr.nav)
+		setCDKScrollCurrentItem(fr.nav, fr.page);
+}
+
+static void frame_build(ui_layer *l)
+{
+	nav_build();
+	page_build();
+	fr.results = newCDKSwindow(ui->screen, 0, LINES - RESULTS_HEIGHT - 1,
+	    RESULTS_HEIGHT - 2, COLS, _("</B>Results<!B>"), 200, TRUE, FALSE);
+	frame_draw(l);
+}
+
+static void frame_destroy(ui_layer *l)
+{
+	(void)l;
+	page_destroy();
+	if (fr.nav)
+		destroyCDKScroll(fr.nav);
+	if (fr.results)
+		destroyCDKSwindow(fr.results);
+	fr.nav = NULL;
+	fr.results = NULL;
+}
+
+/* ---- layers ---- */
+
+void ui_push(ui_layer *layer)
+{
+	layer->below = ui->top;
+	ui->top = layer;
+	layer->build(layer);
+}
+
+void ui_redraw(void)
+{
+	ui_layer *stack[16];
+	int n = 0;
+
+	for (ui_layer *l = ui->top; l != NULL && n < 16; l = l->below)
+		stack[n++] = l;
+	while (n-- > 0)
+		stack[n]->draw(stack[n]);
+}
+
+void ui_pop(ui_layer *layer)
+{
+	if (ui->top == layer) {
+		layer->destroy(layer);
+		ui->top = layer->below;
+	}
+	ui_redraw();
+}
+
+/* A terminal smaller than 80x24 is drawn as if it were 80x24 (cut off,
+ * but never a crash); the hint line asks for a larger window. */
+static void ensure_min_size(void)
+{
+	int lines = LINES < MIN_LINES ? MIN_LINES : LINES;
+	int cols = COLS < MIN_COLS ? MIN_COLS : COLS;
+
+	if (lines != LINES || cols != COLS)
+		resizeterm(lines, cols);
+}
+
+void ui_relayout(void)
+{
+	ui_layer *stack[16];
+	int n = 0;
+
+	for (ui_layer *l = ui->top; l != NULL && n < 16; l = l->below) {
+		l->destroy(l);
+		stack[n++] = l;
+	}
+	ensure_min_size();
+	erase();
+	clearok(curscr, TRUE);
+	refresh();
+	while (n-- > 0)
+		stack[n]->build(stack[n]);
+}
+
+/* ---- what pages ask of the frame ---- */
+
+int ui_page_table_row(void)
+{
+	if (fr.table_empty)
+		return -1;
+	if (fr.table)
+		fr.table_row = getCDKScrollCurrentItem(fr.table);
+	return fr.table_row;
+}
+
+const char *ui_page_entry_value(void)
+{
+	if (fr.entry)
+		ui_entry_save(fr.entry, fr.entry_value, sizeof fr.entry_value);
+	return fr.entry_value;
+}
+
+void ui_page_entry_clear(void)
+{
+	memset(fr.entry_value, 0, sizeof fr.entry_value);
+	if (fr.entry)
+		cleanCDKEntry(fr.entry);
+}
+
+/* ---- keys on the frame ---- */
+
+static bool slot_exists(enum slot s)
+{
+	switch (s) {
+	case SLOT_ENTRY:
+		return fr.entry != NULL;
+	case SLOT_TABLE:
+		return fr.table != NULL;
+	default:
+		return true;
+	}
+}
+
+static void move_slot(int delta)
+{
+	do
+		fr.slot = (enum slot)(((int)fr.slot + delta + SLOT_COUNT) % SLOT_COUNT);
+	while (!slot_exists(fr.slot));
+	ui_redraw();
+}
+
+static void show_page(int page)
+{
+	page_destroy();
+	fr.page = page;
+	fr.button = 0;
+	fr.table_row = 0;
+	memset(fr.entry_value, 0, sizeof fr.entry_value);
+	if (cur()->load)
+		cur()->load();
+	page_build();
+	ui_redraw();
+}
+
+/* After an action: fresh data from the core, the page rebuilt. */
+static void refresh_all(void)
+{
+	if (fr.table)
+		fr.table_row = getCDKScrollCurrentItem(fr.table);
+	page_destroy();
+	ui_reload();
+	page_build();
+	ui_redraw();
+}
+
+static void nav_key(int key)
+{
+	int item;
+
+	if (key == KEY_ENTER || key == KEY_RIGHT) {
+		move_slot(1);
+		return;
+	}
+	if (key != KEY_UP && key != KEY_DOWN && key != KEY_HOME && key != KEY_END &&
+	    key != KEY_PPAGE && key != KEY_NPAGE)
+		return;
+	(void)injectCDKScroll(fr.nav, (chtype)key);
+	item = getCDKScrollCurrentItem(fr.nav);
+	if (item != fr.page)
+		show_page(item);
+}
+
+static void buttons_key(int key)
+{
+	const ui_page *p = cur();
+
+	switch (key) {
+	case KEY_LEFT:
+		fr.button = (fr.button + p->nbuttons - 1) % p->nbuttons;
+		break;
+	case KEY_RIGHT:
+		fr.button = (fr.button + 1) % p->nbuttons;
+		break;
+	case KEY_UP:
+	case KEY_DOWN:
+	case KEY_PPAGE:
+	case KEY_NPAGE:
+		if (fr.table && (key == KEY_UP || key == KEY_DOWN))
+			(void)injectCDKScroll(fr.table, (chtype)key);
+		else if (fr.text)
+			(void)injectCDKSwindow(fr.text, (chtype)key);
+		return;
+	case KEY_ENTER:
+	case ' ':
+		p->action(fr.button);
+		refresh_all();
+		return;
+	default:
+		return;
+	}
+	setCDKButtonboxCurrentButton(fr.bbox, fr.button);
+	drawCDKButtonbox(fr.bbox, TRUE);
+}
+
+static bool is_scroll_key(int key)
+{
+	return key == KEY_UP || key == KEY_DOWN || key == KEY_PPAGE ||
+	    key == KEY_NPAGE || key == KEY_HOME || key == KEY_END;
+}
+
+static void slot_key(int key)
+{
+	switch (fr.slot) {
+	case SLOT_NAV:
+		nav_key(key);
+		break;
+	case SLOT_ENTRY:
+		if (key == KEY_ENTER)
+			move_slot(1);
+		else
+			(void)ui_entry_key(fr.entry, key);
+		break;
+	case SLOT_TABLE:
+		if (is_scroll_key(key))
+			(void)injectCDKScroll(fr.table, (chtype)key);
+		else if (key == KEY_ENTER)
+			move_slot(1);
+		break;
+	case SLOT_BUTTONS:
+		buttons_key(key);
+		break;
+	case SLOT_RESULTS:
+		if (is_scroll_key(key))
+			(void)injectCDKSwindow(fr.results, (chtype)key);
+		break;
+	default:
+		break;
+	}
+}
+
+static WINDOW *focus_window(void)
+{
+	if (fr.slot == SLOT_ENTRY && fr.entry)
+		return fr.entry->fieldWin;
+	return stdscr;
+}
+
+static void main_loop(void)
+{
+	int key;
+
+	for (;;) {
+		key = ui_getkey(focus_window());
+		if (key == UI_KEY_SIGNAL || key == KEY_F(10))
+			return;
+		if (key == KEY_RESIZE)
+			ui_relayout();
+		else if (key == KEY_F(1))
+			ui_help(cur()->help);
+		else if (key == KEY_F(5))
+			refresh_all();
+		else if (key == KEY_TAB)
+			move_slot(1);
+		else if (key == KEY_BTAB)
+			move_slot(-1);
+		else if (key == KEY_ESC && fr.slot != SLOT_NAV)
+			move_slot(SLOT_NAV - (int)fr.slot);
+		else
+			slot_key(key);
+	}
+}
+
+/* ---- the terminal ---- */
+
+static void colors_init(void)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	ui->color = (nc == NULL || nc[0] == '\0') && has_colors();
+	if (!ui->color)
+		return;
+	initCDKColor();
+	/* Foreground only, on the terminal's own background. */
+	if (use_default_colors() == OK) {
+		init_pair(16, COLOR_RED, -1);
+		init_pair(24, COLOR_GREEN, -1);
+		init_pair(32, COLOR_YELLOW, -1);
+	}
+}
+
+static int terminal_open(void)
+{
+	const char *term = getenv("TERM");
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, _("rsconfig: needs a terminal; for scripts use rskeymgmt\n"));
+		return -1;
+	}
+	ui->term = newterm(NULL, stdout, stdin);
+	if (ui->term == NULL) {
+		fprintf(stderr, _("rsconfig: the terminal type \"%s\" is unknown here.\n"
+		    "Set TERM to one this system knows, for example: TERM=xterm rsconfig\n"),
+		    term ? term : "");
+		return -1;
+	}
+	set_term(ui->term);
+	set_escdelay(50);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	ensure_min_size();
+	colors_init();
+	ui->screen = initCDKScreen(stdscr);
+	curs_set(0);
+	return 0;
+}
+
+static void terminal_close(void)
+{
+	if (ui->screen)
+		destroyCDKScreen(ui->screen);
+	ui->screen = NULL;
+	curs_set(1);
+	endwin();
+	if (ui->term)
+		delscreen(ui->term);
+	ui->term = NULL;
+}
+
+static int open_instance(const char *config_path, ui_app *app)
+{
+	rs_error err;
+	int rc;
+
+	rs_err_clear(&err);
+	rc = rs_ctx_open(config_path, &app->ctx, &err);
+	if (rc != RS_OK) {
+		fprintf(stderr, "rsconfig: %s\n", err.message[0] ? err.message :
+		    rs_err_description(rc));
+		return rs_err_exit_status(rc);
+	}
+	rs_ctx_set_step_callback(app->ctx, ui_step_cb, NULL);
+	return 0;
+}
+
+int rs_ui_run(const char *config_path)
+{
+	static ui_app app;
+	int rc, i;
+
+	ui = &app;
+	ui_signals_install();
+	rc = open_instance(config_path, &app);
+	if (rc != 0)
+		return rc;
+	if (terminal_open() != 0) {
+		rs_ctx_close(app.ctx);
+		return 2;
+	}
+	app.frame.build = frame_build;
+	app.frame.destroy = frame_destroy;
+	app.frame.draw = frame_draw;
+	ui_reload();
+	ui_push(&app.frame);
+	main_loop();
+	while (ui->top)
+		ui_pop(ui->top);
+	terminal_close();
+	rs_ctx_close(app.ctx);
+	for (i = 0; i < app.nresults; i++)
+		free(app.results[i]);
+	return ui_quitting() ? 128 + ui_signal_number() : 0;
+}

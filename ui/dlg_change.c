@@ -1,0 +1,3 @@
+#include <config.h>
+#include "ui_int.h"
+bool ui_dlg_change(void) { ui_message("Change", "not yet"); return false; }

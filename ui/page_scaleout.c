@@ -1,0 +1,190 @@
+/* page_scaleout.c: Scale-out Deployment: the servers sharing the report
+ * server database, joining a waiting one, removing one. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_int.h"
+
+static rs_member_view *members;
+static size_t nmembers;
+static char load_error[RS_ERROR_MESSAGE_MAX];
+
+static void scaleout_load(void)
+{
+	rs_error err;
+
+	free(members);
+	members = NULL;
+	nmembers = 0;
+	load_error[0] = '\0';
+	rs_err_clear(&err);
+	if (rs_op_list_members(ui->ctx, &members, &nmembers, &err) != RS_OK)
+		snprintf(load_error, sizeof load_error, "%s", err.message);
+}
+
+static char *scaleout_text(int width)
+{
+	char db[PATH_MAX * 3], esc[RS_ERROR_MESSAGE_MAX * 3];
+
+	(void)width;
+	ui_escape(rs_ctx_store_description(ui->ctx), db, sizeof db);
+	if (load_error[0]) {
+		ui_escape(load_error, esc, sizeof esc);
+		return ui_strdupf("%s %s\n%s%s%s", _("Database:"), db, ui_on(UI_BAD), esc,
+		    ui_off(UI_BAD));
+	}
+	return ui_strdupf("%s %s\n%s %s", _("Database:"), db, _("Mode:"),
+	    nmembers > 1 ? _("scale-out deployment") : _("single server"));
+}
+
+static int col_server(int width)
+{
+	return (width - 16) / 2;
+}
+
+static char **scaleout_table(int width, int *rows, char **header)
+{
+	char **l = NULL, m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
+	int n = 0, cw = col_server(width);
+
+	*header = ui_strdupf("</B>%-*s %-*s %s<!B>", cw, _("Server"), cw - 1,
+	    _("Instance"), _("Status"));
+	for (size_t i = 0; i < nmembers; i++) {
+		const rs_member_view *v = &members[i];
+		char mm[RS_NAME_MAX + 4];
+
+		/* Escaping widens '<': cut the plain name first, then escape. */
+		snprintf(mm, sizeof mm, "%.*s%s", cw - 2, v->machine, v->is_local ? " *" : "");
+		ui_escape(mm, m, sizeof m);
+		snprintf(mm, sizeof mm, "%.*s", cw - 2, v->instance);
+		ui_escape(mm, in, sizeof in);
+		ui_lines_add(&l, &n, "%-*s %-*s %s", cw, m, cw - 1, in,
+		    rs_member_view_state_text(v->state));
+	}
+	*rows = n;
+	return l;
+}
+
+static const rs_member_view *selected(void)
+{
+	int row = ui_page_table_row();
+
+	if (row < 0 || (size_t)row >= nmembers)
+		return NULL;
+	return &members[row];
+}
+
+static void add_server(void)
+{
+	const rs_member_view *v = selected();
+	rs_error err;
+	char esc[RS_NAME_MAX * 3];
+
+	if (v == NULL || v->state != RS_VIEW_WAITING) {
+		ui_message(_("Add Server"), _("Select a server whose status is "
+		    "\"Waiting to join\", then choose Add Server."));
+		return;
+	}
+	ui_escape(v->machine, esc, sizeof esc);
+	ui_results_clear(_("Add server"));
+	rs_err_clear(&err);
+	if (rs_op_join(ui->ctx, v->installation_id, &err) != RS_OK) {
+		ui_results_error(&err);
+		ui_error_box(_("Add Server"), &err);
+		return;
+	}
+	ui_results_add(RS_STEP_OK, _("%s joined the scale-out deployment"), esc);
+}
+
+static bool is_last_joined(const rs_member_view *v)
+{
+	size_t joined = 0;
+
+	for (size_t i = 0; i < nmembers; i++)
+		if (members[i].state == RS_VIEW_JOINED)
+			joined++;
+	return v->state == RS_VIEW_JOINED && joined <= 1;
+}
+
+/* Removing the last member leaves nobody able to open the key. */
+static bool confirm_remove(const rs_member_view *v, bool *allow_last)
+{
+	char *msg, esc[RS_NAME_MAX * 3], inst[RS_NAME_MAX * 3];
+	bool yes;
+
+	ui_escape(v->machine, esc, sizeof esc);
+	ui_escape(v->instance, inst, sizeof inst);
+	*allow_last = is_last_joined(v);
+	if (*allow_last)
+		msg = ui_strdupf(_("%s\\%s is the LAST server that holds the key. After "
+		    "removing it no report server can open the encrypted content until "
+		    "a backup is restored. Remove it anyway?"), esc, inst);
+	else
+		msg = ui_strdupf(_("Remove %s\\%s from the scale-out deployment? Its copy "
+		    "of the key is deleted; it must join again to serve reports."), esc, inst);
+	yes = ui_confirm(_("Remove Server"), msg, _("Remove"), _("Cancel"));
+	free(msg);
+	return yes;
+}
+
+static void remove_server(void)
+{
+	const rs_member_view *v = selected();
+	rs_backup_info info;
+	rs_error err;
+	bool allow_last;
+	char id[RS_ID_LEN + 1];
+	const char *b[] = { _("Back up now"), _("Skip"), _("Cancel") };
+
+	if (v == NULL) {
+		ui_message(_("Remove Server"), _("Select a server first."));
+		return;
+	}
+	snprintf(id, sizeof id, "%s", v->installation_id);
+	ui_results_clear(_("Remove server"));
+	switch (ui_text_dialog(_("Remove Server"), _("Back up the encryption key "
+	    "before removing a server?"), b, 3, 0, "scaleout")) {
+	case 0:
+		if (!ui_dlg_backup(NULL, &info))
+			return;
+		break;
+	case 1:
+		break;
+	default:
+		return;
+	}
+	if (!confirm_remove(v, &allow_last))
+		return;
+	rs_err_clear(&err);
+	if (rs_op_remove(ui->ctx, id, allow_last, &err) != RS_OK) {
+		ui_results_error(&err);
+		ui_error_box(_("Remove Server"), &err);
+		return;
+	}
+	ui_results_add(RS_STEP_OK, "%s", _("Server removed from the deployment"));
+}
+
+static const char *buttons[] = { N_("Add Server"), N_("Remove Server"), N_("Refresh") };
+
+static void scaleout_action(int button)
+{
+	if (button == 0)
+		add_server();
+	else if (button == 1)
+		remove_server();
+}
+
+const ui_page ui_page_scaleout = {
+	.name = N_("Scale-out Deployment"),
+	.help = "scaleout",
+	.load = scaleout_load,
+	.text = scaleout_text,
+	.buttons = buttons,
+	.nbuttons = 3,
+	.action = scaleout_action,
+	.table = scaleout_table,
+	.text_height = 5,
+};

@@ -1,0 +1,127 @@
+/* page_status.c: Report Server Status: who this instance is, whether it can
+ * use the key (and why not), the key's generation and its last backup. */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_int.h"
+
+static void add(char ***l, int *n, const char *label, const char *value)
+{
+	char esc[1024];
+
+	ui_escape(value, esc, sizeof esc);
+	ui_lines_add(l, n, "%-16s %s", label, esc);
+}
+
+static void add_activation(char ***l, int *n, const rs_status *st)
+{
+	char esc[1600];
+
+	if (st->activation == RS_ACTIVATED) {
+		ui_lines_add(l, n, "%-16s %s%s%s", _("Activation:"), ui_on(UI_GOOD),
+		    _("Activated"), ui_off(UI_GOOD));
+		return;
+	}
+	ui_lines_add(l, n, "%-16s %s%s (%s)%s", _("Activation:"), ui_on(UI_BAD),
+	    _("NOT ACTIVATED"), rs_activation_name(st->activation), ui_off(UI_BAD));
+	ui_escape(st->reason, esc, sizeof esc);
+	ui_lines_add(l, n, "  %s", esc);
+}
+
+/* The seed: a backup is essential; one older than the last change does not
+ * hold the key in use. */
+static void add_backup(char ***l, int *n, const rs_keyinfo *k)
+{
+	char when[64];
+
+	ui_format_time(k->last_backup, when, sizeof when);
+	if (k->last_backup == 0)
+		ui_lines_add(l, n, "%-16s %s%s: %s%s", _("Last backup:"), ui_on(UI_WARN),
+		    when, _("back up the key now (Encryption Keys, Backup)"), ui_off(UI_WARN));
+	else if (k->last_backup < k->last_change)
+		ui_lines_add(l, n, "%-16s %s%s: %s%s", _("Last backup:"), ui_on(UI_WARN),
+		    when, _("older than the last key change; back up again"), ui_off(UI_WARN));
+	else
+		ui_lines_add(l, n, "%-16s %s", _("Last backup:"), when);
+}
+
+static void add_key(char ***l, int *n, const rs_status *st)
+{
+	char when[64];
+
+	if (!st->key.present) {
+		ui_lines_add(l, n, "%-16s %s", _("Key:"), _("none (not initialized)"));
+		return;
+	}
+	ui_lines_add(l, n, "%-16s %u  (%s %s)", _("Key generation:"),
+	    (unsigned)st->key.generation, _("check value"), st->key.kcv);
+	ui_format_time(st->key.created, when, sizeof when);
+	ui_lines_add(l, n, "%-16s %s", _("Key created:"), when);
+	ui_format_time(st->key.last_change, when, sizeof when);
+	ui_lines_add(l, n, "%-16s %s", _("Last key change:"), when);
+	add_backup(l, n, &st->key);
+}
+
+static void add_content(char ***l, int *n, const rs_status *st)
+{
+	int t, c;
+
+	ui_lines_add(l, n, "%-16s %llu", _("Encrypted data:"),
+	    (unsigned long long)st->values_total);
+	for (t = 0; t < RS_TABLE_COUNT; t++) {
+		const rs_content_table_info *ti = rs_content_info(t);
+
+		for (c = 0; ti && c < ti->ncells; c++)
+			ui_lines_add(l, n, "  %-28s %llu", _(ti->cell_labels[c]),
+			    (unsigned long long)st->cells[t][c]);
+	}
+}
+
+static char *status_text(int width)
+{
+	const rs_config *c = rs_ctx_config(ui->ctx);
+	const rs_status *st = &ui->status;
+	char **l = NULL, *out, esc[RS_ERROR_MESSAGE_MAX * 3];
+	int n = 0;
+
+	(void)width;
+	add(&l, &n, _("Instance:"), ui_instance_name());
+	add(&l, &n, _("Installation ID:"), c->installation_id);
+	add(&l, &n, _("Database:"), rs_ctx_store_description(ui->ctx));
+	add(&l, &n, _("Service account:"), c->service_account);
+	add(&l, &n, _("Configuration:"), c->path);
+	if (!ui->status_ok) {
+		ui_escape(ui->status_error, esc, sizeof esc);
+		ui_lines_add(&l, &n, "%s%s%s %s", ui_on(UI_BAD), _("Status unavailable:"),
+		    ui_off(UI_BAD), esc);
+	} else {
+		add_activation(&l, &n, st);
+		add_key(&l, &n, st);
+		ui_lines_add(&l, &n, "%-16s %llu %s, %llu %s", _("Scale-out:"),
+		    (unsigned long long)st->members_joined, _("joined"),
+		    (unsigned long long)st->members_waiting, _("waiting to join"));
+		add_content(&l, &n, st);
+	}
+	out = ui_lines_join(l, n);
+	ui_lines_free(&l, &n);
+	return out;
+}
+
+static const char *buttons[] = { N_("Refresh") };
+
+static void status_action(int button)
+{
+	(void)button;   /* the frame reloads after every action */
+}
+
+const ui_page ui_page_status = {
+	.name = N_("Report Server Status"),
+	.help = "status",
+	.text = status_text,
+	.buttons = buttons,
+	.nbuttons = 1,
+	.action = status_action,
+};
