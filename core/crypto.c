@@ -75,10 +75,18 @@ void rs_symkey_kcv(const rs_symkey *key, char out[RS_KCV_HEX_LEN + 1])
 
 /* ---- the AEAD ---- */
 
+#define NONCE_BATCH 256
+
 struct rs_aead {
 	EVP_CIPHER_CTX *enc;   /* key schedule set once, nonce per value */
 	EVP_CIPHER_CTX *dec;
 	uint32_t generation;
+	/* Random nonces fetched NONCE_BATCH at a time: one RAND_bytes call
+	 * per value costs as much as the encryption itself.  Nonces are
+	 * public, so this buffer needs no secret memory.  Do not use one
+	 * rs_aead on both sides of a fork(): both would take the same. */
+	unsigned char nonces[NONCE_BATCH * NONCE_LEN];
+	size_t nonce_next;     /* index of the next unused nonce */
 };
 
 rs_aead *rs_aead_new(const rs_symkey *key, uint32_t generation, rs_error *err)
@@ -88,6 +96,7 @@ rs_aead *rs_aead_new(const rs_symkey *key, uint32_t generation, rs_error *err)
 	if (aead == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory")), NULL;
 	aead->generation = generation;
+	aead->nonce_next = NONCE_BATCH;   /* empty: filled on first seal */
 	aead->enc = EVP_CIPHER_CTX_new();
 	aead->dec = EVP_CIPHER_CTX_new();
 	if (aead->enc == NULL || aead->dec == NULL
@@ -155,6 +164,20 @@ static int aad_feed(EVP_CIPHER_CTX *ctx, const rs_value_place *place,
 	return n >= 0 && aad_part(ctx, num, (size_t)n);
 }
 
+/* Random 96-bit nonces: collisions stay negligible far beyond the number
+ * of values one key seals (2^32 values give a 2^-33 chance). */
+static int next_nonce(rs_aead *aead, unsigned char *nonce)
+{
+	if (aead->nonce_next == NONCE_BATCH) {
+		if (RAND_bytes(aead->nonces, sizeof aead->nonces) != 1)
+			return 0;
+		aead->nonce_next = 0;
+	}
+	memcpy(nonce, aead->nonces + aead->nonce_next * NONCE_LEN, NONCE_LEN);
+	aead->nonce_next++;
+	return 1;
+}
+
 int rs_aead_seal(rs_aead *aead, const rs_value_place *place,
     const unsigned char *plain, size_t len, unsigned char *out,
     size_t *out_len, rs_error *err)
@@ -168,8 +191,7 @@ int rs_aead_seal(rs_aead *aead, const rs_value_place *place,
 		    _("value too large to encrypt (%zu bytes)"), len);
 	out[0] = SEAL_VERSION;
 	put_be32(out + 1, aead->generation);
-	/* Random 96-bit nonces: safe far beyond the values one key seals. */
-	if (RAND_bytes(nonce, NONCE_LEN) != 1)
+	if (next_nonce(aead, nonce) != 1)
 		return rs_err_ssl(err, RS_ERR_CRYPTO,
 		    _("cannot encrypt a value: the random generator failed"));
 	if (EVP_EncryptInit_ex(aead->enc, NULL, NULL, NULL, nonce) != 1
