@@ -127,6 +127,32 @@ static const struct config_key *key_lookup(const char *name)
 	return NULL;
 }
 
+/* Removes "." and "name/.." components in place, so messages show the
+ * path an admin would type.  Lexical only: the folders need not exist. */
+static void normalize_path(char *path)
+{
+	char *parts[PATH_MAX / 2];
+	size_t n = 0;
+	char *save = NULL, *tok, out[PATH_MAX] = "";
+	size_t used = 0;
+
+	for (tok = strtok_r(path, "/", &save); tok && n < PATH_MAX / 2;
+	    tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			if (n > 0)
+				n--;
+			continue;
+		}
+		parts[n++] = tok;
+	}
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(out + used, sizeof out - used, "/%s",
+		    parts[i]);
+	snprintf(path, PATH_MAX, "%s", used ? out : "/");
+}
+
 /* A relative path in the file is relative to the file's folder, so a demo
  * tree or a copied config keeps working wherever it is unpacked. */
 static int resolve_path(char *field, size_t size, const char *cfg_path,
@@ -147,7 +173,8 @@ static int resolve_path(char *field, size_t size, const char *cfg_path,
 	if (n < 0 || (size_t)n >= size)
 		return rs_err(err, RS_ERR_CONFIG,
 		    _("%s: %s is too long once made absolute"), cfg_path, key);
-	memcpy(field, joined, (size_t)n + 1);
+	normalize_path(joined);
+	snprintf(field, size, "%s", joined);
 	return RS_OK;
 }
 
