@@ -1,3 +1,215 @@
+/* dlg_change.c: Change Encryption Key.  First the scale-out members for
+ * review, then a confirmation, then a progress bar (count, percent, time
+ * left).  Esc asks whether to cancel; cancelling, or a terminating signal,
+ * makes the progress callback return non-zero and the core rolls back. */
 #include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "ui_int.h"
-bool ui_dlg_change(void) { ui_message("Change", "not yet"); return false; }
+
+typedef struct progress {
+	ui_form form;
+	uint64_t done, total;
+	struct timespec start, last_draw;
+	bool cancelled;
+} progress;
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void format_left(const progress *p, char *out, size_t size)
+{
+	double el = seconds_since(&p->start), left;
+
+	if (p->done == 0 || el < 0.5) {
+		snprintf(out, size, "%s", _("estimating"));
+		return;
+	}
+	left = el * (double)(p->total - p->done) / (double)p->done;
+	snprintf(out, size, "%d:%02d", (int)left / 60, (int)left % 60);
+}
+
+static char *progress_lines(ui_form *f)
+{
+	progress *p = (progress *)f;
+	int width = getmaxx(stdscr) > 80 ? 60 : 50, fill;
+	unsigned pct = p->total ? (unsigned)(p->done * 100 / p->total) : 0;
+	char bar[128], left[32];
+
+	fill = p->total ? (int)((double)p->done / (double)p->total * width) : 0;
+	memset(bar, '#', (size_t)fill);
+	memset(bar + fill, '.', (size_t)(width - fill));
+	bar[width] = '\0';
+	format_left(p, left, sizeof left);
+	return ui_strdupf("[%s] %3u%%\n%llu %s %llu %s   %s %s",
+	    bar, pct, (unsigned long long)p->done, _("of"),
+	    (unsigned long long)p->total, _("values"), _("time left:"), left);
+}
+
+static bool ask_cancel(progress *p)
+{
+	p->cancelled = ui_confirm(_("Cancel the change?"),
+	    _("Stop re-encrypting? Everything done so far is rolled back and the "
+	    "current key stays in use."), _("Stop and roll back"), _("Continue"));
+	return p->cancelled;
+}
+
+/* Called by the core per batch: draw, follow resizes, watch for Esc and
+ * for signals.  Non-zero cancels. */
+static int on_progress(void *arg, uint64_t done, uint64_t total)
+{
+	progress *p = arg;
+	int key;
+
+	p->done = done;
+	p->total = total;
+	if (ui_quitting())
+		return 1;
+	while ((key = ui_pollkey(p->form.panel)) != ERR) {
+		if (key == UI_KEY_SIGNAL)
+			return 1;
+		if (key == KEY_RESIZE)
+			ui_relayout();
+		else if ((key == KEY_ESC || key == KEY_ENTER || key == KEY_F(10)) && ask_cancel(p))
+			return 1;
+		else if (key == KEY_F(1))
+			ui_help("change");
+	}
+	if (ui_quitting())
+		return 1;
+	if (seconds_since(&p->last_draw) >= 0.1 || done == total) {
+		ui_form_update_live(&p->form);
+		clock_gettime(CLOCK_MONOTONIC, &p->last_draw);
+	}
+	return 0;
+}
+
+static char *review_text(void)
+{
+	rs_member_view *m = NULL;
+	size_t n = 0, i;
+	rs_error err;
+	char **l = NULL, *out, a[RS_NAME_MAX * 3], b[RS_NAME_MAX * 3];
+	int k = 0;
+
+	ui_lines_add(&l, &k, "%s", _("Every copy of the key in the scale-out deployment is "
+	    "replaced. Review the servers: only valid report server instances "
+	    "should get the new key. Stop the Report Server service on each of "
+	    "them before you go on."));
+	ui_lines_add(&l, &k, " ");
+	ui_lines_add(&l, &k, "</B>%-26s %-24s %s<!B>", _("Server"), _("Instance"), _("Status"));
+	rs_err_clear(&err);
+	if (rs_op_list_members(ui->ctx, &m, &n, &err) != RS_OK)
+		ui_lines_add(&l, &k, "%s", err.message);
+	for (i = 0; i < n; i++) {
+		char s1[64], s2[64];
+
+		snprintf(s1, sizeof s1, "%.24s%s", m[i].machine, m[i].is_local ? " *" : "");
+		snprintf(s2, sizeof s2, "%.23s", m[i].instance);
+		ui_escape(s1, a, sizeof a);
+		ui_escape(s2, b, sizeof b);
+		ui_lines_add(&l, &k, "%-26s %-24s %s", a, b, rs_member_view_state_text(m[i].state));
+	}
+	free(m);
+	out = ui_lines_join(l, k);
+	ui_lines_free(&l, &k);
+	return out;
+}
+
+static bool review_and_confirm(void)
+{
+	const char *b[] = { _("Continue"), _("Cancel") };
+	char *text = review_text(), *msg;
+	bool yes;
+	int r;
+
+	r = ui_text_dialog(_("Change Encryption Key: review the servers"), text, b, 2, 1, "change");
+	free(text);
+	if (r != 0)
+		return false;
+	msg = ui_strdupf(_("Create a new key and re-encrypt all %llu encrypted values "
+	    "now? The Report Server service must be stopped on every server. "
+	    "This can take a while; Esc cancels and rolls back."),
+	    (unsigned long long)ui->status.values_total);
+	yes = ui_confirm(_("Change Encryption Key"), msg, _("Change key"), _("Cancel"));
+	free(msg);
+	return yes;
+}
+
+static void show_summary(const rs_change_result *r)
+{
+	char *msg = ui_strdupf("%s\n\n%-22s %u -> %u\n%-22s %s -> %s\n%-22s %llu\n%-22s %llu\n%-22s %llu\n\n%s",
+	    _("The encryption key was changed."),
+	    _("Key generation:"), (unsigned)r->old_generation, (unsigned)r->new_generation,
+	    _("Key check value:"), r->old_kcv, r->new_kcv,
+	    _("Values re-encrypted:"), (unsigned long long)r->values,
+	    _("Servers given the key:"), (unsigned long long)r->members_rewrapped,
+	    _("Servers still waiting:"), (unsigned long long)r->members_waiting,
+	    _("Back up the new key now: older backups hold the old key."));
+
+	ui_message(_("Change complete"), msg);
+	free(msg);
+}
+
+static int run_change(progress *p, rs_change_result *res, rs_error *err)
+{
+	const char *b[] = { _("Cancel (Esc)") };
+	int rc;
+
+	ui_form_init(&p->form);
+	p->form.title = _("Changing the encryption key");
+	p->form.help = "change";
+	p->form.text = _("Re-encrypting every encrypted value with a new key. "
+	    "Esc cancels and rolls back.");
+	p->form.live_fn = progress_lines;
+	p->form.buttons = b;
+	p->form.nbuttons = 1;
+	p->total = ui->status.values_total;
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	p->last_draw = p->start;
+	ui_push(&p->form.layer);
+	rc = rs_op_change(ui->ctx, on_progress, p, res, err);
+	ui_pop(&p->form.layer);
+	ui_form_free(&p->form);
+	return rc;
+}
+
+bool ui_dlg_change(void)
+{
+	progress p;
+	rs_change_result res;
+	rs_error err;
+	int rc;
+
+	ui_results_clear(_("Change the encryption key"));
+	if (!review_and_confirm()) {
+		ui_results_add(RS_STEP_SKIPPED, "%s", _("Change cancelled before it started"));
+		return false;
+	}
+	memset(&p, 0, sizeof p);
+	memset(&res, 0, sizeof res);
+	rs_err_clear(&err);
+	rc = run_change(&p, &res, &err);
+	if (ui_quitting())
+		return false;
+	if (rc == RS_ERR_CANCELLED) {
+		ui_message(_("Change cancelled"), _("The change was cancelled and rolled "
+		    "back. The current key is still in use; nothing was changed."));
+		return false;
+	}
+	if (rc != RS_OK) {
+		ui_error_box(_("Change Encryption Key"), &err);
+		return false;
+	}
+	show_summary(&res);
+	return true;
+}

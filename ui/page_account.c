@@ -57,7 +57,6 @@ static void apply_change(const char *account, rs_backup_assurance a)
 	rs_err_clear(&err);
 	memset(&res, 0, sizeof res);
 	if (rs_op_change_account(ui->ctx, account, a, &res, &err) != RS_OK) {
-		ui_results_error(&err);
 		ui_error_box(_("Service Account"), &err);
 		return;
 	}

@@ -92,7 +92,6 @@ static void add_server(void)
 	ui_results_clear(_("Add server"));
 	rs_err_clear(&err);
 	if (rs_op_join(ui->ctx, v->installation_id, &err) != RS_OK) {
-		ui_results_error(&err);
 		ui_error_box(_("Add Server"), &err);
 		return;
 	}
@@ -160,7 +159,6 @@ static void remove_server(void)
 		return;
 	rs_err_clear(&err);
 	if (rs_op_remove(ui->ctx, id, allow_last, &err) != RS_OK) {
-		ui_results_error(&err);
 		ui_error_box(_("Remove Server"), &err);
 		return;
 	}

@@ -122,6 +122,7 @@ void ui_help(const char *topic);
 /* ---- dialogs: each returns true when the action happened ---- */
 
 bool ui_dlg_backup(const char *why, rs_backup_info *out);   /* dlg_backup.c */
+void ui_default_backup_path(char *out, size_t size);         /* dlg_backup.c */
 bool ui_dlg_restore(void);                                  /* dlg_restore.c */
 bool ui_dlg_change(void);                                   /* dlg_change.c */
 bool ui_dlg_delete(void);                                   /* dlg_delete.c */
