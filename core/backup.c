@@ -482,7 +482,8 @@ static int read_file(const char *path, char **data, size_t *len,
 {
 	struct stat st;
 	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given as the file must not hang the tool. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	*data = NULL;
 	if (fd < 0) {

@@ -189,7 +189,7 @@ static int read_key_file(const char *path, char **buf, size_t *len,
 	int fd, rc;
 
 	*buf = NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return rs_err(err, RS_ERR_NOT_FOUND,

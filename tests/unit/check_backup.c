@@ -190,6 +190,10 @@ START_TEST(test_missing_empty_garbage)
 	    RS_ERR_BAD_FILE);
 	ck_assert_ptr_nonnull(strstr(err.message, "too large"));
 	ck_assert_int_eq(read_path(dir, PW, NULL, NULL, &err), RS_ERR_BAD_FILE);
+	/* A FIFO is refused at once instead of blocking. */
+	ck_assert_int_eq(mkfifo(tu_path(dir, "fifo"), 0600), 0);
+	ck_assert_int_eq(read_path(tu_path(dir, "fifo"), PW, NULL, NULL, &err),
+	    RS_ERR_BAD_FILE);
 }
 END_TEST
 
