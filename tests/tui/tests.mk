@@ -1,1 +1,11 @@
-# TUI_TESTS += tests/tui/x.sh
+# tmux end-to-end tests of rsconfig (see tests/tui/tuilib.sh).
+TUI_TESTS += tests/tui/frame.sh
+TUI_TESTS += tests/tui/backup.sh
+TUI_TESTS += tests/tui/restore.sh
+TUI_TESTS += tests/tui/change.sh
+TUI_TESTS += tests/tui/delete.sh
+TUI_TESTS += tests/tui/account.sh
+TUI_TESTS += tests/tui/scaleout.sh
+TUI_TESTS += tests/tui/resize.sh
+TUI_TESTS += tests/tui/terminals.sh
+TUI_TESTS += tests/tui/signals.sh

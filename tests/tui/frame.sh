@@ -1,0 +1,46 @@
+#!/bin/sh
+# The frame at 80x24: every page shows whole, F1 helps on each page,
+# ESC + digit works as an F-key, F10 quits with the terminal restored.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$RS_SRCDIR/tests/lib.sh"
+# shellcheck source=tuilib.sh
+. "$RS_SRCDIR/tests/tui/tuilib.sh"
+
+t_demo "$T_TMP/demo" 100
+tui_start -- || { t_fail start "rsconfig did not start"; t_done; }
+
+t_screen title_names_instance 'RSDEMO1  |  Activated'
+t_screen hints_shown_whole 'F10 Quit   (Esc 1: F1, Esc 0: F10)'
+tui_capture
+tui_nothing_cut fits_80x24
+
+check_page() {
+	# $1 name in the page title, $2 help title, $3 text on the page
+	t_screen "page_$4" "$3"
+	tui_keys F1
+	t_screen "help_$4" "$2"
+	tui_keys Enter
+	tui_wait_gone "$2" 5 || t_fail "help_closes_$4" "help stayed open"
+}
+
+check_page "Report Server Status" "Help: Report Server Status" "Installation ID:" status
+tui_keys Down
+check_page "Encryption Keys" "Help: Encryption Keys" "Copies the symmetric key" keys
+tui_keys Down
+check_page "Service Account" "Help: Service Account" "Current service account:" account
+tui_keys Down
+check_page "Scale-out Deployment" "Help: Scale-out Deployment" "Waiting to join" scaleout
+tui_keys Down
+check_page "Audit Log" "Help: Audit Log" "newest first" audit
+
+# ESC then 1 is F1; ESC then 0 is F10.
+tui_keys Escape 1
+t_screen esc_1_is_f1 "Help: Audit Log"
+tui_keys Enter
+tui_wait_gone "Help: Audit Log" 5
+tui_keys Escape 0
+t_equal f10_quits_with_0 "$(tui_exit_status)" 0
+t_screen terminal_restored RSCONFIG-DONE
+tui_capture
+t_no_grep no_frame_left_after_exit "$TUI_SCREEN" 'Report Server Configuration Manager'
+t_done

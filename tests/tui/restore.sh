@@ -1,0 +1,58 @@
+#!/bin/sh
+# Restore: the dialog shows what the file holds before applying; the same
+# key applies at once, a different key only after a second confirmation
+# that says how many values become unreadable.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$RS_SRCDIR/tests/lib.sh"
+# shellcheck source=tuilib.sh
+. "$RS_SRCDIR/tests/tui/tuilib.sh"
+
+t_demo "$T_TMP/demo" 100
+pw=$(tui_pwfile 'Rest0re!Pass')
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --extract -f "$T_TMP/old.rskey" --password-file "$pw"
+old_kcv=$(kcv "$DEMO_CONF")
+
+restore_file() {
+	tui_start -- || return 1
+	tui_page 1
+	tui_keys Tab Right Enter
+	tui_wait "Restore Encryption Key" || return 1
+	tui_keys C-u
+	tui_type "$1"
+	tui_keys Tab
+	tui_type 'Rest0re!Pass'
+	tui_keys Enter
+}
+
+restore_file "$T_TMP/old.rskey"
+t_screen shows_file_contents "Restore: what the file holds"
+t_screen same_key_recognised "This is the key the database uses."
+tui_keys Left Enter
+t_screen same_key_restored "Restore complete"
+tui_keys Enter
+t_equal same_key_kept "$(kcv "$DEMO_CONF")" "$old_kcv"
+tui_keys F10
+tui_exit_status >/dev/null
+
+# A new key in the database; the old backup now holds a different key.
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --reencrypt --yes
+new_kcv=$(kcv "$DEMO_CONF")
+t_differ key_changed_by_cli "$old_kcv" "$new_kcv"
+
+restore_file "$T_TMP/old.rskey"
+t_screen different_key_flagged "This is NOT the key the database uses."
+tui_keys Left Enter
+t_screen second_confirmation "Apply a DIFFERENT key?"
+t_screen says_how_many_unreadable "100 encrypted values"
+tui_keys Enter
+t_screen cancel_keeps_dialog "Restore Encryption Key"
+t_equal cancel_keeps_key "$(kcv "$DEMO_CONF")" "$new_kcv"
+tui_keys Enter
+t_screen shows_again "This is NOT the key"
+tui_keys Left Enter
+tui_wait "Apply a DIFFERENT key?"
+tui_keys Left Enter
+t_screen different_key_restored "Restore complete"
+t_equal different_key_applied "$(kcv "$DEMO_CONF")" "$old_kcv"
+tui_stop
+t_done
