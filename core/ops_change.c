@@ -10,6 +10,8 @@
 #include "ops_internal.h"
 #include "secret.h"
 
+#define PROGRESS_EVERY 4096
+
 /* Buffers reused for every row: plaintext in secret memory. */
 typedef struct change_buffers {
 	unsigned char *plain;
@@ -60,30 +62,42 @@ typedef struct change_run {
 	uint64_t done, total;
 } change_run;
 
+static int reseal_value(change_run *run, const rs_content_table_info *ti,
+    int64_t id, int c, const unsigned char *in, size_t len, size_t *out_len,
+    rs_error *err)
+{
+	rs_value_place place = { ti->table, id, ti->columns[c] };
+	size_t plain_len = 0;
+	int status, rc;
+
+	if (len < RS_SEAL_OVERHEAD)
+		return rs_err(err, RS_ERR_CRYPTO, _("The %s of %s row %lld is "
+		    "damaged. Run rskeymgmt --verify; nothing was changed."),
+		    ti->columns[c], ti->table, (long long)id);
+	rc = buffers_fit(&run->buf, c, len, err);
+	if (rc != RS_OK)
+		return rc;
+	status = rs_aead_open(run->old_aead, &place, in, len, run->buf.plain,
+	    &plain_len, NULL);
+	if (status != RS_OPEN_OK)
+		return rs_err(err, RS_ERR_CRYPTO, _("The %s of %s row %lld cannot "
+		    "be decrypted with the current key (%s). Run rskeymgmt "
+		    "--verify; nothing was changed."), ti->columns[c], ti->table,
+		    (long long)id, rs_open_status_text(status));
+	rc = rs_aead_seal(run->new_aead, &place, run->buf.plain, plain_len,
+	    run->buf.sealed[c], out_len, err);
+	rs_wipe(run->buf.plain, plain_len);
+	run->done++;
+	return rc;
+}
+
 static int reseal_cell(change_run *run, const rs_content_table_info *ti,
     rs_content_row *row, int c, rs_error *err)
 {
-	rs_value_place place = { ti->table, row->id, ti->columns[c] };
-	size_t plain_len = 0, sealed_len = 0;
-	int status, rc;
+	size_t sealed_len = 0;
+	int rc = reseal_value(run, ti, row->id, c, row->cell[c],
+	    row->cell_len[c], &sealed_len, err);
 
-	if (row->cell_len[c] < RS_SEAL_OVERHEAD)
-		return rs_err(err, RS_ERR_CRYPTO, _("The %s of %s \"%s\" (row %lld) "
-		    "is damaged. Run rskeymgmt --verify; nothing was changed."),
-		    ti->columns[c], ti->table, row->name, (long long)row->id);
-	rc = buffers_fit(&run->buf, c, row->cell_len[c], err);
-	if (rc != RS_OK)
-		return rc;
-	status = rs_aead_open(run->old_aead, &place, row->cell[c],
-	    row->cell_len[c], run->buf.plain, &plain_len, NULL);
-	if (status != RS_OPEN_OK)
-		return rs_err(err, RS_ERR_CRYPTO, _("The %s of %s \"%s\" (row %lld) "
-		    "cannot be decrypted with the current key (%s). Run rskeymgmt "
-		    "--verify; nothing was changed."), ti->columns[c], ti->table,
-		    row->name, (long long)row->id, rs_open_status_text(status));
-	rc = rs_aead_seal(run->new_aead, &place, run->buf.plain, plain_len,
-	    run->buf.sealed[c], &sealed_len, err);
-	rs_wipe(run->buf.plain, plain_len);
 	row->cell[c] = run->buf.sealed[c];
 	row->cell_len[c] = sealed_len;
 	return rc;
@@ -99,7 +113,6 @@ static int reseal_row(change_run *run, int table, rs_content_row *row,
 		if (row->cell[c] == NULL)
 			continue;
 		rc = reseal_cell(run, ti, row, c, err);
-		run->done++;
 	}
 	if (rc == RS_OK)
 		rc = run->ctx->store->ops->content_update(run->ctx->store, table,
@@ -116,12 +129,29 @@ static int report_progress(change_run *run, rs_error *err)
 	return RS_OK;
 }
 
+/* The store calls this for every cell when it can rewrite in one pass. */
+static int reseal_in_store(void *arg, int table, int64_t id, int cell,
+    const unsigned char *in, size_t in_len, const unsigned char **out,
+    size_t *out_len, rs_error *err)
+{
+	change_run *run = arg;
+	int rc = reseal_value(run, rs_content_info(table), id, cell, in, in_len,
+	    out_len, err);
+
+	*out = run->buf.sealed[cell];
+	if (rc == RS_OK && run->done % PROGRESS_EVERY == 0)
+		rc = report_progress(run, err);
+	return rc;
+}
+
 static int reseal_table(change_run *run, int table, rs_error *err)
 {
 	rs_store *s = run->ctx->store;
 	int64_t after = 0;
 	int rc;
 
+	if (s->ops->content_rewrite)
+		return s->ops->content_rewrite(s, table, reseal_in_store, run, err);
 	for (;;) {
 		rc = s->ops->content_next(s, table, after, &run->batch, err);
 		if (rc != RS_OK || run->batch.count == 0)
@@ -164,6 +194,8 @@ static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
 		rc = report_progress(run, err);
 	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
 		rc = reseal_table(run, t, err);
+	if (rc == RS_OK)
+		rc = report_progress(run, err);
 	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Re-encrypted %llu values"),
 		    (unsigned long long)run->done);

@@ -81,6 +81,12 @@ void rs_content_batch_free(rs_content_batch *b);
 
 typedef struct rs_store rs_store;
 
+/* Gives the replacement of one cell: *out must stay valid until the next
+ * call.  A return other than RS_OK stops the rewrite (err says why). */
+typedef int (*rs_cell_rewrite_fn)(void *arg, int table, int64_t id, int cell,
+    const unsigned char *in, size_t in_len, const unsigned char **out,
+    size_t *out_len, rs_error *err);
+
 typedef struct rs_store_ops {
 	void (*close)(rs_store *s);
 	/* One write transaction at a time; begin takes the database's write
@@ -118,6 +124,11 @@ typedef struct rs_store_ops {
 	/* Adds a row with empty cells; *id receives its id. */
 	int (*content_insert)(rs_store *s, int table, const char *name,
 	    int64_t *id, rs_error *err);
+	/* Replaces every non-NULL cell of the table with what fn gives, in
+	 * one pass inside the current transaction (key change).  Optional: when
+	 * NULL, callers use content_next + content_update. */
+	int (*content_rewrite)(rs_store *s, int table, rs_cell_rewrite_fn fn,
+	    void *arg, rs_error *err);
 	/* Sets every cell of the table to NULL (delete). */
 	int (*content_clear)(rs_store *s, int table, rs_error *err);
 
