@@ -612,7 +612,9 @@ static void progress_draw(struct progress *p, uint64_t done, uint64_t total)
 	for (i = 0; i < 30; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[30] = '\0';
-	if (done > 0 && elapsed >= 0.5) {
+	if (done >= total) {
+		snprintf(left, sizeof left, "0:00");
+	} else if (done > 0 && elapsed >= 0.5) {
 		uint64_t s = (uint64_t)(elapsed * (double)(total - done) /
 		    (double)done + 0.5);
 		snprintf(left, sizeof left, "%" PRIu64 ":%02" PRIu64, s / 60,
@@ -1185,7 +1187,8 @@ static int reencrypt_confirm(struct run *r)
 	if (rc != RS_OK)
 		return rc;
 	tty_print("%s\n", _("A new key will be made and every encrypted value "
-	    "re-encrypted. These members get a copy of the new key:"));
+	    "re-encrypted. Joined members get a copy of the new key; members "
+	    "waiting to join must join afterwards:"));
 	if (tty_fd >= 0) {
 		FILE *f = fdopen(dup(tty_fd), "w");
 
