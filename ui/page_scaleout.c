@@ -36,8 +36,9 @@ static char *scaleout_text(int width)
 		return ui_strdupf("%s %s\n%s%s%s", _("Database:"), db, ui_on(UI_BAD), esc,
 		    ui_off(UI_BAD));
 	}
-	return ui_strdupf("%s %s\n%s %s", _("Database:"), db, _("Mode:"),
-	    nmembers > 1 ? _("scale-out deployment") : _("single server"));
+	return ui_strdupf("%s %s (%zu %s)\n%s %s", _("Mode:"),
+	    nmembers > 1 ? _("scale-out deployment") : _("single server"), nmembers,
+	    _("servers"), _("Database:"), db);
 }
 
 static int col_server(int width)
@@ -184,5 +185,5 @@ const ui_page ui_page_scaleout = {
 	.nbuttons = 3,
 	.action = scaleout_action,
 	.table = scaleout_table,
-	.text_height = 5,
+	.text_height = 6,
 };

@@ -11,7 +11,7 @@ before=$(kcv "$DEMO_CONF")
 tui_start -- || { t_fail start "rsconfig did not start"; t_done; }
 tui_page 1
 tui_keys Tab Right Right Right Enter
-t_screen explains_consequences "It cannot be undone."
+t_screen explains_consequences "ALL encrypted content"
 t_screen counts_connection_strings "data sources lose their connection strings"
 t_screen offers_backup "Back up first"
 tui_keys Left Enter
@@ -30,6 +30,6 @@ tui_keys Enter
 rsk --status
 t_grep no_values_left "$T_OUT" '"values_total":0'
 t_differ new_key_in_use "$(kcv "$DEMO_CONF")" "$before"
-t_screen reentry_listed "re-enter"
+t_screen reentry_listed "(id "
 tui_stop
 t_done

@@ -27,7 +27,6 @@ rsk --list
 t_equal one_member_left "$(grep -o '"installation_id"' "$T_OUT" | wc -l)" 1
 
 # The remaining member is the last: the warning says so.
-tui_keys Tab Up Tab Tab Tab Tab
 tui_keys Enter
 tui_wait "before removing"
 tui_keys Right Enter

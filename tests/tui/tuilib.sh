@@ -3,7 +3,9 @@
 # shellcheck shell=sh
 
 RSCONFIG_BIN=$RS_BUILDDIR/src/rsconfig
-TUI_SOCK=rs-$T_NAME-$$
+TUI_BASE=rs-$T_NAME-$$
+TUI_N=0
+TUI_SOCK=$TUI_BASE-0
 TUI_EXIT=$T_TMP/rsconfig.exit
 TUI_SCREEN=$T_TMP/screen
 
@@ -11,7 +13,17 @@ if ! command -v tmux >/dev/null 2>&1; then
 	echo "SKIP: $T_NAME - tmux is not installed"
 	exit 77
 fi
-T_AT_EXIT="tmux -L $TUI_SOCK kill-server 2>/dev/null; $T_AT_EXIT"
+T_AT_EXIT="tui_kill_all; $T_AT_EXIT"
+
+# Each start gets a fresh server: a server being killed may still hold
+# its socket for a moment.
+tui_kill_all() {
+	_i=0
+	while [ "$_i" -le "$TUI_N" ]; do
+		tmux -L "$TUI_BASE-$_i" kill-server 2>/dev/null
+		_i=$((_i + 1))
+	done
+}
 
 tui_tmux() {
 	tmux -L "$TUI_SOCK" "$@"
@@ -28,6 +40,8 @@ tui_start() {
 	[ $# -gt 0 ] && shift
 	rm -f "$TUI_EXIT"
 	tui_tmux kill-server 2>/dev/null
+	TUI_N=$((TUI_N + 1))
+	TUI_SOCK=$TUI_BASE-$TUI_N
 	tui_tmux -f /dev/null new-session -d -x "${TUI_W:-80}" -y "${TUI_H:-24}" \
 	    "cd '$T_TMP' && env$_env '$RSCONFIG_BIN' -c '$DEMO_CONF' $*; echo \$? >'$TUI_EXIT'; echo RSCONFIG-DONE; sleep 600"
 	tui_wait "Report Server Configuration Manager" 10 || {
