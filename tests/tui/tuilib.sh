@@ -30,7 +30,8 @@ tui_tmux() {
 }
 
 # tui_start [VAR=VALUE]... -- [rsconfig ARGS]: starts rsconfig on DEMO_CONF
-# in an 80x24 window (TUI_W x TUI_H); its exit status goes to TUI_EXIT.
+# in an 80x24 window (TUI_W x TUI_H) and waits for its frame (not with
+# TUI_NOWAIT set); its exit status goes to TUI_EXIT.
 tui_start() {
 	_env=
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
@@ -44,6 +45,7 @@ tui_start() {
 	TUI_SOCK=$TUI_BASE-$TUI_N
 	tui_tmux -f /dev/null new-session -d -x "${TUI_W:-80}" -y "${TUI_H:-24}" \
 	    "cd '$T_TMP' && env$_env '$RSCONFIG_BIN' -c '$DEMO_CONF' $*; echo \$? >'$TUI_EXIT'; echo RSCONFIG-DONE; sleep 600"
+	[ -n "${TUI_NOWAIT:-}" ] && return 0
 	tui_wait "Report Server Configuration Manager" 10 || {
 		tui_dump
 		return 1
