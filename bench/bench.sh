@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# bench.sh BUILD_DIR: measures rsconfig against a baseline run on the same
+# machine in the same run, and prints the ratio, so that noise cancels out.
+# Each pair is run BENCH_REPEAT times, alternating, and the fastest of each
+# kept.  Sizes: BENCH_SIZES (default "10000 100000 1000000").
+set -euo pipefail
+build=$(cd "${1:-.}" && pwd)
+sizes=${BENCH_SIZES:-"10000 100000 1000000"}
+repeat=${BENCH_REPEAT:-3}
+rsdemo=$build/src/rsdemo
+rskeymgmt=$build/src/rskeymgmt
+work=$(mktemp -d "${TMPDIR:-/tmp}/rsbench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+for tool in sqlite3 openssl /usr/bin/time; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install sqlite3 openssl time)" >&2; exit 2; }
+done
+
+# measure OUT CMD...: appends "seconds maxrss_kib" of one run to OUT.
+measure() {
+	local out=$1; shift
+	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/stderr" \
+		|| { cat "$work/stderr" >&2; return 1; }
+	cat "$work/time" >> "$out"
+}
+
+# best FILE: the fastest run's "seconds kib".
+best() { sort -n "$1" | head -n1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# The baseline rewrites the same rows with blobs of the same size in one
+# transaction, with the same pragmas the store uses.
+baseline_sql="PRAGMA synchronous=FULL; PRAGMA cache_size=-8192; BEGIN;
+UPDATE datasources SET connection_string = randomblob(length(connection_string)),
+  credentials = randomblob(length(credentials));
+UPDATE subscriptions SET settings = randomblob(length(settings)); COMMIT;"
+
+bench_change() {
+	local n=$1 demo=$work/demo-$1 i
+	"$rsdemo" create "$demo" --values "$n" --members 2 >/dev/null
+	cp "$demo/reportserver.db" "$work/pristine.db"
+	: > "$work/tool" ; : > "$work/base"
+	for ((i = 0; i < repeat; i++)); do
+		cp "$work/pristine.db" "$demo/reportserver.db"
+		measure "$work/tool" "$rskeymgmt" -c "$demo/member1/rsreportserver.conf" --reencrypt --yes
+		cp "$work/pristine.db" "$demo/reportserver.db"
+		measure "$work/base" sqlite3 "$demo/reportserver.db" "$baseline_sql"
+	done
+	# The last run was the baseline's: change once more, then check.
+	cp "$work/pristine.db" "$demo/reportserver.db"
+	"$rskeymgmt" -c "$demo/member1/rsreportserver.conf" --reencrypt --yes >/dev/null
+	"$rskeymgmt" -c "$demo/member1/rsreportserver.conf" --verify >/dev/null \
+		|| { echo "bench: values unreadable after the change" >&2; exit 1; }
+	read -r ts tk <<<"$(best "$work/tool")"
+	read -r bs bk <<<"$(best "$work/base")"
+	printf 'change   %8d values: %6.2f s vs SQLite rewrite %6.2f s  ratio %sx  peak RSS %s MiB (baseline %s MiB)\n' \
+		"$n" "$ts" "$bs" "$(ratio "$ts" "$bs")" "$(mib "$tk")" "$(mib "$bk")"
+	rm -rf "$demo" "$work/pristine.db"
+}
+
+# Start-up: many runs of each, timed as a whole.
+loop_seconds() {
+	local count=$1; shift
+	local start end
+	start=$(date +%s%N)
+	for ((i = 0; i < count; i++)); do "$@" >/dev/null; done
+	end=$(date +%s%N)
+	awk -v ns=$((end - start)) -v c="$count" 'BEGIN { printf "%.4f", ns / 1e9 / c }'
+}
+
+bench_startup() {
+	local demo=$work/demo-start cfg
+	"$rsdemo" create "$demo" --values 1000 --members 3 >/dev/null
+	cfg=$demo/member1/rsreportserver.conf
+	for cmd in --status --list; do
+		t=$(loop_seconds 100 "$rskeymgmt" -c "$cfg" "$cmd")
+		b=$(loop_seconds 100 sqlite3 "$demo/reportserver.db" 'select 1')
+		printf 'start-up rskeymgmt %-8s: %6.1f ms vs sqlite3 select 1 %6.1f ms  ratio %sx\n' \
+			"$cmd" "$(awk -v s="$t" 'BEGIN{print s*1000}')" \
+			"$(awk -v s="$b" 'BEGIN{print s*1000}')" "$(ratio "$t" "$b")"
+	done
+	rm -rf "$demo"
+}
+
+# 10,000 members: copies of a real member row under new installation IDs.
+bench_members() {
+	local demo=$work/demo-members cfg t b
+	"$rsdemo" create "$demo" --values 100 --members 2 >/dev/null
+	cfg=$demo/member1/rsreportserver.conf
+	sqlite3 "$demo/reportserver.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL
+	  SELECT i + 1 FROM n WHERE i < 9998)
+	  INSERT INTO members SELECT printf('%08x-0000-4000-8000-%012x', i, i),
+	    'node' || (i % 97), 'RS' || i, service_account, public_key,
+	    CASE WHEN i % 3 THEN wrapped_key END, key_generation, created, joined
+	  FROM members, n WHERE rowid = (SELECT min(rowid) FROM members)"
+	count=$("$rskeymgmt" -c "$cfg" --list --json | grep -o '"installation_id"' | wc -l)
+	t=$(loop_seconds 10 "$rskeymgmt" -c "$cfg" --list --json)
+	b=$(loop_seconds 10 sqlite3 "$demo/reportserver.db" 'select * from members')
+	printf 'list     %8d members: %6.1f ms vs sqlite3 select * %6.1f ms  ratio %sx  (target < 100 ms)\n' \
+		"$count" "$(awk -v s="$t" 'BEGIN{print s*1000}')" \
+		"$(awk -v s="$b" 'BEGIN{print s*1000}')" "$(ratio "$t" "$b")"
+	rm -rf "$demo"
+}
+
+# Backup and restore: what is spent outside the PBKDF2 cost (600,000
+# iterations of HMAC-SHA1; a backup derives twice: write and read-back).
+bench_backup() {
+	local demo=$work/demo-backup cfg kdf tb tr
+	"$rsdemo" create "$demo" --values 100 --members 2 >/dev/null
+	cfg=$demo/member1/rsreportserver.conf
+	printf 'Bench!Passw0rd\n' > "$work/pw"
+	kdf=$(loop_seconds 3 openssl kdf -keylen 32 -kdfopt digest:SHA1 \
+		-kdfopt pass:Bench -kdfopt salt:saltsalt -kdfopt iter:600000 PBKDF2)
+	tb=$(loop_seconds 3 sh -c "rm -f '$work/b.rskey'; '$rskeymgmt' -c '$cfg' -e -f '$work/b.rskey' --password-file '$work/pw'")
+	tr=$(loop_seconds 3 "$rskeymgmt" -c "$cfg" -a -f "$work/b.rskey" --password-file "$work/pw" --yes)
+	printf 'backup : %6.3f s = 2 x PBKDF2 %6.3f s + %6.3f s outside it\n' "$tb" "$kdf" \
+		"$(awk -v t="$tb" -v k="$kdf" 'BEGIN{printf "%.3f", t - 2*k}')"
+	printf 'restore: %6.3f s = 1 x PBKDF2 %6.3f s + %6.3f s outside it\n' "$tr" "$kdf" \
+		"$(awk -v t="$tr" -v k="$kdf" 'BEGIN{printf "%.3f", t - k}')"
+	rm -rf "$demo"
+}
+
+bench_demo() {
+	local n=${sizes##* }
+	measure "$work/demo" "$rsdemo" create "$work/demo-create" --values "$n" --members 2
+	read -r ds dk <<<"$(best "$work/demo")"
+	printf 'rsdemo create --values %d: %.2f s, peak RSS %s MiB\n' "$n" "$ds" "$(mib "$dk")"
+	rm -rf "$work/demo-create"
+}
+
+echo "rsconfig benchmarks ($(nproc) cores, best of $repeat)"
+for n in $sizes; do bench_change "$n"; done
+bench_startup
+bench_members
+bench_backup
+bench_demo
