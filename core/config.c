@@ -21,24 +21,28 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-enum key_kind { KIND_UUID, KIND_NAME, KIND_PATH };
+enum key_kind { KIND_UUID, KIND_NAME, KIND_PATH, KIND_BACKEND, KIND_CONNINFO };
 
 struct config_key {
 	const char *name;
 	size_t offset;
 	size_t size;
 	enum key_kind kind;
+	bool optional;       /* written only when set */
 };
 
-#define KEY(field, kind) { #field, offsetof(rs_config, field), \
-	sizeof(((rs_config *)0)->field), kind }
+#define KEY(field, kind, optional) { #field, offsetof(rs_config, field), \
+	sizeof(((rs_config *)0)->field), kind, optional }
 static const struct config_key config_keys[] = {
-	KEY(installation_id, KIND_UUID),
-	KEY(machine, KIND_NAME),
-	KEY(instance, KIND_NAME),
-	KEY(database, KIND_PATH),
-	KEY(service_account, KIND_NAME),
-	KEY(keystore, KIND_PATH),
+	KEY(installation_id, KIND_UUID, false),
+	KEY(machine, KIND_NAME, false),
+	KEY(instance, KIND_NAME, false),
+	KEY(database, KIND_PATH, false),
+	KEY(service_account, KIND_NAME, false),
+	KEY(keystore, KIND_PATH, false),
+	KEY(backend, KIND_BACKEND, true),
+	KEY(connection, KIND_CONNINFO, true),
+	KEY(pgpassfile, KIND_PATH, true),
 };
 #undef KEY
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -51,6 +55,61 @@ static char *field_of(rs_config *cfg, const struct config_key *k)
 static const char *field_const(const rs_config *cfg, const struct config_key *k)
 {
 	return (const char *)cfg + k->offset;
+}
+
+bool rs_config_is_postgresql(const rs_config *cfg)
+{
+	return strcmp(cfg->backend, RS_BACKEND_POSTGRESQL) == 0;
+}
+
+/* Where "password" is followed by optional blanks and '=': a conninfo
+ * keyword, or a URI query parameter. */
+static bool has_password_keyword(const char *s)
+{
+	const char *p;
+
+	for (p = strcasestr(s, "password"); p != NULL;
+	    p = strcasestr(p + 1, "password")) {
+		const char *q = p + 8;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '=')
+			return true;
+	}
+	return false;
+}
+
+/* postgresql://user:secret@host/db: a password in the URI's user part. */
+static bool has_uri_password(const char *s)
+{
+	const char *start, *end, *at, *colon;
+
+	if (strncmp(s, "postgresql://", 13) == 0)
+		start = s + 13;
+	else if (strncmp(s, "postgres://", 11) == 0)
+		start = s + 11;
+	else
+		return false;
+	end = start + strcspn(start, "/?");
+	at = memchr(start, '@', (size_t)(end - start));
+	if (at == NULL)
+		return false;
+	colon = memchr(start, ':', (size_t)(at - start));
+	return colon != NULL;
+}
+
+int rs_config_check_connection(const char *conninfo, rs_error *err)
+{
+	if (conninfo == NULL || conninfo[0] == '\0')
+		return rs_err(err, RS_ERR_CONFIG, _("the PostgreSQL connection is "
+		    "empty"));
+	if (has_password_keyword(conninfo) || has_uri_password(conninfo))
+		return rs_err(err, RS_ERR_CONFIG, _("the PostgreSQL connection "
+		    "holds a password; remove it and put the password in a pgpass "
+		    "file (pgpassfile = PATH in the config, PGPASSFILE or "
+		    "~/.pgpass, mode 0600) or in the service file"));
+	return RS_OK;
 }
 
 const char *rs_config_default_path(void)
@@ -178,6 +237,40 @@ static int resolve_path(char *field, size_t size, const char *cfg_path,
 	return RS_OK;
 }
 
+static int unknown_key(const char *path, unsigned lineno, const char *key,
+    rs_error *err)
+{
+	char list[256] = "";
+	size_t i, used = 0;
+
+	for (i = 0; i < NKEYS; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+		    i ? ", " : "", config_keys[i].name);
+	return rs_err(err, RS_ERR_CONFIG, _("%s:%u: unknown key \"%s\" (known "
+	    "keys: %s)"), path, lineno, key, list);
+}
+
+/* The checks of one value beyond its length. */
+static int check_value(const struct config_key *k, const char *value,
+    const char *path, unsigned lineno, rs_error *err)
+{
+	rs_error why = { 0 };
+
+	if (k->kind == KIND_UUID && !rs_uuid_valid(value))
+		return rs_err(err, RS_ERR_CONFIG,
+		    _("%s:%u: \"%s\" is not a valid UUID "
+		    "(expected 8-4-4-4-12 hex digits)"), path, lineno, value);
+	if (k->kind == KIND_BACKEND && strcmp(value, RS_BACKEND_SQLITE) != 0 &&
+	    strcmp(value, RS_BACKEND_POSTGRESQL) != 0)
+		return rs_err(err, RS_ERR_CONFIG, _("%s:%u: backend \"%s\" is not "
+		    "known (sqlite or postgresql)"), path, lineno, value);
+	if (k->kind == KIND_CONNINFO &&
+	    rs_config_check_connection(value, &why) != RS_OK)
+		return rs_err(err, RS_ERR_CONFIG, "%s:%u: %s", path, lineno,
+		    why.message);
+	return RS_OK;
+}
+
 /* Parses one line; seen[] counts the keys met so far. */
 static int parse_line(char *line, const char *path, unsigned lineno,
     rs_config *cfg, unsigned seen[NKEYS], rs_error *err)
@@ -199,10 +292,7 @@ static int parse_line(char *line, const char *path, unsigned lineno,
 	value = trim(eq + 1);
 	k = key_lookup(key);
 	if (k == NULL)
-		return rs_err(err, RS_ERR_CONFIG,
-		    _("%s:%u: unknown key \"%s\" (known keys: installation_id, "
-		    "machine, instance, database, service_account, keystore)"),
-		    path, lineno, key);
+		return unknown_key(path, lineno, key, err);
 	if (seen[k - config_keys]++)
 		return rs_err(err, RS_ERR_CONFIG,
 		    _("%s:%u: duplicate key \"%s\"; every key may appear once"),
@@ -215,22 +305,30 @@ static int parse_line(char *line, const char *path, unsigned lineno,
 		return rs_err(err, RS_ERR_CONFIG,
 		    _("%s:%u: value of \"%s\" is too long (at most %zu bytes)"),
 		    path, lineno, key, k->size - 1);
-	if (k->kind == KIND_UUID && !rs_uuid_valid(value))
-		return rs_err(err, RS_ERR_CONFIG,
-		    _("%s:%u: \"%s\" is not a valid UUID "
-		    "(expected 8-4-4-4-12 hex digits)"), path, lineno, value);
+	if (check_value(k, value, path, lineno, err) != RS_OK)
+		return err ? err->code : RS_ERR_CONFIG;
 	memcpy(field_of(cfg, k), value, len + 1);
 	return RS_OK;
 }
 
-static int check_missing(const char *path, const unsigned seen[NKEYS],
-    rs_error *err)
+/* database is required for SQLite only: on PostgreSQL it just places the
+ * audit log. */
+static bool key_required(const rs_config *cfg, const struct config_key *k)
+{
+	if (k->optional)
+		return false;
+	return !(rs_config_is_postgresql(cfg) &&
+	    strcmp(k->name, "database") == 0);
+}
+
+static int check_missing(const char *path, const rs_config *cfg,
+    const unsigned seen[NKEYS], rs_error *err)
 {
 	char list[256] = "";
 	size_t i, used = 0;
 
 	for (i = 0; i < NKEYS; i++) {
-		if (seen[i])
+		if (seen[i] || !key_required(cfg, &config_keys[i]))
 			continue;
 		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
 		    used ? ", " : "", config_keys[i].name);
@@ -238,6 +336,21 @@ static int check_missing(const char *path, const unsigned seen[NKEYS],
 	if (used == 0)
 		return RS_OK;
 	return rs_err(err, RS_ERR_CONFIG, _("%s: missing keys: %s"), path, list);
+}
+
+/* connection goes with postgresql, and only with it. */
+static int check_backend_keys(const char *path, const rs_config *cfg,
+    rs_error *err)
+{
+	if (rs_config_is_postgresql(cfg) && cfg->connection[0] == '\0')
+		return rs_err(err, RS_ERR_CONFIG, _("%s: backend = postgresql "
+		    "needs connection = CONNINFO (for example host=db01 "
+		    "dbname=reportserver user=rs, or service=NAME)"), path);
+	if (!rs_config_is_postgresql(cfg) &&
+	    (cfg->connection[0] != '\0' || cfg->pgpassfile[0] != '\0'))
+		return rs_err(err, RS_ERR_CONFIG, _("%s: connection and pgpassfile "
+		    "are for backend = postgresql only"), path);
+	return RS_OK;
 }
 
 static int parse_stream(FILE *f, const char *path, rs_config *cfg,
@@ -260,8 +373,12 @@ static int parse_stream(FILE *f, const char *path, rs_config *cfg,
 		rc = rs_err(err, RS_ERR_CONFIG, _("%s: read error: %s"), path,
 		    strerror(errno));
 	free(line);
+	if (rc == RS_OK && cfg->backend[0] == '\0')
+		snprintf(cfg->backend, sizeof cfg->backend, RS_BACKEND_SQLITE);
 	if (rc == RS_OK)
-		rc = check_missing(path, seen, err);
+		rc = check_missing(path, cfg, seen, err);
+	if (rc == RS_OK)
+		rc = check_backend_keys(path, cfg, err);
 	return rc;
 }
 
@@ -310,13 +427,35 @@ int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 	if (rc == RS_OK)
 		rc = parse_stream(f, path, cfg, err);
 	fclose(f);
+	if (rc == RS_OK && cfg->database[0] == '\0') {
+		/* postgresql without database: the audit log goes next to the
+		 * config file. */
+		snprintf(cfg->database, sizeof cfg->database, "reportserver");
+		cfg->database_implicit = true;
+	}
 	if (rc == RS_OK)
 		rc = resolve_path(cfg->database, sizeof cfg->database, cfg->path,
 		    "database", err);
 	if (rc == RS_OK)
 		rc = resolve_path(cfg->keystore, sizeof cfg->keystore, cfg->path,
 		    "keystore", err);
+	if (rc == RS_OK && cfg->pgpassfile[0] != '\0')
+		rc = resolve_path(cfg->pgpassfile, sizeof cfg->pgpassfile,
+		    cfg->path, "pgpassfile", err);
 	return rc;
+}
+
+/* Optional keys are written when set; backend only when not the default,
+ * so an SQLite config reads as it always did. */
+static bool key_written(const rs_config *cfg, const struct config_key *k)
+{
+	const char *v = field_const(cfg, k);
+
+	if (strcmp(k->name, "database") == 0)
+		return !(rs_config_is_postgresql(cfg) && cfg->database_implicit);
+	if (strcmp(k->name, "backend") == 0)
+		return v[0] != '\0' && strcmp(v, RS_BACKEND_SQLITE) != 0;
+	return !k->optional || v[0] != '\0';
 }
 
 static int check_savable(const rs_config *cfg, rs_error *err)
@@ -328,7 +467,12 @@ static int check_savable(const rs_config *cfg, rs_error *err)
 		return rs_err(err, RS_ERR_CONFIG,
 		    _("installation ID \"%s\" is not a valid UUID"),
 		    cfg->installation_id);
+	if (rs_config_is_postgresql(cfg) &&
+	    rs_config_check_connection(cfg->connection, err) != RS_OK)
+		return RS_ERR_CONFIG;
 	for (i = 0; i < NKEYS; i++) {
+		if (!key_written(cfg, &config_keys[i]))
+			continue;
 		v = field_const(cfg, &config_keys[i]);
 		if (v[0] == '\0' || strpbrk(v, "\r\n") != NULL ||
 		    is_space(v[0]) || is_space(v[strlen(v) - 1]))
@@ -369,8 +513,10 @@ static char *format_config(const rs_config *cfg)
 	    "# rsconfig instance configuration (see rsconfig(1)).\n"
 	    "# Relative paths are relative to this file's folder.\n");
 	for (i = 0; i < NKEYS; i++)
-		used += (size_t)snprintf(buf + used, cap - used, "%-15s = %s\n",
-		    config_keys[i].name, field_const(cfg, &config_keys[i]));
+		if (key_written(cfg, &config_keys[i]))
+			used += (size_t)snprintf(buf + used, cap - used,
+			    "%-15s = %s\n", config_keys[i].name,
+			    field_const(cfg, &config_keys[i]));
 	return buf;
 }
 

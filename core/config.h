@@ -8,12 +8,22 @@
  *   service_account = rsservice
  *   keystore        = /var/lib/rsconfig/keys/MSSQLSERVER  (relative: to the file)
  *
+ * Optional, for a report server database on PostgreSQL:
+ *   backend         = postgresql          (default: sqlite)
+ *   connection      = host=db01 dbname=reportserver user=rs   (or service=NAME)
+ *   pgpassfile      = /etc/rsconfig/pgpass  (default: PGPASSFILE, ~/.pgpass)
+ * The password is never in the config: a connection with password= is
+ * refused, libpq reads it from the pgpass file or the service file.  With
+ * postgresql, database is optional and only places the local audit log
+ * (DATABASE-audit.log); it defaults to "reportserver" next to the file.
+ *
  * The parser is strict: every key once, no unknown key, no missing key;
  * errors name the file and the line. */
 #ifndef RS_CONFIG_H
 #define RS_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include "err.h"
 
 #define RS_ID_LEN 36          /* a UUID in text form */
@@ -27,7 +37,20 @@ typedef struct rs_config {
 	char database[PATH_MAX];        /* absolute after load */
 	char service_account[RS_NAME_MAX];
 	char keystore[PATH_MAX];        /* absolute after load */
+	char backend[16];               /* "sqlite" or "postgresql" */
+	char connection[1024];          /* libpq conninfo, postgresql only */
+	char pgpassfile[PATH_MAX];      /* "" or absolute after load */
+	bool database_implicit;         /* postgresql: database was defaulted */
 } rs_config;
+
+#define RS_BACKEND_SQLITE "sqlite"
+#define RS_BACKEND_POSTGRESQL "postgresql"
+
+/* True when cfg names the PostgreSQL backend. */
+bool rs_config_is_postgresql(const rs_config *cfg);
+/* Checks a libpq connection string for a password (password=KEY or a
+ * URI's user:password@); RS_ERR_CONFIG saying why when it holds one. */
+int rs_config_check_connection(const char *conninfo, rs_error *err);
 
 /* The config to use when none is given: $RSCONFIG, then
  * SYSCONFDIR/rsconfig/rsreportserver.conf. */

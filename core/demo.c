@@ -36,8 +36,8 @@ static int dir_prepare(const char *dir, rs_error *err)
 	return RS_OK;
 }
 
-static int member_config(const char *dir, unsigned i, rs_config *cfg,
-    rs_error *err)
+static int member_config(const char *dir, unsigned i,
+    const rs_demo_options *opt, rs_config *cfg, rs_error *err)
 {
 	char member_dir[PATH_MAX];
 	struct passwd *pw = getpwuid(geteuid());
@@ -58,6 +58,12 @@ static int member_config(const char *dir, unsigned i, rs_config *cfg,
 	cfg->machine[sizeof cfg->machine - 1] = '\0';
 	snprintf(cfg->instance, sizeof cfg->instance, "RSDEMO%u", i);
 	snprintf(cfg->database, sizeof cfg->database, "../reportserver.db");
+	if (opt->postgres != NULL) {
+		snprintf(cfg->backend, sizeof cfg->backend, RS_BACKEND_POSTGRESQL);
+		snprintf(cfg->connection, sizeof cfg->connection, "%s",
+		    opt->postgres);
+		cfg->database_implicit = true;
+	}
 	snprintf(cfg->keystore, sizeof cfg->keystore, "keys");
 	snprintf(cfg->service_account, sizeof cfg->service_account, "%s",
 	    pw ? pw->pw_name : "root");
@@ -67,12 +73,20 @@ static int member_config(const char *dir, unsigned i, rs_config *cfg,
 	return rs_config_save(cfg, cfg->path, err);
 }
 
-static int member_init(const char *path, rs_ctx **ctx, rs_error *err)
+/* The first member must make the key: a database that already has one
+ * (a shared PostgreSQL database in use) is not for a demo. */
+static int member_init(const char *path, bool first, rs_ctx **ctx,
+    rs_error *err)
 {
+	rs_init_result res;
 	int rc = rs_ctx_open_for_init(path, ctx, err);
 
 	if (rc == RS_OK)
-		rc = rs_op_init(*ctx, NULL, err);
+		rc = rs_op_init(*ctx, &res, err);
+	if (rc == RS_OK && first && !res.created_key)
+		rc = rs_err(err, RS_ERR_EXISTS, _("%s already holds a report "
+		    "server database; give the demo an empty database."),
+		    rs_ctx_store_description(*ctx));
 	return rc;
 }
 
@@ -200,9 +214,10 @@ static int create_members(const char *dir, const rs_demo_options *opt,
 	int rc = RS_OK;
 
 	for (unsigned i = 1; rc == RS_OK && i <= opt->members; i++) {
-		rc = member_config(dir, i, &cfg, err);
+		rc = member_config(dir, i, opt, &cfg, err);
 		if (rc == RS_OK)
-			rc = member_init(cfg.path, i == 1 ? &first : &other, err);
+			rc = member_init(cfg.path, i == 1, i == 1 ? &first : &other,
+			    err);
 		if (rc == RS_OK && i > 1 && i < opt->members)
 			rc = rs_op_join(first, cfg.installation_id, err);
 		rs_ctx_close(other);

@@ -18,6 +18,9 @@ typedef struct rs_demo_options {
 	unsigned members;     /* default 2, at least 1 */
 	rs_progress_fn progress;
 	void *progress_arg;
+	/* NULL: SQLite in DIR.  Else a libpq connection string (no password)
+	 * of an empty database: members' configs point at it. */
+	const char *postgres;
 } rs_demo_options;
 
 typedef struct rs_demo_result {

@@ -133,6 +133,20 @@ typedef struct rs_store_ops {
 	int (*content_clear)(rs_store *s, int table, rs_error *err);
 
 	const char *(*describe)(rs_store *s);  /* "SQLite /path/db" */
+
+	/* ---- migration between backends (optional: NULL when a backend
+	 * cannot be a source or a target) ---- */
+	/* Like content_next, but also rows whose cells are all NULL (a name
+	 * still to re-enter after a delete). */
+	int (*content_scan)(rs_store *s, int table, int64_t after_id,
+	    rs_content_batch *batch, rs_error *err);
+	/* Inserts the rows of batch with their own ids, names and cells, as
+	 * they are: the ids are part of every value's AEAD place. */
+	int (*content_import)(rs_store *s, int table,
+	    const rs_content_batch *batch, rs_error *err);
+	/* Gives a freshly created database the identity of the one it copies,
+	 * so that key backups still name it. */
+	int (*database_id_set)(rs_store *s, const char *id, rs_error *err);
 } rs_store_ops;
 
 struct rs_store {
@@ -145,6 +159,13 @@ struct rs_store {
  * refused. */
 int rs_store_open(const rs_config *cfg, bool create, rs_store **out,
     rs_error *err);
+
+#if HAVE_POSTGRESQL
+/* The PostgreSQL backend (store_pg.c); rs_store_open calls it when the
+ * config says backend = postgresql. */
+int rs_store_pg_open(const rs_config *cfg, bool create, rs_store **out,
+    rs_error *err);
+#endif
 
 /* Thin wrappers so call sites read as sentences. */
 static inline void rs_store_close(rs_store *s) { if (s) s->ops->close(s); }

@@ -108,7 +108,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 enum content_stmt { CS_NEXT, CS_UPDATE, CS_INSERT, CS_CLEAR, CS_COUNT_CELLS,
-	CS_COUNT };
+	CS_SCAN, CS_COUNT };
 
 struct rs_store_sqlite {
 	rs_store base;
@@ -222,6 +222,11 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 	case CS_COUNT_CELLS:
 		snprintf(sql, size, "SELECT count(%s)%s%s%s FROM %s", c1,
 		    c2 ? ", count(" : "", c2 ? c2 : "", c2 ? ")" : "", t->table);
+		break;
+	case CS_SCAN:
+		snprintf(sql, size, "SELECT id, name, %s%s%s FROM %s WHERE id > ?1 "
+		    "ORDER BY id LIMIT %d", c1, c2 ? ", " : "", c2 ? c2 : "",
+		    t->table, RS_BATCH_ROWS);
 		break;
 	case CS_COUNT:
 		sql[0] = '\0';
@@ -854,8 +859,8 @@ static void batch_fix_pointers(rs_content_batch *b,
 			    : b->arena + offsets[i][c];
 }
 
-static int sqlite_content_next(rs_store *base, int table, int64_t after_id,
-    rs_content_batch *batch, rs_error *err)
+static int content_read(rs_store *base, enum content_stmt which, int table,
+    int64_t after_id, rs_content_batch *batch, rs_error *err)
 {
 	rs_store_sqlite *s = sq(base);
 	size_t offsets[RS_BATCH_ROWS][RS_MAX_CELLS];
@@ -864,7 +869,7 @@ static int sqlite_content_next(rs_store *base, int table, int64_t after_id,
 
 	batch->count = 0;
 	batch->arena_len = 0;
-	rc = content_stmt_get(s, table, CS_NEXT, &st, err);
+	rc = content_stmt_get(s, table, which, &st, err);
 	if (rc != RS_OK)
 		return rc;
 	ncells = content_tables[table].ncells;
@@ -885,6 +890,19 @@ static int sqlite_content_next(rs_store *base, int table, int64_t after_id,
 		    : sql_fail(s, rc, _("reading encrypted values"), err);
 	}
 	return RS_OK;
+}
+
+static int sqlite_content_next(rs_store *base, int table, int64_t after_id,
+    rs_content_batch *batch, rs_error *err)
+{
+	return content_read(base, CS_NEXT, table, after_id, batch, err);
+}
+
+/* Every row, also those without a cell: the source of a migration. */
+static int sqlite_content_scan(rs_store *base, int table, int64_t after_id,
+    rs_content_batch *batch, rs_error *err)
+{
+	return content_read(base, CS_SCAN, table, after_id, batch, err);
 }
 
 static int sqlite_content_update(rs_store *base, int table,
@@ -1088,6 +1106,7 @@ static const rs_store_ops sqlite_ops = {
 	.content_rewrite = sqlite_content_rewrite,
 	.content_clear = sqlite_content_clear,
 	.describe = sqlite_describe,
+	.content_scan = sqlite_content_scan,
 };
 
 int rs_store_open(const rs_config *cfg, bool create, rs_store **out,
@@ -1098,6 +1117,15 @@ int rs_store_open(const rs_config *cfg, bool create, rs_store **out,
 	int rc;
 
 	*out = NULL;
+	if (rs_config_is_postgresql(cfg)) {
+#if HAVE_POSTGRESQL
+		return rs_store_pg_open(cfg, create, out, err);
+#else
+		return rs_err(err, RS_ERR_CONFIG, _("%s says backend = postgresql, "
+		    "but this rsconfig was built without PostgreSQL (configure "
+		    "--with-postgresql)"), cfg->path);
+#endif
+	}
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));

@@ -29,7 +29,7 @@ struct demo_cli {
 	bool json;
 };
 
-enum { OPT_VALUES = 256, OPT_MEMBERS, OPT_JSON };
+enum { OPT_VALUES = 256, OPT_MEMBERS, OPT_JSON, OPT_POSTGRES };
 
 static void json_string(FILE *f, const char *s)
 {
@@ -49,7 +49,8 @@ static void json_string(FILE *f, const char *s)
 
 static void help_print(void)
 {
-	printf(_("Usage: %s create DIR [--values N] [--members K] [--json]\n"
+	printf(_("Usage: %s create DIR [--values N] [--members K] "
+	    "[--postgres CONNINFO] [--json]\n"
 	    "Make a demo report server deployment in DIR (which must not exist "
 	    "or be empty):\n"
 	    "a database with N sample encrypted values (default 1000) and K "
@@ -59,6 +60,8 @@ static void help_print(void)
 	printf("\n%s\n", _("Options:"));
 	fputs(_("      --values N    number of sample encrypted values\n"
 	    "      --members K   number of member instances (at least 1)\n"
+	    "      --postgres CONNINFO  put the database on PostgreSQL (an empty\n"
+	    "                    database; password from PGPASSFILE or ~/.pgpass)\n"
 	    "      --json        print one JSON object on standard output\n"
 	    "  -h, --help        show this help and exit\n"
 	    "  -V, --version     show the version and exit\n"), stdout);
@@ -116,6 +119,7 @@ static const struct option long_options[] = {
 	{ "values", required_argument, NULL, OPT_VALUES },
 	{ "members", required_argument, NULL, OPT_MEMBERS },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "postgres", required_argument, NULL, OPT_POSTGRES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -139,6 +143,9 @@ static int parse_option(struct demo_cli *c, int opt)
 		return -1;
 	case OPT_JSON:
 		c->json = true;
+		return -1;
+	case OPT_POSTGRES:
+		c->opt.postgres = optarg;
 		return -1;
 	case 'h':
 		help_print();

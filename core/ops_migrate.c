@@ -1,0 +1,2 @@
+/* ops_migrate.c: placeholder */
+#include "ops_internal.h"

@@ -1,0 +1,1447 @@
+/* store_pg.c: the report server database on PostgreSQL, through libpq.
+ *
+ * The same tables as the SQLite backend, blobs as BYTEA, so that members on
+ * several machines share one database.  Everything that matches SQLite's
+ * behaviour on purpose:
+ *   - begin takes the write lock at once (a table lock with a 5 s timeout,
+ *     like BEGIN IMMEDIATE with its busy timeout), readers go on;
+ *   - the admin lock is a session advisory lock: the server drops it when
+ *     the holder's connection dies, so a killed admin never leaves it behind;
+ *     a row records who holds it for the "in use by" message;
+ *   - row ids are chosen as max(id) + 1, like SQLite's rowid, and are kept
+ *     by a migration, because every value's AEAD place names its row.
+ * Parameters and results travel in binary (no hex text for BYTEA), and
+ * statements are prepared once per connection. */
+#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <endian.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <libpq-fe.h>
+#include "store.h"
+
+#define LOCK_TIMEOUT "5s"          /* as SQLite's busy timeout */
+#define CONNECT_TIMEOUT "10"
+#define LOCK_CLASS 1920164711      /* "rscg": advisory lock namespace */
+#define LOCK_ADMIN 1               /* the one-admin-at-a-time lock */
+#define LOCK_SCHEMA 2              /* creating the schema */
+#define ARENA_MIN (64 * 1024)
+#define REWRITE_ROWS 4096          /* rows per round trip of a key change */
+#define MAX_PARAMS 10
+
+/* pg_type OIDs of the parameters we send in binary. */
+#define OID_INT8 20
+#define OID_TEXT 25
+#define OID_BYTEA 17
+#define OID_INT8_ARRAY 1016
+#define OID_TEXT_ARRAY 1009
+#define OID_BYTEA_ARRAY 1001
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* ---- statements ---- */
+
+enum pg_stmt {
+	PS_KEYINFO_GET, PS_KEYINFO_PUT, PS_KEYINFO_DELETE,
+	PS_MEMBER_GET, PS_MEMBER_PUT, PS_MEMBER_DELETE, PS_MEMBER_LIST,
+	PS_LOCK_RECORD, PS_LOCK_HOLDER, PS_ID_SET,
+	PS_COUNT
+};
+
+#define MEMBER_COLUMNS "installation_id, machine, instance, service_account, " \
+	"public_key, wrapped_key, key_generation, created, joined"
+
+/* types: one letter per parameter: i int8, t text, b bytea. */
+static const struct { const char *sql, *types; } stmt_def[PS_COUNT] = {
+	[PS_KEYINFO_GET] = { "SELECT generation, kcv, created, last_backup, "
+	    "last_change FROM keyinfo WHERE id = 1", "" },
+	[PS_KEYINFO_PUT] = { "INSERT INTO keyinfo (id, generation, kcv, created, "
+	    "last_backup, last_change) VALUES (1, $1, $2, $3, $4, $5) ON CONFLICT "
+	    "(id) DO UPDATE SET generation = excluded.generation, kcv = "
+	    "excluded.kcv, created = excluded.created, last_backup = "
+	    "excluded.last_backup, last_change = excluded.last_change", "itiii" },
+	[PS_KEYINFO_DELETE] = { "DELETE FROM keyinfo", "" },
+	[PS_MEMBER_GET] = { "SELECT " MEMBER_COLUMNS
+	    " FROM members WHERE installation_id = $1", "t" },
+	[PS_MEMBER_PUT] = { "INSERT INTO members (" MEMBER_COLUMNS ") VALUES "
+	    "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (installation_id) "
+	    "DO UPDATE SET machine = excluded.machine, instance = "
+	    "excluded.instance, service_account = excluded.service_account, "
+	    "public_key = excluded.public_key, wrapped_key = excluded.wrapped_key, "
+	    "key_generation = excluded.key_generation, created = excluded.created, "
+	    "joined = excluded.joined", "ttttbbiii" },
+	[PS_MEMBER_DELETE] = { "DELETE FROM members WHERE installation_id = $1",
+	    "t" },
+	[PS_MEMBER_LIST] = { "SELECT " MEMBER_COLUMNS " FROM members "
+	    "ORDER BY machine, instance, installation_id", "" },
+	[PS_LOCK_RECORD] = { "INSERT INTO admin_lock (id, username, pid, host, "
+	    "since, operation, backend_pid) VALUES (1, $1, $2, $3, $4, $5, "
+	    "pg_backend_pid()) ON CONFLICT (id) DO UPDATE SET username = "
+	    "excluded.username, pid = excluded.pid, host = excluded.host, since = "
+	    "excluded.since, operation = excluded.operation, backend_pid = "
+	    "excluded.backend_pid", "titit" },
+	/* The row counts only while its session holds the advisory lock: a
+	 * row left by a dead holder names nobody. */
+	[PS_LOCK_HOLDER] = { "SELECT username, pid, host, since, operation FROM "
+	    "admin_lock a WHERE id = 1 AND EXISTS (SELECT 1 FROM pg_locks l WHERE "
+	    "l.locktype = 'advisory' AND l.granted AND l.pid = a.backend_pid AND "
+	    "l.classid = " STR(LOCK_CLASS) " AND l.objid = " STR(LOCK_ADMIN)
+	    " AND l.database = (SELECT oid FROM pg_database WHERE datname = "
+	    "current_database()))", "" },
+	[PS_ID_SET] = { "UPDATE meta SET value = $1 WHERE key = 'database_id'",
+	    "t" },
+};
+
+/* Per content table: statements built from the catalogue. */
+enum content_stmt { CS_NEXT, CS_SCAN, CS_UPDATE, CS_INSERT, CS_CLEAR,
+	CS_COUNT_CELLS, CS_FETCH, CS_WRITE, CS_IMPORT, CS_COUNT };
+
+struct rs_store_pg {
+	rs_store base;
+	PGconn *conn;
+	bool prepared[PS_COUNT];
+	bool content_prepared[RS_TABLE_COUNT][CS_COUNT];
+	bool admin_locked;
+	char machine[RS_NAME_MAX];
+	char description[1024];
+	char database_id[RS_ID_LEN + 1];
+};
+
+typedef struct rs_store_pg rs_store_pg;
+
+static rs_store_pg *pg(rs_store *s)
+{
+	return (rs_store_pg *)s;
+}
+
+/* ---- errors ---- */
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/* Turns a PostgreSQL failure into a sentence that says what to do, with
+ * the same codes as the SQLite backend. */
+static int pg_fail(rs_store_pg *s, const PGresult *res, const char *what,
+    rs_error *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char msg[512];
+
+	snprintf(msg, sizeof msg, "%s", res && PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) ? PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(s->conn));
+	chomp(msg);
+	if (state == NULL)
+		state = "";
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0 || strcmp(state, "23505") == 0)
+		return rs_err(err, RS_ERR_BUSY, _("The report server database %s "
+		    "is busy: another process is changing it. Try again in a "
+		    "moment."), s->description);
+	if (PQstatus(s->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
+	    strncmp(state, "57P", 3) == 0)
+		return rs_err(err, RS_ERR_DATABASE, _("lost the connection to the "
+		    "report server database %s while %s: %s; nothing was changed. "
+		    "Check that the database server is running."), s->description,
+		    what, msg);
+	if (strcmp(state, "42501") == 0)
+		return rs_err(err, RS_ERR_DATABASE, _("cannot write the report "
+		    "server database %s while %s: %s; grant the PostgreSQL user the "
+		    "rights on the report server tables"), s->description, what,
+		    msg);
+	if (strcmp(state, "53100") == 0)
+		return rs_err(err, RS_ERR_DATABASE, _("the disk of the database "
+		    "server holding %s is full (while %s); nothing was changed"),
+		    s->description, what);
+	return rs_err(err, RS_ERR_DATABASE, _("database error in %s while %s: "
+	    "%s"), s->description, what, msg);
+}
+
+/* ---- parameters ---- */
+
+typedef struct pg_args {
+	int n;
+	const char *value[MAX_PARAMS];
+	int length[MAX_PARAMS];
+	int format[MAX_PARAMS];
+	uint64_t number[MAX_PARAMS];
+} pg_args;
+
+static void arg_i64(pg_args *a, int64_t v)
+{
+	a->number[a->n] = htobe64((uint64_t)v);
+	a->value[a->n] = (const char *)&a->number[a->n];
+	a->length[a->n] = 8;
+	a->format[a->n++] = 1;
+}
+
+static void arg_text(pg_args *a, const char *text)
+{
+	a->value[a->n] = text;
+	a->length[a->n] = 0;
+	a->format[a->n++] = 0;
+}
+
+/* NULL is SQL NULL; an empty non-NULL blob stays an empty BYTEA. */
+static void arg_blob(pg_args *a, const unsigned char *p, size_t len)
+{
+	a->value[a->n] = p ? (len ? (const char *)p : "") : NULL;
+	a->length[a->n] = (int)len;
+	a->format[a->n++] = 1;
+}
+
+static void param_types(const char *letters, Oid *types)
+{
+	for (size_t i = 0; letters[i] != '\0'; i++)
+		types[i] = letters[i] == 'i' ? OID_INT8 : letters[i] == 't'
+		    ? OID_TEXT : letters[i] == 'b' ? OID_BYTEA : letters[i] == 'I'
+		    ? OID_INT8_ARRAY : letters[i] == 'T' ? OID_TEXT_ARRAY
+		    : OID_BYTEA_ARRAY;
+}
+
+static int prepare(rs_store_pg *s, bool *done, const char *name,
+    const char *sql, const char *types, rs_error *err)
+{
+	Oid oids[MAX_PARAMS];
+	PGresult *res;
+	int rc = RS_OK;
+
+	if (*done)
+		return RS_OK;
+	param_types(types, oids);
+	res = PQprepare(s->conn, name, sql, (int)strlen(types), oids);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(s, res, _("preparing a statement"), err);
+	else
+		*done = true;
+	PQclear(res);
+	return rc;
+}
+
+/* Runs a prepared statement; binary results.  *out is NULL on failure. */
+static int run(rs_store_pg *s, const char *name, const pg_args *a,
+    const char *what, PGresult **out, rs_error *err)
+{
+	PGresult *res = PQexecPrepared(s->conn, name, a ? a->n : 0,
+	    a ? a->value : NULL, a ? a->length : NULL, a ? a->format : NULL, 1);
+	ExecStatusType st = PQresultStatus(res);
+
+	*out = NULL;
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		int rc = pg_fail(s, res, what, err);
+
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return RS_OK;
+}
+
+static int run_stmt(rs_store_pg *s, enum pg_stmt id, const pg_args *a,
+    const char *what, PGresult **out, rs_error *err)
+{
+	char name[16];
+	int rc;
+
+	snprintf(name, sizeof name, "rs_s%d", (int)id);
+	rc = prepare(s, &s->prepared[id], name, stmt_def[id].sql,
+	    stmt_def[id].types, err);
+	if (rc != RS_OK) {
+		*out = NULL;
+		return rc;
+	}
+	return run(s, name, a, what, out, err);
+}
+
+/* Commands without parameters or results worth keeping. */
+static int exec_sql(rs_store_pg *s, const char *sql, const char *what,
+    rs_error *err)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int rc = RS_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_fail(s, res, what, err);
+	PQclear(res);
+	return rc;
+}
+
+/* ---- results ---- */
+
+static int64_t get_i64(const PGresult *r, int row, int col)
+{
+	uint64_t v;
+
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+		return 0;
+	memcpy(&v, PQgetvalue(r, row, col), 8);
+	return (int64_t)be64toh(v);
+}
+
+static void get_text(char *dst, size_t size, const PGresult *r, int row,
+    int col)
+{
+	snprintf(dst, size, "%s", PQgetisnull(r, row, col) ? ""
+	    : PQgetvalue(r, row, col));
+}
+
+static unsigned char *get_blob(const PGresult *r, int row, int col,
+    size_t *len)
+{
+	size_t n = (size_t)PQgetlength(r, row, col);
+	unsigned char *copy;
+
+	*len = 0;
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	copy = malloc(n ? n : 1);
+	if (copy != NULL && n > 0)
+		memcpy(copy, PQgetvalue(r, row, col), n);
+	if (copy != NULL)
+		*len = n;
+	return copy;
+}
+
+static bool changed_rows(const PGresult *res)
+{
+	const char *n = PQcmdTuples((PGresult *)res);
+
+	return n[0] != '\0' && strcmp(n, "0") != 0;
+}
+
+/* ---- content statements ---- */
+
+static void content_sql(int table, enum content_stmt which, char *sql,
+    size_t size, const char **types)
+{
+	const rs_content_table_info *t = rs_content_info(table);
+	const char *c1 = t->columns[0];
+	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+	const char *sep = c2 ? ", " : "", *c2s = c2 ? c2 : "";
+	char any[128];
+
+	snprintf(any, sizeof any, "(%s IS NOT NULL%s%s%s)", c1, c2 ? " OR " : "",
+	    c2s, c2 ? " IS NOT NULL" : "");
+	*types = "";
+	switch (which) {
+	case CS_NEXT:
+	case CS_SCAN:
+		snprintf(sql, size, "SELECT id, name, %s%s%s FROM %s WHERE id > $1 "
+		    "%s%s ORDER BY id LIMIT %d", c1, sep, c2s, t->table,
+		    which == CS_NEXT ? "AND " : "", which == CS_NEXT ? any : "",
+		    RS_BATCH_ROWS);
+		*types = "i";
+		break;
+	case CS_FETCH:
+		snprintf(sql, size, "SELECT id, %s%s%s FROM %s WHERE id > $1 AND "
+		    "%s ORDER BY id LIMIT %d", c1, sep, c2s, t->table, any,
+		    REWRITE_ROWS);
+		*types = "i";
+		break;
+	case CS_UPDATE:
+		snprintf(sql, size, "UPDATE %s SET %s = $2%s%s%s WHERE id = $1",
+		    t->table, c1, sep, c2s, c2 ? " = $3" : "");
+		*types = c2 ? "ibb" : "ib";
+		break;
+	case CS_INSERT:
+		/* SQLite's rowid rule; begin's table lock serializes writers. */
+		snprintf(sql, size, "INSERT INTO %s (id, name) SELECT "
+		    "coalesce(max(id), 0) + 1, $1 FROM %s RETURNING id", t->table,
+		    t->table);
+		*types = "t";
+		break;
+	case CS_CLEAR:
+		snprintf(sql, size, "UPDATE %s SET %s = NULL%s%s%s WHERE %s",
+		    t->table, c1, sep, c2s, c2 ? " = NULL" : "", any);
+		break;
+	case CS_COUNT_CELLS:
+		snprintf(sql, size, "SELECT count(%s)%s%s%s FROM %s", c1,
+		    c2 ? ", count(" : "", c2s, c2 ? ")" : "", t->table);
+		break;
+	case CS_WRITE:
+		/* One statement per batch: arrays of ids and new cells. */
+		snprintf(sql, size, "UPDATE %s AS t SET %s = v.c1%s%s%s FROM "
+		    "unnest($1::int8[], $2::bytea[]%s) AS v(id, c1%s) WHERE "
+		    "t.id = v.id", t->table, c1, sep, c2s, c2 ? " = v.c2" : "",
+		    c2 ? ", $3::bytea[]" : "", c2 ? ", c2" : "");
+		*types = c2 ? "IBB" : "IB";
+		break;
+	case CS_IMPORT:
+		snprintf(sql, size, "INSERT INTO %s (id, name, %s%s%s) SELECT * "
+		    "FROM unnest($1::int8[], $2::text[], $3::bytea[]%s)", t->table,
+		    c1, sep, c2s, c2 ? ", $4::bytea[]" : "");
+		*types = c2 ? "ITBB" : "ITB";
+		break;
+	case CS_COUNT:
+		sql[0] = '\0';
+		break;
+	}
+}
+
+static int run_content(rs_store_pg *s, int table, enum content_stmt which,
+    const pg_args *a, const char *what, PGresult **out, rs_error *err)
+{
+	char name[24], sql[768];
+	const char *types;
+	int rc;
+
+	*out = NULL;
+	if (table < 0 || table >= RS_TABLE_COUNT)
+		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
+	snprintf(name, sizeof name, "rs_c%d_%d", table, (int)which);
+	content_sql(table, which, sql, sizeof sql, &types);
+	rc = prepare(s, &s->content_prepared[table][which], name, sql, types,
+	    err);
+	return rc != RS_OK ? rc : run(s, name, a, what, out, err);
+}
+
+/* ---- open, schema, close ---- */
+
+static const char schema_sql[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	/* COLLATE "C": members list in byte order, as on SQLite. */
+	"CREATE TABLE members ("
+	" installation_id TEXT COLLATE \"C\" PRIMARY KEY,"
+	" machine TEXT COLLATE \"C\" NOT NULL, instance TEXT COLLATE \"C\" NOT NULL,"
+	" service_account TEXT NOT NULL,"
+	" public_key BYTEA NOT NULL, wrapped_key BYTEA,"
+	" key_generation BIGINT NOT NULL DEFAULT 0,"
+	" created BIGINT NOT NULL DEFAULT 0, joined BIGINT NOT NULL DEFAULT 0);"
+	"CREATE INDEX members_by_name ON members (machine, instance);"
+	"CREATE TABLE keyinfo ("
+	" id BIGINT PRIMARY KEY CHECK (id = 1),"
+	" generation BIGINT NOT NULL, kcv TEXT NOT NULL,"
+	" created BIGINT NOT NULL, last_backup BIGINT NOT NULL DEFAULT 0,"
+	" last_change BIGINT NOT NULL DEFAULT 0);"
+	"CREATE TABLE datasources (id BIGINT PRIMARY KEY, name TEXT NOT NULL,"
+	" connection_string BYTEA, credentials BYTEA);"
+	"CREATE TABLE subscriptions (id BIGINT PRIMARY KEY, name TEXT NOT NULL,"
+	" settings BYTEA);"
+	"CREATE TABLE admin_lock ("
+	" id BIGINT PRIMARY KEY CHECK (id = 1), username TEXT NOT NULL,"
+	" pid BIGINT NOT NULL, host TEXT NOT NULL, since BIGINT NOT NULL,"
+	" operation TEXT NOT NULL, backend_pid BIGINT NOT NULL);";
+
+/* A text-format query for the few reads of opening. *value is "" for no
+ * row or NULL. */
+static int query_value(rs_store_pg *s, const char *sql, const char *param,
+    char *value, size_t size, const char *what, rs_error *err)
+{
+	PGresult *res = PQexecParams(s->conn, sql, param ? 1 : 0, NULL,
+	    param ? &param : NULL, NULL, NULL, 0);
+	int rc = RS_OK;
+
+	value[0] = '\0';
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_fail(s, res, what, err);
+	else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		snprintf(value, size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+static int no_database(const rs_store_pg *s, rs_error *err)
+{
+	return rs_err(err, RS_ERR_DATABASE, _("no report server database in %s; "
+	    "run rskeymgmt --init (or rsdemo create DIR --postgres CONNINFO for "
+	    "a demo)"), s->description);
+}
+
+static int create_schema(rs_store_pg *s, rs_error *err)
+{
+	char id[RS_ID_LEN + 1], exists[8];
+	const char *values[2];
+	PGresult *res;
+	int rc = rs_uuid_generate(id, err);
+
+	if (rc == RS_OK)
+		rc = exec_sql(s, "BEGIN; SELECT pg_advisory_xact_lock("
+		    STR(LOCK_CLASS) ", " STR(LOCK_SCHEMA) ")",
+		    _("creating the database"), err);
+	/* Another instance may have made it while we waited. */
+	if (rc == RS_OK)
+		rc = query_value(s, "SELECT to_regclass('meta') IS NOT NULL", NULL,
+		    exists, sizeof exists, _("creating the database"), err);
+	if (rc == RS_OK && strcmp(exists, "f") == 0)
+		rc = exec_sql(s, schema_sql, _("creating the database"), err);
+	if (rc == RS_OK && strcmp(exists, "f") == 0) {
+		values[0] = id;
+		values[1] = STR(RS_SCHEMA_VERSION);
+		res = PQexecParams(s->conn, "INSERT INTO meta VALUES ('database_id', "
+		    "$1), ('schema_version', $2)", 2, NULL, values, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(s, res, _("creating the database"), err);
+		PQclear(res);
+	}
+	if (rc == RS_OK)
+		return exec_sql(s, "COMMIT", _("creating the database"), err);
+	PQclear(PQexec(s->conn, "ROLLBACK"));
+	return rc;
+}
+
+static int load_database_id(rs_store_pg *s, rs_error *err)
+{
+	char id[64];
+	int rc = query_value(s, "SELECT value FROM meta WHERE key = "
+	    "'database_id'", NULL, id, sizeof id, _("reading the database ID"),
+	    err);
+
+	if (rc != RS_OK)
+		return rc;
+	if (!rs_uuid_valid(id))
+		return rs_err(err, RS_ERR_DATABASE, _("%s is damaged: it has no "
+		    "valid database ID"), s->description);
+	memcpy(s->database_id, id, RS_ID_LEN + 1);
+	return RS_OK;
+}
+
+static int check_version(rs_store_pg *s, rs_error *err)
+{
+	char text[32], *end;
+	long long version;
+	int rc = query_value(s, "SELECT value FROM meta WHERE key = "
+	    "'schema_version'", NULL, text, sizeof text,
+	    _("reading the schema version"), err);
+
+	if (rc != RS_OK)
+		return rc;
+	version = strtoll(text, &end, 10);
+	if (text[0] == '\0' || *end != '\0' || version < 1)
+		return rs_err(err, RS_ERR_DATABASE, _("%s is not a report server "
+		    "database (schema \"%s\")"), s->description, text);
+	if (version > RS_SCHEMA_VERSION)
+		return rs_err(err, RS_ERR_DATABASE, _("the report server database %s "
+		    "was made by a newer rsconfig (schema %lld); upgrade rsconfig"),
+		    s->description, version);
+	return RS_OK;
+}
+
+/* No meta table: an empty database is made (create) or refused; one with
+ * other tables is someone else's. */
+static int check_schema(rs_store_pg *s, bool create, rs_error *err)
+{
+	char exists[8], tables[32];
+	int rc = query_value(s, "SELECT to_regclass('meta') IS NOT NULL", NULL,
+	    exists, sizeof exists, _("reading the schema"), err);
+
+	if (rc == RS_OK && strcmp(exists, "f") == 0) {
+		rc = query_value(s, "SELECT count(*) FROM pg_tables WHERE "
+		    "schemaname = current_schema()", NULL, tables, sizeof tables,
+		    _("reading the schema"), err);
+		if (rc == RS_OK && strcmp(tables, "0") != 0)
+			return rs_err(err, RS_ERR_DATABASE, _("%s is a PostgreSQL "
+			    "database but not a report server database; refusing to "
+			    "use it"), s->description);
+		if (rc == RS_OK && !create)
+			return no_database(s, err);
+		if (rc == RS_OK)
+			rc = create_schema(s, err);
+	}
+	if (rc == RS_OK)
+		rc = check_version(s, err);
+	if (rc == RS_OK)
+		rc = load_database_id(s, err);
+	return rc;
+}
+
+/* "PostgreSQL host=... port=... dbname=... user=...": what the connection
+ * reached, never its password. */
+static void describe_connection(rs_store_pg *s)
+{
+	const char *host = PQhost(s->conn);
+
+	snprintf(s->description, sizeof s->description,
+	    "PostgreSQL host=%s port=%s dbname=%s user=%s",
+	    host && *host ? host : "localhost", PQport(s->conn),
+	    PQdb(s->conn), PQuser(s->conn));
+}
+
+static int connect_failed(rs_store_pg *s, const rs_config *cfg,
+    rs_error *err)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof msg, "%s", s->conn ? PQerrorMessage(s->conn)
+	    : _("out of memory"));
+	chomp(msg);
+	if (s->conn && PQconnectionNeedsPassword(s->conn))
+		return rs_err(err, RS_ERR_DATABASE, _("cannot connect to the report "
+		    "server database (PostgreSQL %s): the server asks for a password "
+		    "and none was found; put it in the pgpass file (%s, mode 0600)"),
+		    cfg->connection, cfg->pgpassfile[0] ? cfg->pgpassfile
+		    : _("PGPASSFILE or ~/.pgpass"));
+	return rs_err(err, RS_ERR_DATABASE, _("cannot connect to the report "
+	    "server database (PostgreSQL %s): %s"), cfg->connection, msg);
+}
+
+static int pg_connect(rs_store_pg *s, const rs_config *cfg, rs_error *err)
+{
+	/* Our defaults first, the admin's connection string over them, the
+	 * config's pgpass file last. */
+	const char *keys[] = { "connect_timeout", "fallback_application_name",
+	    "client_encoding", "dbname", "passfile", NULL };
+	const char *values[] = { CONNECT_TIMEOUT, "rsconfig", "UTF8",
+	    cfg->connection, cfg->pgpassfile[0] ? cfg->pgpassfile : NULL, NULL };
+	int rc = rs_config_check_connection(cfg->connection, err);
+
+	if (rc != RS_OK)
+		return rc;
+	s->conn = PQconnectdbParams(keys, values, 1);
+	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
+		return connect_failed(s, cfg, err);
+	describe_connection(s);
+	/* Quiet: NOTICEs would go to stderr, and the core never prints. */
+	return exec_sql(s, "SET client_min_messages = warning",
+	    _("setting up the connection"), err);
+}
+
+static void pg_admin_unlock(rs_store *base);
+
+static void pg_close(rs_store *base)
+{
+	rs_store_pg *s = pg(base);
+
+	if (s == NULL)
+		return;
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
+		if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(s->conn, "ROLLBACK"));
+		pg_admin_unlock(base);
+	}
+	PQfinish(s->conn);
+	free(s);
+}
+
+/* ---- transactions and the admin lock ---- */
+
+static int pg_begin(rs_store *base, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	const char *state;
+	int rc = RS_OK;
+
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		return rs_err(err, RS_ERR_INTERNAL, _("a transaction is already "
+		    "open on %s"), s->description);
+	/* EXCLUSIVE blocks every other writer's begin, not readers: SQLite's
+	 * BEGIN IMMEDIATE in WAL mode. */
+	res = PQexec(s->conn, "BEGIN; SET LOCAL lock_timeout = '" LOCK_TIMEOUT
+	    "'; LOCK TABLE meta IN EXCLUSIVE MODE");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state != NULL && strcmp(state, "55P03") == 0)
+			rc = rs_err(err, RS_ERR_BUSY, _("The report server database %s "
+			    "is being changed by another process; wait for it to "
+			    "finish, or try again later."), s->description);
+		else
+			rc = pg_fail(s, res, _("starting a transaction"), err);
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int pg_commit(rs_store *base, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res = PQexec(s->conn, "COMMIT");
+	int rc = RS_OK;
+
+	/* COMMIT of a failed transaction "succeeds" as a ROLLBACK. */
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(s, res, _("committing"), err);
+	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
+		rc = rs_err(err, RS_ERR_DATABASE, _("the report server database %s "
+		    "rolled the transaction back after an earlier error; nothing "
+		    "was changed"), s->description);
+	PQclear(res);
+	if (rc != RS_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+	return rc;
+}
+
+static void pg_rollback(rs_store *base)
+{
+	rs_store_pg *s = pg(base);
+
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+}
+
+static void current_user(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (pw != NULL && pw->pw_name != NULL)
+		snprintf(out, size, "%s", pw->pw_name);
+	else
+		snprintf(out, size, "uid%lu", (unsigned long)geteuid());
+}
+
+/* The holder records itself just after it takes the lock: look again for
+ * a moment before giving up on naming it. */
+static int read_holder(rs_store_pg *s, PGresult **out)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	rs_error ignored = { 0 };
+
+	for (int tries = 0; tries < 20; tries++) {
+		if (run_stmt(s, PS_LOCK_HOLDER, NULL, "", out, &ignored) != RS_OK)
+			return -1;
+		if (PQntuples(*out) == 1)
+			return 0;
+		PQclear(*out);
+		*out = NULL;
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
+static int busy_error(rs_store_pg *s, rs_error *err)
+{
+	PGresult *res = NULL;
+	char user[128], host[RS_NAME_MAX], op[128], when[32], where[RS_NAME_MAX + 8];
+	struct tm tm;
+	time_t t;
+	long pid;
+
+	if (read_holder(s, &res) != 0)
+		return rs_err(err, RS_ERR_BUSY, _("The report server database is "
+		    "in use by another process. Wait for it to finish, or try "
+		    "again later."));
+	get_text(user, sizeof user, res, 0, 0);
+	pid = (long)get_i64(res, 0, 1);
+	get_text(host, sizeof host, res, 0, 2);
+	t = (time_t)get_i64(res, 0, 3);
+	get_text(op, sizeof op, res, 0, 4);
+	PQclear(res);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(when, sizeof when, "%lld", (long long)t);
+	/* A pid means something only with its machine, unless it is ours. */
+	where[0] = '\0';
+	if (strcmp(host, s->machine) != 0)
+		snprintf(where, sizeof where, _(" on %s"), host);
+	return rs_err(err, RS_ERR_BUSY, _("The report server database is in use "
+	    "by %s (pid %ld%s) since %s (%s). Wait for it to finish, or try "
+	    "again later."), user, pid, where, when, op);
+}
+
+static void sanitize(char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+static int record_holder(rs_store_pg *s, const char *operation,
+    rs_error *err)
+{
+	char user[128], op[128];
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	current_user(user, sizeof user);
+	snprintf(op, sizeof op, "%s", operation && *operation ? operation : "-");
+	sanitize(user);
+	sanitize(op);
+	arg_text(&a, user);
+	arg_i64(&a, (int64_t)getpid());
+	arg_text(&a, s->machine);
+	arg_i64(&a, (int64_t)time(NULL));
+	arg_text(&a, op);
+	rc = run_stmt(s, PS_LOCK_RECORD, &a, _("recording the lock holder"), &res,
+	    err);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_admin_lock(rs_store *base, const char *operation,
+    rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	bool got;
+	int rc;
+
+	if (s->admin_locked)
+		return rs_err(err, RS_ERR_INTERNAL, _("the admin lock of %s is "
+		    "already held by this process"), s->description);
+	res = PQexecParams(s->conn, "SELECT pg_try_advisory_lock(" STR(LOCK_CLASS)
+	    ", " STR(LOCK_ADMIN) ")", 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pg_fail(s, res, _("taking the admin lock"), err);
+		PQclear(res);
+		return rc;
+	}
+	got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!got)
+		return busy_error(s, err);
+	s->admin_locked = true;
+	rc = record_holder(s, operation, err);
+	if (rc != RS_OK)
+		pg_admin_unlock(base);
+	return rc;
+}
+
+static void pg_admin_unlock(rs_store *base)
+{
+	rs_store_pg *s = pg(base);
+
+	if (!s->admin_locked)
+		return;
+	/* The row only names the holder; the advisory lock is the lock. */
+	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+		PQclear(PQexec(s->conn, "DELETE FROM admin_lock WHERE backend_pid = "
+		    "pg_backend_pid()"));
+	PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock(" STR(LOCK_CLASS) ", "
+	    STR(LOCK_ADMIN) ")"));
+	s->admin_locked = false;
+}
+
+/* ---- metadata ---- */
+
+static int pg_database_id(rs_store *base, char out[RS_ID_LEN + 1],
+    rs_error *err)
+{
+	(void)err;
+	memcpy(out, pg(base)->database_id, RS_ID_LEN + 1);
+	return RS_OK;
+}
+
+static int pg_database_id_set(rs_store *base, const char *id, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	if (!rs_uuid_valid(id))
+		return rs_err(err, RS_ERR_INTERNAL, _("\"%s\" is not a database ID"),
+		    id);
+	arg_text(&a, id);
+	rc = run_stmt(s, PS_ID_SET, &a, _("writing the database ID"), &res, err);
+	PQclear(res);
+	if (rc == RS_OK)
+		snprintf(s->database_id, sizeof s->database_id, "%s", id);
+	return rc;
+}
+
+static int pg_keyinfo_get(rs_store *base, rs_keyinfo *out, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	int rc = run_stmt(s, PS_KEYINFO_GET, NULL,
+	    _("reading the key information"), &res, err);
+
+	memset(out, 0, sizeof *out);
+	if (rc != RS_OK)
+		return rc;
+	if (PQntuples(res) == 1) {
+		out->present = true;
+		out->generation = (uint32_t)get_i64(res, 0, 0);
+		get_text(out->kcv, sizeof out->kcv, res, 0, 1);
+		out->created = get_i64(res, 0, 2);
+		out->last_backup = get_i64(res, 0, 3);
+		out->last_change = get_i64(res, 0, 4);
+	}
+	PQclear(res);
+	return RS_OK;
+}
+
+/* present=false removes the row: the state before initialization. */
+static int pg_keyinfo_put(rs_store *base, const rs_keyinfo *info,
+    rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	if (info->present) {
+		arg_i64(&a, info->generation);
+		arg_text(&a, info->kcv);
+		arg_i64(&a, info->created);
+		arg_i64(&a, info->last_backup);
+		arg_i64(&a, info->last_change);
+	}
+	rc = run_stmt(s, info->present ? PS_KEYINFO_PUT : PS_KEYINFO_DELETE, &a,
+	    _("writing the key information"), &res, err);
+	PQclear(res);
+	return rc;
+}
+
+/* ---- members ---- */
+
+static int member_from_row(const PGresult *r, int row, rs_member *m)
+{
+	memset(m, 0, sizeof *m);
+	get_text(m->installation_id, sizeof m->installation_id, r, row, 0);
+	get_text(m->machine, sizeof m->machine, r, row, 1);
+	get_text(m->instance, sizeof m->instance, r, row, 2);
+	get_text(m->service_account, sizeof m->service_account, r, row, 3);
+	m->public_key = get_blob(r, row, 4, &m->public_key_len);
+	m->wrapped_key = get_blob(r, row, 5, &m->wrapped_key_len);
+	m->key_generation = (uint32_t)get_i64(r, row, 6);
+	m->created = get_i64(r, row, 7);
+	m->joined = get_i64(r, row, 8);
+	if (m->public_key == NULL ||
+	    (m->wrapped_key == NULL && !PQgetisnull(r, row, 5))) {
+		rs_member_clear(m);
+		return -1;
+	}
+	return 0;
+}
+
+static int pg_member_get(rs_store *base, const char *id, rs_member *out,
+    rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc, fail = 0;
+
+	memset(out, 0, sizeof *out);
+	arg_text(&a, id);
+	rc = run_stmt(s, PS_MEMBER_GET, &a, _("reading a member"), &res, err);
+	if (rc != RS_OK)
+		return rc;
+	if (PQntuples(res) == 0)
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("no member with installation "
+		    "ID %s in %s"), id, s->description);
+	else
+		fail = member_from_row(res, 0, out);
+	PQclear(res);
+	if (fail)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	return rc;
+}
+
+static int pg_member_put(rs_store *base, const rs_member *m, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	if (m->public_key == NULL || m->public_key_len == 0)
+		return rs_err(err, RS_ERR_INTERNAL, _("member %s has no public key"),
+		    m->installation_id);
+	arg_text(&a, m->installation_id);
+	arg_text(&a, m->machine);
+	arg_text(&a, m->instance);
+	arg_text(&a, m->service_account);
+	arg_blob(&a, m->public_key, m->public_key_len);
+	arg_blob(&a, m->wrapped_key, m->wrapped_key_len);
+	arg_i64(&a, m->key_generation);
+	arg_i64(&a, m->created);
+	arg_i64(&a, m->joined);
+	rc = run_stmt(s, PS_MEMBER_PUT, &a, _("writing a member"), &res, err);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_member_delete(rs_store *base, const char *id, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	arg_text(&a, id);
+	rc = run_stmt(s, PS_MEMBER_DELETE, &a, _("removing a member"), &res, err);
+	if (rc == RS_OK && !changed_rows(res))
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("no member with installation "
+		    "ID %s in %s"), id, s->description);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_member_list(rs_store *base, rs_member **out, size_t *n,
+    rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	rs_member *list;
+	PGresult *res;
+	int rc, rows, i;
+
+	*out = NULL;
+	*n = 0;
+	rc = run_stmt(s, PS_MEMBER_LIST, NULL, _("listing the members"), &res,
+	    err);
+	if (rc != RS_OK)
+		return rc;
+	rows = PQntuples(res);
+	list = calloc(rows ? (size_t)rows : 1, sizeof *list);
+	for (i = 0; list != NULL && i < rows; i++)
+		if (member_from_row(res, i, &list[i]) != 0)
+			break;
+	PQclear(res);
+	if (list == NULL || i < rows) {
+		rs_members_free(list, (size_t)i);
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	*out = list;
+	*n = (size_t)rows;
+	return RS_OK;
+}
+
+/* ---- encrypted content ---- */
+
+static int pg_content_count(rs_store *base,
+    uint64_t counts[RS_TABLE_COUNT][RS_MAX_CELLS], rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	int t, c, rc;
+
+	memset(counts, 0, sizeof(uint64_t) * RS_TABLE_COUNT * RS_MAX_CELLS);
+	for (t = 0; t < RS_TABLE_COUNT; t++) {
+		rc = run_content(s, t, CS_COUNT_CELLS, NULL,
+		    _("counting the encrypted values"), &res, err);
+		if (rc != RS_OK)
+			return rc;
+		for (c = 0; c < rs_content_info(t)->ncells; c++)
+			counts[t][c] = (uint64_t)get_i64(res, 0, c);
+		PQclear(res);
+	}
+	return RS_OK;
+}
+
+static int arena_reserve(rs_content_batch *b, size_t need)
+{
+	size_t cap = b->arena_cap ? b->arena_cap : ARENA_MIN;
+	unsigned char *p;
+
+	if (b->arena_len + need <= b->arena_cap)
+		return 0;
+	while (cap < b->arena_len + need)
+		cap *= 2;
+	p = realloc(b->arena, cap);
+	if (p == NULL)
+		return -1;
+	b->arena = p;
+	b->arena_cap = cap;
+	return 0;
+}
+
+#define NO_CELL ((size_t)-1)
+
+/* Copies the result into the batch: cells into the arena (offsets first,
+ * pointers once the arena stops moving). */
+static int batch_fill(rs_content_batch *b, const PGresult *res, int ncells)
+{
+	size_t offsets[RS_BATCH_ROWS][RS_MAX_CELLS];
+	int rows = PQntuples(res);
+
+	for (int i = 0; i < rows && i < RS_BATCH_ROWS; i++) {
+		rs_content_row *row = &b->rows[i];
+
+		memset(row, 0, sizeof *row);
+		row->id = get_i64(res, i, 0);
+		get_text(row->name, sizeof row->name, res, i, 1);
+		offsets[i][0] = offsets[i][1] = NO_CELL;
+		for (int c = 0; c < ncells; c++) {
+			size_t len = (size_t)PQgetlength(res, i, 2 + c);
+
+			if (PQgetisnull(res, i, 2 + c))
+				continue;
+			if (arena_reserve(b, len + 1) != 0)
+				return -1;
+			memcpy(b->arena + b->arena_len, PQgetvalue(res, i, 2 + c), len);
+			offsets[i][c] = b->arena_len;
+			row->cell_len[c] = len;
+			b->arena_len += len;
+		}
+		b->count++;
+	}
+	for (size_t i = 0; i < b->count; i++)
+		for (int c = 0; c < RS_MAX_CELLS; c++)
+			b->rows[i].cell[c] = c < ncells && offsets[i][c] != NO_CELL
+			    ? b->arena + offsets[i][c] : NULL;
+	return 0;
+}
+
+static int content_read(rs_store *base, enum content_stmt which, int table,
+    int64_t after_id, rs_content_batch *batch, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	batch->count = 0;
+	batch->arena_len = 0;
+	arg_i64(&a, after_id);
+	rc = run_content(s, table, which, &a, _("reading encrypted values"), &res,
+	    err);
+	if (rc != RS_OK)
+		return rc;
+	if (batch_fill(batch, res, rs_content_info(table)->ncells) != 0) {
+		batch->count = 0;
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int pg_content_next(rs_store *base, int table, int64_t after_id,
+    rs_content_batch *batch, rs_error *err)
+{
+	return content_read(base, CS_NEXT, table, after_id, batch, err);
+}
+
+static int pg_content_scan(rs_store *base, int table, int64_t after_id,
+    rs_content_batch *batch, rs_error *err)
+{
+	return content_read(base, CS_SCAN, table, after_id, batch, err);
+}
+
+static int pg_content_update(rs_store *base, int table,
+    const rs_content_row *row, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	if (table < 0 || table >= RS_TABLE_COUNT)
+		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
+	arg_i64(&a, row->id);
+	for (int c = 0; c < rs_content_info(table)->ncells; c++)
+		arg_blob(&a, row->cell[c], row->cell_len[c]);
+	rc = run_content(s, table, CS_UPDATE, &a,
+	    _("writing an encrypted value"), &res, err);
+	if (rc == RS_OK && !changed_rows(res))
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("row %lld of %s is gone from "
+		    "%s"), (long long)row->id, rs_content_info(table)->table,
+		    s->description);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_content_insert(rs_store *base, int table, const char *name,
+    int64_t *id, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	PGresult *res;
+	int rc;
+
+	arg_text(&a, name ? name : "");
+	rc = run_content(s, table, CS_INSERT, &a, _("adding a row"), &res, err);
+	if (rc == RS_OK && id != NULL)
+		*id = get_i64(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
+static int pg_content_clear(rs_store *base, int table, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	int rc = run_content(s, table, CS_CLEAR, NULL,
+	    _("removing encrypted values"), &res, err);
+
+	PQclear(res);
+	return rc;
+}
+
+/* ---- binary arrays: one parameter carries a whole batch ---- */
+
+typedef struct pg_array {
+	unsigned char *data;
+	size_t len, cap;
+	size_t count_at;       /* offset of the element count */
+	int32_t count;
+} pg_array;
+
+static int array_put(pg_array *a, const void *p, size_t n)
+{
+	if (a->len + n > a->cap) {
+		size_t cap = a->cap ? a->cap : 4096;
+		unsigned char *q;
+
+		while (cap < a->len + n)
+			cap *= 2;
+		q = realloc(a->data, cap);
+		if (q == NULL)
+			return -1;
+		a->data = q;
+		a->cap = cap;
+	}
+	memcpy(a->data + a->len, p, n);
+	a->len += n;
+	return 0;
+}
+
+static int array_put_i32(pg_array *a, int32_t v)
+{
+	uint32_t be = htobe32((uint32_t)v);
+
+	return array_put(a, &be, 4);
+}
+
+/* Header of a one-dimensional array: ndim, has-null flag (the server
+ * works it out), element type, length (patched at the end), lower bound. */
+static int array_start(pg_array *a, Oid element)
+{
+	a->len = 0;
+	a->count = 0;
+	if (array_put_i32(a, 1) || array_put_i32(a, 0) ||
+	    array_put_i32(a, (int32_t)element))
+		return -1;
+	a->count_at = a->len;
+	return array_put_i32(a, 0) || array_put_i32(a, 1) ? -1 : 0;
+}
+
+static int array_add(pg_array *a, const void *p, size_t n, bool null)
+{
+	a->count++;
+	if (null)
+		return array_put_i32(a, -1);
+	return array_put_i32(a, (int32_t)n) || array_put(a, p, n) ? -1 : 0;
+}
+
+static int array_add_i64(pg_array *a, int64_t v)
+{
+	uint64_t be = htobe64((uint64_t)v);
+
+	return array_add(a, &be, 8, false);
+}
+
+static void array_finish(pg_array *a)
+{
+	uint32_t be = htobe32((uint32_t)a->count);
+
+	memcpy(a->data + a->count_at, &be, 4);
+}
+
+static void arrays_free(pg_array *arrays, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(arrays[i].data);
+		memset(&arrays[i], 0, sizeof arrays[i]);
+	}
+}
+
+static void arg_array(pg_args *a, pg_array *arr)
+{
+	array_finish(arr);
+	a->value[a->n] = (const char *)arr->data;
+	a->length[a->n] = (int)arr->len;
+	a->format[a->n++] = 1;
+}
+
+/* ---- content_import: a batch of rows with their own ids ---- */
+
+static int import_arrays(const rs_content_batch *b, int ncells,
+    pg_array arr[2 + RS_MAX_CELLS])
+{
+	int bad = array_start(&arr[0], OID_INT8) ||
+	    array_start(&arr[1], OID_TEXT);
+
+	for (int c = 0; c < ncells; c++)
+		bad = bad || array_start(&arr[2 + c], OID_BYTEA);
+	for (size_t i = 0; !bad && i < b->count; i++) {
+		const rs_content_row *r = &b->rows[i];
+
+		bad = array_add_i64(&arr[0], r->id) ||
+		    array_add(&arr[1], r->name, strlen(r->name), false);
+		for (int c = 0; !bad && c < ncells; c++)
+			bad = array_add(&arr[2 + c], r->cell[c], r->cell_len[c],
+			    r->cell[c] == NULL);
+	}
+	return bad ? -1 : 0;
+}
+
+static int pg_content_import(rs_store *base, int table,
+    const rs_content_batch *batch, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_array arr[2 + RS_MAX_CELLS];
+	pg_args a = { 0 };
+	PGresult *res = NULL;
+	int ncells, rc;
+
+	if (table < 0 || table >= RS_TABLE_COUNT)
+		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
+	if (batch->count == 0)
+		return RS_OK;
+	ncells = rs_content_info(table)->ncells;
+	memset(arr, 0, sizeof arr);
+	if (import_arrays(batch, ncells, arr) != 0) {
+		arrays_free(arr, 2 + RS_MAX_CELLS);
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	for (int i = 0; i < 2 + ncells; i++)
+		arg_array(&a, &arr[i]);
+	rc = run_content(s, table, CS_IMPORT, &a, _("copying encrypted values"),
+	    &res, err);
+	PQclear(res);
+	arrays_free(arr, 2 + RS_MAX_CELLS);
+	return rc;
+}
+
+/* ---- content_rewrite: a key change in batches ----
+ *
+ * Each round trip reads REWRITE_ROWS rows (keyset pagination on id) and
+ * writes them back with one UPDATE ... FROM unnest(arrays): two statements
+ * per batch instead of one per row, memory of one batch. */
+
+typedef struct rewrite_run {
+	rs_store_pg *s;
+	int table, ncells;
+	rs_cell_rewrite_fn fn;
+	void *arg;
+	pg_array arr[1 + RS_MAX_CELLS];
+} rewrite_run;
+
+static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
+    rs_error *err)
+{
+	int64_t id = get_i64(res, i, 0);
+	const unsigned char *out;
+	size_t out_len;
+	int rc;
+
+	if (array_add_i64(&w->arr[0], id) != 0)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	for (int c = 0; c < w->ncells; c++) {
+		if (PQgetisnull(res, i, 1 + c)) {
+			if (array_add(&w->arr[1 + c], NULL, 0, true) != 0)
+				return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+			continue;
+		}
+		out = NULL;
+		out_len = 0;
+		rc = w->fn(w->arg, w->table, id, c,
+		    (const unsigned char *)PQgetvalue(res, i, 1 + c),
+		    (size_t)PQgetlength(res, i, 1 + c), &out, &out_len, err);
+		if (rc != RS_OK)
+			return rc;
+		if (array_add(&w->arr[1 + c], out ? out : (const unsigned char *)"",
+		    out_len, false) != 0)
+			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	return RS_OK;
+}
+
+static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
+    rs_error *err)
+{
+	pg_args a = { 0 };
+	PGresult *res, *done;
+	int rc, rows;
+
+	arg_i64(&a, *after);
+	rc = run_content(w->s, w->table, CS_FETCH, &a,
+	    _("reading encrypted values"), &res, err);
+	if (rc != RS_OK)
+		return rc;
+	rows = PQntuples(res);
+	*more = rows > 0;
+	for (int c = 0; rc == RS_OK && c < 1 + w->ncells; c++)
+		if (array_start(&w->arr[c], c == 0 ? OID_INT8 : OID_BYTEA) != 0)
+			rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	for (int i = 0; rc == RS_OK && i < rows; i++)
+		rc = rewrite_row(w, res, i, err);
+	if (rows > 0)
+		*after = get_i64(res, rows - 1, 0);
+	PQclear(res);
+	if (rc != RS_OK || rows == 0)
+		return rc;
+	memset(&a, 0, sizeof a);
+	for (int c = 0; c < 1 + w->ncells; c++)
+		arg_array(&a, &w->arr[c]);
+	rc = run_content(w->s, w->table, CS_WRITE, &a,
+	    _("rewriting encrypted values"), &done, err);
+	PQclear(done);
+	return rc;
+}
+
+static int pg_content_rewrite(rs_store *base, int table,
+    rs_cell_rewrite_fn fn, void *arg, rs_error *err)
+{
+	rewrite_run w = { .s = pg(base), .table = table, .fn = fn, .arg = arg };
+	int64_t after = INT64_MIN;
+	bool more = true;
+	int rc = RS_OK;
+
+	if (table < 0 || table >= RS_TABLE_COUNT)
+		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
+	w.ncells = rs_content_info(table)->ncells;
+	while (rc == RS_OK && more)
+		rc = rewrite_batch(&w, &after, &more, err);
+	arrays_free(w.arr, 1 + RS_MAX_CELLS);
+	return rc;
+}
+
+static const char *pg_describe(rs_store *base)
+{
+	return pg(base)->description;
+}
+
+static const rs_store_ops pg_ops = {
+	.close = pg_close,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.admin_lock = pg_admin_lock,
+	.admin_unlock = pg_admin_unlock,
+	.database_id = pg_database_id,
+	.keyinfo_get = pg_keyinfo_get,
+	.keyinfo_put = pg_keyinfo_put,
+	.member_get = pg_member_get,
+	.member_put = pg_member_put,
+	.member_delete = pg_member_delete,
+	.member_list = pg_member_list,
+	.content_count = pg_content_count,
+	.content_next = pg_content_next,
+	.content_update = pg_content_update,
+	.content_insert = pg_content_insert,
+	.content_rewrite = pg_content_rewrite,
+	.content_clear = pg_content_clear,
+	.describe = pg_describe,
+	.content_scan = pg_content_scan,
+	.content_import = pg_content_import,
+	.database_id_set = pg_database_id_set,
+};
+
+int rs_store_pg_open(const rs_config *cfg, bool create, rs_store **out,
+    rs_error *err)
+{
+	rs_store_pg *s;
+	int rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	s->base.ops = &pg_ops;
+	snprintf(s->machine, sizeof s->machine, "%s", cfg->machine);
+	snprintf(s->description, sizeof s->description, "PostgreSQL");
+	rc = pg_connect(s, cfg, err);
+	if (rc == RS_OK)
+		rc = check_schema(s, create, err);
+	if (rc != RS_OK) {
+		pg_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return RS_OK;
+}

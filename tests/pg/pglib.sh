@@ -1,0 +1,98 @@
+# tests/pg/pglib.sh: a private PostgreSQL server for one test script.
+#
+# Sourced after tests/lib.sh.  pg_start makes a cluster with initdb in a temp
+# dir, as an unprivileged user when we are root (postgres refuses to run as
+# root), listening only on a Unix socket in that dir; password
+# authentication (scram), the password in a pgpass file, never in a
+# connection string.  The server is stopped and its dir removed on exit.
+#
+#   pg_require      exit 77 (SKIP) when rsconfig is built without PostgreSQL
+#   pg_start        sets PG_CONNINFO (no dbname), PGPASSFILE (exported)
+#   pg_createdb N   makes database N; pg_conn N prints its connection string
+#   pg_sql N SQL    runs SQL in database N (psql, unaligned, tuples only)
+# shellcheck shell=sh
+
+pg_require() {
+	if ! grep -q '^#define HAVE_POSTGRESQL 1' "$RS_BUILDDIR/config.h" 2>/dev/null; then
+		echo "SKIP: $T_NAME - rsconfig was built without PostgreSQL (configure --with-postgresql)"
+		exit 77
+	fi
+}
+
+pg_bin() {
+	for _d in /usr/lib/postgresql/*/bin; do
+		[ -x "$_d/initdb" ] && PG_BIN=$_d
+	done
+	[ -n "${PG_BIN:-}" ]
+}
+
+# Runs a command as the server's owner.
+pg_as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "$PG_OWNER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_stop() {
+	[ -n "${PG_DIR:-}" ] || return 0
+	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
+		pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
+		    >/dev/null 2>&1
+	fi
+	rm -rf "$PG_DIR"
+	PG_DIR=
+}
+
+pg_start() {
+	if ! pg_bin; then
+		echo "Bail out! PostgreSQL is built in but no initdb was found: apt-get install postgresql"
+		exit 99
+	fi
+	PG_OWNER=$(id -un)
+	if [ "$(id -u)" -eq 0 ]; then
+		PG_OWNER=postgres
+		id postgres >/dev/null 2>&1 || PG_OWNER=nobody
+	fi
+	PG_DIR=$(mktemp -d /tmp/rs-pg.XXXXXX) || exit 99
+	T_AT_EXIT="$T_AT_EXIT; pg_stop"
+	chmod 755 "$PG_DIR"
+	PG_PORT=$(( 20000 + $$ % 30000 ))
+	PG_USER=rsadmin
+	PG_PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+	mkdir "$PG_DIR/data"
+	printf '%s\n' "$PG_PASSWORD" >"$PG_DIR/pw"
+	[ "$(id -u)" -eq 0 ] && chown -R "$PG_OWNER" "$PG_DIR"
+	if ! pg_as_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U "$PG_USER" \
+	    --pwfile="$PG_DIR/pw" --auth=scram-sha-256 -E UTF8 --locale=C \
+	    >"$PG_DIR/initdb.log" 2>&1; then
+		echo "Bail out! initdb failed: $(tail -n 5 "$PG_DIR/initdb.log")"
+		exit 99
+	fi
+	rm -f "$PG_DIR/pw"
+	if ! pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+	    -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c max_connections=60" \
+	    start >/dev/null 2>&1; then
+		echo "Bail out! the PostgreSQL server did not start: $(tail -n 5 "$PG_DIR/log")"
+		exit 99
+	fi
+	# The client's pgpass file: ours, 0600, outside the server's dir.
+	PGPASSFILE=$T_TMP/pgpass
+	printf '*:*:*:%s:%s\n' "$PG_USER" "$PG_PASSWORD" >"$PGPASSFILE"
+	chmod 600 "$PGPASSFILE"
+	export PGPASSFILE
+	PG_CONNINFO="host=$PG_DIR port=$PG_PORT user=$PG_USER"
+}
+
+pg_conn() {
+	echo "$PG_CONNINFO dbname=$1"
+}
+
+pg_sql() {
+	"$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$(pg_conn "$1")" -c "$2"
+}
+
+pg_createdb() {
+	pg_sql postgres "CREATE DATABASE \"$1\"" >/dev/null
+}
