@@ -214,6 +214,20 @@ static void report_text(const struct demo_cli *c, const rs_demo_result *res)
 	printf("export RSCONFIG=%s\n", res->config_path);
 }
 
+/* The hint must work from any folder: print absolute paths even when DIR
+ * was given relative. */
+static void paths_absolute(rs_demo_result *res)
+{
+	char abs[PATH_MAX];
+
+	if (realpath(res->config_path, abs) != NULL)
+		snprintf(res->config_path, sizeof res->config_path, "%s", abs);
+	if (res->waiting_config_path[0] != '\0' &&
+	    realpath(res->waiting_config_path, abs) != NULL)
+		snprintf(res->waiting_config_path,
+		    sizeof res->waiting_config_path, "%s", abs);
+}
+
 int main(int argc, char **argv)
 {
 	rs_error err = { RS_OK, "" };
@@ -233,6 +247,8 @@ int main(int argc, char **argv)
 		c.opt.progress = progress_show;
 	memset(&res, 0, sizeof res);
 	rc = rs_demo_create(c.dir, &c.opt, &res, &err);
+	if (rc == RS_OK)
+		paths_absolute(&res);
 	if (c.json)
 		report_json(&res, rc, &err);
 	else if (rc == RS_OK)

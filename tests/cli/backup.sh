@@ -75,6 +75,20 @@ t_json extract_json_is_one_object "$T_OUT"
 t_grep extract_json_fields "$T_OUT" "^\\{\"command\":\"extract\",\"ok\":true.*\"kcv\":\"$KCV\".*\"verified\":true"
 t_no_grep json_has_no_password "$T_OUT" 'Strong'
 
+# Names with quotes and backslashes survive the JSON escaper.
+ODD=$T_TMP/we\"ird\\name.pem
+t_expect_exit 0 extract_odd_name_json "$RSKEYMGMT" -c "$C" -e -f "$ODD" --password-file "$T_TMP/pw" --json
+t_json odd_name_json_is_one_object "$T_OUT"
+if command -v jq >/dev/null 2>&1; then
+	t_equal odd_name_round_trips "$(jq -r .file <"$T_OUT")" "$ODD"
+fi
+
+# The audit log records the backups, never the password.
+AUDIT=$T_TMP/demo/reportserver.db-audit.log
+t_grep audit_records_backup "$AUDIT" 'op=backup .*outcome=ok'
+t_grep audit_records_refused_backup "$AUDIT" 'op=backup .*outcome=(failed|refused)'
+t_no_grep audit_has_no_password "$AUDIT" 'Strong|weakpass'
+
 # Apply the same key.
 t_expect_exit 0 apply_same_key "$RSKEYMGMT" -c "$C" -a -f "$B" --password-file "$T_TMP/pw"
 t_grep apply_says_kcv "$T_OUT" "$KCV"

@@ -59,6 +59,32 @@ t_expect_exit 0 list_after_remove "$RSKEYMGMT" -c "$C" --list
 t_no_grep list_no_removed_member "$T_OUT" "$WID"
 t_expect_exit "$EX_NOT_ACTIVATED" removed_member_not_activated "$RSKEYMGMT" -c "$DEMO_WAIT" --status
 
+# --init: idempotent on an initialized member; a new instance that finds
+# the key already there waits to join.
+t_expect_exit 0 init_idempotent "$RSKEYMGMT" -c "$C" --init
+t_grep init_idempotent_says_holds_key "$T_OUT" 'initialized and holds the key'
+NID=$(cat /proc/sys/kernel/random/uuid)
+mkdir "$T_TMP/new"
+cat >"$T_TMP/new/rsreportserver.conf" <<CONF
+installation_id = $NID
+machine = newhost
+instance = RSNEW
+database = $T_TMP/demo/reportserver.db
+service_account = $(id -un)
+keystore = keys
+CONF
+NEWC=$T_TMP/new/rsreportserver.conf
+t_expect_exit "$EX_NOT_ACTIVATED" new_instance_before_init "$RSKEYMGMT" -c "$NEWC" --status
+t_expect_exit 0 init_new_instance "$RSKEYMGMT" -c "$NEWC" --init --json
+t_json init_json_is_one_object "$T_OUT"
+t_grep init_new_waits "$T_OUT" '"created_keypair":true,"created_member":true,"created_key":false,"state":"waiting-to-join"'
+t_equal init_keystore_mode "$(file_mode "$T_TMP/new/keys")" 700
+t_expect_exit 0 list_shows_new_instance "$RSKEYMGMT" -c "$C" --list
+t_grep list_new_instance_waiting "$T_OUT" "newhost +RSNEW +Waiting to join +$NID\$"
+t_expect_exit 0 join_new_instance "$RSKEYMGMT" -c "$C" --join "$NID"
+t_expect_exit 0 new_instance_reads_every_value "$RSKEYMGMT" -c "$NEWC" --verify
+t_grep new_instance_verify_counts "$T_OUT" '200 readable, 0 unreadable'
+
 # The last member holding the key is kept unless --allow-last.
 t_demo "$T_TMP/single" 10 1
 ONE=$(sed -n 's/^installation_id *= *//p' "$DEMO_CONF")

@@ -61,5 +61,17 @@ t_expect_exit "$EX_USAGE" rsdemo_no_command "$RSDEMO"
 t_expect_exit "$EX_USAGE" rsdemo_bad_values "$RSDEMO" create "$T_TMP/d" --values many
 t_expect_exit "$EX_USAGE" rsdemo_bad_members "$RSDEMO" create "$T_TMP/d" --members 0
 t_absent rsdemo_usage_creates_nothing "$T_TMP/d"
+t_expect_exit 0 rsdemo_json "$RSDEMO" create "$T_TMP/d" --values 5 --members 1 --json
+t_json rsdemo_json_is_one_object "$T_OUT"
+t_grep rsdemo_json_fields "$T_OUT" '^\{"command":"create","ok":true,"config":"[^"]+member1/rsreportserver.conf","waiting_config":null,"values":5,"members":1\}$'
+t_no_grep rsdemo_no_progress_on_pipe "$T_ERR" 'Creating demo'
+t_expect_exit "$EX_EXISTS" rsdemo_refuses_non_empty_dir "$RSDEMO" create "$T_TMP/d"
+t_grep rsdemo_non_empty_says_so "$T_ERR" 'not empty'
+t_expect_exit 0 rsdemo_text "$RSDEMO" create "$T_TMP/d2" --values 5
+t_grep rsdemo_text_waiting_config "$T_OUT" 'member2/rsreportserver.conf'
+t_grep rsdemo_text_export_hint "$T_OUT" "^export RSCONFIG=$T_TMP/d2/member1/rsreportserver.conf\$"
+# shellcheck disable=SC2016
+t_expect_exit 0 rsdemo_relative_dir sh -c 'cd "$1" && "$2" create rel --values 5' sh "$T_TMP" "$RSDEMO"
+t_grep rsdemo_relative_dir_absolute_hint "$T_OUT" "^export RSCONFIG=/.*/rel/member1/rsreportserver.conf\$"
 
 t_done
