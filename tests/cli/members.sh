@@ -85,6 +85,12 @@ t_expect_exit 0 join_new_instance "$RSKEYMGMT" -c "$C" --join "$NID"
 t_expect_exit 0 new_instance_reads_every_value "$RSKEYMGMT" -c "$NEWC" --verify
 t_grep new_instance_verify_counts "$T_OUT" '200 readable, 0 unreadable'
 
+# A key store open to others: not activated, and the fix is named.
+chmod 0755 "$T_TMP/new/keys"
+t_expect_exit "$EX_NOT_ACTIVATED" unsafe_keystore_not_activated "$RSKEYMGMT" -c "$NEWC" --status
+t_grep unsafe_keystore_says_fix "$T_ERR" "chmod 700 $T_TMP/new/keys"
+chmod 0700 "$T_TMP/new/keys"
+
 # The last member holding the key is kept unless --allow-last.
 t_demo "$T_TMP/single" 10 1
 ONE=$(sed -n 's/^installation_id *= *//p' "$DEMO_CONF")
