@@ -370,12 +370,15 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		    c2 ? ", count(" : "", c2s, c2 ? ")" : "", t->table);
 		break;
 	case CS_WRITE:
-		/* One statement per batch: arrays of ids and new cells. */
+		/* One statement per batch: arrays of ids and new cells.  The
+		 * id range lets the planner join through the primary key
+		 * instead of hashing the whole table for every batch. */
 		snprintf(sql, size, "UPDATE %s AS t SET %s = v.c1%s%s%s FROM "
 		    "unnest($1::int8[], $2::bytea[]%s) AS v(id, c1%s) WHERE "
-		    "t.id = v.id", t->table, c1, sep, c2s, c2 ? " = v.c2" : "",
-		    c2 ? ", $3::bytea[]" : "", c2 ? ", c2" : "");
-		*types = c2 ? "IBB" : "IB";
+		    "t.id = v.id AND t.id BETWEEN $%d AND $%d", t->table, c1, sep,
+		    c2s, c2 ? " = v.c2" : "", c2 ? ", $3::bytea[]" : "",
+		    c2 ? ", c2" : "", c2 ? 4 : 3, c2 ? 5 : 4);
+		*types = c2 ? "IBBii" : "IBii";
 		break;
 	case CS_IMPORT:
 		snprintf(sql, size, "INSERT INTO %s (id, name, %s%s%s) SELECT * "
@@ -602,8 +605,14 @@ static int pg_connect(rs_store_pg *s, const rs_config *cfg, rs_error *err)
 		return connect_failed(s, cfg, err);
 	describe_connection(s);
 	/* Quiet: NOTICEs would go to stderr, and the core never prints. */
-	return exec_sql(s, "SET client_min_messages = warning",
+	rc = exec_sql(s, "SET client_min_messages = warning",
 	    _("setting up the connection"), err);
+	/* A plan made for the first batch's arrays would hash the table;
+	 * the generic one walks the primary key (PostgreSQL 12 and later). */
+	if (rc == RS_OK && PQserverVersion(s->conn) >= 120000)
+		rc = exec_sql(s, "SET plan_cache_mode = force_generic_plan",
+		    _("setting up the connection"), err);
+	return rc;
 }
 
 static void pg_admin_unlock(rs_store *base);
@@ -1346,6 +1355,7 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 {
 	pg_args a = { 0 };
 	PGresult *res, *done;
+	int64_t first = 0;
 	int rc, rows;
 
 	arg_i64(&a, *after);
@@ -1360,14 +1370,18 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 			rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int i = 0; rc == RS_OK && i < rows; i++)
 		rc = rewrite_row(w, res, i, err);
-	if (rows > 0)
+	if (rows > 0) {
+		first = get_i64(res, 0, 0);
 		*after = get_i64(res, rows - 1, 0);
+	}
 	PQclear(res);
 	if (rc != RS_OK || rows == 0)
 		return rc;
 	memset(&a, 0, sizeof a);
 	for (int c = 0; c < 1 + w->ncells; c++)
 		arg_array(&a, &w->arr[c]);
+	arg_i64(&a, first);
+	arg_i64(&a, *after);
 	rc = run_content(w->s, w->table, CS_WRITE, &a,
 	    _("rewriting encrypted values"), &done, err);
 	PQclear(done);
