@@ -41,29 +41,64 @@ static void view_of(rs_ctx *ctx, const rs_member *m, const rs_keyinfo *info,
 	v->joined = m->joined;
 }
 
+typedef struct view_list {
+	rs_ctx *ctx;
+	rs_keyinfo info;
+	rs_member_view *views;
+	size_t n, cap;
+} view_list;
+
+static int add_view(void *arg, const rs_member *m)
+{
+	view_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		rs_member_view *v = realloc(l->views, cap * sizeof *v);
+
+		if (v == NULL)
+			return RS_ERR_INTERNAL;
+		l->views = v;
+		l->cap = cap;
+	}
+	view_of(l->ctx, m, &l->info, &l->views[l->n++]);
+	return RS_OK;
+}
+
+/* Backends without member_each hand out copies. */
+static int each_copied_member(rs_store *s, view_list *l, rs_error *err)
+{
+	rs_member *members = NULL;
+	size_t n = 0;
+	int rc = s->ops->member_list(s, &members, &n, err);
+
+	for (size_t i = 0; rc == RS_OK && i < n; i++)
+		rc = add_view(l, &members[i]);
+	rs_members_free(members, n);
+	return rc;
+}
+
 int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
     rs_error *err)
 {
-	rs_member *members = NULL;
-	rs_keyinfo info;
-	int rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
+	rs_store *s = ctx->store;
+	view_list l = { .ctx = ctx };
+	int rc = s->ops->keyinfo_get(s, &l.info, err);
 
 	*out = NULL;
 	*n = 0;
 	if (rc == RS_OK)
-		rc = ctx->store->ops->member_list(ctx->store, &members, n, err);
-	if (rc != RS_OK)
+		rc = s->ops->member_each ? s->ops->member_each(s, add_view, &l, err)
+		    : each_copied_member(s, &l, err);
+	if (rc == RS_ERR_INTERNAL && (err == NULL || err->code == RS_OK))
+		rs_err(err, rc, _("out of memory"));
+	if (rc != RS_OK) {
+		free(l.views);
 		return rc;
-	*out = calloc(*n ? *n : 1, sizeof **out);
-	if (*out == NULL) {
-		rs_members_free(members, *n);
-		*n = 0;
-		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	}
-	for (size_t i = 0; i < *n; i++)
-		view_of(ctx, &members[i], &info, &(*out)[i]);
-	rs_members_free(members, *n);
-	return RS_OK;
+	*out = l.views ? l.views : calloc(1, sizeof **out);
+	*n = l.n;
+	return *out ? RS_OK : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 }
 
 static int get_member(rs_ctx *ctx, const char *id, rs_member *m,

@@ -108,6 +108,11 @@ typedef struct rs_store_ops {
 	    rs_error *err);                 /* RS_ERR_NOT_FOUND */
 	int (*member_put)(rs_store *s, const rs_member *m, rs_error *err); /* upsert */
 	int (*member_delete)(rs_store *s, const char *id, rs_error *err);
+	/* Calls fn for each member in member_list's order, without copying:
+	 * the blobs are valid only during the call.  Optional (NULL: use
+	 * member_list); a non-RS_OK return from fn stops and is returned. */
+	int (*member_each)(rs_store *s, int (*fn)(void *arg, const rs_member *m),
+	    void *arg, rs_error *err);
 	int (*member_list)(rs_store *s, rs_member **out, size_t *n,
 	    rs_error *err);                 /* ordered by machine, instance */
 
