@@ -81,8 +81,11 @@ static int reseal_value(change_run *run, const rs_content_table_info *ti,
 	    &plain_len, NULL);
 	if (status != RS_OPEN_OK)
 		return rs_err(err, RS_ERR_CRYPTO, _("The %s of %s row %lld cannot "
-		    "be decrypted with the current key (%s). Run rskeymgmt "
-		    "--verify; nothing was changed."), ti->columns[c], ti->table,
+		    "be decrypted with the current key (%s), so the key cannot "
+		    "be changed; nothing was changed. Run rskeymgmt --verify; "
+		    "apply the backup of the key these values were sealed with, "
+		    "or delete the key and the unreadable content "
+		    "(rskeymgmt --delete)."), ti->columns[c], ti->table,
 		    (long long)id, rs_open_status_text(status));
 	rc = rs_aead_seal(run->new_aead, &place, run->buf.plain, plain_len,
 	    run->buf.sealed[c], out_len, err);
