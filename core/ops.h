@@ -205,6 +205,28 @@ typedef struct rs_verify_result {
 int rs_op_verify(rs_ctx *ctx, rs_progress_fn progress, void *arg,
     rs_verify_result *res, rs_error *err);
 
+/* ---- migration to PostgreSQL ---- */
+
+typedef struct rs_migrate_result {
+	char target[1024];         /* "PostgreSQL host=... dbname=...", no password */
+	bool copied;               /* false: the target already held this database */
+	uint64_t rows;             /* content rows copied */
+	uint64_t members;          /* members copied */
+	uint64_t values;           /* values that open through the new backend */
+} rs_migrate_result;
+
+/* Copies this instance's SQLite database, as it is (nothing decrypted), to
+ * the PostgreSQL database named by connection (a libpq connection string
+ * without a password; pgpassfile may be NULL), checks that every value opens
+ * there with this instance's key, and only then rewrites the config to use
+ * it.  The SQLite file is not changed.  A target that already holds this
+ * same database (another member moved first) is checked and used; one that
+ * holds another is refused (RS_ERR_EXISTS).  Progress: values copied, then
+ * values checked. */
+int rs_op_migrate(rs_ctx *ctx, const char *connection, const char *pgpassfile,
+    rs_progress_fn progress, void *arg, rs_migrate_result *res,
+    rs_error *err);
+
 /* ---- audit ---- */
 
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,

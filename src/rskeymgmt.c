@@ -35,7 +35,7 @@
 enum {
 	OPT_STATUS = 256, OPT_INIT, OPT_ACCOUNT, OPT_VERIFY, OPT_FORCE,
 	OPT_OVERWRITE, OPT_YES, OPT_JSON, OPT_PWFILE, OPT_PWFD,
-	OPT_BACKUP_EXISTS, OPT_ALLOW_LAST
+	OPT_BACKUP_EXISTS, OPT_ALLOW_LAST, OPT_MIGRATE
 };
 
 struct run;
@@ -1350,6 +1350,47 @@ static int cmd_account(struct run *r)
 	return rc;
 }
 
+/* ---- migrate to PostgreSQL ---- */
+
+static void migrate_report(struct run *r, const rs_migrate_result *res)
+{
+	j_str(&r->out, "database", res->target);
+	j_bool(&r->out, "copied", res->copied);
+	j_u64(&r->out, "rows", res->rows);
+	j_u64(&r->out, "members", res->members);
+	j_u64(&r->out, "values", res->values);
+	if (res->copied)
+		out_text(&r->out, _("Copied %" PRIu64 " rows and %" PRIu64 " members "
+		    "to %s without decrypting them.\n"), res->rows, res->members,
+		    res->target);
+	else
+		out_text(&r->out, _("%s already holds this database; nothing was "
+		    "copied.\n"), res->target);
+	out_text(&r->out, _("All %" PRIu64 " values open there with this "
+	    "instance's key; %s now uses it.\nThe SQLite database was left as "
+	    "it was.  Point every other member at the same database: "
+	    "rskeymgmt --migrate-to on each.\n"), res->values,
+	    rs_ctx_config(r->ctx)->path);
+}
+
+static int cmd_migrate(struct run *r)
+{
+	rs_migrate_result res;
+	struct progress p;
+	int rc;
+
+	memset(&res, 0, sizeof res);
+	progress_start(&p, r, _("Migrating"));
+	signals_catch(true);
+	rc = rs_op_migrate(r->ctx, r->cli->arg, NULL, progress_update, &p, &res,
+	    &r->err);
+	signals_catch(false);
+	progress_end(&p);
+	if (rc == RS_OK)
+		migrate_report(r, &res);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ 'e', "extract", cmd_extract, F_FILE },
 	{ 'a', "apply", cmd_apply, F_FILE },
@@ -1362,6 +1403,7 @@ static const struct command commands[] = {
 	{ OPT_INIT, "init", cmd_init, F_INIT },
 	{ OPT_ACCOUNT, "service-account", cmd_account, F_ARG | F_CONFIRM },
 	{ OPT_VERIFY, "verify", cmd_verify, 0 },
+	{ OPT_MIGRATE, "migrate-to", cmd_migrate, F_ARG },
 };
 
 /* ------------------------------------------------------------------ */
@@ -1401,7 +1443,11 @@ static void help_print(void)
 	    "      --service-account USER  change the service account; needs\n"
 	    "                           -f FILE (a backup is made first) or\n"
 	    "                           --backup-exists\n"
-	    "      --verify             decrypt every value and report counts\n"),
+	    "      --verify             decrypt every value and report counts\n"
+	    "      --migrate-to CONNINFO  copy this SQLite database to PostgreSQL\n"
+	    "                           (libpq connection string, password in\n"
+	    "                           PGPASSFILE or ~/.pgpass), check every\n"
+	    "                           value there, then use it\n"),
 	    stdout);
 	printf("\n%s\n", _("Options:"));
 	fputs(_(
@@ -1441,6 +1487,7 @@ static const struct option long_options[] = {
 	{ "init", no_argument, NULL, OPT_INIT },
 	{ "service-account", required_argument, NULL, OPT_ACCOUNT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "migrate-to", required_argument, NULL, OPT_MIGRATE },
 	{ "config", required_argument, NULL, 'c' },
 	{ "file", required_argument, NULL, 'f' },
 	{ "force", no_argument, NULL, OPT_FORCE },
