@@ -360,7 +360,13 @@ static int save_suffix(const char *dir, const char *id, const char *account,
 		    dir, strerror(errno));
 	if ((rc = check_dir_stat(dir, &st, err)) != RS_OK)
 		return rc;
-	if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) != 0)
+	/* A pending key (service-account change) must not give the folder
+	 * away yet: until the database commits, the old account still owns
+	 * the instance, and a crash before that commit would leave a key
+	 * store its own account may not use.  rs_keystore_chown hands the
+	 * folder over once the change is committed. */
+	if (pw != NULL && strcmp(suffix, PENDING_SUFFIX) != 0
+	    && chown(dir, pw->pw_uid, pw->pw_gid) != 0)
 		return rs_err(err, RS_ERR_PERMISSION,
 		    _("cannot give the key store %s to %s: %s"), dir,
 		    pw->pw_name, strerror(errno));
