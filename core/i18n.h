@@ -8,7 +8,22 @@
 
 #if ENABLE_NLS
 #include <libintl.h>
+#include <stdlib.h>
+#include <unistd.h>
 #define _(s) gettext(s)
+
+/* Where the programs look for their catalogs: RSCONFIG_LOCALEDIR when set
+ * (the tests run from the build tree), else the installed LOCALEDIR.  A
+ * set-id process ignores the variable. */
+static inline const char *rs_localedir(void)
+{
+	const char *dir = getenv("RSCONFIG_LOCALEDIR");
+
+	if (dir == NULL || dir[0] == '\0' || getuid() != geteuid() ||
+	    getgid() != getegid())
+		return LOCALEDIR;
+	return dir;
+}
 #else
 #define _(s) (s)
 #endif

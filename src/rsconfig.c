@@ -29,7 +29,7 @@ static void locale_init(void)
 {
 	setlocale(LC_ALL, "");
 #if ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	bindtextdomain(PACKAGE, rs_localedir());
 	/* The TUI links the narrow ncurses: translations must reach it as
 	 * single bytes ("Grusse", not UTF-8). */
 	bind_textdomain_codeset(PACKAGE, "ASCII//TRANSLIT");

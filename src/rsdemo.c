@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 	rs_harden_process();
 	setlocale(LC_ALL, "");
 #if ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	bindtextdomain(PACKAGE, rs_localedir());
 	textdomain(PACKAGE);
 #endif
 	if ((rc = cli_parse(argc, argv, &c)) >= 0)
