@@ -43,6 +43,7 @@ static const struct config_key config_keys[] = {
 	KEY(backend, KIND_BACKEND, true),
 	KEY(connection, KIND_CONNINFO, true),
 	KEY(pgpassfile, KIND_PATH, true),
+	KEY(runtime, KIND_PATH, true),
 };
 #undef KEY
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -442,6 +443,9 @@ int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 	if (rc == RS_OK && cfg->pgpassfile[0] != '\0')
 		rc = resolve_path(cfg->pgpassfile, sizeof cfg->pgpassfile,
 		    cfg->path, "pgpassfile", err);
+	if (rc == RS_OK && cfg->runtime[0] != '\0')
+		rc = resolve_path(cfg->runtime, sizeof cfg->runtime, cfg->path,
+		    "runtime", err);
 	return rc;
 }
 

@@ -41,6 +41,9 @@ typedef struct rs_config {
 	char connection[1024];          /* libpq conninfo, postgresql only */
 	char pgpassfile[PATH_MAX];      /* "" or absolute after load */
 	bool database_implicit;         /* postgresql: database was defaulted */
+	/* Optional: rsserverd's folder for its socket, run lock and log
+	 * ("" or absolute after load; default: KEYSTORE.run, see service.h). */
+	char runtime[PATH_MAX];
 } rs_config;
 
 #define RS_BACKEND_SQLITE "sqlite"

@@ -121,6 +121,16 @@ typedef struct rs_change_result {
 int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
     rs_change_result *res, rs_error *err);
 
+/* Seed 000: the members' report server services must be stopped first.
+ * rs_op_change refuses (RS_ERR_STATE, naming them) while any member's
+ * heartbeat says its service runs; force goes ahead with a warning step
+ * that names them. */
+typedef struct rs_change_options {
+	bool force;
+} rs_change_options;
+int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
+    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
+
 /* ---- delete ---- */
 
 typedef struct rs_delete_result {
@@ -162,11 +172,19 @@ typedef struct rs_member_view {
 	rs_member_view_state state;
 	bool is_local;             /* the instance of this config */
 	int64_t created, joined;
+	/* Its report server service, from the heartbeat rsserverd records. */
+	bool running;              /* heartbeat fresh and not stopped */
+	bool stale;                /* said running, silent for too long */
+	bool service_activated;    /* running and able to use the key */
+	int64_t last_seen;         /* 0: never seen */
+	int64_t service_pid;
 } rs_member_view;
 
 int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
     rs_error *err);            /* *out malloc'd */
 const char *rs_member_view_state_text(rs_member_view_state s); /* translated */
+/* "Running", "Stopped", "Stale" or "Never started" (translated). */
+const char *rs_member_service_text(const rs_member_view *v);
 /* Wraps a copy of the key for a waiting member (this instance must be
  * activated). */
 int rs_op_join(rs_ctx *ctx, const char *installation_id, rs_error *err);

@@ -256,6 +256,7 @@ int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
 	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
 		    path, res->file.meta.kcv);
+		ops_service_reload_local(ctx);
 		if (res->key_replaced)
 			ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "
 			    "with this key; %llu other members must be joined again"),

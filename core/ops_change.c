@@ -60,6 +60,7 @@ typedef struct change_run {
 	rs_progress_fn progress;
 	void *progress_arg;
 	uint64_t done, total;
+	bool force;            /* go ahead while members' services run */
 } change_run;
 
 static int reseal_value(change_run *run, const rs_content_table_info *ti,
@@ -176,8 +177,12 @@ static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
 	rs_symkey *fresh = rs_symkey_new();
 	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
-	int rc = fresh ? ops_unlock(ctx, &u, NULL, err)
-	    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	/* Checked under the admin lock, so the answer holds for the change. */
+	int rc = ops_service_check_stopped(ctx, run->force, err);
+
+	if (rc == RS_OK)
+		rc = fresh ? ops_unlock(ctx, &u, NULL, err)
+		    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 
 	if (rc != RS_OK) {
 		rs_symkey_free(fresh);
@@ -225,8 +230,15 @@ static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
 int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
     rs_change_result *res, rs_error *err)
 {
+	return rs_op_change_ex(ctx, NULL, progress, arg, res, err);
+}
+
+int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
+    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err)
+{
 	rs_change_result local;
-	change_run run = { .ctx = ctx, .progress = progress, .progress_arg = arg };
+	change_run run = { .ctx = ctx, .progress = progress, .progress_arg = arg,
+	    .force = opt != NULL && opt->force };
 	int rc;
 
 	if (res == NULL)
@@ -241,10 +253,11 @@ int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
 	rs_aead_free(run.new_aead);
 	buffers_free(&run.buf);
 	rs_content_batch_free(&run.batch);
-	if (rc == RS_OK)
+	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("New key in use (generation %u, check "
 		    "value %s)"), res->new_generation, res->new_kcv);
-	else
+		ops_service_reload_local(ctx);
+	} else
 		ops_step(ctx, rc == RS_ERR_CANCELLED ? RS_STEP_SKIPPED
 		    : RS_STEP_FAILED, "%s", err ? err->message : "");
 	return ops_audit(ctx, "change", "", rc, err);

@@ -147,10 +147,11 @@ int rs_op_delete(rs_ctx *ctx, rs_reentry_fn each, void *arg,
 		rc = delete_locked(ctx, each, arg, res, err);
 		rc = ops_finish(ctx, rc, err);
 	}
-	if (rc == RS_OK)
+	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Created a new key (generation %u, "
 		    "check value %s)"), res->new_generation, res->new_kcv);
-	else
+		ops_service_reload_local(ctx);
+	} else
 		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
 	return ops_audit(ctx, "delete", "", rc, err);
 }

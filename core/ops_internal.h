@@ -63,6 +63,14 @@ int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
  * (ops_account.c); called when a context opens. */
 int ops_account_recover(rs_ctx *ctx, rs_error *err);
 
+/* ops_service.c: fills the service fields of member views from the
+ * heartbeats; refuses (RS_ERR_STATE, naming them) while a member's service
+ * runs, or with force only warns. */
+void ops_service_annotate(rs_ctx *ctx, rs_member_view *views, size_t n);
+int ops_service_check_stopped(rs_ctx *ctx, bool force, rs_error *err);
+/* After the key changed: a running local service re-reads it (SIGHUP). */
+void ops_service_reload_local(rs_ctx *ctx);
+
 int64_t ops_now(void);
 uint64_t ops_count_values(const uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS]);
 

@@ -96,6 +96,7 @@ int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
 		free(l.views);
 		return rc;
 	}
+	ops_service_annotate(ctx, l.views, l.n);
 	*out = l.views ? l.views : calloc(1, sizeof **out);
 	*n = l.n;
 	return *out ? RS_OK : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));

@@ -81,6 +81,21 @@ void rs_content_batch_free(rs_content_batch *b);
 
 typedef struct rs_store rs_store;
 
+/* The report server service's heartbeat, one row per instance (rsserverd
+ * writes it every interval seconds; a row older than a few intervals means
+ * the service died without saying so). */
+#define RS_HEARTBEAT_STATE_MAX 24
+typedef struct rs_heartbeat {
+	char installation_id[RS_ID_LEN + 1];
+	int64_t last_seen;           /* unix seconds */
+	int64_t pid;
+	char host[RS_NAME_MAX];
+	char version[32];
+	char state[RS_HEARTBEAT_STATE_MAX]; /* activated, not-activated, stopped */
+	char reason[RS_ERROR_MESSAGE_MAX];  /* why not activated, or "" */
+	int64_t interval;            /* seconds between heartbeats */
+} rs_heartbeat;
+
 /* Gives the replacement of one cell: *out must stay valid until the next
  * call.  A return other than RS_OK stops the rewrite (err says why). */
 typedef int (*rs_cell_rewrite_fn)(void *arg, int table, int64_t id, int cell,
@@ -152,6 +167,16 @@ typedef struct rs_store_ops {
 	/* Gives a freshly created database the identity of the one it copies,
 	 * so that key backups still name it. */
 	int (*database_id_set)(rs_store *s, const char *id, rs_error *err);
+
+	/* ---- service heartbeats (rsserverd; optional: NULL when a backend
+	 * does not record them, and callers then show no running state) ---- */
+	/* Upserts the row of hb->installation_id, outside any transaction of
+	 * the caller's. */
+	int (*heartbeat_put)(rs_store *s, const rs_heartbeat *hb, rs_error *err);
+	/* Every row, any order; *out malloc'd (free()), none when the table
+	 * does not exist yet. */
+	int (*heartbeat_list)(rs_store *s, rs_heartbeat **out, size_t *n,
+	    rs_error *err);
 } rs_store_ops;
 
 struct rs_store {

@@ -1117,6 +1117,109 @@ static const char *sqlite_describe(rs_store *base)
 	return sq(base)->description;
 }
 
+/* ---- service heartbeats (rsserverd, issue 5) ----
+ * The table is made on the first heartbeat rather than in the schema, so
+ * databases made before the service existed need no migration. */
+
+#define HEARTBEAT_COLUMNS "installation_id, last_seen, pid, host, version, " \
+	"state, reason, interval"
+
+static int sqlite_heartbeat_put(rs_store *base, const rs_heartbeat *hb,
+    rs_error *err)
+{
+	rs_store_sqlite *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS heartbeats ("
+	    " installation_id TEXT PRIMARY KEY, last_seen INTEGER NOT NULL,"
+	    " pid INTEGER NOT NULL, host TEXT NOT NULL, version TEXT NOT NULL,"
+	    " state TEXT NOT NULL, reason TEXT NOT NULL,"
+	    " interval INTEGER NOT NULL)", _("recording a heartbeat"), err);
+
+	if (rc != RS_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO heartbeats ("
+	    HEARTBEAT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
+	    &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, hb->installation_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, hb->last_seen);
+		sqlite3_bind_int64(st, 3, hb->pid);
+		sqlite3_bind_text(st, 4, hb->host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, hb->version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, hb->state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, hb->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, hb->interval);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? RS_OK
+	    : sql_fail(s, rc, _("recording a heartbeat"), err);
+}
+
+static void heartbeat_from_row(sqlite3_stmt *st, rs_heartbeat *hb)
+{
+	memset(hb, 0, sizeof *hb);
+	copy_text(hb->installation_id, sizeof hb->installation_id, st, 0);
+	hb->last_seen = sqlite3_column_int64(st, 1);
+	hb->pid = sqlite3_column_int64(st, 2);
+	copy_text(hb->host, sizeof hb->host, st, 3);
+	copy_text(hb->version, sizeof hb->version, st, 4);
+	copy_text(hb->state, sizeof hb->state, st, 5);
+	copy_text(hb->reason, sizeof hb->reason, st, 6);
+	hb->interval = sqlite3_column_int64(st, 7);
+}
+
+static int heartbeat_rows(sqlite3_stmt *st, rs_heartbeat **out, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			rs_heartbeat *p = realloc(*out, (cap ? cap * 2 : 8) *
+			    sizeof *p);
+
+			if (p == NULL)
+				return SQLITE_NOMEM;
+			*out = p;
+			cap = cap ? cap * 2 : 8;
+		}
+		heartbeat_from_row(st, &(*out)[(*n)++]);
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int sqlite_heartbeat_list(rs_store *base, rs_heartbeat **out,
+    size_t *n, rs_error *err)
+{
+	rs_store_sqlite *s = sq(base);
+	sqlite3_stmt *st = NULL;
+	int64_t tables = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = query_int(s, "SELECT count(*) FROM sqlite_master WHERE type = "
+	    "'table' AND name = 'heartbeats'", &tables,
+	    _("reading the heartbeats"), err);
+	if (rc != RS_OK || tables == 0)
+		return rc;
+	rc = sqlite3_prepare_v2(s->db, "SELECT " HEARTBEAT_COLUMNS
+	    " FROM heartbeats", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = heartbeat_rows(st, out, n);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return RS_OK;
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	if (rc == SQLITE_NOMEM)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	return sql_fail(s, rc, _("reading the heartbeats"), err);
+}
+
 static const rs_store_ops sqlite_ops = {
 	.close = sqlite_close,
 	.begin = sqlite_begin,
@@ -1140,6 +1243,8 @@ static const rs_store_ops sqlite_ops = {
 	.content_clear = sqlite_content_clear,
 	.describe = sqlite_describe,
 	.content_scan = sqlite_content_scan,
+	.heartbeat_put = sqlite_heartbeat_put,
+	.heartbeat_list = sqlite_heartbeat_list,
 };
 
 int rs_store_open(const rs_config *cfg, bool create, rs_store **out,

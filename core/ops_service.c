@@ -1,0 +1,259 @@
+/* ops_service.c: what the report server service (rsserverd) needs from the
+ * key, and what its heartbeats tell the key operations: who runs. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ops_internal.h"
+#include "secret.h"
+#include "service.h"
+
+struct rs_service_key {
+	rs_symkey *key;
+	rs_keyinfo info;
+};
+
+int rs_service_unlock(rs_ctx *ctx, rs_service_key **out, rs_activation *why,
+    rs_error *err)
+{
+	rs_service_key *k;
+	ops_unlocked u;
+	int rc;
+
+	*out = NULL;
+	k = calloc(1, sizeof *k);
+	if (k == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = ops_unlock(ctx, &u, why, err);
+	if (rc != RS_OK) {
+		free(k);
+		return rc;
+	}
+	/* The service needs only the symmetric key: the private key goes. */
+	k->key = u.key;
+	k->info = u.info;
+	u.key = NULL;
+	ops_unlocked_free(&u);
+	*out = k;
+	return RS_OK;
+}
+
+void rs_service_key_free(rs_service_key *k)
+{
+	if (k == NULL)
+		return;
+	rs_symkey_free(k->key);
+	free(k);
+}
+
+uint32_t rs_service_key_generation(const rs_service_key *k)
+{
+	return k ? k->info.generation : 0;
+}
+
+const char *rs_service_key_kcv(const rs_service_key *k)
+{
+	return k ? k->info.kcv : "";
+}
+
+/* ---- test-datasource ---- */
+
+typedef struct ds_test {
+	rs_aead *aead;
+	unsigned char *plain;
+	size_t plain_cap;
+	const char *name;
+	uint64_t found;
+} ds_test;
+
+static int open_cell(ds_test *t, const rs_content_row *row, int c,
+    rs_error *err)
+{
+	const rs_content_table_info *ti = rs_content_info(RS_TABLE_DATASOURCES);
+	rs_value_place place = { ti->table, row->id, ti->columns[c] };
+	size_t plain_len = 0;
+	int status = RS_OPEN_MALFORMED;
+
+	if (row->cell_len[c] >= RS_SEAL_OVERHEAD &&
+	    row->cell_len[c] - RS_SEAL_OVERHEAD <= t->plain_cap)
+		status = rs_aead_open(t->aead, &place, row->cell[c],
+		    row->cell_len[c], t->plain, &plain_len, NULL);
+	rs_wipe(t->plain, plain_len);
+	if (status == RS_OPEN_OK)
+		return RS_OK;
+	if (status == RS_OPEN_OTHER_GENERATION)
+		return rs_err(err, RS_ERR_CRYPTO, _("the %s is sealed with another "
+		    "key generation: the key changed; reload the service"),
+		    _(ti->cell_labels[c]));
+	return rs_err(err, RS_ERR_CRYPTO, _("the %s does not decrypt (%s)"),
+	    _(ti->cell_labels[c]), rs_open_status_text(status));
+}
+
+static int test_batch(ds_test *t, const rs_content_batch *b, rs_error *err)
+{
+	int rc = RS_OK;
+
+	for (size_t i = 0; rc == RS_OK && i < b->count; i++) {
+		if (strcmp(b->rows[i].name, t->name) != 0)
+			continue;
+		t->found++;
+		for (int c = 0; rc == RS_OK && c < RS_MAX_CELLS; c++)
+			if (b->rows[i].cell[c] != NULL)
+				rc = open_cell(t, &b->rows[i], c, err);
+	}
+	return rc;
+}
+
+static int test_all(rs_ctx *ctx, ds_test *t, rs_error *err)
+{
+	rs_content_batch batch = { .count = 0 };
+	int64_t after = 0;
+	int rc;
+
+	for (;;) {
+		rc = ctx->store->ops->content_next(ctx->store,
+		    RS_TABLE_DATASOURCES, after, &batch, err);
+		if (rc != RS_OK || batch.count == 0)
+			break;
+		rc = test_batch(t, &batch, err);
+		if (rc != RS_OK)
+			break;
+		after = batch.rows[batch.count - 1].id;
+	}
+	rs_content_batch_free(&batch);
+	return rc;
+}
+
+int rs_service_test_datasource(rs_ctx *ctx, const rs_service_key *k,
+    const char *name, rs_error *err)
+{
+	ds_test t = { .name = name, .plain_cap = 1 << 16 };
+	int rc = RS_OK;
+
+	if (k == NULL)
+		return rs_err(err, RS_ERR_NOT_ACTIVATED, _("the service is not "
+		    "activated"));
+	t.plain = rs_secret_alloc(t.plain_cap);
+	t.aead = rs_aead_new(k->key, k->info.generation, err);
+	if (t.plain == NULL)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	else if (t.aead == NULL)
+		rc = err ? err->code : RS_ERR_CRYPTO;
+	if (rc == RS_OK)
+		rc = test_all(ctx, &t, err);
+	if (rc == RS_OK && t.found == 0)
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("no data source named %s "
+		    "with encrypted settings"), name);
+	rs_aead_free(t.aead);
+	rs_secret_free(t.plain, t.plain_cap);
+	return rc;
+}
+
+int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err)
+{
+	if (ctx->store->ops->heartbeat_put == NULL)
+		return RS_OK;
+	return ctx->store->ops->heartbeat_put(ctx->store, hb, err);
+}
+
+/* ---- what the heartbeats say about the members ---- */
+
+const char *rs_member_service_text(const rs_member_view *v)
+{
+	if (v->running)
+		return _("Running");
+	if (v->stale)
+		return _("Stale");
+	if (v->last_seen == 0)
+		return _("Never started");
+	return _("Stopped");
+}
+
+static void annotate_one(rs_member_view *v, const rs_heartbeat *hb,
+    int64_t now)
+{
+	int64_t interval = hb->interval > 0 ? hb->interval : 1;
+	bool up = strcmp(hb->state, "stopped") != 0;
+
+	v->last_seen = hb->last_seen;
+	v->service_pid = hb->pid;
+	v->running = up && now - hb->last_seen <=
+	    RS_SERVICE_STALE_INTERVALS * interval;
+	v->stale = up && !v->running;
+	v->service_activated = v->running && strcmp(hb->state, "activated") == 0;
+}
+
+void ops_service_annotate(rs_ctx *ctx, rs_member_view *views, size_t n)
+{
+	rs_heartbeat *hb = NULL;
+	rs_error ignored = { 0 };
+	size_t nhb = 0;
+	int64_t now = ops_now();
+
+	if (ctx->store->ops->heartbeat_list == NULL ||
+	    ctx->store->ops->heartbeat_list(ctx->store, &hb, &nhb,
+	    &ignored) != RS_OK)
+		return;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < nhb; j++)
+			if (strcmp(views[i].installation_id,
+			    hb[j].installation_id) == 0)
+				annotate_one(&views[i], &hb[j], now);
+	free(hb);
+}
+
+/* Appends "MACHINE\INSTANCE (pid N)" for each running member. */
+static size_t running_names(const rs_member_view *v, size_t n, char *out,
+    size_t size)
+{
+	size_t count = 0, used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].running)
+			continue;
+		count++;
+		if (used < size)
+			used += (size_t)snprintf(out + used, size - used,
+			    "%s%s\\%s (pid %" PRId64 ")", used ? ", " : "",
+			    v[i].machine, v[i].instance, v[i].service_pid);
+	}
+	return count;
+}
+
+int ops_service_check_stopped(rs_ctx *ctx, bool force, rs_error *err)
+{
+	rs_member_view *v = NULL;
+	size_t n = 0, running;
+	char names[RS_ERROR_MESSAGE_MAX / 2];
+	int rc = rs_op_list_members(ctx, &v, &n, err);
+
+	if (rc != RS_OK)
+		return rc;
+	running = running_names(v, n, names, sizeof names);
+	free(v);
+	if (running == 0)
+		return RS_OK;
+	if (force) {
+		ops_step(ctx, RS_STEP_WARNING, _("Forced while the report server "
+		    "service runs on: %s; they keep the old key until restarted"),
+		    names);
+		return RS_OK;
+	}
+	return rs_err(err, RS_ERR_STATE, _("The report server service is "
+	    "running on: %s. Stop it on every member first (rskeymgmt --stop "
+	    "on each), or force the change (--force) and restart them after."),
+	    names);
+}
+
+void ops_service_reload_local(rs_ctx *ctx)
+{
+	rs_error err = { 0 };
+	bool sent = false;
+
+	if (rs_service_reload(&ctx->cfg, &sent, &err) != RS_OK)
+		ops_step(ctx, RS_STEP_WARNING, "%s", err.message);
+	else if (sent)
+		ops_step(ctx, RS_STEP_OK, "%s", _("Told the local report server "
+		    "service to reload the key"));
+}
