@@ -62,7 +62,8 @@ static int member_config(const char *dir, unsigned i,
 		snprintf(cfg->backend, sizeof cfg->backend, RS_BACKEND_POSTGRESQL);
 		snprintf(cfg->connection, sizeof cfg->connection, "%s",
 		    opt->postgres);
-		cfg->database_implicit = true;
+		/* database stays: it places the audit log, shared by the demo's
+		 * members as on SQLite. */
 	}
 	snprintf(cfg->keystore, sizeof cfg->keystore, "keys");
 	snprintf(cfg->service_account, sizeof cfg->service_account, "%s",

@@ -153,14 +153,23 @@ json_field() {
 # and DEMO_WAIT (the last member, waiting to join).
 t_demo() {
 	_members=${3:-2}
-	if ! "$RSDEMO" create "$1" --values "$2" --members "$_members" \
+	_demo_dir=$1 _demo_values=$2
+	set --
+	# tests/pg/cli.sh runs this suite on PostgreSQL: a fresh database there
+	# for every demo (RS_TEST_PG and the helper come from tests/pg/pglib.sh).
+	if [ -n "${RS_TEST_PG:-}" ]; then
+		_pg=$(sh "$RS_SRCDIR/tests/pg/mkdb.sh") || exit 99
+		set -- --postgres "$_pg"
+	fi
+	if ! "$RSDEMO" create "$_demo_dir" --values "$_demo_values" \
+	    --members "$_members" "$@" \
 	    >"$T_TMP/demo.out" 2>"$T_TMP/demo.err" </dev/null; then
-		echo "Bail out! rsdemo create $1 failed: $(cat "$T_TMP/demo.err")"
+		echo "Bail out! rsdemo create $_demo_dir failed: $(cat "$T_TMP/demo.err")"
 		exit 99
 	fi
 	DEMO_CONF=$(sed -n 's/^export RSCONFIG=//p' "$T_TMP/demo.out")
 	# shellcheck disable=SC2034
-	DEMO_WAIT=$1/member$_members/rsreportserver.conf
+	DEMO_WAIT=$_demo_dir/member$_members/rsreportserver.conf
 	if [ ! -f "$DEMO_CONF" ]; then
 		echo "Bail out! rsdemo printed no usable config: $(cat "$T_TMP/demo.out")"
 		exit 99

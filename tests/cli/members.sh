@@ -73,6 +73,8 @@ database = $T_TMP/demo/reportserver.db
 service_account = $(id -un)
 keystore = keys
 CONF
+# The same database as the demo's, on whatever backend it uses.
+grep -E '^(backend|connection) ' "$C" >>"$T_TMP/new/rsreportserver.conf"
 NEWC=$T_TMP/new/rsreportserver.conf
 t_expect_exit "$EX_NOT_ACTIVATED" new_instance_before_init "$RSKEYMGMT" -c "$NEWC" --status
 t_expect_exit 0 init_new_instance "$RSKEYMGMT" -c "$NEWC" --init --json

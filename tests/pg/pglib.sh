@@ -10,6 +10,7 @@
 #   pg_start        sets PG_CONNINFO (no dbname), PGPASSFILE (exported)
 #   pg_createdb N   makes database N; pg_conn N prints its connection string
 #   pg_sql N SQL    runs SQL in database N (psql, unaligned, tuples only)
+#   pg_newdb        makes a fresh database, prints its connection string
 # shellcheck shell=sh
 
 pg_require() {
@@ -56,7 +57,7 @@ pg_start() {
 		id postgres >/dev/null 2>&1 || PG_OWNER=nobody
 	fi
 	PG_DIR=$(mktemp -d /tmp/rs-pg.XXXXXX) || exit 99
-	T_AT_EXIT="$T_AT_EXIT; pg_stop"
+	T_AT_EXIT="${T_AT_EXIT:+$T_AT_EXIT; }pg_stop"
 	chmod 755 "$PG_DIR"
 	PG_PORT=$(( 20000 + $$ % 30000 ))
 	PG_USER=rsadmin
@@ -83,6 +84,8 @@ pg_start() {
 	chmod 600 "$PGPASSFILE"
 	export PGPASSFILE
 	PG_CONNINFO="host=$PG_DIR port=$PG_PORT user=$PG_USER"
+	RS_TEST_PSQL=$PG_BIN/psql
+	export RS_TEST_PSQL
 }
 
 pg_conn() {
@@ -95,4 +98,8 @@ pg_sql() {
 
 pg_createdb() {
 	pg_sql postgres "CREATE DATABASE \"$1\"" >/dev/null
+}
+
+pg_newdb() {
+	RS_TEST_PG=$PG_CONNINFO sh "$RS_SRCDIR/tests/pg/mkdb.sh"
 }
