@@ -1,0 +1,2 @@
+# tests/i18n/doclib.sh
+# shellcheck shell=sh

@@ -1,0 +1,3 @@
+#!/bin/sh
+# german.sh: placeholder
+exit 77

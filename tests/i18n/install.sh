@@ -1,0 +1,3 @@
+#!/bin/sh
+# install.sh: placeholder
+exit 77
