@@ -82,7 +82,8 @@ static int progress_show(void *arg, uint64_t done, uint64_t total)
 	    (now.tv_nsec - last.tv_nsec) / 1000000 < 100)
 		return 0;
 	last = now;
-	fprintf(stderr, _("\rCreating demo: %" PRIu64 "/%" PRIu64 " values "
+	fputc('\r', stderr);
+	fprintf(stderr, _("Creating demo: %" PRIu64 "/%" PRIu64 " values "
 	    "%3u%% "), done, total, pct);
 	if (done >= total)
 		fputc('\n', stderr);

@@ -25,6 +25,7 @@
 #include "ops.h"
 #include "policy.h"
 #include "secret.h"
+#include "service.h"
 
 #define PROG "rskeymgmt"
 #define PASSWORD_TRIES 3
@@ -35,7 +36,8 @@
 enum {
 	OPT_STATUS = 256, OPT_INIT, OPT_ACCOUNT, OPT_VERIFY, OPT_FORCE,
 	OPT_OVERWRITE, OPT_YES, OPT_JSON, OPT_PWFILE, OPT_PWFD,
-	OPT_BACKUP_EXISTS, OPT_ALLOW_LAST, OPT_MIGRATE
+	OPT_BACKUP_EXISTS, OPT_ALLOW_LAST, OPT_MIGRATE,
+	OPT_START, OPT_STOP, OPT_SVC_STATUS, OPT_HEARTBEAT, OPT_TEST_DS
 };
 
 struct run;
@@ -61,6 +63,7 @@ struct cli {
 	const char *password_file;
 	int password_fd;       /* -1: none */
 	bool force, overwrite, yes, json, backup_exists, allow_last;
+	int heartbeat;         /* --start: seconds, 0 for the default */
 };
 
 /* ------------------------------------------------------------------ */
@@ -623,7 +626,8 @@ static void progress_draw(struct progress *p, uint64_t done, uint64_t total)
 		snprintf(left, sizeof left, "%" PRIu64 ":%02" PRIu64, s / 60,
 		    s % 60);
 	}
-	fprintf(stderr, _("\r%s [%s] %" PRIu64 "/%" PRIu64 " %3u%%  %s left "),
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s [%s] %" PRIu64 "/%" PRIu64 " %3u%%  %s left "),
 	    p->label, bar, done, total, pct, left);
 	fflush(stderr);
 	p->drawn = true;
@@ -675,24 +679,48 @@ static size_t width_max(size_t w, const char *s)
 	return n > w ? n : w;
 }
 
+/* The service columns: Running / Stopped / Stale, and when it was last
+ * heard of (a stale member's time is the point of showing it). */
+static void member_seen(const rs_member_view *v, char *buf, size_t size)
+{
+	if (v->last_seen == 0)
+		snprintf(buf, size, "-");
+	else
+		local_time(v->last_seen, buf, size);
+}
+
 static void members_table(FILE *f, const rs_member_view *m, size_t n)
 {
 	size_t i, ws = width_max(0, _("Server"));
 	size_t wi = width_max(0, _("Instance")), wt = width_max(0, _("Status"));
+	size_t wv = width_max(0, _("Service"));
+	char seen[64];
 
 	for (i = 0; i < n; i++) {
 		ws = width_max(ws, m[i].machine);
 		wi = width_max(wi, m[i].instance);
 		wt = width_max(wt, rs_member_view_state_text(m[i].state));
+		wv = width_max(wv, rs_member_service_text(&m[i]));
 	}
-	fprintf(f, "  %-*s  %-*s  %-*s  %s\n", (int)ws, _("Server"), (int)wi,
-	    _("Instance"), (int)wt, _("Status"), _("Installation ID"));
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s %-*s  %-*s  %-*s  %s\n",
+	fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)ws, _("Server"),
+	    (int)wi, _("Instance"), (int)wt, _("Status"), RS_ID_LEN,
+	    _("Installation ID"), (int)wv, _("Service"), _("Last seen"));
+	for (i = 0; i < n; i++) {
+		member_seen(&m[i], seen, sizeof seen);
+		fprintf(f, "%s %-*s  %-*s  %-*s  %-*s  %-*s  %s\n",
 		    m[i].is_local ? "*" : " ", (int)ws, m[i].machine, (int)wi,
 		    m[i].instance, (int)wt,
-		    rs_member_view_state_text(m[i].state), m[i].installation_id);
+		    rs_member_view_state_text(m[i].state), RS_ID_LEN,
+		    m[i].installation_id, (int)wv, rs_member_service_text(&m[i]),
+		    seen);
+	}
 	fprintf(f, _("(* this instance)\n"));
+}
+
+static const char *member_service_name(const rs_member_view *v)
+{
+	return v->running ? "running" : v->stale ? "stale"
+	    : v->last_seen ? "stopped" : "never-started";
 }
 
 static void members_json(struct out *o, const rs_member_view *m, size_t n)
@@ -711,6 +739,11 @@ static void members_json(struct out *o, const rs_member_view *m, size_t n)
 		j_bool(o, "local", m[i].is_local);
 		j_time(o, "created", m[i].created);
 		j_time(o, "joined", m[i].joined);
+		j_str(o, "service", member_service_name(&m[i]));
+		j_bool(o, "running", m[i].running);
+		j_bool(o, "stale", m[i].stale);
+		j_time(o, "last_seen", m[i].last_seen);
+		j_i64(o, "service_pid", m[i].service_pid);
 		j_close(o, '}');
 	}
 	j_close(o, ']');
@@ -1227,6 +1260,7 @@ static void reencrypt_report(struct run *r, const rs_change_result *res)
 
 static int cmd_reencrypt(struct run *r)
 {
+	rs_change_options opt = { .force = false };
 	rs_change_result res;
 	struct progress p;
 	int rc;
@@ -1237,7 +1271,8 @@ static int cmd_reencrypt(struct run *r)
 		return rc;
 	progress_start(&p, r, _("Re-encrypting"));
 	signals_catch(true);
-	rc = rs_op_change(r->ctx, progress_update, &p, &res, &r->err);
+	opt.force = r->cli->force;
+	rc = rs_op_change_ex(r->ctx, &opt, progress_update, &p, &res, &r->err);
 	signals_catch(false);
 	progress_end(&p);
 	if (rc == RS_OK)
@@ -1326,9 +1361,12 @@ static void account_report(struct run *r, const rs_account_result *res)
 		out_text(&r->out, "%s\n", res->note);
 }
 
+static void account_restart(struct run *r, bool was_running);
+
 static int cmd_account(struct run *r)
 {
 	rs_backup_assurance assurance = RS_BACKUP_NONE;
+	bool was_running = false;
 	rs_account_result res;
 	int rc = RS_OK;
 
@@ -1342,11 +1380,15 @@ static int cmd_account(struct run *r)
 		assurance = RS_BACKUP_STATED;
 	}
 	/* Without a backup the core refuses, in its own words. */
+	if (rc == RS_OK && assurance != RS_BACKUP_NONE)
+		rc = rs_service_stop(rs_ctx_config(r->ctx), &was_running, &r->err);
 	if (rc == RS_OK)
 		rc = rs_op_change_account(r->ctx, r->cli->arg, assurance, &res,
 		    &r->err);
 	if (rc == RS_OK)
 		account_report(r, &res);
+	/* Under the new account, or the old one if the change failed. */
+	account_restart(r, was_running);
 	return rc;
 }
 
@@ -1391,6 +1433,132 @@ static int cmd_migrate(struct run *r)
 	return rc;
 }
 
+/* ---- the report server service (rsserverd) of this instance ---- */
+
+static void service_json(struct out *o, const rs_service_status *st)
+{
+	j_bool(o, "running", st->running);
+	j_bool(o, "answered", st->answered);
+	j_i64(o, "pid", st->pid);
+	j_str(o, "state", st->answered ? st->state : NULL);
+	j_str(o, "reason", st->answered ? st->reason : NULL);
+	j_u64(o, "generation", st->generation);
+	j_str(o, "kcv", st->answered && st->kcv[0] ? st->kcv : NULL);
+	j_time(o, "since", st->since);
+	j_str(o, "account", st->answered ? st->account : NULL);
+}
+
+static void service_text(struct out *o, const rs_config *cfg,
+    const rs_service_status *st)
+{
+	char when[64];
+
+	if (!st->running) {
+		out_text(o, _("The report server service of %s\\%s is stopped.\n"),
+		    cfg->machine, cfg->instance);
+		return;
+	}
+	out_text(o, _("The report server service of %s\\%s is running (pid %"
+	    PRId64 ", as %s).\n"), cfg->machine, cfg->instance, st->pid,
+	    st->answered ? st->account : "?");
+	if (!st->answered) {
+		out_text(o, "%s\n", _("It does not answer on its socket."));
+		return;
+	}
+	local_time(st->since, when, sizeof when);
+	if (strcmp(st->state, "activated") == 0)
+		out_text(o, _("Activated since %s: key generation %" PRIu32
+		    ", check value %s.\n"), when, st->generation, st->kcv);
+	else
+		out_text(o, _("Not activated since %s: %s\n"), when, st->reason);
+}
+
+static int cmd_service_status(struct run *r)
+{
+	const rs_config *cfg = rs_ctx_config(r->ctx);
+	rs_service_status st;
+	int rc = rs_service_status_get(cfg, &st, &r->err);
+
+	if (rc != RS_OK)
+		return rc;
+	service_json(&r->out, &st);
+	service_text(&r->out, cfg, &st);
+	return RS_OK;
+}
+
+static int cmd_start(struct run *r)
+{
+	const rs_config *cfg = rs_ctx_config(r->ctx);
+	rs_service_status st;
+	int rc = rs_service_start(cfg, r->cli->heartbeat, &r->err);
+
+	if (rc != RS_OK)
+		return rc;
+	rs_service_status_get(cfg, &st, &r->err);
+	service_json(&r->out, &st);
+	service_text(&r->out, cfg, &st);
+	return RS_OK;
+}
+
+static int cmd_stop(struct run *r)
+{
+	const rs_config *cfg = rs_ctx_config(r->ctx);
+	bool was_running = false;
+	int rc = rs_service_stop(cfg, &was_running, &r->err);
+
+	if (rc != RS_OK)
+		return rc;
+	j_bool(&r->out, "was_running", was_running);
+	if (was_running)
+		out_text(&r->out, _("Stopped the report server service of %s\\%s.\n"),
+		    cfg->machine, cfg->instance);
+	else
+		out_text(&r->out, _("The report server service of %s\\%s was not "
+		    "running.\n"), cfg->machine, cfg->instance);
+	return RS_OK;
+}
+
+/* The service answers "ok" or "failed: WHY", never the value itself. */
+static int cmd_test_datasource(struct run *r)
+{
+	char answer[RS_SERVICE_ANSWER_MAX], request[RS_NAME_MAX + 32];
+	int rc;
+
+	if (strpbrk(r->cli->arg, "\r\n") != NULL)
+		return rs_err(&r->err, RS_ERR_USAGE, _("a data source name is one "
+		    "line"));
+	snprintf(request, sizeof request, "test-datasource %s", r->cli->arg);
+	rc = rs_service_request(rs_ctx_config(r->ctx), request, answer,
+	    sizeof answer, &r->err);
+	if (rc != RS_OK)
+		return rc;
+	j_str(&r->out, "datasource", r->cli->arg);
+	j_str(&r->out, "answer", answer);
+	if (strcmp(answer, "ok") != 0)
+		return rs_err(&r->err, RS_ERR_FAILED, "%s: %s", r->cli->arg, answer);
+	out_text(&r->out, _("%s: the service decrypted it (ok).\n"), r->cli->arg);
+	return RS_OK;
+}
+
+/* A service account change restarts a running service under the new
+ * account: stopped before (it runs as the old one), started after. */
+static void account_restart(struct run *r, bool was_running)
+{
+	rs_config cfg;
+	rs_error err = { 0 };
+
+	if (!was_running)
+		return;
+	if (rs_config_load(rs_ctx_config(r->ctx)->path, &cfg, &err) == RS_OK &&
+	    rs_service_start(&cfg, r->cli->heartbeat, &err) == RS_OK) {
+		out_text(&r->out, _("Restarted the report server service as %s.\n"),
+		    cfg.service_account);
+		return;
+	}
+	out_text(&r->out, _("Warning: the report server service could not be "
+	    "restarted: %s\n"), err.message);
+}
+
 static const struct command commands[] = {
 	{ 'e', "extract", cmd_extract, F_FILE },
 	{ 'a', "apply", cmd_apply, F_FILE },
@@ -1404,6 +1572,10 @@ static const struct command commands[] = {
 	{ OPT_ACCOUNT, "service-account", cmd_account, F_ARG | F_CONFIRM },
 	{ OPT_VERIFY, "verify", cmd_verify, 0 },
 	{ OPT_MIGRATE, "migrate-to", cmd_migrate, F_ARG },
+	{ OPT_START, "start", cmd_start, 0 },
+	{ OPT_STOP, "stop", cmd_stop, 0 },
+	{ OPT_SVC_STATUS, "service-status", cmd_service_status, 0 },
+	{ OPT_TEST_DS, "test-datasource", cmd_test_datasource, F_ARG },
 };
 
 /* ------------------------------------------------------------------ */
@@ -1422,6 +1594,20 @@ static void help_exit_codes(void)
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		printf("  %3d  %-16s %s\n", rows[i].status, rows[i].name,
 		    _(rows[i].desc));
+}
+
+static void help_service(void)
+{
+	printf("\n%s\n", _("Report server service (rsserverd) of this instance:"));
+	fputs(_("      --start              start it in the background; wait until it\n"
+	    "                           answers (--heartbeat SECONDS, default 5)\n"
+	    "      --stop               stop it and wait until it is gone\n"
+	    "      --service-status     is it running, and is it activated\n"
+	    "      --test-datasource NAME  ask it to decrypt that data source\n"
+	    "                           (answers ok or failed, never the value)\n"
+	    "      --force              with --reencrypt: change the key although\n"
+	    "                           members' services run (restart them after)\n"),
+	    stdout);
 }
 
 static void help_print(void)
@@ -1449,6 +1635,7 @@ static void help_print(void)
 	    "                           PGPASSFILE or ~/.pgpass), check every\n"
 	    "                           value there, then use it\n"),
 	    stdout);
+	help_service();
 	printf("\n%s\n", _("Options:"));
 	fputs(_(
 	    "  -c, --config FILE        instance config (default: $RSCONFIG, then\n"
@@ -1498,6 +1685,11 @@ static const struct option long_options[] = {
 	{ "password-fd", required_argument, NULL, OPT_PWFD },
 	{ "backup-exists", no_argument, NULL, OPT_BACKUP_EXISTS },
 	{ "allow-last", no_argument, NULL, OPT_ALLOW_LAST },
+	{ "start", no_argument, NULL, OPT_START },
+	{ "stop", no_argument, NULL, OPT_STOP },
+	{ "service-status", no_argument, NULL, OPT_SVC_STATUS },
+	{ "heartbeat", required_argument, NULL, OPT_HEARTBEAT },
+	{ "test-datasource", required_argument, NULL, OPT_TEST_DS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -1513,6 +1705,20 @@ static const struct command *command_by_opt(int opt)
 		if (commands[i].opt == opt)
 			return &commands[i];
 	return NULL;
+}
+
+static int parse_heartbeat(const char *text, int *out, rs_error *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 3600)
+		return rs_err(err, RS_ERR_USAGE,
+		    _("--heartbeat: '%s' is not 1 to 3600 seconds"), text);
+	*out = (int)v;
+	return RS_OK;
 }
 
 static int parse_fd(const char *text, int *fd, rs_error *err)
@@ -1555,6 +1761,7 @@ static int parse_flag(struct cli *c, int opt, char **argv, rs_error *err)
 	case OPT_PWFD: return parse_fd(optarg, &c->password_fd, err);
 	case OPT_BACKUP_EXISTS: c->backup_exists = true; return RS_OK;
 	case OPT_ALLOW_LAST: c->allow_last = true; return RS_OK;
+	case OPT_HEARTBEAT: return parse_heartbeat(optarg, &c->heartbeat, err);
 	case ':':
 		return rs_err(err, RS_ERR_USAGE, _("option '%s' needs an argument"),
 		    argv[optind - 1]);
