@@ -4,4 +4,3 @@ I18N_TESTS += tests/i18n/german.sh
 I18N_TESTS += tests/i18n/manpages.sh
 I18N_TESTS += tests/i18n/completion.sh
 I18N_TESTS += tests/i18n/json_schema.sh
-I18N_TESTS += tests/i18n/install.sh

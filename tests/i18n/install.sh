@@ -1,3 +1,0 @@
-#!/bin/sh
-# install.sh: placeholder
-exit 77
