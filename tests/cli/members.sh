@@ -34,16 +34,16 @@ t_expect_exit "$EX_NOT_ACTIVATED" waiting_member_cannot_backup "$RSKEYMGMT" -c "
 t_absent waiting_member_no_backup_file "$T_TMP/w.pem"
 
 t_expect_exit 0 list "$RSKEYMGMT" -c "$C" --list
-t_grep list_header "$T_OUT" '^ +Server +Instance +Status +Installation ID$'
-t_grep list_marks_local "$T_OUT" "^\\* .*RSDEMO1 +Joined +$MYID\$"
-t_grep list_shows_waiting "$T_OUT" "RSDEMO3 +Waiting to join +$WID\$"
+t_grep list_header "$T_OUT" '^ +Server +Instance +Status +Installation ID +Service +Last seen$'
+t_grep list_marks_local "$T_OUT" "^\\* .*RSDEMO1 +Joined +$MYID +Never started +-\$"
+t_grep list_shows_waiting "$T_OUT" "RSDEMO3 +Waiting to join +$WID "
 t_expect_exit 0 list_json "$RSKEYMGMT" -c "$C" --list --json
 t_json list_json_is_one_object "$T_OUT"
 t_grep list_json_waiting "$T_OUT" "\"installation_id\":\"$WID\"[^}]*\"status\":\"waiting-to-join\""
 
 t_expect_exit 0 join_waiting "$RSKEYMGMT" -c "$C" --join "$WID"
 t_expect_exit 0 list_after_join "$RSKEYMGMT" -c "$C" --list
-t_grep list_shows_joined "$T_OUT" "RSDEMO3 +Joined +$WID\$"
+t_grep list_shows_joined "$T_OUT" "RSDEMO3 +Joined +$WID "
 t_expect_exit 0 joined_member_activated "$RSKEYMGMT" -c "$DEMO_WAIT" --status
 t_expect_exit 0 joined_member_reads_every_value "$RSKEYMGMT" -c "$DEMO_WAIT" --verify
 t_grep joined_member_verify_counts "$T_OUT" 'Checked 200 values: 200 readable, 0 unreadable'
@@ -82,7 +82,7 @@ t_json init_json_is_one_object "$T_OUT"
 t_grep init_new_waits "$T_OUT" '"created_keypair":true,"created_member":true,"created_key":false,"state":"waiting-to-join"'
 t_equal init_keystore_mode "$(file_mode "$T_TMP/new/keys")" 700
 t_expect_exit 0 list_shows_new_instance "$RSKEYMGMT" -c "$C" --list
-t_grep list_new_instance_waiting "$T_OUT" "newhost +RSNEW +Waiting to join +$NID\$"
+t_grep list_new_instance_waiting "$T_OUT" "newhost +RSNEW +Waiting to join +$NID "
 t_expect_exit 0 join_new_instance "$RSKEYMGMT" -c "$C" --join "$NID"
 t_expect_exit 0 new_instance_reads_every_value "$RSKEYMGMT" -c "$NEWC" --verify
 t_grep new_instance_verify_counts "$T_OUT" '200 readable, 0 unreadable'
