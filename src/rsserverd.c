@@ -565,7 +565,7 @@ static void i18n_init(void)
 {
 	setlocale(LC_ALL, "");
 #if ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	bindtextdomain(PACKAGE, rs_localedir());
 	textdomain(PACKAGE);
 #endif
 }
