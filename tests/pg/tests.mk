@@ -1,8 +1,18 @@
 # PostgreSQL backend tests (issue 9): each script starts its own server
 # (tests/pg/pglib.sh) and skips when rsconfig is built without PostgreSQL.
+PG_TESTS += tests/pg/store.sh
+PG_TESTS += tests/pg/ops.sh
+PG_TESTS += tests/pg/cli.sh
+PG_TESTS += tests/pg/scaleout.sh
+PG_TESTS += tests/pg/migrate.sh
 
 # The unit tests reach PostgreSQL themselves (check_ops on either backend,
 # check_store_pg) when it is built in.
 if POSTGRESQL
 UNIT_CFLAGS += $(PQ_CFLAGS)
+# Built with the programs, run by tests/pg/store.sh only (it needs a server).
+noinst_PROGRAMS = tests/pg/check_store_pg
 endif
+tests_pg_check_store_pg_SOURCES = tests/pg/check_store_pg.c $(UNIT_COMMON)
+tests_pg_check_store_pg_CFLAGS = $(UNIT_CFLAGS)
+tests_pg_check_store_pg_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,11 @@
+#!/bin/sh
+# store.sh: the store's own tests on PostgreSQL (tests/pg/check_store_pg,
+# the counterpart of tests/unit/check_store), on a private server.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$RS_SRCDIR/tests/lib.sh"
+# shellcheck source=pglib.sh
+. "$RS_SRCDIR/tests/pg/pglib.sh"
+pg_require
+pg_start
+
+RS_TEST_PG=$PG_CONNINFO "$RS_BUILDDIR/tests/pg/check_store_pg"
