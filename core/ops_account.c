@@ -42,22 +42,28 @@ static int marker_write(rs_ctx *ctx, const char *account, rs_error *err)
 	    path, strerror(errno));
 }
 
-/* Returns 1 and the account when a change was under way, else 0. */
+/* Returns 1 and the account when a change was under way, 0 when there is
+ * no marker, -1 when the marker is incomplete (a crash between creating it
+ * and writing the account line: the change never got further, since the
+ * pending key is written only after the marker is complete and synced). */
 static int marker_read(rs_ctx *ctx, char *account, size_t size)
 {
 	char path[PATH_MAX];
 	FILE *f;
-	int found;
+	size_t len;
 
 	marker_path(ctx, path, sizeof path);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (f == NULL)
 		return 0;
-	found = fgets(account, (int)size, f) != NULL;
+	if (fgets(account, (int)size, f) == NULL)
+		account[0] = '\0';
 	fclose(f);
-	if (found)
-		account[strcspn(account, "\n")] = '\0';
-	return found && account[0] != '\0';
+	len = strcspn(account, "\n");
+	if (len == 0 || account[len] != '\n')
+		return -1;
+	account[len] = '\0';
+	return 1;
 }
 
 static void marker_remove(rs_ctx *ctx)
@@ -98,13 +104,20 @@ int ops_account_recover(rs_ctx *ctx, rs_error *err)
 	char account[RS_NAME_MAX];
 	rs_member me;
 	bool owned;
-	int rc;
+	int rc, found = marker_read(ctx, account, sizeof account);
 
-	if (!marker_read(ctx, account, sizeof account))
+	if (found == 0)
 		return RS_OK;
 	/* Someone else holds the lock: that change is still running. */
 	if (ctx->store->ops->admin_lock(ctx->store, "recover", NULL) != RS_OK)
 		return RS_OK;
+	if (found < 0) {
+		rs_keystore_discard_pending(ctx->cfg.keystore,
+		    ctx->cfg.installation_id);
+		marker_remove(ctx);
+		ctx->store->ops->admin_unlock(ctx->store);
+		return RS_OK;
+	}
 	memset(&me, 0, sizeof me);
 	rc = ctx->store->ops->member_get(ctx->store, ctx->cfg.installation_id,
 	    &me, err);
