@@ -10,8 +10,6 @@
 #include "ops_internal.h"
 #include "secret.h"
 
-#define PROGRESS_EVERY 4096
-
 /* Buffers reused for every row: plaintext in secret memory. */
 typedef struct change_buffers {
 	unsigned char *plain;
@@ -60,6 +58,7 @@ typedef struct change_run {
 	rs_progress_fn progress;
 	void *progress_arg;
 	uint64_t done, total;
+	uint64_t reported;     /* cells the store said it wrote (rewrite path) */
 	bool force;            /* go ahead while members' services run */
 } change_run;
 
@@ -124,9 +123,9 @@ static int reseal_row(change_run *run, int table, rs_content_row *row,
 	return rc;
 }
 
-static int report_progress(change_run *run, rs_error *err)
+static int report_progress(change_run *run, uint64_t done, rs_error *err)
 {
-	if (run->progress && run->progress(run->progress_arg, run->done,
+	if (run->progress && run->progress(run->progress_arg, done,
 	    run->total) != 0)
 		return rs_err(err, RS_ERR_CANCELLED,
 		    _("Cancelled; the key and every value are unchanged."));
@@ -143,9 +142,16 @@ static int reseal_in_store(void *arg, int table, int64_t id, int cell,
 	    out_len, err);
 
 	*out = run->buf.sealed[cell];
-	if (rc == RS_OK && run->done % PROGRESS_EVERY == 0)
-		rc = report_progress(run, err);
 	return rc;
+}
+
+/* In the caller's thread, after each batch the store wrote. */
+static int rewrite_batch_done(void *arg, uint64_t cells, rs_error *err)
+{
+	change_run *run = arg;
+
+	run->reported += cells;
+	return report_progress(run, run->reported, err);
 }
 
 static int reseal_table(change_run *run, int table, rs_error *err)
@@ -155,7 +161,8 @@ static int reseal_table(change_run *run, int table, rs_error *err)
 	int rc;
 
 	if (s->ops->content_rewrite)
-		return s->ops->content_rewrite(s, table, reseal_in_store, run, err);
+		return s->ops->content_rewrite(s, table, reseal_in_store,
+		    rewrite_batch_done, run, err);
 	for (;;) {
 		rc = s->ops->content_next(s, table, after, &run->batch, err);
 		if (rc != RS_OK || run->batch.count == 0)
@@ -163,7 +170,7 @@ static int reseal_table(change_run *run, int table, rs_error *err)
 		for (size_t i = 0; rc == RS_OK && i < run->batch.count; i++)
 			rc = reseal_row(run, table, &run->batch.rows[i], err);
 		if (rc == RS_OK)
-			rc = report_progress(run, err);
+			rc = report_progress(run, run->done, err);
 		if (rc != RS_OK)
 			return rc;
 		after = run->batch.rows[run->batch.count - 1].id;
@@ -199,11 +206,11 @@ static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
 	if (rc == RS_OK && (run->new_aead = rs_aead_new(fresh, info.generation, err)) == NULL)
 		rc = err ? err->code : RS_ERR_CRYPTO;
 	if (rc == RS_OK)
-		rc = report_progress(run, err);
+		rc = report_progress(run, run->done, err);
 	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
 		rc = reseal_table(run, t, err);
 	if (rc == RS_OK)
-		rc = report_progress(run, err);
+		rc = report_progress(run, run->done, err);
 	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Re-encrypted %llu values"),
 		    (unsigned long long)run->done);

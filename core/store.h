@@ -102,6 +102,10 @@ typedef int (*rs_cell_rewrite_fn)(void *arg, int table, int64_t id, int cell,
     const unsigned char *in, size_t in_len, const unsigned char **out,
     size_t *out_len, rs_error *err);
 
+/* Called in the caller's thread after each batch of a rewrite is written,
+ * with the number of cells in it; a return other than RS_OK stops. */
+typedef int (*rs_rewrite_batch_fn)(void *arg, uint64_t cells, rs_error *err);
+
 typedef struct rs_store_ops {
 	void (*close)(rs_store *s);
 	/* One write transaction at a time; begin takes the database's write
@@ -145,10 +149,12 @@ typedef struct rs_store_ops {
 	int (*content_insert)(rs_store *s, int table, const char *name,
 	    int64_t *id, rs_error *err);
 	/* Replaces every non-NULL cell of the table with what fn gives, in
-	 * one pass inside the current transaction (key change).  Optional: when
-	 * NULL, callers use content_next + content_update. */
+	 * one pass inside the current transaction (key change).  fn may run
+	 * on another thread, never two calls at once; batch_done runs in the
+	 * caller's thread (progress, cancel).  Optional: when NULL, callers
+	 * use content_next + content_update. */
 	int (*content_rewrite)(rs_store *s, int table, rs_cell_rewrite_fn fn,
-	    void *arg, rs_error *err);
+	    rs_rewrite_batch_fn batch_done, void *arg, rs_error *err);
 	/* Sets every cell of the table to NULL (delete). */
 	int (*content_clear)(rs_store *s, int table, rs_error *err);
 

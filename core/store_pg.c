@@ -1316,7 +1316,9 @@ typedef struct rewrite_run {
 	rs_store_pg *s;
 	int table, ncells;
 	rs_cell_rewrite_fn fn;
+	rs_rewrite_batch_fn batch_done;
 	void *arg;
+	uint64_t cells;          /* cells in the current batch */
 	pg_array arr[1 + RS_MAX_CELLS];
 } rewrite_run;
 
@@ -1343,6 +1345,7 @@ static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
 		    (size_t)PQgetlength(res, i, 1 + c), &out, &out_len, err);
 		if (rc != RS_OK)
 			return rc;
+		w->cells++;
 		if (array_add(&w->arr[1 + c], out ? out : (const unsigned char *)"",
 		    out_len, false) != 0)
 			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
@@ -1389,9 +1392,11 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 }
 
 static int pg_content_rewrite(rs_store *base, int table,
-    rs_cell_rewrite_fn fn, void *arg, rs_error *err)
+    rs_cell_rewrite_fn fn, rs_rewrite_batch_fn batch_done, void *arg,
+    rs_error *err)
 {
-	rewrite_run w = { .s = pg(base), .table = table, .fn = fn, .arg = arg };
+	rewrite_run w = { .s = pg(base), .table = table, .fn = fn,
+	    .batch_done = batch_done, .arg = arg };
 	int64_t after = INT64_MIN;
 	bool more = true;
 	int rc = RS_OK;
@@ -1399,8 +1404,12 @@ static int pg_content_rewrite(rs_store *base, int table,
 	if (table < 0 || table >= RS_TABLE_COUNT)
 		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
 	w.ncells = rs_content_info(table)->ncells;
-	while (rc == RS_OK && more)
+	while (rc == RS_OK && more) {
+		w.cells = 0;
 		rc = rewrite_batch(&w, &after, &more, err);
+		if (rc == RS_OK && more && w.batch_done)
+			rc = w.batch_done(w.arg, w.cells, err);
+	}
 	arrays_free(w.arr, 1 + RS_MAX_CELLS);
 	return rc;
 }

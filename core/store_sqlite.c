@@ -7,6 +7,7 @@
 #include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -987,43 +988,210 @@ static int sqlite_content_clear(rs_store *base, int table, rs_error *err)
 	    _("removing encrypted values"), err);
 }
 
-/* A key change rewrites cells inside SQLite: an UPDATE calls back into C
- * for every cell, so rows are rewritten as fast as SQLite's own UPDATE does,
- * one range of ids at a time so that memory stays flat. */
-#define REWRITE_ROWS 8192
+/* ---- content_rewrite: a key change at SQLite's own speed ----
+ *
+ * Two threads overlap the work.  A worker reads a range of rows through a
+ * second, read-only connection and asks fn for every cell's replacement (the
+ * crypto); meanwhile this thread runs one UPDATE over the previous range, in
+ * which an SQL function hands SQLite the replacements computed for it.  The
+ * worker sees the last committed state, which is the state of every range
+ * not yet rewritten: we hold the write transaction, nobody else writes.  Each
+ * replacement is matched to its row, cell and input bytes before use.
+ * Memory: two ranges of REWRITE_ROWS rows. */
+#define REWRITE_ROWS 4096
 
-typedef struct rewrite_call {
+typedef struct rewrite_entry {
+	int64_t id;
+	int cell;
+	size_t in_off, in_len, out_off, out_len;
+} rewrite_entry;
+
+enum slot_state { SLOT_FREE, SLOT_READY };
+
+typedef struct rewrite_slot {
+	enum slot_state state;
+	bool last;                /* no rows left: the worker has stopped */
+	int rc;                   /* fn's or the reader's failure */
+	rs_error err;
+	int64_t lo, hi;           /* the range (lo, hi] */
+	rewrite_entry *entries;
+	size_t count, cap, used;  /* used: entries the UPDATE consumed */
+	size_t row_start;
+	unsigned char *arena;
+	size_t arena_len, arena_cap;
+} rewrite_slot;
+
+typedef struct rewrite_job {
+	rs_store_sqlite *s;
+	int table;
 	rs_cell_rewrite_fn fn;
 	void *arg;
-	int table;
-	rs_error *err;
-	int rc;
-} rewrite_call;
+	sqlite3 *reader;
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	bool stop;
+	rewrite_slot slot[2];
+} rewrite_job;
 
+static int slot_put(rewrite_slot *sl, const void *data, size_t len,
+    size_t *off)
+{
+	if (sl->arena_len + len > sl->arena_cap) {
+		size_t cap = sl->arena_cap ? sl->arena_cap : ARENA_MIN;
+		unsigned char *p;
+
+		while (cap < sl->arena_len + len)
+			cap *= 2;
+		p = realloc(sl->arena, cap);
+		if (p == NULL)
+			return -1;
+		sl->arena = p;
+		sl->arena_cap = cap;
+	}
+	memcpy(sl->arena + sl->arena_len, data, len);
+	*off = sl->arena_len;
+	sl->arena_len += len;
+	return 0;
+}
+
+/* Worker: one cell through fn, input and output kept in the slot. */
+static int slot_add_cell(rewrite_job *job, rewrite_slot *sl, int64_t id,
+    int cell, const unsigned char *in, size_t in_len)
+{
+	const unsigned char *out = NULL;
+	size_t out_len = 0;
+	rewrite_entry *e;
+	int rc;
+
+	if (sl->count == sl->cap) {
+		size_t cap = sl->cap ? sl->cap * 2 : 1024;
+		rewrite_entry *p = realloc(sl->entries, cap * sizeof *p);
+
+		if (p == NULL)
+			return rs_err(&sl->err, RS_ERR_INTERNAL, _("out of memory"));
+		sl->entries = p;
+		sl->cap = cap;
+	}
+	e = &sl->entries[sl->count];
+	rc = job->fn(job->arg, job->table, id, cell, in, in_len, &out, &out_len,
+	    &sl->err);
+	if (rc != RS_OK)
+		return rc;
+	e->id = id;
+	e->cell = cell;
+	e->in_len = in_len;
+	e->out_len = out_len;
+	if (slot_put(sl, in, in_len, &e->in_off) != 0 ||
+	    slot_put(sl, out ? out : (const unsigned char *)"", out_len,
+	    &e->out_off) != 0)
+		return rs_err(&sl->err, RS_ERR_INTERNAL, _("out of memory"));
+	sl->count++;
+	return RS_OK;
+}
+
+static int slot_fill(rewrite_job *job, rewrite_slot *sl, sqlite3_stmt *st,
+    int64_t lo)
+{
+	int ncells = content_tables[job->table].ncells, step, rc = RS_OK;
+
+	sl->count = sl->used = sl->row_start = sl->arena_len = 0;
+	sl->lo = sl->hi = lo;
+	sqlite3_bind_int64(st, 1, lo);
+	while (rc == RS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		for (int c = 0; rc == RS_OK && c < ncells; c++) {
+			const unsigned char *in;
+
+			if (sqlite3_column_type(st, 1 + c) == SQLITE_NULL)
+				continue;
+			in = sqlite3_column_blob(st, 1 + c);
+			rc = slot_add_cell(job, sl, id, c,
+			    in ? in : (const unsigned char *)"",
+			    (size_t)sqlite3_column_bytes(st, 1 + c));
+		}
+		sl->hi = id;
+	}
+	if (rc == RS_OK && step != SQLITE_DONE)
+		rc = rs_err(&sl->err, RS_ERR_DATABASE, _("cannot read %s: %s"),
+		    job->s->path, sqlite3_errmsg(job->reader));
+	sqlite3_reset(st);
+	sl->last = rc == RS_OK && sl->hi == lo;
+	return rc;
+}
+
+static void *rewrite_worker(void *p)
+{
+	rewrite_job *job = p;
+	const rs_content_table_info *t = &content_tables[job->table];
+	char sql[256];
+	sqlite3_stmt *st = NULL;
+	int64_t lo = INT64_MIN;
+	int rc;
+
+	snprintf(sql, sizeof sql, "SELECT id, %s%s%s FROM %s WHERE id > ?1 "
+	    "ORDER BY id LIMIT %d", t->columns[0], t->ncells > 1 ? ", " : "",
+	    t->ncells > 1 ? t->columns[1] : "", t->table, REWRITE_ROWS);
+	rc = sqlite3_prepare_v2(job->reader, sql, -1, &st, NULL);
+	for (unsigned k = 0;; k++) {
+		rewrite_slot *sl = &job->slot[k % 2];
+
+		pthread_mutex_lock(&job->mutex);
+		while (sl->state != SLOT_FREE && !job->stop)
+			pthread_cond_wait(&job->cond, &job->mutex);
+		pthread_mutex_unlock(&job->mutex);
+		if (job->stop)
+			break;
+		if (rc != SQLITE_OK)
+			sl->rc = rs_err(&sl->err, RS_ERR_DATABASE, _("cannot read "
+			    "%s: %s"), job->s->path, sqlite3_errmsg(job->reader));
+		else
+			sl->rc = slot_fill(job, sl, st, lo);
+		lo = sl->hi;
+		pthread_mutex_lock(&job->mutex);
+		sl->state = SLOT_READY;
+		pthread_cond_broadcast(&job->cond);
+		pthread_mutex_unlock(&job->mutex);
+		if (sl->rc != RS_OK || sl->last)
+			break;
+	}
+	sqlite3_finalize(st);
+	return NULL;
+}
+
+/* In the UPDATE: the replacement the worker computed for this cell. */
 static void rewrite_sql_fn(sqlite3_context *ctx, int argc,
     sqlite3_value **argv)
 {
-	rewrite_call *call = sqlite3_user_data(ctx);
-	const unsigned char *in, *out = NULL;
-	size_t out_len = 0;
+	rewrite_slot *sl = sqlite3_user_data(ctx);
+	int64_t id = sqlite3_value_int64(argv[0]);
+	int cell = sqlite3_value_int(argv[1]);
+	const void *in = sqlite3_value_blob(argv[2]);
+	size_t in_len = (size_t)sqlite3_value_bytes(argv[2]);
 
 	(void)argc;
 	if (sqlite3_value_type(argv[2]) == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
 		return;
 	}
-	in = sqlite3_value_blob(argv[2]);
-	if (call->rc == RS_OK)
-		call->rc = call->fn(call->arg, call->table,
-		    sqlite3_value_int64(argv[0]), sqlite3_value_int(argv[1]),
-		    in ? in : (const unsigned char *)"",
-		    (size_t)sqlite3_value_bytes(argv[2]), &out, &out_len,
-		    call->err);
-	if (call->rc != RS_OK) {
-		sqlite3_result_error(ctx, "rsconfig: rewrite stopped", -1);
+	while (sl->row_start < sl->count && sl->entries[sl->row_start].id < id)
+		sl->row_start++;
+	for (size_t i = sl->row_start; i < sl->count &&
+	    sl->entries[i].id == id; i++) {
+		rewrite_entry *e = &sl->entries[i];
+
+		if (e->cell != cell)
+			continue;
+		if (e->in_len != in_len || (in_len > 0 &&
+		    memcmp(sl->arena + e->in_off, in, in_len) != 0))
+			break;
+		sl->used++;
+		sqlite3_result_blob64(ctx, sl->arena + e->out_off, e->out_len,
+		    SQLITE_STATIC);
 		return;
 	}
-	sqlite3_result_blob64(ctx, out, out_len, SQLITE_TRANSIENT);
+	sqlite3_result_error(ctx, "rsconfig: a value changed under the rewrite",
+	    -1);
 }
 
 static void rewrite_sql(int table, char *sql, size_t size)
@@ -1038,77 +1206,112 @@ static void rewrite_sql(int table, char *sql, size_t size)
 	snprintf(sql + used, size - used, " WHERE id > ?1 AND id <= ?2");
 }
 
-/* The id that ends the range starting after lo, or the last id. */
-static int rewrite_range_end(rs_store_sqlite *s, int table, int64_t lo,
-    int64_t *hi, bool *any, rs_error *err)
+/* Writes one ready range; the slot is then given back to the worker. */
+static int rewrite_apply(rs_store_sqlite *s, int table, rewrite_slot *sl,
+    rs_error *err)
 {
-	char sql[256];
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	snprintf(sql, sizeof sql, "SELECT max(id) FROM (SELECT id FROM %s "
-	    "WHERE id > ?1 ORDER BY id LIMIT %d)", content_tables[table].table,
-	    REWRITE_ROWS);
-	rc = prepare(s, &st, sql, err);
-	if (rc != RS_OK)
-		return rc;
-	sqlite3_bind_int64(st, 1, lo);
-	rc = sqlite3_step(st);
-	*any = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-	if (*any)
-		*hi = sqlite3_column_int64(st, 0);
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? RS_OK
-	    : sql_fail(s, rc, _("reading encrypted values"), err);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int rewrite_ranges(rs_store_sqlite *s, int table, sqlite3_stmt *st,
-    rewrite_call *call, rs_error *err)
-{
-	int64_t lo = INT64_MIN, hi = 0;
-	bool any = true;
-	int rc = RS_OK, step;
-
-	while (rc == RS_OK) {
-		rc = rewrite_range_end(s, table, lo, &hi, &any, err);
-		if (rc != RS_OK || !any)
-			break;
-		sqlite3_bind_int64(st, 1, lo);
-		sqlite3_bind_int64(st, 2, hi);
-		step = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (call->rc != RS_OK)
-			rc = call->rc;
-		else if (step != SQLITE_DONE)
-			rc = sql_fail(s, step, _("rewriting encrypted values"), err);
-		lo = hi;
-	}
-	return rc;
-}
-
-static int sqlite_content_rewrite(rs_store *base, int table,
-    rs_cell_rewrite_fn fn, void *arg, rs_error *err)
-{
-	rs_store_sqlite *s = sq(base);
-	rewrite_call call = { fn, arg, table, err, RS_OK };
 	sqlite3_stmt *st = NULL;
 	char sql[512];
-	int rc;
+	int rc, step;
 
+	/* The function's user data is this slot: register it per range. */
 	if (sqlite3_create_function_v2(s->db, "rs_rewrite", 3,
-	    SQLITE_UTF8 | SQLITE_DIRECTONLY, &call, rewrite_sql_fn, NULL, NULL,
+	    SQLITE_UTF8 | SQLITE_DIRECTONLY, sl, rewrite_sql_fn, NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return sql_fail(s, sqlite3_errcode(s->db),
 		    _("preparing the rewrite"), err);
 	rewrite_sql(table, sql, sizeof sql);
 	rc = prepare(s, &st, sql, err);
-	if (rc == RS_OK)
-		rc = rewrite_ranges(s, table, st, &call, err);
+	if (rc == RS_OK) {
+		sqlite3_bind_int64(st, 1, sl->lo);
+		sqlite3_bind_int64(st, 2, sl->hi);
+		step = sqlite3_step(st);
+		if (step != SQLITE_DONE)
+			rc = sql_fail(s, step, _("rewriting encrypted values"), err);
+		else if (sl->used != sl->count)
+			rc = rs_err(err, RS_ERR_INTERNAL, _("the rewrite of %s lost "
+			    "track of %zu values; nothing was changed"),
+			    content_tables[table].table, sl->count - sl->used);
+	}
 	sqlite3_finalize(st);
-	/* Unregister: the call structure lives on this stack frame. */
 	sqlite3_create_function_v2(s->db, "rs_rewrite", 3, SQLITE_UTF8, NULL,
 	    NULL, NULL, NULL, NULL);
+	return rc;
+}
+
+static int rewrite_job_start(rewrite_job *job, pthread_t *thread,
+    rs_error *err)
+{
+	rs_store_sqlite *s = job->s;
+
+	if (sqlite3_open_v2(s->path, &job->reader, SQLITE_OPEN_READONLY, NULL)
+	    != SQLITE_OK) {
+		rs_err(err, RS_ERR_DATABASE, _("cannot open %s for reading: %s"),
+		    s->path, job->reader ? sqlite3_errmsg(job->reader) : "");
+		sqlite3_close(job->reader);
+		return RS_ERR_DATABASE;
+	}
+	sqlite3_busy_timeout(job->reader, BUSY_TIMEOUT_MS);
+	pthread_mutex_init(&job->mutex, NULL);
+	pthread_cond_init(&job->cond, NULL);
+	if (pthread_create(thread, NULL, rewrite_worker, job) != 0) {
+		pthread_mutex_destroy(&job->mutex);
+		pthread_cond_destroy(&job->cond);
+		sqlite3_close(job->reader);
+		return rs_err(err, RS_ERR_INTERNAL, _("cannot start a thread"));
+	}
+	return RS_OK;
+}
+
+static void rewrite_job_end(rewrite_job *job, pthread_t thread)
+{
+	pthread_mutex_lock(&job->mutex);
+	job->stop = true;
+	pthread_cond_broadcast(&job->cond);
+	pthread_mutex_unlock(&job->mutex);
+	pthread_join(thread, NULL);
+	pthread_mutex_destroy(&job->mutex);
+	pthread_cond_destroy(&job->cond);
+	sqlite3_close(job->reader);
+	for (int i = 0; i < 2; i++) {
+		free(job->slot[i].entries);
+		free(job->slot[i].arena);
+	}
+}
+
+static int sqlite_content_rewrite(rs_store *base, int table,
+    rs_cell_rewrite_fn fn, rs_rewrite_batch_fn batch_done, void *arg,
+    rs_error *err)
+{
+	rewrite_job job = { .s = sq(base), .table = table, .fn = fn, .arg = arg };
+	pthread_t thread;
+	int rc = rewrite_job_start(&job, &thread, err);
+
+	for (unsigned k = 0; rc == RS_OK; k++) {
+		rewrite_slot *sl = &job.slot[k % 2];
+		size_t cells;
+
+		pthread_mutex_lock(&job.mutex);
+		while (sl->state != SLOT_READY)
+			pthread_cond_wait(&job.cond, &job.mutex);
+		pthread_mutex_unlock(&job.mutex);
+		if (sl->rc != RS_OK) {
+			rc = rs_err(err, sl->rc, "%s", sl->err.message);
+			break;
+		}
+		if (sl->last)
+			break;
+		rc = rewrite_apply(job.s, table, sl, err);
+		cells = sl->count;
+		pthread_mutex_lock(&job.mutex);
+		sl->state = SLOT_FREE;
+		pthread_cond_broadcast(&job.cond);
+		pthread_mutex_unlock(&job.mutex);
+		if (rc == RS_OK && batch_done)
+			rc = batch_done(arg, cells, err);
+	}
+	if (job.reader)
+		rewrite_job_end(&job, thread);
 	return rc;
 }
 

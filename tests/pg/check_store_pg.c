@@ -419,14 +419,14 @@ START_TEST(test_rewrite)
 	a.stop_at = ids[NROWS - 2];
 	ck_assert_int_eq(rs_store_begin(s, &err), RS_OK);
 	ck_assert_int_eq(s->ops->content_rewrite(s, RS_TABLE_DATASOURCES,
-	    prefix_r, &a, &err), RS_ERR_CRYPTO);
+	    prefix_r, NULL, &a, &err), RS_ERR_CRYPTO);
 	rs_store_rollback(s);
 	rs_err_clear(&err);
 	a.stop_at = -1;
 	a.calls = 0;
 	ck_assert_int_eq(rs_store_begin(s, &err), RS_OK);
 	ck_assert_int_eq(s->ops->content_rewrite(s, RS_TABLE_DATASOURCES,
-	    prefix_r, &a, &err), RS_OK);
+	    prefix_r, NULL, &a, &err), RS_OK);
 	ck_assert_int_eq(rs_store_commit(s, &err), RS_OK);
 	ck_assert_int_eq(s->ops->content_count(s, counts, &err), RS_OK);
 	ck_assert_uint_eq(a.calls, counts[RS_TABLE_DATASOURCES][0] +
