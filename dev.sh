@@ -11,7 +11,7 @@ build=${RS_BUILD_DIR:-$top/_build}
 packages=(build-essential autoconf automake autopoint libtool gettext
 	pkg-config libcdk5-dev libncurses-dev libssl-dev libsqlite3-dev check
 	openssl sqlite3 tmux expect procps passwd valgrind time libpq-dev
-	postgresql)
+	postgresql strace e2fsprogs clang libclang-rt-14-dev)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

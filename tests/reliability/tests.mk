@@ -1,2 +1,58 @@
 # Reliability tests (issue 6): crash injection, storage faults, leak scan,
 # bad input; and the fuzz targets (make fuzz), built only on request.
+RELIABILITY_TESTS += tests/reliability/crash.sh
+
+EXTRA_DIST += tests/fuzz/fuzzutil.h \
+	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
+	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh
+
+# make check-torture: the crash injection with every syscall kill point of
+# every operation (well over 1,000), printing the counts.
+check-torture: all
+	RS_BUILDDIR='$(abs_top_builddir)' RS_SRCDIR='$(abs_top_srcdir)' \
+	RS_TORTURE=1 $(SHELL) '$(abs_top_srcdir)/tests/reliability/crash.sh'
+
+# make fuzz: libFuzzer targets built with clang straight from the core
+# sources (not the gcc-built library), each run FUZZ_RUNS times over a
+# working corpus seeded from tests/fuzz/corpus/TARGET.  Crashes are written
+# to tests/fuzz/crash-TARGET-* in the build tree.
+FUZZ_RUNS = 200000
+FUZZ_CC = clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -DHAVE_CONFIG_H \
+	-DLOCALEDIR='"$(localedir)"' -DSYSCONFDIR='"$(sysconfdir)"' \
+	-I'$(abs_top_builddir)' -I'$(abs_top_srcdir)/core' $(OPENSSL_CFLAGS)
+FUZZ_TARGETS = backup config payload
+fuzz_sources_backup = core/backup.c core/crypto.c core/secret.c core/err.c
+fuzz_sources_config = core/config.c core/err.c
+fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
+
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { \
+	    echo "make fuzz needs clang and libclang-rt-14-dev (apt-get install clang libclang-rt-14-dev)"; exit 1; }
+	@mkdir -p tests/fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    case $$t in \
+	    backup) src='$(fuzz_sources_backup)' ;; \
+	    config) src='$(fuzz_sources_config)' ;; \
+	    payload) src='$(fuzz_sources_payload)' ;; \
+	    esac; \
+	    srcs=; for s in $$src; do srcs="$$srcs $(abs_top_srcdir)/$$s"; done; \
+	    echo "  CCLD   tests/fuzz/fuzz_$$t"; \
+	    $(FUZZ_CC) $(FUZZ_CFLAGS) -o tests/fuzz/fuzz_$$t \
+	        '$(abs_top_srcdir)/tests/fuzz/fuzz_'$$t.c $$srcs $(OPENSSL_LIBS); \
+	done
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p tests/fuzz/work-$$t; \
+	    echo "  FUZZ   $$t: $(FUZZ_RUNS) runs"; \
+	    tmp=/tmp; [ -d /dev/shm ] && tmp=/dev/shm; \
+	    TMPDIR=$${FUZZ_TMPDIR:-$$tmp} tests/fuzz/fuzz_$$t -runs=$(FUZZ_RUNS) \
+	        -timeout=20 -max_len=8192 -print_final_stats=1 \
+	        -artifact_prefix=tests/fuzz/crash-$$t- tests/fuzz/work-$$t \
+	        '$(abs_top_srcdir)/tests/fuzz/corpus/'$$t \
+	        >tests/fuzz/fuzz-$$t.log 2>&1 \
+	        || { tail -n 40 tests/fuzz/fuzz-$$t.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^Done' tests/fuzz/fuzz-$$t.log; \
+	done
+
+.PHONY: check-torture fuzz
