@@ -11,7 +11,8 @@ build=${RS_BUILD_DIR:-$top/_build}
 packages=(build-essential autoconf automake autopoint libtool gettext
 	pkg-config libcdk5-dev libncurses-dev libssl-dev libsqlite3-dev check
 	openssl sqlite3 tmux expect procps passwd valgrind time libpq-dev
-	postgresql strace e2fsprogs clang libclang-rt-14-dev)
+	postgresql strace e2fsprogs clang libclang-rt-14-dev
+	jq locales mandoc bash-completion)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -30,6 +31,14 @@ install_packages() {
 		"${missing[@]}" >/dev/null
 }
 
+# The German locale the translation tests run under (tests/i18n).
+ensure_locale() {
+	locale -a 2>/dev/null | grep -Eqix 'de_DE\.utf-?8' && return 0
+	echo "dev.sh: generating the de_DE.UTF-8 locale"
+	as_root sed -i 's/^# *de_DE.UTF-8/de_DE.UTF-8/' /etc/locale.gen
+	as_root locale-gen >/dev/null
+}
+
 build() {
 	local dir=$1; shift
 	[ -x "$top/configure" ] || "$top/autogen.sh" >/dev/null 2>&1
@@ -43,6 +52,7 @@ build() {
 case "${1:-}" in
 demo)
 	install_packages
+	ensure_locale
 	build "$build"
 	rm -rf "$build/demo"
 	"$build/src/rsdemo" create "$build/demo" --values 2000 --members 3
@@ -50,6 +60,7 @@ demo)
 	;;
 test)
 	install_packages
+	ensure_locale
 	build "$build"
 	status=0
 	(cd "$build" && make -j"$(nproc)" check >/dev/null 2>&1) || status=$?
