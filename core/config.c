@@ -545,6 +545,17 @@ static int write_temp(const char *tmp, int fd, const char *text, rs_error *err)
 	return RS_OK;
 }
 
+/* A replaced config keeps its owner and group (as root), so a service
+ * account that could read it still can after a rewrite. */
+static void keep_owner(const char *path, int fd)
+{
+	struct stat st;
+
+	if (geteuid() == 0 && stat(path, &st) == 0 &&
+	    fchown(fd, st.st_uid, st.st_gid) != 0)
+		return;   /* best effort: root-owned 0640 is still safe */
+}
+
 int rs_config_save(const rs_config *cfg, const char *path, rs_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -569,6 +580,7 @@ int rs_config_save(const rs_config *cfg, const char *path, rs_error *err)
 		return rs_err(err, RS_ERR_IO, _("cannot create a file next to %s: %s"),
 		    path, strerror(errno));
 	}
+	keep_owner(path, fd);
 	rc = write_temp(tmp, fd, text, err);
 	free(text);
 	if (close(fd) != 0 && rc == RS_OK)

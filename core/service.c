@@ -421,6 +421,17 @@ static int signal_failed(const rs_config *cfg, pid_t pid, rs_error *err)
 	    "service (pid %" PRId64 "): %s"), (int64_t)pid, strerror(errno));
 }
 
+/* The run lock goes a moment before the process: wait for that too, but
+ * not for long (a zombie nobody reaps stays "alive" to kill(0)). */
+static void wait_exit(pid_t pid)
+{
+	for (int waited = 0; waited < 2000; waited += 10) {
+		if (kill(pid, 0) != 0 && errno == ESRCH)
+			return;
+		sleep_ms(10);
+	}
+}
+
 int rs_service_stop(const rs_config *cfg, bool *was_running, rs_error *err)
 {
 	pid_t pid = rs_service_pid(cfg);
@@ -437,8 +448,10 @@ int rs_service_stop(const rs_config *cfg, bool *was_running, rs_error *err)
 	if (kill(pid, SIGTERM) != 0)
 		return signal_failed(cfg, pid, err);
 	for (int waited = 0; waited < RS_SERVICE_WAIT_MS; waited += POLL_MS) {
-		if (rs_service_pid(cfg) == 0)
+		if (rs_service_pid(cfg) == 0) {
+			wait_exit(pid);
 			return RS_OK;
+		}
 		sleep_ms(POLL_MS);
 	}
 	return rs_err(err, RS_ERR_FAILED, _("The report server service (pid %"

@@ -1544,12 +1544,18 @@ static int cmd_test_datasource(struct run *r)
  * account: stopped before (it runs as the old one), started after. */
 static void account_restart(struct run *r, bool was_running)
 {
+	char path[PATH_MAX];
 	rs_config cfg;
 	rs_error err = { 0 };
 
 	if (!was_running)
 		return;
-	if (rs_config_load(rs_ctx_config(r->ctx)->path, &cfg, &err) == RS_OK &&
+	/* Our connection goes first: database files this (root) process made
+	 * would otherwise be left for the new account to trip over. */
+	snprintf(path, sizeof path, "%s", rs_ctx_config(r->ctx)->path);
+	rs_ctx_close(r->ctx);
+	r->ctx = NULL;
+	if (rs_config_load(path, &cfg, &err) == RS_OK &&
 	    rs_service_start(&cfg, r->cli->heartbeat, &err) == RS_OK) {
 		out_text(&r->out, _("Restarted the report server service as %s.\n"),
 		    cfg.service_account);

@@ -180,16 +180,24 @@ static int drop_to(const struct passwd *pw, rs_error *err)
 	return RS_OK;
 }
 
+static void give_to(const char *path, const struct passwd *pw)
+{
+	if (lchown(path, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
+		log_msg(LOG_WARNING, _("cannot give %s to %s: %s"), path,
+		    pw->pw_name, strerror(errno));
+}
+
 /* As root: the runtime folder is made for the account before switching,
- * since its parent may not be writable by the account. */
+ * since its parent may not be writable by the account; a lock or log left
+ * by a run under another account (before an account change) follows. */
 static void runtime_prepare_as_root(const struct daemon *d,
     const struct passwd *pw)
 {
-	if (mkdir(d->paths.runtime, 0750) == 0 || errno == EEXIST) {
-		if (chown(d->paths.runtime, pw->pw_uid, pw->pw_gid) != 0)
-			log_msg(LOG_WARNING, _("cannot give %s to %s: %s"),
-			    d->paths.runtime, pw->pw_name, strerror(errno));
-	}
+	if (mkdir(d->paths.runtime, 0750) != 0 && errno != EEXIST)
+		return;
+	give_to(d->paths.runtime, pw);
+	give_to(d->paths.lock, pw);
+	give_to(d->paths.log, pw);
 }
 
 static int become_service_account(struct daemon *d, rs_error *err)

@@ -1,1 +1,123 @@
-# placeholder
+# tests/service/svclib.sh: start, ask and stop rsserverd in the tests.
+# Sourced after lib.sh.  Every service a test starts is stopped on exit,
+# however the test ends.
+# shellcheck shell=sh
+
+RSSERVERD=$RS_BUILDDIR/src/rsserverd
+SVC_PIDS=
+T_AT_EXIT="svc_kill_all; $T_AT_EXIT"
+
+svc_kill_all() {
+	for _p in $SVC_PIDS; do
+		kill -TERM "$_p" 2>/dev/null
+	done
+	for _p in $SVC_PIDS; do
+		_n=100
+		while kill -0 "$_p" 2>/dev/null && [ "$_n" -gt 0 ]; do
+			sleep 0.05
+			_n=$((_n - 1))
+		done
+		kill -KILL "$_p" 2>/dev/null
+	done
+	SVC_PIDS=
+}
+
+# t_true NAME WHY CMD...: passes when CMD succeeds, else fails with WHY.
+t_true() {
+	_name=$1 _why=$2
+	shift 2
+	if "$@"; then
+		t_ok "$_name"
+	else
+		t_fail "$_name" "$_why"
+	fi
+}
+
+# rsk ARGS...: rskeymgmt with no terminal; output in $T_OUT / $T_ERR.
+rsk() {
+	t_run "$RSKEYMGMT" "$@"
+}
+
+# svc_answered CONF: the service of CONF answers on its socket.
+svc_answered() {
+	"$RSKEYMGMT" -c "$1" --service-status --json </dev/null 2>/dev/null |
+	    grep -q '"answered":true'
+}
+
+# svc_wait CONF [SECONDS]: polls until the service of CONF answers.
+svc_wait() {
+	_tries=$(( ${2:-15} * 20 ))
+	while [ "$_tries" -gt 0 ]; do
+		svc_answered "$1" && return 0
+		sleep 0.05
+		_tries=$((_tries - 1))
+	done
+	return 1
+}
+
+# svc_wait_gone PID [SECONDS]: polls until the process has exited.
+svc_wait_gone() {
+	_tries=$(( ${2:-15} * 20 ))
+	while kill -0 "$1" 2>/dev/null; do
+		[ "$_tries" -gt 0 ] || return 1
+		sleep 0.05
+		_tries=$((_tries - 1))
+	done
+	return 0
+}
+
+# svc_start NAME CONF: runs rsserverd in the foreground (as systemd would),
+# in the background of the test, heartbeat every second, output in
+# $T_TMP/NAME.log; sets SVC_PID and waits until it answers.
+svc_start() {
+	"$RSSERVERD" -c "$2" --heartbeat 1 </dev/null >"$T_TMP/$1.log" 2>&1 &
+	SVC_PID=$!
+	SVC_PIDS="$SVC_PIDS $SVC_PID"
+	svc_wait "$2" || {
+		echo "# rsserverd $1 did not answer: $(cat "$T_TMP/$1.log")"
+		return 1
+	}
+}
+
+# svc_field CONF NAME: a field of --service-status --json.
+svc_field() {
+	"$RSKEYMGMT" -c "$1" --service-status --json </dev/null >"$T_TMP/svc.json" 2>/dev/null
+	json_field "$T_TMP/svc.json" "$2"
+}
+
+# svc_pid_of CONF: the pid the run lock holds.
+svc_pid_of() {
+	svc_field "$1" pid
+}
+
+# list_line CONF ID: the --list line of member ID.
+list_line() {
+	"$RSKEYMGMT" -c "$1" --list </dev/null 2>/dev/null | grep -F -- "$2"
+}
+
+# svc_wait_list CONF ID REGEX [SECONDS]: polls --list until the line of
+# member ID matches REGEX.
+svc_wait_list() {
+	_tries=$(( ${4:-20} * 10 ))
+	while [ "$_tries" -gt 0 ]; do
+		list_line "$1" "$2" | grep -Eq -- "$3" && return 0
+		sleep 0.1
+		_tries=$((_tries - 1))
+	done
+	return 1
+}
+
+# member_id CONF: the installation ID in a config file.
+member_id() {
+	sed -n 's/^installation_id *= *//p' "$1"
+}
+
+# a_datasource: the name of one data source of the demo database DB.
+a_datasource() {
+	sqlite3 "$1" "SELECT name FROM datasources WHERE connection_string IS NOT NULL ORDER BY id LIMIT 1"
+}
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+	echo "SKIP: $T_NAME - the sqlite3 program is not installed"
+	exit 77
+fi
