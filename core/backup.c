@@ -229,9 +229,14 @@ static int parse_field(struct parsed *p, const char *line, size_t len,
 static int parse_lines(const char *data, size_t len, struct parsed *p,
     const char *path, rs_error *err)
 {
-	const char *end = data + len, *line = data, *nl;
+	const char *end, *line = data, *nl;
 	int rc = RS_OK, f;
 
+	/* An empty payload comes as a NULL buffer from the memory BIO: no
+	 * pointer arithmetic on it. */
+	if (data == NULL || len == 0)
+		return bad_content(err, path, _("empty"));
+	end = data + len;
 	if (memchr(data, '\0', len) != NULL)
 		return bad_content(err, path, _("binary data"));
 	for (; rc == RS_OK && line < end; line = nl + 1) {
@@ -242,8 +247,6 @@ static int parse_lines(const char *data, size_t len, struct parsed *p,
 		    ? parse_first_line(line, (size_t)(nl - line), path, err)
 		    : parse_field(p, line, (size_t)(nl - line), path, err);
 	}
-	if (rc == RS_OK && len == 0)
-		rc = bad_content(err, path, _("empty"));
 	for (f = 0; rc == RS_OK && f < F_COUNT; f++)
 		if (p->val[f] == NULL)
 			rc = rs_err(err, RS_ERR_BAD_FILE,

@@ -1,10 +1,12 @@
 # Reliability tests (issue 6): crash injection, storage faults, leak scan,
 # bad input; and the fuzz targets (make fuzz), built only on request.
 RELIABILITY_TESTS += tests/reliability/crash.sh
+RELIABILITY_TESTS += tests/reliability/fuzzregress.sh
 
 EXTRA_DIST += tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
-	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh
+	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh \
+	tests/fuzz/regress/backup/empty-payload.pem
 
 # make check-torture: the crash injection with every syscall kill point of
 # every operation (well over 1,000), printing the counts.
