@@ -2,6 +2,7 @@
 # bad input; and the fuzz targets (make fuzz), built only on request.
 RELIABILITY_TESTS += tests/reliability/crash.sh
 RELIABILITY_TESTS += tests/reliability/fuzzregress.sh
+RELIABILITY_TESTS += tests/reliability/concurrency.sh
 
 EXTRA_DIST += tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
