@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "service.h"
 #include "ui_int.h"
 
 typedef struct progress {
@@ -93,49 +94,153 @@ static int on_progress(void *arg, uint64_t done, uint64_t total)
 	return 0;
 }
 
-static char *review_text(void)
+/* Who runs, from the members' heartbeats: the review's point (seed 000:
+ * stop the services first). */
+typedef struct review {
+	bool local_running;
+	size_t others_running;
+	char running[512];     /* "M\I (pid N), ..." of every running member */
+} review;
+
+static void review_note(review *rv, const rs_member_view *v)
+{
+	size_t used = strlen(rv->running);
+
+	if (!v->running)
+		return;
+	if (v->is_local)
+		rv->local_running = true;
+	else
+		rv->others_running++;
+	if (used < sizeof rv->running)
+		snprintf(rv->running + used, sizeof rv->running - used, "%s%.60s\\%.60s "
+		    "(pid %lld)", used ? ", " : "", v->machine, v->instance,
+		    (long long)v->service_pid);
+}
+
+static void service_cell(const rs_member_view *v, char *out, size_t size)
+{
+	char when[64];
+
+	if (!v->stale) {
+		snprintf(out, size, "%s", rs_member_service_text(v));
+		return;
+	}
+	ui_format_time(v->last_seen, when, sizeof when);
+	snprintf(out, size, "%s %s", rs_member_service_text(v), when);
+}
+
+static char *review_text(review *rv)
 {
 	rs_member_view *m = NULL;
 	size_t n = 0, i;
 	rs_error err;
-	char **l = NULL, *out, a[RS_NAME_MAX * 3], b[RS_NAME_MAX * 3];
+	char **l = NULL, *out, a[RS_NAME_MAX * 3], b[RS_NAME_MAX * 3], svc[96];
 	int k = 0;
+
+	memset(rv, 0, sizeof *rv);
 
 	ui_lines_add(&l, &k, "%s", _("Every copy of the key in the scale-out deployment is "
 	    "replaced. Review the servers: only valid report server instances "
 	    "should get the new key. Stop the Report Server service on each of "
 	    "them before you go on."));
 	ui_lines_add(&l, &k, " ");
-	ui_lines_add(&l, &k, "</B>%-26s %-24s %s<!B>", _("Server"), _("Instance"), _("Status"));
+	ui_lines_add(&l, &k, "</B>%-20s %-14s %-15s %s<!B>", _("Server"), _("Instance"),
+	    _("Status"), _("Service"));
 	rs_err_clear(&err);
 	if (rs_op_list_members(ui->ctx, &m, &n, &err) != RS_OK)
 		ui_lines_add(&l, &k, "%s", err.message);
 	for (i = 0; i < n; i++) {
 		char s1[64], s2[64];
 
-		snprintf(s1, sizeof s1, "%.24s%s", m[i].machine, m[i].is_local ? " *" : "");
-		snprintf(s2, sizeof s2, "%.23s", m[i].instance);
+		snprintf(s1, sizeof s1, "%.18s%s", m[i].machine, m[i].is_local ? " *" : "");
+		snprintf(s2, sizeof s2, "%.14s", m[i].instance);
 		ui_escape(s1, a, sizeof a);
 		ui_escape(s2, b, sizeof b);
-		ui_lines_add(&l, &k, "%-26s %-24s %s", a, b, rs_member_view_state_text(m[i].state));
+		service_cell(&m[i], svc, sizeof svc);
+		ui_lines_add(&l, &k, "%-20s %-14s %-15s %s", a, b,
+		    rs_member_view_state_text(m[i].state), svc);
+		review_note(rv, &m[i]);
 	}
 	free(m);
+	if (rv->running[0]) {
+		ui_escape(rv->running, a, sizeof a);
+		ui_lines_add(&l, &k, " ");
+		ui_lines_add(&l, &k, "%s%s %s%s", ui_on(UI_WARN),
+		    _("The report server service is running on:"), a, ui_off(UI_WARN));
+	}
 	out = ui_lines_join(l, k);
 	ui_lines_free(&l, &k);
 	return out;
 }
 
-static bool review_and_confirm(void)
+static void stop_local(void)
 {
-	const char *b[] = { _("Continue"), _("Cancel") };
-	char *text = review_text(), *msg;
-	bool yes;
+	rs_error err;
+
+	rs_err_clear(&err);
+	if (rs_service_stop(rs_ctx_config(ui->ctx), NULL, &err) != RS_OK)
+		ui_error_box(_("Stop Service"), &err);
+	else
+		ui_results_add(RS_STEP_OK, "%s", _("Stopped the local report server service"));
+}
+
+/* The review, again after the local service is stopped: 0 continue,
+ * -1 cancel. */
+static int review_servers(review *rv)
+{
+	const char *with_stop[] = { _("Stop local service"), _("Continue"), _("Cancel") };
+	const char *plain[] = { _("Continue"), _("Cancel") };
+	char *text;
 	int r;
 
-	r = ui_text_dialog(_("Change Encryption Key: review the servers"), text, b, 2, 1, "change");
-	free(text);
-	if (r != 0)
+	for (;;) {
+		text = review_text(rv);
+		if (rv->local_running)
+			r = ui_text_dialog(_("Change Encryption Key: review the servers"),
+			    text, with_stop, 3, 0, "change") - 1;
+		else
+			r = ui_text_dialog(_("Change Encryption Key: review the servers"),
+			    text, plain, 2, 1, "change");
+		free(text);
+		if (r != -1 || !rv->local_running || ui_quitting())
+			return r == 0 ? 0 : -1;
+		stop_local();
+	}
+}
+
+/* Another member still runs: refuse, unless the admin forces it knowing
+ * which servers keep the old key. */
+static bool confirm_force(const review *rv)
+{
+	char esc[sizeof rv->running * 3], *msg;
+	bool yes;
+
+	ui_escape(rv->running, esc, sizeof esc);
+	msg = ui_strdupf(_("The report server service is still running on: %s. "
+	    "Stop it there first (rskeymgmt --stop). Forcing the change now "
+	    "leaves those servers using the old key, unable to read any value "
+	    "until they are restarted."), esc);
+	yes = ui_confirm(_("Services are running"), msg, _("Force the change"), _("Cancel"));
+	free(msg);
+	return yes;
+}
+
+static bool review_and_confirm(bool *force)
+{
+	review rv;
+	char *msg;
+	bool yes;
+
+	*force = false;
+	if (review_servers(&rv) != 0)
 		return false;
+	if (rv.running[0] != '\0') {
+		if (!confirm_force(&rv))
+			return false;
+		*force = true;
+		ui_results_add(RS_STEP_WARNING, "%s", _("Forced while report server services run"));
+	}
 	msg = ui_strdupf(_("Create a new key and re-encrypt all %llu encrypted values "
 	    "now? The Report Server service must be stopped on every server. "
 	    "This can take a while; Esc cancels and rolls back."),
@@ -160,8 +265,9 @@ static void show_summary(const rs_change_result *r)
 	free(msg);
 }
 
-static int run_change(progress *p, rs_change_result *res, rs_error *err)
+static int run_change(progress *p, bool force, rs_change_result *res, rs_error *err)
 {
+	rs_change_options opt = { .force = force };
 	const char *b[] = { _("Cancel (Esc)") };
 	int rc;
 
@@ -177,7 +283,7 @@ static int run_change(progress *p, rs_change_result *res, rs_error *err)
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	p->last_draw = p->start;
 	ui_push(&p->form.layer);
-	rc = rs_op_change(ui->ctx, on_progress, p, res, err);
+	rc = rs_op_change_ex(ui->ctx, &opt, on_progress, p, res, err);
 	ui_pop(&p->form.layer);
 	ui_form_free(&p->form);
 	return rc;
@@ -188,17 +294,18 @@ bool ui_dlg_change(void)
 	progress p;
 	rs_change_result res;
 	rs_error err;
+	bool force;
 	int rc;
 
 	ui_results_clear(_("Change the encryption key"));
-	if (!review_and_confirm()) {
+	if (!review_and_confirm(&force)) {
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("Change cancelled before it started"));
 		return false;
 	}
 	memset(&p, 0, sizeof p);
 	memset(&res, 0, sizeof res);
 	rs_err_clear(&err);
-	rc = run_change(&p, &res, &err);
+	rc = run_change(&p, force, &res, &err);
 	if (ui_quitting())
 		return false;
 	if (rc == RS_ERR_CANCELLED) {

@@ -43,7 +43,7 @@ static char *scaleout_text(int width)
 
 static int col_server(int width)
 {
-	return (width - 16) / 2;
+	return (width - 30) / 2;
 }
 
 static char **scaleout_table(int width, int *rows, char **header)
@@ -51,8 +51,8 @@ static char **scaleout_table(int width, int *rows, char **header)
 	char **l = NULL, m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
 	int n = 0, cw = col_server(width);
 
-	*header = ui_strdupf("</B>%-*s %-*s %s<!B>", cw, _("Server"), cw - 1,
-	    _("Instance"), _("Status"));
+	*header = ui_strdupf("</B>%-*s %-*s %-15s %s<!B>", cw, _("Server"), cw - 1,
+	    _("Instance"), _("Status"), _("Service"));
 	for (size_t i = 0; i < nmembers; i++) {
 		const rs_member_view *v = &members[i];
 		char mm[RS_NAME_MAX + 4];
@@ -62,8 +62,8 @@ static char **scaleout_table(int width, int *rows, char **header)
 		ui_escape(mm, m, sizeof m);
 		snprintf(mm, sizeof mm, "%.*s", cw - 2, v->instance);
 		ui_escape(mm, in, sizeof in);
-		ui_lines_add(&l, &n, "%-*s %-*s %s", cw, m, cw - 1, in,
-		    rs_member_view_state_text(v->state));
+		ui_lines_add(&l, &n, "%-*s %-*s %-15s %s", cw, m, cw - 1, in,
+		    rs_member_view_state_text(v->state), rs_member_service_text(v));
 	}
 	*rows = n;
 	return l;

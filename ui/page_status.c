@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "service.h"
 #include "ui_int.h"
 
 static void add(char ***l, int *n, const char *label, const char *value)
@@ -80,6 +81,30 @@ static void add_content(char ***l, int *n, const rs_status *st)
 	}
 }
 
+/* The report server service of this instance (rsserverd), as it says. */
+static void add_service(char ***l, int *n)
+{
+	rs_service_status svc;
+	char esc[RS_ERROR_MESSAGE_MAX * 3];
+
+	rs_service_status_get(rs_ctx_config(ui->ctx), &svc, NULL);
+	if (!svc.running) {
+		ui_lines_add(l, n, "%-16s %s%s%s", _("Service:"), ui_on(UI_WARN),
+		    _("Stopped"), ui_off(UI_WARN));
+		return;
+	}
+	ui_escape(svc.account, esc, sizeof esc);
+	if (svc.answered && strcmp(svc.state, "activated") == 0) {
+		ui_lines_add(l, n, "%-16s %s%s%s (pid %lld, %s %s)", _("Service:"),
+		    ui_on(UI_GOOD), _("Running"), ui_off(UI_GOOD),
+		    (long long)svc.pid, _("as"), esc);
+		return;
+	}
+	ui_lines_add(l, n, "%-16s %s%s%s (pid %lld, %s %s): %s", _("Service:"),
+	    ui_on(UI_BAD), _("Running"), ui_off(UI_BAD), (long long)svc.pid,
+	    _("as"), esc, svc.answered ? _("not activated") : _("not answering"));
+}
+
 static char *status_text(int width)
 {
 	const rs_config *c = rs_ctx_config(ui->ctx);
@@ -93,6 +118,7 @@ static char *status_text(int width)
 	add(&l, &n, _("Database:"), rs_ctx_store_description(ui->ctx));
 	add(&l, &n, _("Service account:"), c->service_account);
 	add(&l, &n, _("Configuration:"), c->path);
+	add_service(&l, &n);
 	if (!ui->status_ok) {
 		ui_escape(ui->status_error, esc, sizeof esc);
 		ui_lines_add(&l, &n, "%s%s%s %s", ui_on(UI_BAD), _("Status unavailable:"),
@@ -110,11 +136,45 @@ static char *status_text(int width)
 	return out;
 }
 
-static const char *buttons[] = { N_("Refresh") };
+static const char *buttons[] = { N_("Refresh"), N_("Start Service"),
+	N_("Stop Service") };
 
+static void service_start(void)
+{
+	rs_error err;
+
+	ui_results_clear(_("Start the report server service"));
+	rs_err_clear(&err);
+	if (rs_service_start(rs_ctx_config(ui->ctx), 0, &err) != RS_OK) {
+		ui_error_box(_("Start Service"), &err);
+		return;
+	}
+	ui_results_add(RS_STEP_OK, "%s", _("The report server service is running"));
+}
+
+static void service_stop(void)
+{
+	rs_error err;
+	bool was_running = false;
+
+	ui_results_clear(_("Stop the report server service"));
+	rs_err_clear(&err);
+	if (rs_service_stop(rs_ctx_config(ui->ctx), &was_running, &err) != RS_OK) {
+		ui_error_box(_("Stop Service"), &err);
+		return;
+	}
+	ui_results_add(was_running ? RS_STEP_OK : RS_STEP_SKIPPED, "%s",
+	    was_running ? _("The report server service was stopped") :
+	    _("The report server service was not running"));
+}
+
+/* The frame reloads after every action, Refresh included. */
 static void status_action(int button)
 {
-	(void)button;   /* the frame reloads after every action */
+	if (button == 1)
+		service_start();
+	else if (button == 2)
+		service_stop();
 }
 
 const ui_page ui_page_status = {
@@ -122,6 +182,6 @@ const ui_page ui_page_status = {
 	.help = "status",
 	.text = status_text,
 	.buttons = buttons,
-	.nbuttons = 1,
+	.nbuttons = 3,
 	.action = status_action,
 };

@@ -33,11 +33,6 @@ t_true() {
 	fi
 }
 
-# rsk ARGS...: rskeymgmt with no terminal; output in $T_OUT / $T_ERR.
-rsk() {
-	t_run "$RSKEYMGMT" "$@"
-}
-
 # svc_answered CONF: the service of CONF answers on its socket.
 svc_answered() {
 	"$RSKEYMGMT" -c "$1" --service-status --json </dev/null 2>/dev/null |

@@ -6,5 +6,6 @@ SERVICE_TESTS += tests/service/change.sh
 SERVICE_TESTS += tests/service/stale.sh
 SERVICE_TESTS += tests/service/startstop.sh
 SERVICE_TESTS += tests/service/root.sh
+SERVICE_TESTS += tests/service/tui.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
