@@ -54,8 +54,21 @@ demo)
 	install_packages
 	ensure_locale
 	build "$build"
+	# The report server services of an earlier demo go before its files.
+	for c in "$build"/demo/member*/rsreportserver.conf; do
+		if [ -f "$c" ]; then
+			"$build/src/rskeymgmt" -c "$c" --stop >/dev/null || true
+		fi
+	done
 	rm -rf "$build/demo"
 	"$build/src/rsdemo" create "$build/demo" --values 2000 --members 3
+	# Each member's service runs (member3 "not activated": it waits to
+	# join), so the scale-out review shows real states; stop them with
+	# rskeymgmt -c CONFIG --stop.
+	for i in 1 2 3; do
+		"$build/src/rskeymgmt" -c "$build/demo/member$i/rsreportserver.conf" \
+			--start >/dev/null
+	done
 	exec "$build/src/rsconfig" -c "$build/demo/member1/rsreportserver.conf"
 	;;
 test)
