@@ -135,7 +135,12 @@ static int sql_fail(rs_store_sqlite *s, int rc, const char *what,
     rs_error *err)
 {
 	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	int sys = s->db ? sqlite3_system_errno(s->db) : 0;
 
+	/* A full disk often shows as an I/O error (growing the WAL index or
+	 * the journal); the system's errno says which. */
+	if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT))
+		rc = SQLITE_FULL;
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -156,6 +161,11 @@ static int sql_fail(rs_store_sqlite *s, int rc, const char *what,
 	case SQLITE_FULL:
 		return rs_err(err, RS_ERR_DATABASE, _("the disk holding %s is full "
 		    "(while %s); nothing was changed"), s->path, what);
+	case SQLITE_IOERR:
+		return rs_err(err, RS_ERR_DATABASE, _("cannot read or write the "
+		    "report server database %s while %s: %s (%s); check the disk "
+		    "and the file system"), s->path, what, msg,
+		    sys != 0 ? strerror(sys) : _("no system error"));
 	default:
 		return rs_err(err, RS_ERR_DATABASE, _("database error in %s while "
 		    "%s: %s"), s->path, what, msg);
