@@ -39,3 +39,12 @@ EXTRA_DIST += doc/rsconfig.8.in doc/rskeymgmt.8.in doc/rsserverd.8.in \
 	doc/rsdemo.1.in doc/rsreportserver.conf.5.in \
 	doc/rsreportserver.conf.example.in doc/json.md completions/rskeymgmt \
 	tests/tui/tuilib.sh $(I18N_TESTS) tests/i18n/doclib.sh
+
+# make distcheck-ci: make distcheck with a quick test set (CI runs the
+# whole suite from the tree just before; plain make distcheck runs it all).
+# The command-line TESTS reaches the make check inside distcheck.
+DISTCHECK_TESTS = $(check_PROGRAMS) tests/cli/usage.sh tests/cli/backup.sh \
+	tests/tui/frame.sh $(I18N_TESTS)
+distcheck-ci:
+	$(MAKE) $(AM_MAKEFLAGS) distcheck TESTS='$(DISTCHECK_TESTS)'
+.PHONY: distcheck-ci
