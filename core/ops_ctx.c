@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "audit.h"
 #include "keystore.h"
 #include "ops_internal.h"
@@ -78,9 +79,17 @@ int ops_finish(rs_ctx *ctx, int rc, rs_error *err)
 
 int ops_load_keypair(rs_ctx *ctx, rs_keypair **out, rs_error *err)
 {
+	struct stat st;
 	int rc = rs_keystore_check(ctx->cfg.keystore, ctx->cfg.service_account,
 	    err);
 
+	/* Not found while the folder is there: the service account is what
+	 * is missing, a config problem, not a missing private key. */
+	if (rc == RS_ERR_NOT_FOUND && stat(ctx->cfg.keystore, &st) == 0) {
+		if (err != NULL)
+			err->code = RS_ERR_CONFIG;
+		return RS_ERR_CONFIG;
+	}
 	if (rc != RS_OK)
 		return rc;
 	return rs_keystore_load(ctx->cfg.keystore, ctx->cfg.installation_id,
