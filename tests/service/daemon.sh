@@ -39,7 +39,7 @@ t_equal first_copy_still_answers "$(svc_field "$C1" state)" activated
 # Heartbeat rows: running and activated.
 t_true list_shows_running "$(list_line "$C1" "$(member_id "$C1")")" \
     svc_wait_list "$C1" "$(member_id "$C1")" ' Running ' 10
-t_equal heartbeat_row "$(sqlite3 "$DB" "SELECT state || ' ' || pid || ' ' || interval FROM heartbeats WHERE installation_id = '$(member_id "$C1")'")" "activated $P1 1"
+t_equal heartbeat_row "$(sql "$DB" "SELECT state || ' ' || pid || ' ' || interval FROM heartbeats WHERE installation_id = '$(member_id "$C1")'")" "activated $P1 1"
 
 # A waiting member runs, not activated, and says why.
 svc_start m3 "$C3" || t_fail m3_starts "no answer"
@@ -52,7 +52,7 @@ t_grep waiting_logged "$T_TMP/m3.log" 'not activated \(RSReportServerNotActivate
 # A damaged copy of the key: not activated, and why.
 svc_start m2 "$C2" || t_fail m2_starts "no answer"
 t_equal m2_activated_first "$(svc_field "$C2" state)" activated
-sqlite3 "$DB" "UPDATE members SET wrapped_key = randomblob(384) WHERE installation_id = '$(member_id "$C2")'"
+sql "$DB" "UPDATE members SET wrapped_key = randomblob(384) WHERE installation_id = '$(member_id "$C2")'"
 kill -HUP "$SVC_PID"
 _n=100
 while [ "$(svc_field "$C2" state)" != not-activated ] && [ "$_n" -gt 0 ]; do

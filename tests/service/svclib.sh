@@ -107,9 +107,14 @@ member_id() {
 	sed -n 's/^installation_id *= *//p' "$1"
 }
 
+# sql DB QUERY: sqlite3 that waits for the services' heartbeat writes.
+sql() {
+	sqlite3 -cmd '.timeout 10000' "$1" "$2"
+}
+
 # a_datasource: the name of one data source of the demo database DB.
 a_datasource() {
-	sqlite3 "$1" "SELECT name FROM datasources WHERE connection_string IS NOT NULL ORDER BY id LIMIT 1"
+	sql "$1" "SELECT name FROM datasources WHERE connection_string IS NOT NULL ORDER BY id LIMIT 1"
 }
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
