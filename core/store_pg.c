@@ -1414,6 +1414,110 @@ static int pg_content_rewrite(rs_store *base, int table,
 	return rc;
 }
 
+/* ---- service heartbeats (rsserverd) ----
+ * Made on the first heartbeat, as on SQLite, so older databases need no
+ * migration.  Members on other hosts write theirs to the same table. */
+
+#define PG_HEARTBEAT_COLUMNS "installation_id, last_seen, pid, host, " \
+	"version, state, reason, beat_interval"
+
+static int pg_exec_args(rs_store_pg *s, const char *sql, const pg_args *a,
+    const char *what, PGresult **out, rs_error *err)
+{
+	PGresult *res = PQexecParams(s->conn, sql, a ? a->n : 0, NULL,
+	    a ? a->value : NULL, a ? a->length : NULL, a ? a->format : NULL, 1);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = RS_OK;
+
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		rc = pg_fail(s, res, what, err);
+		PQclear(res);
+		res = NULL;
+	}
+	if (out)
+		*out = res;
+	else
+		PQclear(res);
+	return rc;
+}
+
+static int pg_heartbeat_put(rs_store *base, const rs_heartbeat *hb,
+    rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	pg_args a = { 0 };
+	int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS heartbeats ("
+	    " installation_id TEXT PRIMARY KEY, last_seen BIGINT NOT NULL,"
+	    " pid BIGINT NOT NULL, host TEXT NOT NULL, version TEXT NOT NULL,"
+	    " state TEXT NOT NULL, reason TEXT NOT NULL,"
+	    " beat_interval BIGINT NOT NULL)", _("recording a heartbeat"), err);
+
+	if (rc != RS_OK)
+		return rc;
+	arg_text(&a, hb->installation_id);
+	arg_i64(&a, hb->last_seen);
+	arg_i64(&a, hb->pid);
+	arg_text(&a, hb->host);
+	arg_text(&a, hb->version);
+	arg_text(&a, hb->state);
+	arg_text(&a, hb->reason);
+	arg_i64(&a, hb->interval);
+	return pg_exec_args(s, "INSERT INTO heartbeats (" PG_HEARTBEAT_COLUMNS
+	    ") VALUES ($1::text, $2::bigint, $3::bigint, $4::text, $5::text, "
+	    "$6::text, $7::text, $8::bigint) ON CONFLICT (installation_id) DO "
+	    "UPDATE SET last_seen = excluded.last_seen, pid = excluded.pid, "
+	    "host = excluded.host, version = excluded.version, state = "
+	    "excluded.state, reason = excluded.reason, beat_interval = "
+	    "excluded.beat_interval", &a, _("recording a heartbeat"), NULL, err);
+}
+
+static int pg_heartbeat_list(rs_store *base, rs_heartbeat **out, size_t *n,
+    rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res = NULL;
+	int rc, rows;
+
+	*out = NULL;
+	*n = 0;
+	/* No table yet means no service ever ran; ask first, since a failed
+	 * statement would abort the caller's transaction. */
+	rc = pg_exec_args(s, "SELECT to_regclass('heartbeats') IS NOT NULL",
+	    NULL, _("reading the heartbeats"), &res, err);
+	if (rc != RS_OK)
+		return rc;
+	rows = PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1 &&
+	    PQgetvalue(res, 0, 0)[0] == 1;
+	PQclear(res);
+	if (!rows)
+		return RS_OK;
+	rc = pg_exec_args(s, "SELECT " PG_HEARTBEAT_COLUMNS " FROM heartbeats",
+	    NULL, _("reading the heartbeats"), &res, err);
+	if (rc != RS_OK)
+		return rc;
+	rows = PQntuples(res);
+	*out = calloc(rows ? (size_t)rows : 1, sizeof **out);
+	if (*out == NULL) {
+		PQclear(res);
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	for (int i = 0; i < rows; i++) {
+		rs_heartbeat *hb = &(*out)[i];
+
+		get_text(hb->installation_id, sizeof hb->installation_id, res, i, 0);
+		hb->last_seen = get_i64(res, i, 1);
+		hb->pid = get_i64(res, i, 2);
+		get_text(hb->host, sizeof hb->host, res, i, 3);
+		get_text(hb->version, sizeof hb->version, res, i, 4);
+		get_text(hb->state, sizeof hb->state, res, i, 5);
+		get_text(hb->reason, sizeof hb->reason, res, i, 6);
+		hb->interval = get_i64(res, i, 7);
+	}
+	*n = (size_t)rows;
+	PQclear(res);
+	return RS_OK;
+}
+
 static const char *pg_describe(rs_store *base)
 {
 	return pg(base)->description;
@@ -1438,6 +1542,8 @@ static const rs_store_ops pg_ops = {
 	.content_update = pg_content_update,
 	.content_insert = pg_content_insert,
 	.content_rewrite = pg_content_rewrite,
+	.heartbeat_put = pg_heartbeat_put,
+	.heartbeat_list = pg_heartbeat_list,
 	.content_clear = pg_content_clear,
 	.describe = pg_describe,
 	.content_scan = pg_content_scan,

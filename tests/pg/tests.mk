@@ -5,6 +5,7 @@ PG_TESTS += tests/pg/ops.sh
 PG_TESTS += tests/pg/cli.sh
 PG_TESTS += tests/pg/scaleout.sh
 PG_TESTS += tests/pg/migrate.sh
+PG_TESTS += tests/pg/service.sh
 
 # The unit tests reach PostgreSQL themselves (check_ops on either backend,
 # check_store_pg) when it is built in.
