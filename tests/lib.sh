@@ -19,6 +19,11 @@ T_FAILED=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rs-$T_NAME.XXXXXX") || exit 99
 T_OUT=$T_TMP/stdout
 T_ERR=$T_TMP/stderr
+# RS_VALGRIND=1 (make check-valgrind): rskeymgmt under valgrind memcheck.
+if [ "${RS_VALGRIND:-0}" = 1 ]; then
+	# shellcheck source=reliability/rvalgrind.sh
+	. "$RS_SRCDIR/tests/reliability/rvalgrind.sh"
+fi
 # The programs must never find a config of their own.
 unset RSCONFIG
 

@@ -8,7 +8,7 @@ RELIABILITY_TESTS += tests/reliability/badinput.sh
 RELIABILITY_TESTS += tests/reliability/leaks.sh
 RELIABILITY_TESTS += tests/reliability/perms.sh
 
-EXTRA_DIST += tests/fuzz/fuzzutil.h \
+EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
 	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh \
 	tests/fuzz/regress/backup/empty-payload.pem
@@ -63,3 +63,14 @@ fuzz:
 	done
 
 .PHONY: check-torture fuzz
+
+# make check-valgrind: the CLI tests with rskeymgmt under valgrind memcheck
+# (tests/reliability/rvalgrind.sh); reports in valgrind-logs/.
+check-valgrind: all
+	rm -rf valgrind-logs
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(CLI_TESTS)' RS_VALGRIND=1
+	@n=$$(find valgrind-logs -name '*.log' -size +0 | wc -l); \
+	echo "valgrind: $$(ls valgrind-logs | wc -l) rskeymgmt runs, $$n with a report"; \
+	[ "$$n" -eq 0 ] || { find valgrind-logs -name '*.log' -size +0 | head -n 5 | xargs head -n 30; exit 1; }
+
+.PHONY: check-valgrind
