@@ -27,6 +27,9 @@ $(DOC_GENERATED): Makefile
 	$(AM_V_GEN)$(MKDIR_P) doc && rm -f $@ $@.tmp && \
 	    $(DOC_EDIT) '$(srcdir)/$@.in' >$@.tmp && mv $@.tmp $@
 CLEANFILES += $(DOC_GENERATED)
+# configure's exit trap ("rm -f core ... && rm -f -r conftest* confdefs.h")
+# stops at the build's core/ folder and leaves confdefs.h: distclean it.
+DISTCLEANFILES = confdefs.h
 
 # A sample config; the admin copies it to rsreportserver.conf.
 rsconfdir = $(sysconfdir)/rsconfig
