@@ -22,9 +22,11 @@
 # stray file is left except temp files shown harmless (named as temp, mode
 # 0600 or the config's 0640, next to what they were meant to replace).
 #
-# make check runs RS_CRASH_POINTS (default 110, at least 9 per operation) kill points; RS_TORTURE=1
-# (make check-torture) runs every syscall point of every operation on the
-# small demo plus random ones, well over 1,000.  RS_CRASH_SEED repeats a run,
+# make check runs RS_CRASH_POINTS kill points (default 110: 9 for each of
+# the 12 operations, 108 in all); RS_TORTURE=1 (make check-torture) runs
+# every syscall point of every operation on the
+# small demo, 150 of those on the big one, and 40 random kills per
+# operation: well over 1,000.  RS_CRASH_SEED repeats a run,
 # RS_CRASH_OPS="account join" runs only those operations, RS_CRASH_KEEP=DIR
 # keeps a copy of the first inconsistent deployments.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -370,6 +372,11 @@ while read -r name tpl member rest; do
 	conf=$W/member$member/rsreportserver.conf
 	values=$SMALL_VALUES
 	[ "$tpl" = big ] && values=$BIG_VALUES
+	n_syscall=$N_SYSCALL
+	# 20,000 values make about a thousand writes: a sample of them.
+	if [ "$TORTURE" = 1 ] && [ "$tpl" = big ]; then
+		n_syscall=${RS_TORTURE_SYSCALL_BIG:-150}
+	fi
 	# The operation as it runs, uninterrupted: it must work, and how long
 	# it takes spreads the random kills.
 	fresh "$tpl"
@@ -405,12 +412,12 @@ while read -r name tpl member rest; do
 	n_random=$((POINTS - before))
 
 	# Kills at the entry of the chosen file-changing calls.
-	if [ "$N_SYSCALL" != 0 ]; then
+	if [ "$n_syscall" != 0 ]; then
 		fresh "$tpl"
 		# shellcheck disable=SC2046
 		timeout 120 strace -f -qq -o "$T_TMP/trace" -e trace="$IO_CALLS" \
 		    "$RSKEYMGMT" -c "$conf" $(op_args "$rest") --yes </dev/null >/dev/null 2>&1
-		syscall_points "$T_TMP/trace" "$N_SYSCALL" "$((SEED + op_index))" >"$T_TMP/points"
+		syscall_points "$T_TMP/trace" "$n_syscall" "$((SEED + op_index))" >"$T_TMP/points"
 		while read -r call nth; do
 			fresh "$tpl"
 			# shellcheck disable=SC2046
