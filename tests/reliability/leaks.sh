@@ -97,7 +97,7 @@ watch init -c "$T_TMP/demo/member3/m4.conf" --init
 watch join4 -c "$C" -j "$(id_of "$T_TMP/demo/member3/m4.conf")" --yes
 
 # The WAL in the middle of a key change: a big change stopped half-way.
-t_demo "$T_TMP/mid" 40000
+t_demo "$T_TMP/mid" 10000
 "$RSKEYMGMT" -c "$DEMO_CONF" -e -f "$T_TMP/b/mid0.pem" --password-file "$T_TMP/pw2" </dev/null >>"$LOG" 2>&1
 learn "$T_TMP/b/mid0.pem" "$PW2"
 "$RSKEYMGMT" -c "$DEMO_CONF" -s --yes --json </dev/null >"$T_TMP/mid.out" 2>&1 &
