@@ -44,6 +44,8 @@ if command -v strace >/dev/null 2>&1 &&
     strace -f -qq -o /dev/null -e trace=write true 2>/dev/null; then
 	HAVE_STRACE=1
 fi
+# LeakSanitizer cannot run under ptrace: off for the traced runs only.
+TRACED_ASAN=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 IO_CALLS=write,pwrite64,writev,pwritev,fsync,fdatasync,ftruncate,fallocate,rename,renameat,renameat2,link,linkat,unlink,unlinkat,mkdir,mkdirat,rmdir,fchmod,fchmodat,chmod,fchown,fchownat,chown,lchown
 
 # ---- templates ----
@@ -377,13 +379,19 @@ while read -r name tpl member rest; do
 	if [ "$TORTURE" = 1 ] && [ "$tpl" = big ]; then
 		n_syscall=${RS_TORTURE_SYSCALL_BIG:-150}
 	fi
-	# The operation as it runs, uninterrupted: it must work, and how long
-	# it takes spreads the random kills.
+	# The operation as it runs, uninterrupted (traced: the list of its
+	# file-changing calls): it must work and leave a consistent state, and
+	# how long it takes spreads the random kills.
 	fresh "$tpl"
-	# shellcheck disable=SC2046
 	start=$(now_ms)
-	# shellcheck disable=SC2046
-	run_k "$T_TMP/full.out" -c "$conf" $(op_args "$rest") --yes
+	if [ "$HAVE_STRACE" -eq 1 ]; then
+		# shellcheck disable=SC2046
+		ASAN_OPTIONS=$TRACED_ASAN timeout 120 strace -f -qq -o "$T_TMP/trace" -e trace="$IO_CALLS" \
+		    "$RSKEYMGMT" -c "$conf" $(op_args "$rest") --yes </dev/null >"$T_TMP/full.out" 2>&1
+	else
+		# shellcheck disable=SC2046
+		run_k "$T_TMP/full.out" -c "$conf" $(op_args "$rest") --yes
+	fi
 	rc=$?
 	dur=$(($(now_ms) - start))
 	if [ "$rc" -ne 0 ]; then
@@ -413,15 +421,11 @@ while read -r name tpl member rest; do
 
 	# Kills at the entry of the chosen file-changing calls.
 	if [ "$n_syscall" != 0 ]; then
-		fresh "$tpl"
-		# shellcheck disable=SC2046
-		timeout 120 strace -f -qq -o "$T_TMP/trace" -e trace="$IO_CALLS" \
-		    "$RSKEYMGMT" -c "$conf" $(op_args "$rest") --yes </dev/null >/dev/null 2>&1
 		syscall_points "$T_TMP/trace" "$n_syscall" "$((SEED + op_index))" >"$T_TMP/points"
 		while read -r call nth; do
 			fresh "$tpl"
 			# shellcheck disable=SC2046
-			{ timeout 120 strace -f -qq -o /dev/null -e trace="$call" \
+			{ ASAN_OPTIONS=$TRACED_ASAN timeout 120 strace -f -qq -o /dev/null -e trace="$call" \
 			    -e inject="$call:signal=KILL:when=$nth" \
 			    "$RSKEYMGMT" -c "$conf" $(op_args "$rest") --yes </dev/null >/dev/null; } 2>/dev/null
 			rc=$?
