@@ -1,9 +1,12 @@
 #!/bin/sh
 # fuzzregress.sh: every input that once crashed a fuzz target
 # (tests/fuzz/regress/TARGET/) goes through the program that reads it and
-# is refused cleanly; under the sanitizer build a relapse aborts the run.
+# is refused cleanly:
 #   backup/*   applied with the fuzz password: bad-backup-file, nothing changed
 #   config/*   used as the config: a config error
+# and, where clang and its libFuzzer runtime are installed, replayed through
+# the fuzz target itself, built here with clang's sanitizers (which catch
+# more than gcc's: the empty-payload bug was NULL + 0, invisible to gcc).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
@@ -28,5 +31,37 @@ for f in "$REG"/config/*; do
 	t_expect_exit 8 "fuzz_config_${n}_refused" "$RSKEYMGMT" \
 	    -c "$T_TMP/demo/member1/fuzz.conf" --status
 done
+# replay TARGET SOURCES...: builds tests/fuzz/fuzz_TARGET.c with clang and
+# runs it on every regression input of that target.
+replay() {
+	_t=$1
+	shift
+	set -- "$RS_SRCDIR/tests/fuzz/fuzz_$_t.c" "$@"
+	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -DHAVE_CONFIG_H \
+	    -DLOCALEDIR='"/nonexistent"' -DSYSCONFDIR='"/nonexistent"' \
+	    -I"$RS_BUILDDIR" -I"$RS_SRCDIR/core" -o "$T_TMP/fuzz_$_t" "$@" \
+	    -lcrypto >"$T_TMP/clang.err" 2>&1; then
+		t_fail "fuzz_${_t}_builds" "$(head -c 300 "$T_TMP/clang.err")"
+		return
+	fi
+	for _f in "$REG/$_t"/*; do
+		[ -e "$_f" ] || continue
+		if TMPDIR=$T_TMP "$T_TMP/fuzz_$_t" "$_f" >"$T_TMP/replay.out" 2>&1; then
+			t_ok "fuzz_${_t}_replays_$(basename "$_f")"
+		else
+			t_fail "fuzz_${_t}_replays_$(basename "$_f")" "$(grep -m 3 -E 'ERROR|runtime error|SUMMARY' "$T_TMP/replay.out")"
+		fi
+	done
+}
+S=$RS_SRCDIR/core
+if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
+    clang -x c -fsanitize=fuzzer - -o "$T_TMP/probe" >/dev/null 2>&1; then
+	replay backup "$S/backup.c" "$S/crypto.c" "$S/secret.c" "$S/err.c"
+	[ -d "$REG/config" ] && replay config "$S/config.c" "$S/err.c"
+else
+	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-14-dev) is not installed"
+fi
+
 t_expect_exit 0 fuzz_values_intact "$RSKEYMGMT" -c "$DEMO_CONF" --verify
 t_done
