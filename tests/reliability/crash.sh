@@ -96,8 +96,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	fi
 fi
 
-# ops: NAME TEMPLATE MEMBER ARGS (W stands for the copy's folder).
-OPS="backup small 1 -e -f W/out.pem --password-file $T_TMP/pw
+# ops: NAME TEMPLATE MEMBER ARGS (@W@ stands for the copy's folder).
+OPS="backup small 1 -e -f @W@/out.pem --password-file $T_TMP/pw
 restore small 1 -a -f $T_TMP/same.pem --password-file $T_TMP/pw
 restore-force small 1 -a -f $T_TMP/other.pem --password-file $T_TMP/pw --force
 reencrypt small 1 -s
@@ -118,10 +118,10 @@ fresh() {
 	rm -rf "$W"
 	cp -a "$TPL/$1" "$W"
 }
-# op_args ARGS...: the arguments with W/ made the copy's folder.
+# op_args ARGS...: the arguments with @W@ made the copy's folder.
 op_args() {
 	# shellcheck disable=SC2001
-	echo "$*" | sed "s|W/|$W/|g"
+	echo "$*" | sed "s|@W@|$W|g"
 }
 
 now_ms() {
