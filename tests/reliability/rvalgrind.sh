@@ -13,6 +13,9 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 RS_VALGRIND_LOGS=${RS_VALGRIND_LOGS:-$RS_BUILDDIR/valgrind-logs}
 mkdir -p "$RS_VALGRIND_LOGS"
+# Tests run rskeymgmt as other users too (setpriv nobody): they must be
+# able to write their reports.
+chmod 1777 "$RS_VALGRIND_LOGS" 2>/dev/null
 cat >"$T_TMP/rskeymgmt" <<VGEOF
 #!/bin/sh
 exec valgrind -q --tool=memcheck --error-exitcode=99 --leak-check=full \\
