@@ -412,11 +412,58 @@ static void frame_destroy(ui_layer *l)
 
 /* ---- layers ---- */
 
+/* A window below 80x24 shows only what to do about it: the layers stay on
+ * the stack unbuilt (their typed values kept) until it is large enough. */
+static bool window_too_small(void)
+{
+	return LINES < MIN_LINES || COLS < MIN_COLS;
+}
+
+static void too_small_line(int *row, const char *text, attr_t attr)
+{
+	int n = 0;
+	char **lines = ui_wrap(text, COLS - 1, &n);
+
+	attrset(attr);
+	for (int i = 0; i < n && *row < LINES; i++, (*row)++)
+		mvaddnstr(*row, 0, lines[i], COLS - 1);
+	attrset(A_NORMAL);
+	CDKfreeStrings(lines);
+}
+
+static void draw_too_small(void)
+{
+	char line[256];
+	int row = 0;
+
+	erase();
+	snprintf(line, sizeof line, _("Window too small: %dx%d"), COLS, LINES);
+	too_small_line(&row, line, A_BOLD);
+	snprintf(line, sizeof line, _("rsconfig needs at least %dx%d."),
+	    MIN_COLS, MIN_LINES);
+	too_small_line(&row, line, A_NORMAL);
+	row++;
+	too_small_line(&row, _("Enlarge the window to go on."), A_NORMAL);
+	too_small_line(&row, ui->top == &ui->frame ? _("F10 quits.")
+	    : _("Work in progress goes on; the open dialog comes back with "
+	    "what you typed. Ctrl-C cancels and quits."), A_NORMAL);
+	curs_set(0);
+	refresh();
+}
+
+bool ui_too_small(void)
+{
+	return ui->too_small;
+}
+
 void ui_push(ui_layer *layer)
 {
 	layer->below = ui->top;
 	ui->top = layer;
-	layer->build(layer);
+	if (ui->too_small)
+		draw_too_small();
+	else
+		layer->build(layer);
 }
 
 void ui_redraw(void)
@@ -424,6 +471,10 @@ void ui_redraw(void)
 	ui_layer *stack[16];
 	int n = 0;
 
+	if (ui->too_small) {
+		draw_too_small();
+		return;
+	}
 	for (ui_layer *l = ui->top; l != NULL && n < 16; l = l->below)
 		stack[n++] = l;
 	while (n-- > 0)
@@ -439,17 +490,6 @@ void ui_pop(ui_layer *layer)
 	ui_redraw();
 }
 
-/* A terminal smaller than 80x24 is drawn as if it were 80x24 (cut off,
- * but never a crash); the hint line asks for a larger window. */
-static void ensure_min_size(void)
-{
-	int lines = LINES < MIN_LINES ? MIN_LINES : LINES;
-	int cols = COLS < MIN_COLS ? MIN_COLS : COLS;
-
-	if (lines != LINES || cols != COLS)
-		resizeterm(lines, cols);
-}
-
 void ui_relayout(void)
 {
 	ui_layer *stack[16];
@@ -459,7 +499,11 @@ void ui_relayout(void)
 		l->destroy(l);
 		stack[n++] = l;
 	}
-	ensure_min_size();
+	ui->too_small = window_too_small();
+	if (ui->too_small) {
+		draw_too_small();
+		return;
+	}
 	erase();
 	clearok(curscr, TRUE);
 	refresh();
@@ -534,7 +578,8 @@ static void refresh_all(void)
 		fr.table_row = getCDKScrollCurrentItem(fr.table);
 	page_destroy();
 	ui_reload();
-	page_build();
+	if (!ui->too_small)
+		page_build();
 	ui_redraw();
 }
 
@@ -694,7 +739,7 @@ static int terminal_open(void)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
-	ensure_min_size();
+	ui->too_small = window_too_small();
 	colors_init();
 	ui->screen = initCDKScreen(stdscr);
 	curs_set(0);

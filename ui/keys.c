@@ -74,6 +74,17 @@ static int normalise(int key)
 	}
 }
 
+/* While the window is too small nothing is built to take a key: only a
+ * resize, a signal, and F10 on the frame (quit) get through. */
+static int filter_too_small(int key)
+{
+	if (!ui_too_small() || key == KEY_RESIZE || key == UI_KEY_SIGNAL)
+		return key;
+	if (key == KEY_F(10) && ui->top == &ui->frame)
+		return key;
+	return ERR;
+}
+
 static int get_one(WINDOW *w, int delay_ms)
 {
 	int key;
@@ -85,8 +96,10 @@ static int get_one(WINDOW *w, int delay_ms)
 	if (key == ERR)
 		return got_signal ? UI_KEY_SIGNAL : ERR;
 	if (key == KEY_ESC)
-		return after_escape(w);
-	return normalise(key);
+		key = after_escape(w);
+	else
+		key = normalise(key);
+	return filter_too_small(key);
 }
 
 int ui_getkey(WINDOW *w)
