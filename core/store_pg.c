@@ -23,13 +23,13 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 #include "store.h"
+#include "store_internal.h"
 
 #define LOCK_TIMEOUT "5s"          /* as SQLite's busy timeout */
 #define CONNECT_TIMEOUT "10"
 #define LOCK_CLASS 1920164711      /* "rscg": advisory lock namespace */
 #define LOCK_ADMIN 1               /* the one-admin-at-a-time lock */
 #define LOCK_SCHEMA 2              /* creating the schema */
-#define ARENA_MIN (64 * 1024)
 #define REWRITE_ROWS 4096          /* rows per round trip of a key change */
 #define MAX_PARAMS 10
 
@@ -1031,23 +1031,6 @@ static int pg_content_count(rs_store *base,
 	return RS_OK;
 }
 
-static int arena_reserve(rs_content_batch *b, size_t need)
-{
-	size_t cap = b->arena_cap ? b->arena_cap : ARENA_MIN;
-	unsigned char *p;
-
-	if (b->arena_len + need <= b->arena_cap)
-		return 0;
-	while (cap < b->arena_len + need)
-		cap *= 2;
-	p = realloc(b->arena, cap);
-	if (p == NULL)
-		return -1;
-	b->arena = p;
-	b->arena_cap = cap;
-	return 0;
-}
-
 #define NO_CELL ((size_t)-1)
 
 /* Copies the result into the batch: cells into the arena (offsets first,
@@ -1069,7 +1052,7 @@ static int batch_fill(rs_content_batch *b, const PGresult *res, int ncells)
 
 			if (PQgetisnull(res, i, 2 + c))
 				continue;
-			if (arena_reserve(b, len + 1) != 0)
+			if (rs_batch_reserve(b, len + 1) != 0)
 				return -1;
 			memcpy(b->arena + b->arena_len, PQgetvalue(res, i, 2 + c), len);
 			offsets[i][c] = b->arena_len;

@@ -15,11 +15,11 @@
 #include <sqlite3.h>
 #include "lock.h"
 #include "store.h"
+#include "store_internal.h"
 
 #define BUSY_TIMEOUT_MS 5000
 #define CACHE_KIB 8192                 /* bounded page cache */
 #define JOURNAL_LIMIT (64 * 1024 * 1024)  /* WAL size kept after checkpoint */
-#define ARENA_MIN (64 * 1024)
 
 /* ---- the catalogue of encrypted content ---- */
 
@@ -840,25 +840,6 @@ static int sqlite_content_count(rs_store *base,
 	return RS_OK;
 }
 
-/* Room for need more bytes.  Rows keep offsets until the batch is full,
- * so moving the arena here invalidates nothing. */
-static int arena_reserve(rs_content_batch *b, size_t need)
-{
-	size_t cap = b->arena_cap ? b->arena_cap : ARENA_MIN;
-	unsigned char *p;
-
-	if (b->arena_len + need <= b->arena_cap)
-		return 0;
-	while (cap < b->arena_len + need)
-		cap *= 2;
-	p = realloc(b->arena, cap);
-	if (p == NULL)
-		return -1;
-	b->arena = p;
-	b->arena_cap = cap;
-	return 0;
-}
-
 #define NO_CELL ((size_t)-1)
 
 static int batch_add_row(rs_content_batch *b, sqlite3_stmt *st, int ncells,
@@ -878,7 +859,7 @@ static int batch_add_row(rs_content_batch *b, sqlite3_stmt *st, int ncells,
 			continue;
 		p = sqlite3_column_blob(st, 2 + c);
 		len = (size_t)sqlite3_column_bytes(st, 2 + c);
-		if (arena_reserve(b, len + 1) != 0)
+		if (rs_batch_reserve(b, len + 1) != 0)
 			return -1;
 		if (len > 0)
 			memcpy(b->arena + b->arena_len, p, len);
@@ -1046,18 +1027,8 @@ typedef struct rewrite_job {
 static int slot_put(rewrite_slot *sl, const void *data, size_t len,
     size_t *off)
 {
-	if (sl->arena_len + len > sl->arena_cap) {
-		size_t cap = sl->arena_cap ? sl->arena_cap : ARENA_MIN;
-		unsigned char *p;
-
-		while (cap < sl->arena_len + len)
-			cap *= 2;
-		p = realloc(sl->arena, cap);
-		if (p == NULL)
-			return -1;
-		sl->arena = p;
-		sl->arena_cap = cap;
-	}
+	if (rs_arena_reserve(&sl->arena, &sl->arena_cap, sl->arena_len, len) != 0)
+		return -1;
 	memcpy(sl->arena + sl->arena_len, data, len);
 	*off = sl->arena_len;
 	sl->arena_len += len;
