@@ -182,6 +182,11 @@ typedef struct rs_member_view {
 
 int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
     rs_error *err);            /* *out malloc'd */
+/* The same members, one at a time in the same order (machine, instance,
+ * installation ID), without holding them all: fn returns RS_OK to go on;
+ * any other code stops the walk and is returned (fn sets err itself). */
+int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
+    const rs_member_view *v), void *arg, rs_error *err);
 const char *rs_member_view_state_text(rs_member_view_state s); /* translated */
 /* "Running", "Stopped", "Stale" or "Never started" (translated). */
 const char *rs_member_service_text(const rs_member_view *v);

@@ -66,7 +66,15 @@ int ops_account_recover(rs_ctx *ctx, rs_error *err);
 /* ops_service.c: fills the service fields of member views from the
  * heartbeats; refuses (RS_ERR_STATE, naming them) while a member's service
  * runs, or with force only warns. */
-void ops_service_annotate(rs_ctx *ctx, rs_member_view *views, size_t n);
+/* The members' heartbeats, to fill in each view's service state. */
+typedef struct ops_heartbeats {
+	rs_heartbeat *list;
+	size_t n;
+	int64_t now;
+} ops_heartbeats;
+void ops_heartbeats_load(rs_ctx *ctx, ops_heartbeats *h);
+void ops_heartbeats_apply(const ops_heartbeats *h, rs_member_view *v);
+void ops_heartbeats_free(ops_heartbeats *h);
 int ops_service_check_stopped(rs_ctx *ctx, bool force, rs_error *err);
 /* After the key changed: a running local service re-reads it (SIGHUP). */
 void ops_service_reload_local(rs_ctx *ctx);

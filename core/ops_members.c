@@ -41,62 +41,91 @@ static void view_of(rs_ctx *ctx, const rs_member *m, const rs_keyinfo *info,
 	v->joined = m->joined;
 }
 
-typedef struct view_list {
+/* One walk over the members: each view is built on the stack, given its
+ * service state and handed to fn, so 10,000 members cost no big array. */
+typedef struct member_walk {
 	rs_ctx *ctx;
 	rs_keyinfo info;
-	rs_member_view *views;
-	size_t n, cap;
-} view_list;
+	ops_heartbeats hb;
+	int (*fn)(void *arg, const rs_member_view *v);
+	void *arg;
+} member_walk;
 
-static int add_view(void *arg, const rs_member *m)
+static int walk_one(void *arg, const rs_member *m)
 {
-	view_list *l = arg;
+	member_walk *w = arg;
+	rs_member_view v;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		rs_member_view *v = realloc(l->views, cap * sizeof *v);
-
-		if (v == NULL)
-			return RS_ERR_INTERNAL;
-		l->views = v;
-		l->cap = cap;
-	}
-	view_of(l->ctx, m, &l->info, &l->views[l->n++]);
-	return RS_OK;
+	view_of(w->ctx, m, &w->info, &v);
+	ops_heartbeats_apply(&w->hb, &v);
+	return w->fn(w->arg, &v);
 }
 
 /* Backends without member_each hand out copies. */
-static int each_copied_member(rs_store *s, view_list *l, rs_error *err)
+static int walk_copies(rs_store *s, member_walk *w, rs_error *err)
 {
 	rs_member *members = NULL;
 	size_t n = 0;
 	int rc = s->ops->member_list(s, &members, &n, err);
 
 	for (size_t i = 0; rc == RS_OK && i < n; i++)
-		rc = add_view(l, &members[i]);
+		rc = walk_one(w, &members[i]);
 	rs_members_free(members, n);
 	return rc;
+}
+
+int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
+    const rs_member_view *v), void *arg, rs_error *err)
+{
+	rs_store *s = ctx->store;
+	member_walk w = { .ctx = ctx, .fn = fn, .arg = arg };
+	int rc = s->ops->keyinfo_get(s, &w.info, err);
+
+	if (rc != RS_OK)
+		return rc;
+	ops_heartbeats_load(ctx, &w.hb);
+	rc = s->ops->member_each ? s->ops->member_each(s, walk_one, &w, err)
+	    : walk_copies(s, &w, err);
+	ops_heartbeats_free(&w.hb);
+	return rc;
+}
+
+typedef struct view_list {
+	rs_member_view *views;
+	size_t n, cap;
+} view_list;
+
+static int add_view(void *arg, const rs_member_view *v)
+{
+	view_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		rs_member_view *grown = realloc(l->views, cap * sizeof *grown);
+
+		if (grown == NULL)
+			return RS_ERR_INTERNAL;
+		l->views = grown;
+		l->cap = cap;
+	}
+	l->views[l->n++] = *v;
+	return RS_OK;
 }
 
 int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
     rs_error *err)
 {
-	rs_store *s = ctx->store;
-	view_list l = { .ctx = ctx };
-	int rc = s->ops->keyinfo_get(s, &l.info, err);
+	view_list l = { 0 };
+	int rc = rs_op_each_member(ctx, add_view, &l, err);
 
 	*out = NULL;
 	*n = 0;
-	if (rc == RS_OK)
-		rc = s->ops->member_each ? s->ops->member_each(s, add_view, &l, err)
-		    : each_copied_member(s, &l, err);
 	if (rc == RS_ERR_INTERNAL && (err == NULL || err->code == RS_OK))
 		rs_err(err, rc, _("out of memory"));
 	if (rc != RS_OK) {
 		free(l.views);
 		return rc;
 	}
-	ops_service_annotate(ctx, l.views, l.n);
 	*out = l.views ? l.views : calloc(1, sizeof **out);
 	*n = l.n;
 	return *out ? RS_OK : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));

@@ -183,23 +183,48 @@ static void annotate_one(rs_member_view *v, const rs_heartbeat *hb,
 	v->service_activated = v->running && strcmp(hb->state, "activated") == 0;
 }
 
-void ops_service_annotate(rs_ctx *ctx, rs_member_view *views, size_t n)
+static int heartbeat_cmp(const void *a, const void *b)
 {
-	rs_heartbeat *hb = NULL;
-	rs_error ignored = { 0 };
-	size_t nhb = 0;
-	int64_t now = ops_now();
+	return strcmp(((const rs_heartbeat *)a)->installation_id,
+	    ((const rs_heartbeat *)b)->installation_id);
+}
 
+/* Sorted by installation ID, so each member finds its own in log n. */
+void ops_heartbeats_load(rs_ctx *ctx, ops_heartbeats *h)
+{
+	rs_error ignored = { 0 };
+
+	memset(h, 0, sizeof *h);
+	h->now = ops_now();
 	if (ctx->store->ops->heartbeat_list == NULL ||
-	    ctx->store->ops->heartbeat_list(ctx->store, &hb, &nhb,
-	    &ignored) != RS_OK)
+	    ctx->store->ops->heartbeat_list(ctx->store, &h->list, &h->n,
+	    &ignored) != RS_OK) {
+		h->list = NULL;
+		h->n = 0;
 		return;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < nhb; j++)
-			if (strcmp(views[i].installation_id,
-			    hb[j].installation_id) == 0)
-				annotate_one(&views[i], &hb[j], now);
-	free(hb);
+	}
+	if (h->n > 1)
+		qsort(h->list, h->n, sizeof *h->list, heartbeat_cmp);
+}
+
+void ops_heartbeats_apply(const ops_heartbeats *h, rs_member_view *v)
+{
+	rs_heartbeat key;
+	const rs_heartbeat *hb;
+
+	if (h->n == 0)
+		return;
+	snprintf(key.installation_id, sizeof key.installation_id, "%s",
+	    v->installation_id);
+	hb = bsearch(&key, h->list, h->n, sizeof *h->list, heartbeat_cmp);
+	if (hb != NULL)
+		annotate_one(v, hb, h->now);
+}
+
+void ops_heartbeats_free(ops_heartbeats *h)
+{
+	free(h->list);
+	memset(h, 0, sizeof *h);
 }
 
 /* Appends "MACHINE\INSTANCE (pid N)" for each running member. */

@@ -26,7 +26,12 @@ static int count_members(rs_ctx *ctx, rs_status *st, rs_error *err)
 {
 	rs_member *members = NULL;
 	size_t n = 0;
-	int rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
+	int rc;
+
+	if (ctx->store->ops->member_count)
+		return ctx->store->ops->member_count(ctx->store,
+		    &st->members_joined, &st->members_waiting, err);
+	rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
 
 	for (size_t i = 0; rc == RS_OK && i < n; i++) {
 		if (members[i].wrapped_key)

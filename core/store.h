@@ -134,6 +134,10 @@ typedef struct rs_store_ops {
 	    void *arg, rs_error *err);
 	int (*member_list)(rs_store *s, rs_member **out, size_t *n,
 	    rs_error *err);                 /* ordered by machine, instance */
+	/* Members holding a copy of the key (any generation) and members
+	 * without one.  Optional (NULL: counted from member_list). */
+	int (*member_count)(rs_store *s, uint64_t *with_copy,
+	    uint64_t *without_copy, rs_error *err);
 
 	/* Cells that are not NULL, per table and cell. */
 	int (*content_count)(rs_store *s, uint64_t counts[RS_TABLE_COUNT][RS_MAX_CELLS],

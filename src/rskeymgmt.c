@@ -5,6 +5,8 @@
  * one operation, print the outcome as text or as one JSON object, and exit
  * with the status the error table assigns.  Each command is one small
  * function listed in the command table. */
+#include <config.h>     /* _GNU_SOURCE: fopencookie */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -73,6 +75,7 @@ struct cli {
 #define JSON_DEPTH 8
 
 struct out {
+	bool json_mode;        /* --json: only JSON is built, else only text */
 	FILE *text, *json;
 	char *text_buf, *json_buf;
 	size_t text_len, json_len;
@@ -91,16 +94,17 @@ static volatile sig_atomic_t interrupted;
 static int tty_fd = -2;        /* -2: not opened yet, -1: no terminal */
 
 /* Writes runs of plain characters at once: --list --json of 10,000
- * members prints a few hundred kilobytes. */
+ * members prints megabytes.  Unlocked stdio: only the main thread
+ * writes output. */
 static void json_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 
-	fputc('"', f);
+	putc_unlocked('"', f);
 	for (; *p != '\0'; p++) {
 		if (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
 			continue;
-		fwrite(run, 1, (size_t)(p - run), f);
+		fwrite_unlocked(run, 1, (size_t)(p - run), f);
 		run = p + 1;
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
@@ -111,24 +115,29 @@ static void json_string(FILE *f, const char *s)
 		default: fprintf(f, "\\u%04x", *p);
 		}
 	}
-	fwrite(run, 1, (size_t)(p - run), f);
-	fputc('"', f);
+	fwrite_unlocked(run, 1, (size_t)(p - run), f);
+	putc_unlocked('"', f);
 }
 
-static void j_sep(struct out *o, const char *key)
+/* False when no JSON is wanted: the caller writes nothing. */
+static bool j_sep(struct out *o, const char *key)
 {
+	if (!o->json_mode)
+		return false;
 	if (o->need_comma[o->depth])
-		fputc(',', o->json);
+		putc_unlocked(',', o->json);
 	o->need_comma[o->depth] = true;
 	if (key != NULL) {
 		json_string(o->json, key);
-		fputc(':', o->json);
+		putc_unlocked(':', o->json);
 	}
+	return true;
 }
 
 static void j_str(struct out *o, const char *key, const char *val)
 {
-	j_sep(o, key);
+	if (!j_sep(o, key))
+		return;
 	if (val != NULL)
 		json_string(o->json, val);
 	else
@@ -137,26 +146,29 @@ static void j_str(struct out *o, const char *key, const char *val)
 
 static void j_u64(struct out *o, const char *key, uint64_t val)
 {
-	j_sep(o, key);
+	if (!j_sep(o, key))
+		return;
 	fprintf(o->json, "%" PRIu64, val);
 }
 
 static void j_i64(struct out *o, const char *key, int64_t val)
 {
-	j_sep(o, key);
+	if (!j_sep(o, key))
+		return;
 	fprintf(o->json, "%" PRId64, val);
 }
 
 static void j_bool(struct out *o, const char *key, bool val)
 {
-	j_sep(o, key);
+	if (!j_sep(o, key))
+		return;
 	fputs(val ? "true" : "false", o->json);
 }
 
 /* Times as ISO 8601 UTC; 0 (never) as null. */
 static void j_time(struct out *o, const char *key, int64_t t)
 {
-	char buf[32];
+	char buf[80];
 	time_t tt = (time_t)t;
 	struct tm tm;
 
@@ -164,13 +176,18 @@ static void j_time(struct out *o, const char *key, int64_t t)
 		j_str(o, key, NULL);
 		return;
 	}
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* snprintf, not strftime (locale work): --list --json writes three
+	 * per member. */
+	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 	j_str(o, key, buf);
 }
 
 static void j_open(struct out *o, const char *key, char bracket)
 {
-	j_sep(o, key);
+	if (!j_sep(o, key))
+		return;
 	fputc(bracket, o->json);
 	if (o->depth + 1 < JSON_DEPTH)
 		o->depth++;
@@ -179,6 +196,8 @@ static void j_open(struct out *o, const char *key, char bracket)
 
 static void j_close(struct out *o, char bracket)
 {
+	if (!o->json_mode)
+		return;
 	fputc(bracket, o->json);
 	if (o->depth > 0)
 		o->depth--;
@@ -191,17 +210,75 @@ static void out_text(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (o->json_mode)
+		return;
 	va_start(ap, fmt);
 	vfprintf(o->text, fmt, ap);
 	va_end(ap);
 }
 
-static int out_init(struct out *o)
+/* A FILE appending to a buffer that grows by realloc: open_memstream
+ * copies its whole buffer into a fresh one at each growth, 20% of the time
+ * of --list --json over 10,000 members. */
+struct membuf {
+	char **buf;
+	size_t *len;
+	size_t cap;
+};
+
+static ssize_t membuf_write(void *cookie, const char *data, size_t n)
+{
+	struct membuf *m = cookie;
+
+	if (*m->len + n + 1 > m->cap) {
+		size_t cap = m->cap ? m->cap : 4096;
+		char *grown;
+
+		while (*m->len + n + 1 > cap)
+			cap *= 2;
+		grown = realloc(*m->buf, cap);
+		if (grown == NULL)
+			return -1;
+		*m->buf = grown;
+		m->cap = cap;
+	}
+	memcpy(*m->buf + *m->len, data, n);
+	*m->len += n;
+	(*m->buf)[*m->len] = '\0';
+	return (ssize_t)n;
+}
+
+static int membuf_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+static FILE *membuf_open(char **buf, size_t *len)
+{
+	static const cookie_io_functions_t io = {
+		.write = membuf_write, .close = membuf_close,
+	};
+	struct membuf *m = calloc(1, sizeof *m);
+	FILE *f;
+
+	if (m == NULL)
+		return NULL;
+	m->buf = buf;
+	m->len = len;
+	f = fopencookie(m, "w", io);
+	if (f == NULL)
+		free(m);
+	return f;
+}
+
+static int out_init(struct out *o, bool json_mode)
 {
 	memset(o, 0, sizeof *o);
+	o->json_mode = json_mode;
 	o->need_comma[0] = true;   /* after "command" and "ok" */
-	o->text = open_memstream(&o->text_buf, &o->text_len);
-	o->json = open_memstream(&o->json_buf, &o->json_len);
+	o->text = membuf_open(&o->text_buf, &o->text_len);
+	o->json = membuf_open(&o->json_buf, &o->json_len);
 	return o->text != NULL && o->json != NULL ? 0 : -1;
 }
 
@@ -723,30 +800,27 @@ static const char *member_service_name(const rs_member_view *v)
 	    : v->last_seen ? "stopped" : "never-started";
 }
 
-static void members_json(struct out *o, const rs_member_view *m, size_t n)
+static int member_json(void *arg, const rs_member_view *m)
 {
-	size_t i;
+	struct out *o = arg;
 
-	j_open(o, "members", '[');
-	for (i = 0; i < n; i++) {
-		j_open(o, NULL, '{');
-		j_str(o, "installation_id", m[i].installation_id);
-		j_str(o, "machine", m[i].machine);
-		j_str(o, "instance", m[i].instance);
-		j_str(o, "service_account", m[i].service_account);
-		j_str(o, "fingerprint", m[i].fingerprint);
-		j_str(o, "status", member_state_name(m[i].state));
-		j_bool(o, "local", m[i].is_local);
-		j_time(o, "created", m[i].created);
-		j_time(o, "joined", m[i].joined);
-		j_str(o, "service", member_service_name(&m[i]));
-		j_bool(o, "running", m[i].running);
-		j_bool(o, "stale", m[i].stale);
-		j_time(o, "last_seen", m[i].last_seen);
-		j_i64(o, "service_pid", m[i].service_pid);
-		j_close(o, '}');
-	}
-	j_close(o, ']');
+	j_open(o, NULL, '{');
+	j_str(o, "installation_id", m->installation_id);
+	j_str(o, "machine", m->machine);
+	j_str(o, "instance", m->instance);
+	j_str(o, "service_account", m->service_account);
+	j_str(o, "fingerprint", m->fingerprint);
+	j_str(o, "status", member_state_name(m->state));
+	j_bool(o, "local", m->is_local);
+	j_time(o, "created", m->created);
+	j_time(o, "joined", m->joined);
+	j_str(o, "service", member_service_name(m));
+	j_bool(o, "running", m->running);
+	j_bool(o, "stale", m->stale);
+	j_time(o, "last_seen", m->last_seen);
+	j_i64(o, "service_pid", m->service_pid);
+	j_close(o, '}');
+	return RS_OK;
 }
 
 /* Members left waiting after a key change or a forced restore: say how to
@@ -922,11 +996,17 @@ static int cmd_list(struct run *r)
 	size_t n = 0;
 	int rc;
 
+	/* JSON streams; the table needs every row for its column widths. */
+	if (r->cli->json) {
+		j_open(&r->out, "members", '[');
+		rc = rs_op_each_member(r->ctx, member_json, &r->out, &r->err);
+		j_close(&r->out, ']');
+		return rc;
+	}
 	rc = rs_op_list_members(r->ctx, &m, &n, &r->err);
 	if (rc != RS_OK)
 		return rc;
 	members_table(r->out.text, m, n);
-	members_json(&r->out, m, n);
 	free(m);
 	return RS_OK;
 }
@@ -1853,7 +1933,7 @@ static int command_run(const struct cli *c)
 
 	memset(&r, 0, sizeof r);
 	r.cli = c;
-	if (out_init(&r.out) != 0) {
+	if (out_init(&r.out, c->json) != 0) {
 		fprintf(stderr, "%s: %s\n", PROG, _("out of memory"));
 		return rs_err_exit_status(RS_ERR_INTERNAL);
 	}

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "demo.h"
 #include "keystore.h"
 #include "lock.h"
 #include "ops.h"
+#include "service.h"
 #include "testutil.h"
 #ifndef HAVE_POSTGRESQL
 #define HAVE_POSTGRESQL 0
@@ -291,6 +293,69 @@ static size_t count_members(rs_ctx *ctx)
 	free(v);
 	return n;
 }
+
+typedef struct walk_seen {
+	rs_member_view views[8];
+	size_t n, stop_after;
+} walk_seen;
+
+static int walk_record(void *arg, const rs_member_view *v)
+{
+	walk_seen *w = arg;
+
+	if (w->n < 8)
+		w->views[w->n] = *v;
+	w->n++;
+	return w->stop_after && w->n == w->stop_after ? RS_ERR_CANCELLED : RS_OK;
+}
+
+START_TEST(each_member_walks_the_list_in_order_with_service_state)
+{
+	rs_ctx *ctx = open_member(1);
+	rs_member_view *list = NULL;
+	size_t n = 0;
+	walk_seen w = { .n = 0 };
+	rs_heartbeat hb = { .pid = 4242, .interval = 30 };
+	rs_error err = { 0 };
+
+	/* A fresh heartbeat for member 1 and one for nobody. */
+	snprintf(hb.installation_id, sizeof hb.installation_id, "%s",
+	    rs_ctx_config(ctx)->installation_id);
+	snprintf(hb.state, sizeof hb.state, "activated");
+	hb.last_seen = (int64_t)time(NULL);
+	ck_assert_int_eq(rs_service_heartbeat(ctx, &hb, &err), RS_OK);
+	snprintf(hb.installation_id, sizeof hb.installation_id,
+	    "00000000-0000-4000-8000-000000000000");
+	ck_assert_int_eq(rs_service_heartbeat(ctx, &hb, &err), RS_OK);
+
+	ck_assert_int_eq(rs_op_list_members(ctx, &list, &n, &err), RS_OK);
+	ck_assert_int_eq(rs_op_each_member(ctx, walk_record, &w, &err), RS_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(w.n, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(w.views[i].installation_id, list[i].installation_id);
+		ck_assert_int_eq(w.views[i].state, list[i].state);
+		ck_assert_int_eq(w.views[i].running, list[i].running);
+		ck_assert_int_eq(w.views[i].is_local, list[i].is_local);
+		ck_assert_int_eq(w.views[i].running, w.views[i].is_local);
+		if (w.views[i].is_local)
+			ck_assert_int_eq(w.views[i].service_pid, 4242);
+		else
+			ck_assert_int_eq(w.views[i].last_seen, 0);
+		if (i > 0)
+			ck_assert_int_le(strcmp(list[i - 1].machine, list[i].machine), 0);
+	}
+	free(list);
+
+	/* The callback's own code stops the walk and comes back. */
+	w.n = 0;
+	w.stop_after = 2;
+	ck_assert_int_eq(rs_op_each_member(ctx, walk_record, &w, &err),
+	    RS_ERR_CANCELLED);
+	ck_assert_uint_eq(w.n, 2);
+	rs_ctx_close(ctx);
+}
+END_TEST
 
 START_TEST(remove_refuses_the_last_joined_member_unless_allowed)
 {
@@ -663,6 +728,7 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, waiting_member_says_why_it_is_not_activated);
 	tcase_add_test(tc, join_activates_a_waiting_member_once);
 	tcase_add_test(tc, waiting_member_cannot_join_others);
+	tcase_add_test(tc, each_member_walks_the_list_in_order_with_service_state);
 	tcase_add_test(tc, remove_refuses_the_last_joined_member_unless_allowed);
 	tcase_add_test(tc, backup_refuses_a_weak_password_naming_each_rule);
 	tcase_add_test(tc, backup_then_restore_of_the_same_key);
