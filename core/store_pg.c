@@ -1,4 +1,5 @@
-/* store_pg.c: the report server database on PostgreSQL, through libpq.
+/* store_pg.c: the report server database on PostgreSQL, through libpq
+ * (loaded when a PostgreSQL store is first opened, see "libpq" below).
  *
  * The same tables as the SQLite backend, blobs as BYTEA, so that members on
  * several machines share one database.  Everything that matches SQLite's
@@ -13,8 +14,10 @@
  * Parameters and results travel in binary (no hex text for BYTEA), and
  * statements are prepared once per connection. */
 #include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <dlfcn.h>
 #include <endian.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +46,72 @@
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
+
+/* ---- libpq, loaded on first use ----
+ * Linked, libpq would bring some twenty more libraries (Kerberos, LDAP,
+ * GnuTLS, ...) into every start of every program, though most instances
+ * run on SQLite.  So it is opened when a PostgreSQL store is, and called
+ * through this table; the types come from <libpq-fe.h>, so a signature
+ * cannot drift from the library's. */
+
+#define LIBPQ "libpq.so.5"         /* libpq's soname */
+
+#define PQ_FUNCTIONS(X) \
+	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) \
+	X(PQconnectionNeedsPassword) X(PQdb) X(PQerrorMessage) X(PQexec) \
+	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQgetisnull) \
+	X(PQgetlength) X(PQgetvalue) X(PQhost) X(PQntuples) X(PQport) \
+	X(PQprepare) X(PQresultErrorField) X(PQresultStatus) \
+	X(PQserverVersion) X(PQstatus) X(PQtransactionStatus) X(PQuser)
+
+static struct {
+#define PQ_POINTER(name) __typeof__(name) *name;
+	PQ_FUNCTIONS(PQ_POINTER)
+#undef PQ_POINTER
+} pq;
+
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static bool pq_loaded;
+static char pq_error[512];         /* why it could not be loaded */
+
+static const char *dl_reason(void)
+{
+	const char *why = dlerror();
+
+	return why != NULL ? why : "dlopen failed";
+}
+
+/* Once per process; the handle stays open for the process's life. */
+static void pq_load(void)
+{
+	void *lib = dlopen(LIBPQ, RTLD_NOW | RTLD_LOCAL);
+	const char *why = lib == NULL ? dl_reason() : NULL;
+
+#define PQ_RESOLVE(name) \
+	if (why == NULL && (pq.name = (__typeof__(pq.name))dlsym(lib, \
+	    #name)) == NULL) \
+		why = dl_reason();
+	PQ_FUNCTIONS(PQ_RESOLVE)
+#undef PQ_RESOLVE
+	if (why == NULL) {
+		pq_loaded = true;
+		return;
+	}
+	snprintf(pq_error, sizeof pq_error, "%s", why);
+	memset(&pq, 0, sizeof pq);
+	if (lib != NULL)
+		dlclose(lib);
+}
+
+static int pq_require(const rs_config *cfg, rs_error *err)
+{
+	pthread_once(&pq_once, pq_load);
+	if (pq_loaded)
+		return RS_OK;
+	return rs_err(err, RS_ERR_DATABASE, _("%s says backend = postgresql, "
+	    "which needs the PostgreSQL client library %s: apt-get install "
+	    "libpq5 (%s)"), cfg->path, LIBPQ, pq_error);
+}
 
 /* ---- statements ---- */
 
@@ -134,12 +203,13 @@ static void chomp(char *s)
 static int pg_fail(rs_store_pg *s, const PGresult *res, const char *what,
     rs_error *err)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *state = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE)
+	    : NULL;
 	char msg[512];
 
-	snprintf(msg, sizeof msg, "%s", res && PQresultErrorField(res,
-	    PG_DIAG_MESSAGE_PRIMARY) ? PQresultErrorField(res,
-	    PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(s->conn));
+	snprintf(msg, sizeof msg, "%s", res && pq.PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) ? pq.PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) : pq.PQerrorMessage(s->conn));
 	chomp(msg);
 	if (state == NULL)
 		state = "";
@@ -148,7 +218,7 @@ static int pg_fail(rs_store_pg *s, const PGresult *res, const char *what,
 		return rs_err(err, RS_ERR_BUSY, _("The report server database %s "
 		    "is busy: another process is changing it. Try again in a "
 		    "moment."), s->description);
-	if (PQstatus(s->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
+	if (pq.PQstatus(s->conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
 	    strncmp(state, "57P", 3) == 0)
 		return rs_err(err, RS_ERR_DATABASE, _("lost the connection to the "
 		    "report server database %s while %s: %s; nothing was changed. "
@@ -219,12 +289,12 @@ static int prepare(rs_store_pg *s, bool *done, const char *name,
 	if (*done)
 		return RS_OK;
 	param_types(types, oids);
-	res = PQprepare(s->conn, name, sql, (int)strlen(types), oids);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	res = pq.PQprepare(s->conn, name, sql, (int)strlen(types), oids);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pg_fail(s, res, _("preparing a statement"), err);
 	else
 		*done = true;
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -232,15 +302,15 @@ static int prepare(rs_store_pg *s, bool *done, const char *name,
 static int run(rs_store_pg *s, const char *name, const pg_args *a,
     const char *what, PGresult **out, rs_error *err)
 {
-	PGresult *res = PQexecPrepared(s->conn, name, a ? a->n : 0,
+	PGresult *res = pq.PQexecPrepared(s->conn, name, a ? a->n : 0,
 	    a ? a->value : NULL, a ? a->length : NULL, a ? a->format : NULL, 1);
-	ExecStatusType st = PQresultStatus(res);
+	ExecStatusType st = pq.PQresultStatus(res);
 
 	*out = NULL;
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		int rc = pg_fail(s, res, what, err);
 
-		PQclear(res);
+		pq.PQclear(res);
 		return rc;
 	}
 	*out = res;
@@ -267,13 +337,13 @@ static int run_stmt(rs_store_pg *s, enum pg_stmt id, const pg_args *a,
 static int exec_sql(rs_store_pg *s, const char *sql, const char *what,
     rs_error *err)
 {
-	PGresult *res = PQexec(s->conn, sql);
+	PGresult *res = pq.PQexec(s->conn, sql);
 	int rc = RS_OK;
 
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    pq.PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = pg_fail(s, res, what, err);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -283,31 +353,31 @@ static int64_t get_i64(const PGresult *r, int row, int col)
 {
 	uint64_t v;
 
-	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+	if (pq.PQgetisnull(r, row, col) || pq.PQgetlength(r, row, col) != 8)
 		return 0;
-	memcpy(&v, PQgetvalue(r, row, col), 8);
+	memcpy(&v, pq.PQgetvalue(r, row, col), 8);
 	return (int64_t)be64toh(v);
 }
 
 static void get_text(char *dst, size_t size, const PGresult *r, int row,
     int col)
 {
-	snprintf(dst, size, "%s", PQgetisnull(r, row, col) ? ""
-	    : PQgetvalue(r, row, col));
+	snprintf(dst, size, "%s", pq.PQgetisnull(r, row, col) ? ""
+	    : pq.PQgetvalue(r, row, col));
 }
 
 static unsigned char *get_blob(const PGresult *r, int row, int col,
     size_t *len)
 {
-	size_t n = (size_t)PQgetlength(r, row, col);
+	size_t n = (size_t)pq.PQgetlength(r, row, col);
 	unsigned char *copy;
 
 	*len = 0;
-	if (PQgetisnull(r, row, col))
+	if (pq.PQgetisnull(r, row, col))
 		return NULL;
 	copy = malloc(n ? n : 1);
 	if (copy != NULL && n > 0)
-		memcpy(copy, PQgetvalue(r, row, col), n);
+		memcpy(copy, pq.PQgetvalue(r, row, col), n);
 	if (copy != NULL)
 		*len = n;
 	return copy;
@@ -315,7 +385,7 @@ static unsigned char *get_blob(const PGresult *r, int row, int col,
 
 static bool changed_rows(const PGresult *res)
 {
-	const char *n = PQcmdTuples((PGresult *)res);
+	const char *n = pq.PQcmdTuples((PGresult *)res);
 
 	return n[0] != '\0' && strcmp(n, "0") != 0;
 }
@@ -441,16 +511,16 @@ static const char schema_sql[] =
 static int query_value(rs_store_pg *s, const char *sql, const char *param,
     char *value, size_t size, const char *what, rs_error *err)
 {
-	PGresult *res = PQexecParams(s->conn, sql, param ? 1 : 0, NULL,
+	PGresult *res = pq.PQexecParams(s->conn, sql, param ? 1 : 0, NULL,
 	    param ? &param : NULL, NULL, NULL, 0);
 	int rc = RS_OK;
 
 	value[0] = '\0';
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = pg_fail(s, res, what, err);
-	else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-		snprintf(value, size, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
+	else if (pq.PQntuples(res) > 0 && !pq.PQgetisnull(res, 0, 0))
+		snprintf(value, size, "%s", pq.PQgetvalue(res, 0, 0));
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -481,15 +551,16 @@ static int create_schema(rs_store_pg *s, rs_error *err)
 	if (rc == RS_OK && strcmp(exists, "f") == 0) {
 		values[0] = id;
 		values[1] = STR(RS_SCHEMA_VERSION);
-		res = PQexecParams(s->conn, "INSERT INTO meta VALUES ('database_id', "
-		    "$1), ('schema_version', $2)", 2, NULL, values, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		res = pq.PQexecParams(s->conn, "INSERT INTO meta VALUES "
+		    "('database_id', $1), ('schema_version', $2)", 2, NULL, values,
+		    NULL, NULL, 0);
+		if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
 			rc = pg_fail(s, res, _("creating the database"), err);
-		PQclear(res);
+		pq.PQclear(res);
 	}
 	if (rc == RS_OK)
 		return exec_sql(s, "COMMIT", _("creating the database"), err);
-	PQclear(PQexec(s->conn, "ROLLBACK"));
+	pq.PQclear(pq.PQexec(s->conn, "ROLLBACK"));
 	return rc;
 }
 
@@ -562,12 +633,12 @@ static int check_schema(rs_store_pg *s, bool create, rs_error *err)
  * reached, never its password. */
 static void describe_connection(rs_store_pg *s)
 {
-	const char *host = PQhost(s->conn);
+	const char *host = pq.PQhost(s->conn);
 
 	snprintf(s->description, sizeof s->description,
 	    "PostgreSQL host=%s port=%s dbname=%s user=%s",
-	    host && *host ? host : "localhost", PQport(s->conn),
-	    PQdb(s->conn), PQuser(s->conn));
+	    host && *host ? host : "localhost", pq.PQport(s->conn),
+	    pq.PQdb(s->conn), pq.PQuser(s->conn));
 }
 
 static int connect_failed(rs_store_pg *s, const rs_config *cfg,
@@ -575,10 +646,10 @@ static int connect_failed(rs_store_pg *s, const rs_config *cfg,
 {
 	char msg[512];
 
-	snprintf(msg, sizeof msg, "%s", s->conn ? PQerrorMessage(s->conn)
+	snprintf(msg, sizeof msg, "%s", s->conn ? pq.PQerrorMessage(s->conn)
 	    : _("out of memory"));
 	chomp(msg);
-	if (s->conn && PQconnectionNeedsPassword(s->conn))
+	if (s->conn && pq.PQconnectionNeedsPassword(s->conn))
 		return rs_err(err, RS_ERR_DATABASE, _("cannot connect to the report "
 		    "server database (PostgreSQL %s): the server asks for a password "
 		    "and none was found; put it in the pgpass file (%s, mode 0600)"),
@@ -600,8 +671,8 @@ static int pg_connect(rs_store_pg *s, const rs_config *cfg, rs_error *err)
 
 	if (rc != RS_OK)
 		return rc;
-	s->conn = PQconnectdbParams(keys, values, 1);
-	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
+	s->conn = pq.PQconnectdbParams(keys, values, 1);
+	if (s->conn == NULL || pq.PQstatus(s->conn) != CONNECTION_OK)
 		return connect_failed(s, cfg, err);
 	describe_connection(s);
 	/* Quiet: NOTICEs would go to stderr, and the core never prints. */
@@ -609,7 +680,7 @@ static int pg_connect(rs_store_pg *s, const rs_config *cfg, rs_error *err)
 	    _("setting up the connection"), err);
 	/* A plan made for the first batch's arrays would hash the table;
 	 * the generic one walks the primary key (PostgreSQL 12 and later). */
-	if (rc == RS_OK && PQserverVersion(s->conn) >= 120000)
+	if (rc == RS_OK && pq.PQserverVersion(s->conn) >= 120000)
 		rc = exec_sql(s, "SET plan_cache_mode = force_generic_plan",
 		    _("setting up the connection"), err);
 	return rc;
@@ -623,12 +694,12 @@ static void pg_close(rs_store *base)
 
 	if (s == NULL)
 		return;
-	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
-		if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-			PQclear(PQexec(s->conn, "ROLLBACK"));
+	if (s->conn != NULL && pq.PQstatus(s->conn) == CONNECTION_OK) {
+		if (pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+			pq.PQclear(pq.PQexec(s->conn, "ROLLBACK"));
 		pg_admin_unlock(base);
 	}
-	PQfinish(s->conn);
+	pq.PQfinish(s->conn);
 	free(s);
 }
 
@@ -641,43 +712,43 @@ static int pg_begin(rs_store *base, rs_error *err)
 	const char *state;
 	int rc = RS_OK;
 
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	if (pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		return rs_err(err, RS_ERR_INTERNAL, _("a transaction is already "
 		    "open on %s"), s->description);
 	/* EXCLUSIVE blocks every other writer's begin, not readers: SQLite's
 	 * BEGIN IMMEDIATE in WAL mode. */
-	res = PQexec(s->conn, "BEGIN; SET LOCAL lock_timeout = '" LOCK_TIMEOUT
+	res = pq.PQexec(s->conn, "BEGIN; SET LOCAL lock_timeout = '" LOCK_TIMEOUT
 	    "'; LOCK TABLE meta IN EXCLUSIVE MODE");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
+		state = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		if (state != NULL && strcmp(state, "55P03") == 0)
 			rc = rs_err(err, RS_ERR_BUSY, _("The report server database %s "
 			    "is being changed by another process; wait for it to "
 			    "finish, or try again later."), s->description);
 		else
 			rc = pg_fail(s, res, _("starting a transaction"), err);
-		PQclear(PQexec(s->conn, "ROLLBACK"));
+		pq.PQclear(pq.PQexec(s->conn, "ROLLBACK"));
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
 static int pg_commit(rs_store *base, rs_error *err)
 {
 	rs_store_pg *s = pg(base);
-	PGresult *res = PQexec(s->conn, "COMMIT");
+	PGresult *res = pq.PQexec(s->conn, "COMMIT");
 	int rc = RS_OK;
 
 	/* COMMIT of a failed transaction "succeeds" as a ROLLBACK. */
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pg_fail(s, res, _("committing"), err);
-	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
+	else if (strcmp(pq.PQcmdStatus(res), "COMMIT") != 0)
 		rc = rs_err(err, RS_ERR_DATABASE, _("the report server database %s "
 		    "rolled the transaction back after an earlier error; nothing "
 		    "was changed"), s->description);
-	PQclear(res);
-	if (rc != RS_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(s->conn, "ROLLBACK"));
+	pq.PQclear(res);
+	if (rc != RS_OK && pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		pq.PQclear(pq.PQexec(s->conn, "ROLLBACK"));
 	return rc;
 }
 
@@ -685,8 +756,8 @@ static void pg_rollback(rs_store *base)
 {
 	rs_store_pg *s = pg(base);
 
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
-		PQclear(PQexec(s->conn, "ROLLBACK"));
+	if (pq.PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		pq.PQclear(pq.PQexec(s->conn, "ROLLBACK"));
 }
 
 static void current_user(char *out, size_t size)
@@ -709,9 +780,9 @@ static int read_holder(rs_store_pg *s, PGresult **out)
 	for (int tries = 0; tries < 20; tries++) {
 		if (run_stmt(s, PS_LOCK_HOLDER, NULL, "", out, &ignored) != RS_OK)
 			return -1;
-		if (PQntuples(*out) == 1)
+		if (pq.PQntuples(*out) == 1)
 			return 0;
-		PQclear(*out);
+		pq.PQclear(*out);
 		*out = NULL;
 		nanosleep(&pause, NULL);
 	}
@@ -735,7 +806,7 @@ static int busy_error(rs_store_pg *s, rs_error *err)
 	get_text(host, sizeof host, res, 0, 2);
 	t = (time_t)get_i64(res, 0, 3);
 	get_text(op, sizeof op, res, 0, 4);
-	PQclear(res);
+	pq.PQclear(res);
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		snprintf(when, sizeof when, "%lld", (long long)t);
@@ -774,7 +845,7 @@ static int record_holder(rs_store_pg *s, const char *operation,
 	arg_text(&a, op);
 	rc = run_stmt(s, PS_LOCK_RECORD, &a, _("recording the lock holder"), &res,
 	    err);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -789,15 +860,16 @@ static int pg_admin_lock(rs_store *base, const char *operation,
 	if (s->admin_locked)
 		return rs_err(err, RS_ERR_INTERNAL, _("the admin lock of %s is "
 		    "already held by this process"), s->description);
-	res = PQexecParams(s->conn, "SELECT pg_try_advisory_lock(" STR(LOCK_CLASS)
-	    ", " STR(LOCK_ADMIN) ")", 0, NULL, NULL, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	res = pq.PQexecParams(s->conn, "SELECT pg_try_advisory_lock("
+	    STR(LOCK_CLASS) ", " STR(LOCK_ADMIN) ")", 0, NULL, NULL, NULL, NULL,
+	    0);
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = pg_fail(s, res, _("taking the admin lock"), err);
-		PQclear(res);
+		pq.PQclear(res);
 		return rc;
 	}
-	got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	got = strcmp(pq.PQgetvalue(res, 0, 0), "t") == 0;
+	pq.PQclear(res);
 	if (!got)
 		return busy_error(s, err);
 	s->admin_locked = true;
@@ -814,11 +886,11 @@ static void pg_admin_unlock(rs_store *base)
 	if (!s->admin_locked)
 		return;
 	/* The row only names the holder; the advisory lock is the lock. */
-	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
-		PQclear(PQexec(s->conn, "DELETE FROM admin_lock WHERE backend_pid = "
-		    "pg_backend_pid()"));
-	PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock(" STR(LOCK_CLASS) ", "
-	    STR(LOCK_ADMIN) ")"));
+	if (pq.PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+		pq.PQclear(pq.PQexec(s->conn, "DELETE FROM admin_lock WHERE "
+		    "backend_pid = pg_backend_pid()"));
+	pq.PQclear(pq.PQexec(s->conn, "SELECT pg_advisory_unlock("
+	    STR(LOCK_CLASS) ", " STR(LOCK_ADMIN) ")"));
 	s->admin_locked = false;
 }
 
@@ -844,7 +916,7 @@ static int pg_database_id_set(rs_store *base, const char *id, rs_error *err)
 		    id);
 	arg_text(&a, id);
 	rc = run_stmt(s, PS_ID_SET, &a, _("writing the database ID"), &res, err);
-	PQclear(res);
+	pq.PQclear(res);
 	if (rc == RS_OK)
 		snprintf(s->database_id, sizeof s->database_id, "%s", id);
 	return rc;
@@ -860,7 +932,7 @@ static int pg_keyinfo_get(rs_store *base, rs_keyinfo *out, rs_error *err)
 	memset(out, 0, sizeof *out);
 	if (rc != RS_OK)
 		return rc;
-	if (PQntuples(res) == 1) {
+	if (pq.PQntuples(res) == 1) {
 		out->present = true;
 		out->generation = (uint32_t)get_i64(res, 0, 0);
 		get_text(out->kcv, sizeof out->kcv, res, 0, 1);
@@ -868,7 +940,7 @@ static int pg_keyinfo_get(rs_store *base, rs_keyinfo *out, rs_error *err)
 		out->last_backup = get_i64(res, 0, 3);
 		out->last_change = get_i64(res, 0, 4);
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return RS_OK;
 }
 
@@ -890,7 +962,7 @@ static int pg_keyinfo_put(rs_store *base, const rs_keyinfo *info,
 	}
 	rc = run_stmt(s, info->present ? PS_KEYINFO_PUT : PS_KEYINFO_DELETE, &a,
 	    _("writing the key information"), &res, err);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -909,7 +981,7 @@ static int member_from_row(const PGresult *r, int row, rs_member *m)
 	m->created = get_i64(r, row, 7);
 	m->joined = get_i64(r, row, 8);
 	if (m->public_key == NULL ||
-	    (m->wrapped_key == NULL && !PQgetisnull(r, row, 5))) {
+	    (m->wrapped_key == NULL && !pq.PQgetisnull(r, row, 5))) {
 		rs_member_clear(m);
 		return -1;
 	}
@@ -929,12 +1001,12 @@ static int pg_member_get(rs_store *base, const char *id, rs_member *out,
 	rc = run_stmt(s, PS_MEMBER_GET, &a, _("reading a member"), &res, err);
 	if (rc != RS_OK)
 		return rc;
-	if (PQntuples(res) == 0)
+	if (pq.PQntuples(res) == 0)
 		rc = rs_err(err, RS_ERR_NOT_FOUND, _("no member with installation "
 		    "ID %s in %s"), id, s->description);
 	else
 		fail = member_from_row(res, 0, out);
-	PQclear(res);
+	pq.PQclear(res);
 	if (fail)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	return rc;
@@ -960,7 +1032,7 @@ static int pg_member_put(rs_store *base, const rs_member *m, rs_error *err)
 	arg_i64(&a, m->created);
 	arg_i64(&a, m->joined);
 	rc = run_stmt(s, PS_MEMBER_PUT, &a, _("writing a member"), &res, err);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -976,7 +1048,7 @@ static int pg_member_delete(rs_store *base, const char *id, rs_error *err)
 	if (rc == RS_OK && !changed_rows(res))
 		rc = rs_err(err, RS_ERR_NOT_FOUND, _("no member with installation "
 		    "ID %s in %s"), id, s->description);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -994,12 +1066,12 @@ static int pg_member_list(rs_store *base, rs_member **out, size_t *n,
 	    err);
 	if (rc != RS_OK)
 		return rc;
-	rows = PQntuples(res);
+	rows = pq.PQntuples(res);
 	list = calloc(rows ? (size_t)rows : 1, sizeof *list);
 	for (i = 0; list != NULL && i < rows; i++)
 		if (member_from_row(res, i, &list[i]) != 0)
 			break;
-	PQclear(res);
+	pq.PQclear(res);
 	if (list == NULL || i < rows) {
 		rs_members_free(list, (size_t)i);
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
@@ -1026,7 +1098,7 @@ static int pg_content_count(rs_store *base,
 			return rc;
 		for (c = 0; c < rs_content_info(t)->ncells; c++)
 			counts[t][c] = (uint64_t)get_i64(res, 0, c);
-		PQclear(res);
+		pq.PQclear(res);
 	}
 	return RS_OK;
 }
@@ -1038,7 +1110,7 @@ static int pg_content_count(rs_store *base,
 static int batch_fill(rs_content_batch *b, const PGresult *res, int ncells)
 {
 	size_t offsets[RS_BATCH_ROWS][RS_MAX_CELLS];
-	int rows = PQntuples(res);
+	int rows = pq.PQntuples(res);
 
 	for (int i = 0; i < rows && i < RS_BATCH_ROWS; i++) {
 		rs_content_row *row = &b->rows[i];
@@ -1048,13 +1120,13 @@ static int batch_fill(rs_content_batch *b, const PGresult *res, int ncells)
 		get_text(row->name, sizeof row->name, res, i, 1);
 		offsets[i][0] = offsets[i][1] = NO_CELL;
 		for (int c = 0; c < ncells; c++) {
-			size_t len = (size_t)PQgetlength(res, i, 2 + c);
+			size_t len = (size_t)pq.PQgetlength(res, i, 2 + c);
 
-			if (PQgetisnull(res, i, 2 + c))
+			if (pq.PQgetisnull(res, i, 2 + c))
 				continue;
 			if (rs_batch_reserve(b, len + 1) != 0)
 				return -1;
-			memcpy(b->arena + b->arena_len, PQgetvalue(res, i, 2 + c), len);
+			memcpy(b->arena + b->arena_len, pq.PQgetvalue(res, i, 2 + c), len);
 			offsets[i][c] = b->arena_len;
 			row->cell_len[c] = len;
 			b->arena_len += len;
@@ -1087,7 +1159,7 @@ static int content_read(rs_store *base, enum content_stmt which, int table,
 		batch->count = 0;
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -1122,7 +1194,7 @@ static int pg_content_update(rs_store *base, int table,
 		rc = rs_err(err, RS_ERR_NOT_FOUND, _("row %lld of %s is gone from "
 		    "%s"), (long long)row->id, rs_content_info(table)->table,
 		    s->description);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -1138,7 +1210,7 @@ static int pg_content_insert(rs_store *base, int table, const char *name,
 	rc = run_content(s, table, CS_INSERT, &a, _("adding a row"), &res, err);
 	if (rc == RS_OK && id != NULL)
 		*id = get_i64(res, 0, 0);
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -1149,7 +1221,7 @@ static int pg_content_clear(rs_store *base, int table, rs_error *err)
 	int rc = run_content(s, table, CS_CLEAR, NULL,
 	    _("removing encrypted values"), &res, err);
 
-	PQclear(res);
+	pq.PQclear(res);
 	return rc;
 }
 
@@ -1284,7 +1356,7 @@ static int pg_content_import(rs_store *base, int table,
 		arg_array(&a, &arr[i]);
 	rc = run_content(s, table, CS_IMPORT, &a, _("copying encrypted values"),
 	    &res, err);
-	PQclear(res);
+	pq.PQclear(res);
 	arrays_free(arr, 2 + RS_MAX_CELLS);
 	return rc;
 }
@@ -1316,7 +1388,7 @@ static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
 	if (array_add_i64(&w->arr[0], id) != 0)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int c = 0; c < w->ncells; c++) {
-		if (PQgetisnull(res, i, 1 + c)) {
+		if (pq.PQgetisnull(res, i, 1 + c)) {
 			if (array_add(&w->arr[1 + c], NULL, 0, true) != 0)
 				return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 			continue;
@@ -1324,8 +1396,8 @@ static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
 		out = NULL;
 		out_len = 0;
 		rc = w->fn(w->arg, w->table, id, c,
-		    (const unsigned char *)PQgetvalue(res, i, 1 + c),
-		    (size_t)PQgetlength(res, i, 1 + c), &out, &out_len, err);
+		    (const unsigned char *)pq.PQgetvalue(res, i, 1 + c),
+		    (size_t)pq.PQgetlength(res, i, 1 + c), &out, &out_len, err);
 		if (rc != RS_OK)
 			return rc;
 		w->cells++;
@@ -1349,7 +1421,7 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 	    _("reading encrypted values"), &res, err);
 	if (rc != RS_OK)
 		return rc;
-	rows = PQntuples(res);
+	rows = pq.PQntuples(res);
 	*more = rows > 0;
 	for (int c = 0; rc == RS_OK && c < 1 + w->ncells; c++)
 		if (array_start(&w->arr[c], c == 0 ? OID_INT8 : OID_BYTEA) != 0)
@@ -1360,7 +1432,7 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 		first = get_i64(res, 0, 0);
 		*after = get_i64(res, rows - 1, 0);
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	if (rc != RS_OK || rows == 0)
 		return rc;
 	memset(&a, 0, sizeof a);
@@ -1370,7 +1442,7 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 	arg_i64(&a, *after);
 	rc = run_content(w->s, w->table, CS_WRITE, &a,
 	    _("rewriting encrypted values"), &done, err);
-	PQclear(done);
+	pq.PQclear(done);
 	return rc;
 }
 
@@ -1407,20 +1479,20 @@ static int pg_content_rewrite(rs_store *base, int table,
 static int pg_exec_args(rs_store_pg *s, const char *sql, const pg_args *a,
     const char *what, PGresult **out, rs_error *err)
 {
-	PGresult *res = PQexecParams(s->conn, sql, a ? a->n : 0, NULL,
+	PGresult *res = pq.PQexecParams(s->conn, sql, a ? a->n : 0, NULL,
 	    a ? a->value : NULL, a ? a->length : NULL, a ? a->format : NULL, 1);
-	ExecStatusType st = PQresultStatus(res);
+	ExecStatusType st = pq.PQresultStatus(res);
 	int rc = RS_OK;
 
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		rc = pg_fail(s, res, what, err);
-		PQclear(res);
+		pq.PQclear(res);
 		res = NULL;
 	}
 	if (out)
 		*out = res;
 	else
-		PQclear(res);
+		pq.PQclear(res);
 	return rc;
 }
 
@@ -1469,19 +1541,19 @@ static int pg_heartbeat_list(rs_store *base, rs_heartbeat **out, size_t *n,
 	    NULL, _("reading the heartbeats"), &res, err);
 	if (rc != RS_OK)
 		return rc;
-	rows = PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1 &&
-	    PQgetvalue(res, 0, 0)[0] == 1;
-	PQclear(res);
+	rows = pq.PQntuples(res) == 1 && pq.PQgetlength(res, 0, 0) == 1 &&
+	    pq.PQgetvalue(res, 0, 0)[0] == 1;
+	pq.PQclear(res);
 	if (!rows)
 		return RS_OK;
 	rc = pg_exec_args(s, "SELECT " PG_HEARTBEAT_COLUMNS " FROM heartbeats",
 	    NULL, _("reading the heartbeats"), &res, err);
 	if (rc != RS_OK)
 		return rc;
-	rows = PQntuples(res);
+	rows = pq.PQntuples(res);
 	*out = calloc(rows ? (size_t)rows : 1, sizeof **out);
 	if (*out == NULL) {
-		PQclear(res);
+		pq.PQclear(res);
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	}
 	for (int i = 0; i < rows; i++) {
@@ -1497,7 +1569,7 @@ static int pg_heartbeat_list(rs_store *base, rs_heartbeat **out, size_t *n,
 		hb->interval = get_i64(res, i, 7);
 	}
 	*n = (size_t)rows;
-	PQclear(res);
+	pq.PQclear(res);
 	return RS_OK;
 }
 
@@ -1541,6 +1613,9 @@ int rs_store_pg_open(const rs_config *cfg, bool create, rs_store **out,
 	int rc;
 
 	*out = NULL;
+	rc = pq_require(cfg, err);
+	if (rc != RS_OK)
+		return rc;
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));

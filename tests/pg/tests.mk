@@ -1,16 +1,20 @@
 # PostgreSQL backend tests (issue 9): each script starts its own server
-# (tests/pg/pglib.sh) and skips when rsconfig is built without PostgreSQL.
+# (tests/pg/pglib.sh; dlopen.sh needs none) and skips when rsconfig is built
+# without PostgreSQL.
 PG_TESTS += tests/pg/store.sh
 PG_TESTS += tests/pg/ops.sh
 PG_TESTS += tests/pg/cli.sh
 PG_TESTS += tests/pg/scaleout.sh
 PG_TESTS += tests/pg/migrate.sh
 PG_TESTS += tests/pg/service.sh
+PG_TESTS += tests/pg/dlopen.sh
 
 # The unit tests reach PostgreSQL themselves (check_ops on either backend,
-# check_store_pg) when it is built in.
+# check_store_pg) when it is built in, calling libpq directly: they link it
+# (the programs load it at run time, core/store_pg.c).
 if POSTGRESQL
 UNIT_CFLAGS += $(PQ_CFLAGS)
+UNIT_LDADD += $(PQ_LIBS)
 # Built with the programs, run by tests/pg/store.sh only (it needs a server).
 noinst_PROGRAMS = tests/pg/check_store_pg
 endif
