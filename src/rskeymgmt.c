@@ -756,40 +756,117 @@ static size_t width_max(size_t w, const char *s)
 	return n > w ? n : w;
 }
 
-/* The service columns: Running / Stopped / Stale, and when it was last
- * heard of (a stale member's time is the point of showing it). */
-static void member_seen(const rs_member_view *v, char *buf, size_t size)
+/* The table's rows, compact (10,000 members in about a megabyte, not
+ * 8 MiB of views): names in one growing string buffer, texts by pointer. */
+struct member_row {
+	char installation_id[RS_ID_LEN + 1];
+	bool is_local;
+	size_t machine, instance;    /* offsets into the table's names */
+	const char *state, *service; /* translated, static */
+	int64_t last_seen;
+};
+
+struct member_table {
+	struct member_row *rows;
+	size_t n, cap;
+	char *names;
+	size_t names_len, names_cap;
+	size_t ws, wi, wt, wv;       /* column widths */
+	bool failed;
+};
+
+static size_t table_name(struct member_table *t, const char *name)
 {
-	if (v->last_seen == 0)
-		snprintf(buf, size, "-");
-	else
-		local_time(v->last_seen, buf, size);
+	size_t len = strlen(name) + 1, off = t->names_len;
+
+	if (t->names_len + len > t->names_cap) {
+		size_t cap = t->names_cap ? t->names_cap * 2 : 4096;
+		char *grown;
+
+		while (t->names_len + len > cap)
+			cap *= 2;
+		grown = realloc(t->names, cap);
+		if (grown == NULL) {
+			t->failed = true;
+			return 0;
+		}
+		t->names = grown;
+		t->names_cap = cap;
+	}
+	memcpy(t->names + off, name, len);
+	t->names_len += len;
+	return off;
 }
 
-static void members_table(FILE *f, const rs_member_view *m, size_t n)
+static int member_row_add(void *arg, const rs_member_view *v)
 {
-	size_t i, ws = width_max(0, _("Server"));
-	size_t wi = width_max(0, _("Instance")), wt = width_max(0, _("Status"));
-	size_t wv = width_max(0, _("Service"));
+	struct member_table *t = arg;
+	struct member_row *r;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct member_row *grown = realloc(t->rows, cap * sizeof *grown);
+
+		if (grown == NULL)
+			return RS_ERR_INTERNAL;
+		t->rows = grown;
+		t->cap = cap;
+	}
+	r = &t->rows[t->n++];
+	memcpy(r->installation_id, v->installation_id, sizeof r->installation_id);
+	r->is_local = v->is_local;
+	r->machine = table_name(t, v->machine);
+	r->instance = table_name(t, v->instance);
+	r->state = rs_member_view_state_text(v->state);
+	r->service = rs_member_service_text(v);
+	r->last_seen = v->last_seen;
+	t->ws = width_max(t->ws, v->machine);
+	t->wi = width_max(t->wi, v->instance);
+	t->wt = width_max(t->wt, r->state);
+	t->wv = width_max(t->wv, r->service);
+	return t->failed ? RS_ERR_INTERNAL : RS_OK;
+}
+
+static int member_table_load(struct run *r, struct member_table *t)
+{
+	int rc = rs_op_each_member(r->ctx, member_row_add, t, &r->err);
+
+	if (rc == RS_ERR_INTERNAL && r->err.code == RS_OK)
+		rs_err(&r->err, rc, _("out of memory"));
+	return rc;
+}
+
+static void member_table_free(struct member_table *t)
+{
+	free(t->rows);
+	free(t->names);
+	memset(t, 0, sizeof *t);
+}
+
+/* The service columns: Running / Stopped / Stale, and when it was last
+ * heard of (a stale member's time is the point of showing it). */
+static void members_table(FILE *f, const struct member_table *t)
+{
+	int ws = (int)width_max(t->ws, _("Server"));
+	int wi = (int)width_max(t->wi, _("Instance"));
+	int wt = (int)width_max(t->wt, _("Status"));
+	int wv = (int)width_max(t->wv, _("Service"));
 	char seen[64];
 
-	for (i = 0; i < n; i++) {
-		ws = width_max(ws, m[i].machine);
-		wi = width_max(wi, m[i].instance);
-		wt = width_max(wt, rs_member_view_state_text(m[i].state));
-		wv = width_max(wv, rs_member_service_text(&m[i]));
-	}
-	fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)ws, _("Server"),
-	    (int)wi, _("Instance"), (int)wt, _("Status"), RS_ID_LEN,
-	    _("Installation ID"), (int)wv, _("Service"), _("Last seen"));
-	for (i = 0; i < n; i++) {
-		member_seen(&m[i], seen, sizeof seen);
+	fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", ws, _("Server"),
+	    wi, _("Instance"), wt, _("Status"), RS_ID_LEN,
+	    _("Installation ID"), wv, _("Service"), _("Last seen"));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct member_row *r = &t->rows[i];
+
+		if (r->last_seen == 0)
+			snprintf(seen, sizeof seen, "-");
+		else
+			local_time(r->last_seen, seen, sizeof seen);
 		fprintf(f, "%s %-*s  %-*s  %-*s  %-*s  %-*s  %s\n",
-		    m[i].is_local ? "*" : " ", (int)ws, m[i].machine, (int)wi,
-		    m[i].instance, (int)wt,
-		    rs_member_view_state_text(m[i].state), RS_ID_LEN,
-		    m[i].installation_id, (int)wv, rs_member_service_text(&m[i]),
-		    seen);
+		    r->is_local ? "*" : " ", ws, t->names + r->machine, wi,
+		    t->names + r->instance, wt, r->state, RS_ID_LEN,
+		    r->installation_id, wv, r->service, seen);
 	}
 	fprintf(f, _("(* this instance)\n"));
 }
@@ -992,8 +1069,7 @@ static int cmd_init(struct run *r)
 
 static int cmd_list(struct run *r)
 {
-	rs_member_view *m = NULL;
-	size_t n = 0;
+	struct member_table t = { .rows = NULL };
 	int rc;
 
 	/* JSON streams; the table needs every row for its column widths. */
@@ -1003,12 +1079,11 @@ static int cmd_list(struct run *r)
 		j_close(&r->out, ']');
 		return rc;
 	}
-	rc = rs_op_list_members(r->ctx, &m, &n, &r->err);
-	if (rc != RS_OK)
-		return rc;
-	members_table(r->out.text, m, n);
-	free(m);
-	return RS_OK;
+	rc = member_table_load(r, &t);
+	if (rc == RS_OK)
+		members_table(r->out.text, &t);
+	member_table_free(&t);
+	return rc;
 }
 
 static int cmd_join(struct run *r)
@@ -1291,17 +1366,18 @@ static int cmd_delete(struct run *r)
 /* Seed 000: review the scale-out members and stop their services first. */
 static int reencrypt_confirm(struct run *r)
 {
-	rs_member_view *m = NULL;
-	size_t n = 0;
+	struct member_table t = { .rows = NULL };
 	int rc;
 
 	if (r->cli->yes)
 		return RS_OK;
 	if (tty_get() < 0)
 		return need_yes(&r->err);
-	rc = rs_op_list_members(r->ctx, &m, &n, &r->err);
-	if (rc != RS_OK)
+	rc = member_table_load(r, &t);
+	if (rc != RS_OK) {
+		member_table_free(&t);
 		return rc;
+	}
 	tty_print("%s\n", _("A new key will be made and every encrypted value "
 	    "re-encrypted. Joined members get a copy of the new key; members "
 	    "waiting to join must join afterwards:"));
@@ -1309,11 +1385,11 @@ static int reencrypt_confirm(struct run *r)
 		FILE *f = fdopen(dup(tty_fd), "w");
 
 		if (f != NULL) {
-			members_table(f, m, n);
+			members_table(f, &t);
 			fclose(f);
 		}
 	}
-	free(m);
+	member_table_free(&t);
 	tty_print("%s\n", _("Stop the report server service on every member "
 	    "before you continue."));
 	return confirm(r, "yes");
