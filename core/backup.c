@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>   /* PBKDF2PARAM */
 #include "backup.h"
 #include "secret.h"
 
@@ -30,6 +31,13 @@
 #define FORMAT_VERSION "1"
 #define PAYLOAD_MAX 4096
 #define PEM_BEGIN "-----BEGIN CMS-----"
+/* The most PBKDF2 iterations a backup may ask for (the refusal message says
+ * the number).  We write RS_BACKUP_ITERATIONS (600,000), stock `openssl cms`
+ * 2,048; 10,000,000 leaves room for a higher default later (OWASP's 2023
+ * figure for PBKDF2-HMAC-SHA1 is 1,300,000) while a forged file costs at
+ * most a few seconds (4 to 7 s with SHA-1 or SHA-512 on the machine it was
+ * measured on) instead of hours. */
+#define MAX_ITERATIONS 10000000
 
 /* ---- small helpers ---- */
 
@@ -420,6 +428,70 @@ static bool has_password_recipient(CMS_ContentInfo *cms)
 	return false;
 }
 
+/* Whatever key derivation a password block names, OpenSSL runs at the cost
+ * the file asks for, and 3.0 has no getter for it: a forged file asking for
+ * billions of iterations would keep us busy for hours before failing.  So the
+ * DER (as OpenSSL parsed it) is searched for every object identifier: a
+ * password-based scheme other than PBKDF2 is refused, and every PBKDF2 must
+ * ask for a readable count of at most MAX_ITERATIONS.  (A match by chance
+ * inside the ciphertext, about 2^-80, would only refuse the file.) */
+static int kdf_check(const unsigned char *der, long len, const char *path,
+    rs_error *err)
+{
+	const unsigned char *p;
+	ASN1_OBJECT *obj;
+	PBKDF2PARAM *kdf;
+	int64_t iter;
+	long i;
+	int nid, rc = RS_OK;
+
+	for (i = 0; rc == RS_OK && i < len; i++) {
+		if (der[i] != V_ASN1_OBJECT)
+			continue;
+		p = der + i;
+		obj = d2i_ASN1_OBJECT(NULL, &p, len - i);
+		nid = obj != NULL ? OBJ_obj2nid(obj) : NID_undef;
+		ASN1_OBJECT_free(obj);
+		if (nid == NID_id_pbkdf2) {
+			kdf = d2i_PBKDF2PARAM(NULL, &p, len - (long)(p - der));
+			if (kdf == NULL || ASN1_INTEGER_get_int64(&iter, kdf->iter) != 1
+			    || iter < 1)
+				rc = rs_err(err, RS_ERR_BAD_FILE,
+				    _("%s has a password block whose PBKDF2 iteration count cannot be read: it was not written by rskeymgmt or has been tampered with; use another backup"),
+				    path);
+			else if (iter > MAX_ITERATIONS)
+				rc = rs_err(err, RS_ERR_BAD_FILE,
+				    _("%s asks for %" PRId64 " PBKDF2 iterations (more than 10,000,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
+				    path, iter);
+			PBKDF2PARAM_free(kdf);
+		} else if (nid != NID_undef
+		    && EVP_PBE_find(EVP_PBE_TYPE_OUTER, nid, NULL, NULL, NULL)) {
+			rc = rs_err(err, RS_ERR_BAD_FILE,
+			    _("%s derives its password key with %s instead of PBKDF2: it was not written by rskeymgmt or has been tampered with; use another backup"),
+			    path, OBJ_nid2sn(nid));
+		}
+	}
+	ERR_clear_error();
+	return rc;
+}
+
+static int cms_kdf_check(CMS_ContentInfo *cms, const char *path,
+    rs_error *err)
+{
+	unsigned char *der = NULL;
+	int len = i2d_CMS_ContentInfo(cms, &der), rc;
+
+	if (len <= 0) {
+		ERR_clear_error();
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is damaged or truncated: its encrypted block cannot be decoded; use another copy of the backup"),
+		    path);
+	}
+	rc = kdf_check(der, len, path, err);
+	OPENSSL_free(der);
+	return rc;
+}
+
 static CMS_ContentInfo *cms_load(const char *data, size_t len,
     const char *path, rs_error *err)
 {
@@ -448,6 +520,10 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		rs_err(err, RS_ERR_BAD_FILE,
 		    _("%s is a CMS file but not a password-protected key backup; choose the file that Backup or rskeymgmt -e wrote"),
 		    path);
+		return NULL;
+	}
+	if (cms_kdf_check(cms, path, err) != RS_OK) {
+		CMS_ContentInfo_free(cms);
 		return NULL;
 	}
 	return cms;

@@ -1,9 +1,10 @@
 #!/bin/sh
 # mkcorpus.sh: regenerates the seed corpus in tests/fuzz/corpus/ (it is kept
-# in git; run this only to refresh it).  Needs openssl.
+# in git; run this only to refresh it).  Needs openssl, od and awk.
 #   corpus/backup/   valid backups with the fuzz password (stock openssl cms,
 #                    its default PBKDF2 count: cheap to open), one with another
-#                    password, a certificate-recipient CMS, near-misses
+#                    password, a certificate-recipient CMS, near-misses,
+#                    forged key derivations (forgekdf.sh)
 #   corpus/payload/  valid payloads and near-misses
 #   corpus/config/   valid configs and near-misses
 set -eu
@@ -49,6 +50,12 @@ openssl cms -encrypt -binary -aes256 -in "$c/payload/valid" -outform PEM \
 cp "$tmp/cert.pem" "$c/backup/certificate.pem"
 head -c 300 "$c/backup/valid.pem" >"$c/backup/truncated.pem"
 printf -- '-----BEGIN CMS-----\n-----END CMS-----\n' >"$c/backup/empty-block.pem"
+# Forged key derivations, refused before any: 2,147,483,647 PBKDF2
+# iterations, and PKCS#12's pbeWithSHAAnd3-KeyTripleDES-CBC.
+sh "$here/forgekdf.sh" "$c/backup/valid.pem" "$c/backup/iterations-over-cap.pem" \
+    2a864886f70d01050c 7fffffff
+sh "$here/forgekdf.sh" "$c/backup/valid.pem" "$c/backup/kdf-pkcs12.pem" \
+    2a864886f70d010c0103 7fffffff
 
 # Configs.
 cat >"$c/config/valid" <<'CONF'

@@ -3,7 +3,7 @@
 # status, a key phrase of the message, and that nothing changed: the key
 # check value is the same and every value still opens (one --verify --json
 # gives both).  Backup files (truncated, empty, garbage, huge, foreign,
-# altered), passwords (lengths 7, 8, 128, 129, spaces, non-ASCII, missing
+# altered, a forged key derivation), passwords (lengths 7, 8, 128, 129, spaces, non-ASCII, missing
 # classes), configs (missing, unknown, duplicate, bad values, bad paths,
 # unsafe modes, wrong owners), databases (missing, locked, read-only,
 # corrupt, newer schema), stdin closed where a command would prompt, and
@@ -138,6 +138,19 @@ apply backup_wrong_password "$EX_BAD_PASSWORD" 'wrong password for the backup fi
 printf '%s\n' 'bkp 2026!strong-xy' >"$T_TMP/casepw"
 apply backup_password_wrong_case "$EX_BAD_PASSWORD" 'passwords are case-sensitive' "$B/good.pem" "$T_TMP/casepw"
 apply backup_of_other_key "$EX_KEY_MISMATCH" 'different|not the key' "$B/other.pem"
+# The password block's key derivation forged (tests/fuzz/forgekdf.sh), so
+# that OpenSSL would run it for about half an hour before "wrong password":
+# 2,147,483,647 PBKDF2 iterations, and the same count under PKCS#12's
+# pbeWithSHAAnd3-KeyTripleDES-CBC.  Both are refused before any.
+FORGE="$RS_SRCDIR/tests/fuzz/forgekdf.sh"
+if ! sh "$FORGE" "$B/good.pem" "$B/iterations.pem" 2a864886f70d01050c 7fffffff ||
+    ! sh "$FORGE" "$B/good.pem" "$B/pkcs12-kdf.pem" 2a864886f70d010c0103 7fffffff; then
+	echo "Bail out! cannot forge the key derivation of good.pem"
+	exit 99
+fi
+apply backup_asks_too_many_iterations "$EX_BAD_FILE" 'asks for 2147483647 PBKDF2 iterations \(more than 10,000,000\): it was not written by rskeymgmt or has been tampered with' "$B/iterations.pem"
+apply backup_asks_too_many_iterations_wrong_password "$EX_BAD_FILE" 'asks for 2147483647 PBKDF2 iterations' "$B/iterations.pem" "$T_TMP/wrongpw"
+apply backup_other_key_derivation "$EX_BAD_FILE" 'derives its password key with PBE-SHA1-3DES instead of PBKDF2' "$B/pkcs12-kdf.pem"
 
 # ---- passwords for a new backup ----
 

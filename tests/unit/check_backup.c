@@ -291,6 +291,129 @@ START_TEST(test_altered_password_block)
 }
 END_TEST
 
+/* ---- the key derivation a file asks for ---- */
+
+static const unsigned char pbkdf2_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+	0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c };
+
+/* Writes the good file to path with its key derivation replaced: the
+ * algorithm by the OID content oid (oid_len bytes, at least PBKDF2's 9) and
+ * the iteration count by the INTEGER content ival (ilen bytes).  The new
+ * bytes are taken from the salt, so every enclosing DER length stays right:
+ * OID, SEQUENCE { OCTET STRING salt, INTEGER iter } (PBKDF2 and the PBES1
+ * and PKCS#12 schemes have the same parameters). */
+static void forge(const char *path, const unsigned char *oid, size_t oid_len,
+    const unsigned char *ival, size_t ilen)
+{
+	BIO *in = BIO_new_mem_buf(good_file, (int)good_len), *out;
+	char *name = NULL, *header = NULL, *pem;
+	unsigned char *der = NULL, *at, *salt, *iter, *w;
+	long len = 0, pem_len;
+	size_t region, slen;
+
+	ck_assert_int_eq(PEM_read_bio(in, &name, &header, &der, &len), 1);
+	at = memmem(der, (size_t)len, pbkdf2_oid, sizeof pbkdf2_oid);
+	ck_assert_ptr_nonnull(at);
+	/* Only one, in the password block. */
+	ck_assert_ptr_null(memmem(at + 1, (size_t)(der + len - at - 1),
+	    pbkdf2_oid, sizeof pbkdf2_oid));
+	salt = at + sizeof pbkdf2_oid + 2;
+	iter = salt + 2 + salt[1];
+	ck_assert_int_eq(salt[-2], 0x30);
+	ck_assert_int_eq(salt[-1], 2 + salt[1] + 2 + iter[1]);
+	ck_assert_int_eq(salt[0], 0x04);
+	ck_assert_int_eq(iter[0], 0x02);
+	ck_assert_uint_eq(iter[1], 3);   /* 600,000 */
+	region = (size_t)(iter + 2 + iter[1] - at);
+	ck_assert_uint_gt(region, 2 + oid_len + 2 + 2 + 2 + ilen);
+	slen = region - (2 + oid_len + 2 + 2 + 2 + ilen);
+	w = at;
+	*w++ = 0x06;
+	*w++ = (unsigned char)oid_len;
+	memcpy(w, oid, oid_len);
+	w += oid_len;
+	*w++ = 0x30;
+	*w++ = (unsigned char)(2 + slen + 2 + ilen);
+	*w++ = 0x04;
+	*w++ = (unsigned char)slen;
+	w += slen;   /* what is left there serves as salt */
+	*w++ = 0x02;
+	*w++ = (unsigned char)ilen;
+	memcpy(w, ival, ilen);
+	out = BIO_new(BIO_s_mem());
+	ck_assert_int_gt(PEM_write_bio(out, name, header, der, len), 0);
+	pem_len = BIO_get_mem_data(out, &pem);
+	put_file(path, pem, (size_t)pem_len);
+	BIO_free(in);
+	BIO_free(out);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+}
+
+/* Refused before any key derivation: the wrong password gets the same
+ * answer, where running the KDF would have made it "wrong password" (after
+ * hours, for these counts). */
+static void assert_refused(const char *path, const char *phrase)
+{
+	rs_error err = { 0 };
+
+	ck_assert_int_eq(read_path(path, PW, NULL, NULL, &err),
+	    RS_ERR_BAD_FILE);
+	ck_assert_msg(strstr(err.message, phrase) != NULL, "%s", err.message);
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	ck_assert_ptr_nonnull(strstr(err.message,
+	    "it was not written by rskeymgmt or has been tampered with; use another backup"));
+	ck_assert_int_eq(read_path(path, "Wrong!Pass#2026", NULL, NULL, &err),
+	    RS_ERR_BAD_FILE);
+	ck_assert_msg(strstr(err.message, phrase) != NULL, "%s", err.message);
+}
+
+START_TEST(test_iterations_capped)
+{
+	const char *path = tu_path(dir, "forged.pem");
+	static const unsigned char over[] = { 0x00, 0x98, 0x96, 0x81 };
+	static const unsigned char int_max[] = { 0x7f, 0xff, 0xff, 0xff };
+	static const unsigned char huge[] = { 0x01, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const unsigned char minus_one[] = { 0xff };
+	static const unsigned char cheap[] = { 0x08, 0x00 };   /* 2,048 */
+	rs_error err = { 0 };
+
+	forge(path, pbkdf2_oid + 2, 9, over, sizeof over);
+	assert_refused(path,
+	    "asks for 10000001 PBKDF2 iterations (more than 10,000,000)");
+	forge(path, pbkdf2_oid + 2, 9, int_max, sizeof int_max);
+	assert_refused(path,
+	    "asks for 2147483647 PBKDF2 iterations (more than 10,000,000)");
+	/* 2^64: more than any count can be read as. */
+	forge(path, pbkdf2_oid + 2, 9, huge, sizeof huge);
+	assert_refused(path, "iteration count cannot be read");
+	forge(path, pbkdf2_oid + 2, 9, minus_one, sizeof minus_one);
+	assert_refused(path, "iteration count cannot be read");
+	/* Below the cap the file goes on to OpenSSL as before: the count is
+	 * part of the key derivation, so this one is a wrong password. */
+	forge(path, pbkdf2_oid + 2, 9, cheap, sizeof cheap);
+	ck_assert_int_eq(read_path(path, PW, NULL, NULL, &err),
+	    RS_ERR_BAD_PASSWORD);
+}
+END_TEST
+
+/* OpenSSL runs any password-based scheme it knows that a password block
+ * names, at the cost the file asks for: here PKCS#12's
+ * pbeWithSHAAnd3-KeyTripleDES-CBC (1.2.840.113549.1.12.1.3), whose key
+ * generation would hash 2^31 times for the key and again for the IV. */
+START_TEST(test_other_kdf_refused)
+{
+	const char *path = tu_path(dir, "forged.pem");
+	static const unsigned char pkcs12_3des[] = { 0x2a, 0x86, 0x48, 0x86,
+		0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x03 };
+	static const unsigned char int_max[] = { 0x7f, 0xff, 0xff, 0xff };
+
+	forge(path, pkcs12_3des, sizeof pkcs12_3des, int_max, sizeof int_max);
+	assert_refused(path, "derives its password key with PBE-SHA1-3DES instead of PBKDF2");
+}
+END_TEST
+
 START_TEST(test_payload_strict)
 {
 	const char *path = tu_path(dir, "hand.pem");
@@ -449,6 +572,8 @@ static Suite *backup_suite(void)
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_altered_content);
 	tcase_add_test(tc, test_altered_password_block);
+	tcase_add_test(tc, test_iterations_capped);
+	tcase_add_test(tc, test_other_kdf_refused);
 	tcase_add_test(tc, test_payload_strict);
 	tcase_add_test(tc, test_foreign_cms);
 	tcase_add_test(tc, test_no_overwrite);
