@@ -11,6 +11,8 @@
 #   pg_createdb N   makes database N; pg_conn N prints its connection string
 #   pg_sql N SQL    runs SQL in database N (psql, unaligned, tuples only)
 #   pg_newdb        makes a fresh database, prints its connection string
+#   pg_rerun S...   runs other suites' scripts S on this server, their
+#                   checks reported as "pg:NAME"; 1 when any failed
 # shellcheck shell=sh
 
 pg_require() {
@@ -102,4 +104,23 @@ pg_createdb() {
 
 pg_newdb() {
 	RS_TEST_PG=$PG_CONNINFO sh "$RS_SRCDIR/tests/pg/mkdb.sh"
+}
+
+# The scripts' t_demo puts every demo in a fresh database here
+# (RS_TEST_PG, tests/lib.sh); their PASS lines count as ours.
+pg_rerun() {
+	_failed=0
+	for _script in "$@"; do
+		_name=$(basename "$_script" .sh)
+		RS_TEST_PG=$PG_CONNINFO sh "$_script" >"$T_TMP/$_name.log" 2>&1
+		_rc=$?
+		sed -n 's/^\(PASS\|FAIL\|SKIP\): /\1: pg:/p' "$T_TMP/$_name.log"
+		T_PASSED=$((T_PASSED + $(grep -c '^PASS: ' "$T_TMP/$_name.log")))
+		if [ "$_rc" -ne 0 ] && [ "$_rc" -ne 77 ]; then
+			grep -q '^FAIL: ' "$T_TMP/$_name.log" ||
+			    t_fail "pg:$_name" "exit $_rc: $(tail -n 3 "$T_TMP/$_name.log" | tr '\n' ' ')"
+			_failed=1
+		fi
+	done
+	return "$_failed"
 }

@@ -9,24 +9,13 @@
 pg_require
 pg_start
 
-RS_TEST_PG=$PG_CONNINFO
-export RS_TEST_PG
-failed=0
 # These two use the database only through the programs: heartbeats,
 # Running / Stale in --list, a running member blocking a change, start,
 # stop and reload.  The others read or tamper with the SQLite file directly
 # (daemon.sh, change.sh) or drop to an account without a pgpass (root.sh).
-for name in stale startstop; do
-	sh "$RS_SRCDIR/tests/service/$name.sh" >"$T_TMP/$name.log" 2>&1
-	rc=$?
-	sed -n 's/^\(PASS\|FAIL\|SKIP\): /\1: pg:/p' "$T_TMP/$name.log"
-	T_PASSED=$((T_PASSED + $(grep -c '^PASS: ' "$T_TMP/$name.log")))
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
-		grep -q '^FAIL: ' "$T_TMP/$name.log" ||
-		    t_fail "pg:$name" "exit $rc: $(tail -n 3 "$T_TMP/$name.log" | tr '\n' ' ')"
-		failed=1
-	fi
-done
+failed=0
+pg_rerun "$RS_SRCDIR/tests/service/stale.sh" \
+    "$RS_SRCDIR/tests/service/startstop.sh" || failed=1
 echo "# $T_NAME: PostgreSQL run of tests/service"
 [ "$failed" -eq 0 ] || exit 1
 exit 0
