@@ -41,18 +41,6 @@
 
 /* ---- small helpers ---- */
 
-static void hex_encode(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
-
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -164,7 +152,7 @@ static size_t payload_build(char *out, const rs_symkey *key,
 	if (gmtime_r(&t, &tm) == NULL
 	    || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		return 0;
-	hex_encode(key->bytes, RS_KEY_LEN, hex);
+	rs_hex_encode(key->bytes, RS_KEY_LEN, hex);
 	rs_symkey_kcv(key, kcv);
 	n = snprintf(out, PAYLOAD_MAX, MAGIC " " FORMAT_VERSION "\n"
 	    "key: %s\nkcv: %s\ngeneration: %" PRIu32 "\n"

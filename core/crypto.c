@@ -47,7 +47,7 @@ int rs_symkey_generate(rs_symkey *key, rs_error *err)
 	return RS_OK;
 }
 
-static void hex_encode(const unsigned char *in, size_t len, char *out)
+void rs_hex_encode(const unsigned char *in, size_t len, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
@@ -96,7 +96,7 @@ void rs_symkey_kcv(const rs_symkey *key, char out[RS_KCV_HEX_LEN + 1])
 		out[RS_KCV_HEX_LEN] = '\0';
 		return;
 	}
-	hex_encode(mac, RS_KCV_HEX_LEN / 2, out);
+	rs_hex_encode(mac, RS_KCV_HEX_LEN / 2, out);
 	OPENSSL_cleanse(mac, sizeof mac);
 }
 
@@ -579,5 +579,5 @@ void rs_public_fingerprint(const unsigned char *pub_der, size_t len,
 		out[16] = '\0';
 		return;
 	}
-	hex_encode(md, 8, out);
+	rs_hex_encode(md, 8, out);
 }

@@ -30,6 +30,9 @@ int rs_symkey_generate(rs_symkey *key, rs_error *err);
  * value"), in lower-case hex.  Says which key it is without revealing it. */
 void rs_symkey_kcv(const rs_symkey *key, char out[RS_KCV_HEX_LEN + 1]);
 
+/* Lower-case hex of len bytes into out (2 * len + 1 bytes, NUL-terminated). */
+void rs_hex_encode(const unsigned char *in, size_t len, char *out);
+
 /* Where a value lives. */
 typedef struct rs_value_place {
 	const char *table;

@@ -179,6 +179,19 @@ START_TEST(test_kcv)
 }
 END_TEST
 
+START_TEST(test_hex_encode)
+{
+	static const unsigned char bytes[] = { 0x00, 0x09, 0xa0, 0xff, 0x5c };
+	char out[2 * sizeof bytes + 1];
+
+	memset(out, 'x', sizeof out);
+	rs_hex_encode(bytes, sizeof bytes, out);
+	ck_assert_str_eq(out, "0009a0ff5c");
+	rs_hex_encode(bytes, 0, out);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 START_TEST(test_wrap_unwrap)
 {
 	rs_symkey *k = new_key(), *out = rs_symkey_new();
@@ -282,6 +295,7 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, test_other_generation_and_key);
 	tcase_add_test(tc, test_tampered_and_malformed);
 	tcase_add_test(tc, test_kcv);
+	tcase_add_test(tc, test_hex_encode);
 	tcase_add_test(tc, test_wrap_unwrap);
 	tcase_add_test(tc, test_pem_round_trip);
 	tcase_add_test(tc, test_secret_memory);
