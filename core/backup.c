@@ -5,7 +5,7 @@
  * content has no integrity of its own: the strict payload parser and the key
  * check value are what refuse an altered file. */
 #ifdef HAVE_CONFIG_H
-#include <config.h>     /* _GNU_SOURCE for renameat2 */
+#include <config.h>     /* _GNU_SOURCE: memmem, timegm */
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>   /* PBKDF2PARAM */
+#include "atomic_write.h"
 #include "backup.h"
 #include "secret.h"
 
@@ -89,34 +90,6 @@ static bool name_ok(const char *s, size_t len)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
 	return true;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* ---- the payload ---- */
@@ -645,98 +618,90 @@ static void dir_of(const char *path, char *dir, size_t size)
 		snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
-static int temp_write(const char *dir, char *tmp, size_t size, BIO *pem,
-    rs_error *err)
-{
-	char *data;
-	long n = BIO_get_mem_data(pem, &data);
-	int fd, rc = RS_OK;
-
-	if (snprintf(tmp, size, "%s/.rsbackup.XXXXXX", dir) >= (int)size)
-		return rs_err(err, RS_ERR_IO, _("path too long: %s"), dir);
-	fd = mkstemp(tmp);   /* O_EXCL, mode 0600 */
-	if (fd < 0)
-		return rs_err(err, RS_ERR_IO,
-		    _("cannot create a file in %s: %s; choose a folder you can write to"),
-		    dir, strerror(errno));
-	if (fchmod(fd, 0600) != 0 || n <= 0
-	    || write_all(fd, data, (size_t)n) != 0 || fsync(fd) != 0)
-		rc = rs_err(err, RS_ERR_IO, _("cannot write the backup in %s: %s"),
-		    dir, strerror(errno));
-	if (close(fd) != 0 && rc == RS_OK)
-		rc = rs_err(err, RS_ERR_IO, _("cannot write the backup in %s: %s"),
-		    dir, strerror(errno));
-	if (rc != RS_OK)
-		unlink(tmp);
-	return rc;
-}
+struct verify_args {
+	const char *path, *password;
+	size_t pwlen;
+	const rs_symkey *key;
+	int rc;
+};
 
 /* Reads the written file back before it gets its name: only a backup that
  * opens to the same key is ever published. */
-static int temp_verify(const char *tmp, const char *path,
-    const char *password, size_t pwlen, const rs_symkey *key, rs_error *err)
+static int temp_verify(const char *tmp, void *arg, rs_error *err)
 {
+	struct verify_args *a = arg;
 	rs_symkey *back = rs_symkey_new();
 	rs_backup_meta m;
 	int rc;
 
 	if (back == NULL)
-		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rc = rs_backup_read(tmp, password, pwlen, back, &m, err);
-	if (rc == RS_OK && CRYPTO_memcmp(back->bytes, key->bytes, RS_KEY_LEN) != 0)
+		return a->rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = rs_backup_read(tmp, a->password, a->pwlen, back, &m, err);
+	if (rc == RS_OK
+	    && CRYPTO_memcmp(back->bytes, a->key->bytes, RS_KEY_LEN) != 0)
 		rc = rs_err(err, RS_ERR_IO,
 		    _("the backup written to %s does not read back to the same key; nothing was saved: try again or choose another disk"),
-		    path);
+		    a->path);
 	else if (rc != RS_OK) {
 		rs_err_clear(err);
 		rc = rs_err(err, RS_ERR_IO,
 		    _("the backup written for %s does not read back; nothing was saved: try again or choose another disk"),
-		    path);
+		    a->path);
 	}
 	rs_symkey_free(back);
-	return rc;
+	return a->rc = rc;
 }
 
-/* link() refuses an existing name atomically; where the file system has no
- * hard links, renameat2(RENAME_NOREPLACE) does the same. */
-static int publish_new(const char *tmp, const char *path)
-{
-	if (link(tmp, path) == 0) {
-		unlink(tmp);
-		return 0;
-	}
-	if (errno != EPERM && errno != ENOTSUP && errno != EOPNOTSUPP
-	    && errno != EMLINK && errno != ENOSYS)
-		return -1;
-#ifdef RENAME_NOREPLACE
-	return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
-#else
-	return -1;
-#endif
-}
-
-static int publish(const char *tmp, const char *path, bool overwrite,
+/* A temp file (.rsbackup.XXXXXX, 0600) in the target folder, read back,
+ * then linked to its name (or, with overwrite, renamed over it). */
+static int save_file(BIO *pem, bool overwrite, struct verify_args *va,
     rs_error *err)
 {
-	int saved;
+	char dir[PATH_MAX], *data;
+	long n = BIO_get_mem_data(pem, &data);
+	rs_atomic_file f = { .path = va->path, .dir = dir, .temp = ".rsbackup",
+		.mode = 0600, .replace = overwrite, .verify = temp_verify,
+		.arg = va };
 
-	if ((overwrite ? rename(tmp, path) : publish_new(tmp, path)) == 0)
+	dir_of(va->path, dir, sizeof dir);
+	if (n <= 0)
+		return rs_err(err, RS_ERR_IO,
+		    _("cannot write the backup in %s: %s"), dir, strerror(errno));
+	switch (rs_atomic_write(&f, data, (size_t)n, err)) {
+	case RS_ATOMIC_DONE:
 		return RS_OK;
-	saved = errno;
-	unlink(tmp);
-	if (saved == EEXIST)
-		return rs_err(err, RS_ERR_EXISTS,
-		    _("%s already exists; choose another name or use --overwrite"),
-		    path);
-	return rs_err(err, RS_ERR_IO, _("cannot save the backup as %s: %s"),
-	    path, strerror(saved));
+	case RS_ATOMIC_TOO_LONG:
+		return rs_err(err, RS_ERR_IO, _("path too long: %s"), dir);
+	case RS_ATOMIC_CREATE:
+		return rs_err(err, RS_ERR_IO,
+		    _("cannot create a file in %s: %s; choose a folder you can write to"),
+		    dir, strerror(errno));
+	case RS_ATOMIC_VERIFY:
+		return va->rc;
+	case RS_ATOMIC_NAME:
+		if (errno == EEXIST)
+			return rs_err(err, RS_ERR_EXISTS,
+			    _("%s already exists; choose another name or use --overwrite"),
+			    va->path);
+		return rs_err(err, RS_ERR_IO, _("cannot save the backup as %s: %s"),
+		    va->path, strerror(errno));
+	case RS_ATOMIC_SYNC_DIR:
+		return rs_err(err, RS_ERR_IO,
+		    _("cannot save the backup as %s: syncing the folder failed: %s"),
+		    va->path, strerror(errno));
+	case RS_ATOMIC_WRITE:
+	default:
+		return rs_err(err, RS_ERR_IO,
+		    _("cannot write the backup in %s: %s"), dir, strerror(errno));
+	}
 }
 
 int rs_backup_write(const char *path, const char *password, size_t pwlen,
     const rs_symkey *key, const rs_backup_meta *meta, bool overwrite,
     rs_error *err)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX];
+	struct verify_args va = { .path = path, .password = password,
+		.pwlen = pwlen, .key = key, .rc = RS_OK };
 	rs_backup_meta empty;
 	char *payload;
 	size_t len;
@@ -767,24 +732,7 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
 	if (pem == NULL)
 		return len > 0 ? RS_ERR_CRYPTO : rs_err(err, RS_ERR_INTERNAL,
 		    _("cannot build the backup content"));
-	dir_of(path, dir, sizeof dir);
-	rc = temp_write(dir, tmp, sizeof tmp, pem, err);
+	rc = save_file(pem, overwrite, &va, err);
 	BIO_free(pem);
-	if (rc != RS_OK)
-		return rc;
-	rc = temp_verify(tmp, path, password, pwlen, key, err);
-	if (rc != RS_OK) {
-		unlink(tmp);
-		return rc;
-	}
-	if ((rc = publish(tmp, path, overwrite, err)) != RS_OK)
-		return rc;
-	if (fsync_dir(dir) != 0) {
-		rc = rs_err(err, RS_ERR_IO,
-		    _("cannot save the backup as %s: syncing the folder failed: %s"),
-		    path, strerror(errno));
-		if (!overwrite)
-			unlink(path);   /* ours: link() made it */
-	}
 	return rc;
 }

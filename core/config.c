@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/rand.h>
+#include "atomic_write.h"
 #include "config.h"
 
 #ifndef SYSCONFDIR
@@ -487,22 +488,6 @@ static int check_savable(const rs_config *cfg, rs_error *err)
 	return RS_OK;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static char *format_config(const rs_config *cfg)
 {
 	size_t i, cap = 256, used;
@@ -524,74 +509,59 @@ static char *format_config(const rs_config *cfg)
 	return buf;
 }
 
-/* Makes the rename durable: without this a crash can bring back the old
- * file, or none. */
-static void fsync_dir(const char *dir)
+/* Temp file (PATH.XXXXXX, 0640) next to path, renamed over it.  A replaced
+ * config keeps its owner and group (as root), so a service account that
+ * could read it still can after a rewrite; best effort: root-owned 0640 is
+ * still safe.  The folder is synced, but a failure there is not reported:
+ * the new config is in place. */
+static int save_text(const char *path, const char *text, rs_error *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
-static int write_temp(const char *tmp, int fd, const char *text, rs_error *err)
-{
-	if (fchmod(fd, 0640) != 0 || write_all(fd, text, strlen(text)) != 0 ||
-	    fsync(fd) != 0)
-		return rs_err(err, RS_ERR_IO, _("cannot write %s: %s"), tmp,
-		    strerror(errno));
-	return RS_OK;
-}
-
-/* A replaced config keeps its owner and group (as root), so a service
- * account that could read it still can after a rewrite. */
-static void keep_owner(const char *path, int fd)
-{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	rs_atomic_file f = { .path = path, .dir = dir, .mode = 0640,
+		.replace = true };
 	struct stat st;
 
-	if (geteuid() == 0 && stat(path, &st) == 0 &&
-	    fchown(fd, st.st_uid, st.st_gid) != 0)
-		return;   /* best effort: root-owned 0640 is still safe */
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1,
+	    slash ? path : ".");
+	if (geteuid() == 0 && stat(path, &st) == 0) {
+		f.owner = RS_OWNER_TRY;
+		f.uid = st.st_uid;
+		f.gid = st.st_gid;
+	}
+	switch (rs_atomic_write(&f, text, strlen(text), err)) {
+	case RS_ATOMIC_DONE:
+	case RS_ATOMIC_SYNC_DIR:
+		return RS_OK;
+	case RS_ATOMIC_TOO_LONG:
+		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), path);
+	case RS_ATOMIC_CREATE:
+		return rs_err(err, RS_ERR_IO,
+		    _("cannot create a file next to %s: %s"), path,
+		    strerror(errno));
+	case RS_ATOMIC_NAME:
+		return rs_err(err, RS_ERR_IO, _("cannot replace %s: %s"), path,
+		    strerror(errno));
+	case RS_ATOMIC_WRITE:
+	case RS_ATOMIC_VERIFY:   /* no hook */
+	default:
+		return rs_err(err, RS_ERR_IO, _("cannot write %s: %s"), path,
+		    strerror(errno));
+	}
 }
 
 int rs_config_save(const rs_config *cfg, const char *path, rs_error *err)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
 	char *text;
-	int fd, rc;
+	int rc;
 
 	rc = check_savable(cfg, err);
 	if (rc != RS_OK)
 		return rc;
-	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), path);
-	slash = strrchr(path, '/');
-	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1,
-	    slash ? path : ".");
 	text = format_config(cfg);
 	if (text == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		free(text);
-		return rs_err(err, RS_ERR_IO, _("cannot create a file next to %s: %s"),
-		    path, strerror(errno));
-	}
-	keep_owner(path, fd);
-	rc = write_temp(tmp, fd, text, err);
+	rc = save_text(path, text, err);
 	free(text);
-	if (close(fd) != 0 && rc == RS_OK)
-		rc = rs_err(err, RS_ERR_IO, _("cannot write %s: %s"), tmp,
-		    strerror(errno));
-	if (rc == RS_OK && rename(tmp, path) != 0)
-		rc = rs_err(err, RS_ERR_IO, _("cannot replace %s: %s"), path,
-		    strerror(errno));
-	if (rc != RS_OK)
-		unlink(tmp);
-	else
-		fsync_dir(dir);
 	return rc;
 }

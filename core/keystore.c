@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "atomic_write.h"
 #include "keystore.h"
 #include "secret.h"
 
@@ -55,15 +56,10 @@ static bool is_key_name(const char *name)
 
 static int fsync_dir(const char *dir, rs_error *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = RS_OK;
-
-	if (fd < 0 || fsync(fd) != 0)
-		rc = rs_err(err, RS_ERR_IO, _("cannot sync folder %s: %s"),
+	if (rs_fsync_dir(dir) != 0)
+		return rs_err(err, RS_ERR_IO, _("cannot sync folder %s: %s"),
 		    dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	return RS_OK;
 }
 
 /* ---- permission checks ---- */
@@ -288,53 +284,41 @@ static int make_dir(const char *dir, rs_error *err)
 	return RS_OK;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Temp file (mkstemp: O_EXCL, 0600) in dir, written, synced, renamed. */
+/* Temp file (.key.XXXXXX, 0600, the account's) in dir, renamed over path. */
 static int write_atomic(const char *dir, const char *path, const char *data,
     size_t len, const struct passwd *pw, rs_error *err)
 {
-	char tmp[PATH_MAX];
-	int fd, rc = RS_OK;
+	rs_atomic_file f = { .path = path, .dir = dir, .temp = ".key",
+		.mode = 0600, .replace = true };
 
-	if (snprintf(tmp, sizeof tmp, "%s/.key.XXXXXX", dir) >= (int)sizeof tmp)
+	if (pw != NULL) {
+		f.owner = RS_OWNER_SET;
+		f.uid = pw->pw_uid;
+		f.gid = pw->pw_gid;
+	}
+	switch (rs_atomic_write(&f, data, len, err)) {
+	case RS_ATOMIC_DONE:
+		return RS_OK;
+	case RS_ATOMIC_TOO_LONG:
 		return rs_err(err, RS_ERR_CONFIG, _("key store path too long: %s"),
 		    dir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
+	case RS_ATOMIC_CREATE:
 		return rs_err(err, RS_ERR_IO,
 		    _("cannot create a file in the key store %s: %s"), dir,
 		    strerror(errno));
-	if (fchmod(fd, 0600) != 0 || write_all(fd, data, len) != 0
-	    || (pw != NULL && fchown(fd, pw->pw_uid, pw->pw_gid) != 0)
-	    || fsync(fd) != 0)
-		rc = rs_err(err, RS_ERR_IO, _("cannot write the key file %s: %s"),
+	case RS_ATOMIC_NAME:
+		return rs_err(err, RS_ERR_IO,
+		    _("cannot put the key file %s in place: %s"), path,
+		    strerror(errno));
+	case RS_ATOMIC_SYNC_DIR:
+		return rs_err(err, RS_ERR_IO, _("cannot sync folder %s: %s"),
+		    dir, strerror(errno));
+	case RS_ATOMIC_WRITE:
+	case RS_ATOMIC_VERIFY:   /* no hook */
+	default:
+		return rs_err(err, RS_ERR_IO, _("cannot write the key file %s: %s"),
 		    path, strerror(errno));
-	if (close(fd) != 0 && rc == RS_OK)
-		rc = rs_err(err, RS_ERR_IO, _("cannot write the key file %s: %s"),
-		    path, strerror(errno));
-	if (rc == RS_OK && rename(tmp, path) != 0)
-		rc = rs_err(err, RS_ERR_IO, _("cannot put the key file %s in place: %s"),
-		    path, strerror(errno));
-	if (rc != RS_OK) {
-		unlink(tmp);
-		return rc;
 	}
-	return fsync_dir(dir, err);
 }
 
 static int save_suffix(const char *dir, const char *id, const char *account,
