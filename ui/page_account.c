@@ -106,6 +106,11 @@ static void account_apply(void)
 	ui_escape(account, esc, sizeof esc);
 	ui_results_clear(_("Change service account"));
 	a = ask_backup();
+	/* A hang-up or SIGTERM while the backup ran, or while its result was
+	 * on screen: nobody is there to see the change, so it does not start
+	 * (the backup, complete, stays). */
+	if (ui_quitting())
+		return;
 	if (a == RS_BACKUP_NONE) {
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("No backup made or stated: the account was not changed."));
 		return;
