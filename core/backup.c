@@ -389,54 +389,106 @@ static bool has_password_recipient(CMS_ContentInfo *cms)
 	return false;
 }
 
-/* Whatever key derivation a password block names, OpenSSL runs at the cost
- * the file asks for, and 3.0 has no getter for it: a forged file asking for
- * billions of iterations would keep us busy for hours before failing.  So the
- * DER (as OpenSSL parsed it) is searched for every object identifier: a
- * password-based scheme other than PBKDF2 is refused, and every PBKDF2 must
- * ask for a readable count of at most MAX_ITERATIONS.  (A match by chance
- * inside the ciphertext, about 2^-80, would only refuse the file.) */
-static int kdf_check(const unsigned char *der, long len, const char *path,
-    rs_error *err)
-{
+/* One DER element at a time, over OpenSSL's own re-encoding of what it
+ * parsed (definite lengths only). */
+struct der {
 	const unsigned char *p;
-	ASN1_OBJECT *obj;
-	PBKDF2PARAM *kdf;
-	int64_t iter;
-	long i;
-	int nid, rc = RS_OK;
+	long len;
+};
 
-	for (i = 0; rc == RS_OK && i < len; i++) {
-		if (der[i] != V_ASN1_OBJECT)
-			continue;
-		p = der + i;
-		obj = d2i_ASN1_OBJECT(NULL, &p, len - i);
-		nid = obj != NULL ? OBJ_obj2nid(obj) : NID_undef;
-		ASN1_OBJECT_free(obj);
-		if (nid == NID_id_pbkdf2) {
-			kdf = d2i_PBKDF2PARAM(NULL, &p, len - (long)(p - der));
-			if (kdf == NULL || ASN1_INTEGER_get_int64(&iter, kdf->iter) != 1
-			    || iter < 1)
-				rc = rs_err(err, RS_ERR_BAD_FILE,
-				    _("%s has a password block whose PBKDF2 iteration count cannot be read: it was not written by rskeymgmt or has been tampered with; use another backup"),
-				    path);
-			else if (iter > MAX_ITERATIONS)
-				rc = rs_err(err, RS_ERR_BAD_FILE,
-				    _("%s asks for %" PRId64 " PBKDF2 iterations (more than 10,000,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
-				    path, iter);
-			PBKDF2PARAM_free(kdf);
-		} else if (nid != NID_undef
-		    && EVP_PBE_find(EVP_PBE_TYPE_OUTER, nid, NULL, NULL, NULL)) {
-			rc = rs_err(err, RS_ERR_BAD_FILE,
-			    _("%s derives its password key with %s instead of PBKDF2: it was not written by rskeymgmt or has been tampered with; use another backup"),
-			    path, OBJ_nid2sn(nid));
-		}
+/* Takes the next element of d if its identifier octet is id (-1: any); its
+ * content goes to content (may be NULL). */
+static bool der_take(struct der *d, int id, struct der *content)
+{
+	const unsigned char *q = d->p;
+	long clen;
+	int tag, cls, r;
+
+	if (d->len < 2 || (id >= 0 && d->p[0] != id))
+		return false;
+	r = ASN1_get_object(&q, &clen, &tag, &cls, d->len);
+	if ((r & 0x80) != 0 || (r & 0x01) != 0)
+		return false;
+	if (content != NULL) {
+		content->p = q;
+		content->len = clen;
 	}
-	ERR_clear_error();
+	d->len -= (long)(q - d->p) + clen;
+	d->p = q + clen;
+	return true;
+}
+
+static int kdf_unreadable(const char *path, rs_error *err)
+{
+	return rs_err(err, RS_ERR_BAD_FILE,
+	    _("%s has a password block whose key derivation cannot be read (it must be PBKDF2 with an iteration count): it was not written by rskeymgmt or has been tampered with; use another backup"),
+	    path);
+}
+
+/* keyDerivationAlgorithm (the content of its [0]): PBKDF2, with a count of
+ * at most MAX_ITERATIONS. */
+static int kdf_check(const struct der *kdf, const char *path, rs_error *err)
+{
+	const unsigned char *p = kdf->p;
+	ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &p, kdf->len);
+	PBKDF2PARAM *param = NULL;
+	int64_t iter = 0;
+	char name[80];
+	int rc = RS_OK;
+
+	if (obj != NULL && OBJ_obj2nid(obj) != NID_id_pbkdf2) {
+		OBJ_obj2txt(name, sizeof name, obj, 0);
+		rc = rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s derives its password key with %s instead of PBKDF2: it was not written by rskeymgmt or has been tampered with; use another backup"),
+		    path, name);
+	} else if (obj == NULL || (param = d2i_PBKDF2PARAM(NULL, &p,
+	    kdf->len - (long)(p - kdf->p))) == NULL
+	    || ASN1_INTEGER_get_int64(&iter, param->iter) != 1 || iter < 1) {
+		rc = kdf_unreadable(path, err);
+	} else if (iter > MAX_ITERATIONS) {
+		rc = rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s asks for %" PRId64 " PBKDF2 iterations (more than 10,000,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
+		    path, iter);
+	}
+	PBKDF2PARAM_free(param);
+	ASN1_OBJECT_free(obj);
 	return rc;
 }
 
-static int cms_kdf_check(CMS_ContentInfo *cms, const char *path,
+/* Whatever key derivation a password block names, OpenSSL runs at the cost
+ * the file asks for (PKCS#12 and PBES1 schemes included), and 3.0 has no
+ * getter for it: a forged file asking for billions of iterations would keep
+ * us busy for hours before failing.  And where a block names none (it is
+ * optional in RFC 3211), OpenSSL 3.0 dereferences NULL.  So every password
+ * recipient is found in the DER and checked before any decryption:
+ * ContentInfo { OID, [0] EnvelopedData { version, [0] originatorInfo
+ * OPTIONAL, SET OF RecipientInfo, ... } }, pwri [3] { version,
+ * [0] keyDerivationAlgorithm, ... }. */
+static int recipients_check(const unsigned char *der, long len,
+    const char *path, rs_error *err)
+{
+	struct der d = { der, len }, ci, env, ed, ris, ri, kdf;
+	int id, rc = RS_OK;
+
+	if (!der_take(&d, 0x30, &ci) || !der_take(&ci, 0x06, NULL)
+	    || !der_take(&ci, 0xa0, &env) || !der_take(&env, 0x30, &ed)
+	    || !der_take(&ed, 0x02, NULL)
+	    || (ed.len > 0 && ed.p[0] == 0xa0 && !der_take(&ed, 0xa0, NULL))
+	    || !der_take(&ed, 0x31, &ris))
+		return kdf_unreadable(path, err);
+	while (rc == RS_OK && ris.len > 0) {
+		id = ris.p[0];
+		if (!der_take(&ris, -1, &ri))
+			rc = kdf_unreadable(path, err);
+		else if (id == 0xa3)
+			rc = der_take(&ri, 0x02, NULL) && der_take(&ri, 0xa0, &kdf)
+			    ? kdf_check(&kdf, path, err)
+			    : kdf_unreadable(path, err);
+	}
+	return rc;
+}
+
+static int cms_recipients_check(CMS_ContentInfo *cms, const char *path,
     rs_error *err)
 {
 	unsigned char *der = NULL;
@@ -448,8 +500,9 @@ static int cms_kdf_check(CMS_ContentInfo *cms, const char *path,
 		    _("%s is damaged or truncated: its encrypted block cannot be decoded; use another copy of the backup"),
 		    path);
 	}
-	rc = kdf_check(der, len, path, err);
+	rc = recipients_check(der, len, path, err);
 	OPENSSL_free(der);
+	ERR_clear_error();
 	return rc;
 }
 
@@ -483,7 +536,7 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		    path);
 		return NULL;
 	}
-	if (cms_kdf_check(cms, path, err) != RS_OK) {
+	if (cms_recipients_check(cms, path, err) != RS_OK) {
 		CMS_ContentInfo_free(cms);
 		return NULL;
 	}

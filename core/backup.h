@@ -44,9 +44,9 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
     const rs_symkey *key, const rs_backup_meta *meta, bool overwrite,
     rs_error *err);
 /* Reads and checks a file.  RS_ERR_BAD_PASSWORD, RS_ERR_BAD_FILE (truncated,
- * altered, foreign, too large; or a password block asking for a key
- * derivation other than PBKDF2 or more than 10,000,000 iterations, refused
- * before any derivation runs), RS_ERR_IO, RS_ERR_NOT_FOUND. */
+ * altered, foreign, too large; or a password block naming no key
+ * derivation, another one than PBKDF2 or more than 10,000,000 iterations,
+ * refused before any derivation runs), RS_ERR_IO, RS_ERR_NOT_FOUND. */
 int rs_backup_read(const char *path, const char *password, size_t pwlen,
     rs_symkey *key, rs_backup_meta *meta, rs_error *err);
 

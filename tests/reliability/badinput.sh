@@ -3,11 +3,11 @@
 # status, a key phrase of the message, and that nothing changed: the key
 # check value is the same and every value still opens (one --verify --json
 # gives both).  Backup files (truncated, empty, garbage, huge, foreign,
-# altered, a forged key derivation), passwords (lengths 7, 8, 128, 129, spaces, non-ASCII, missing
-# classes), configs (missing, unknown, duplicate, bad values, bad paths,
-# unsafe modes, wrong owners), databases (missing, locked, read-only,
-# corrupt, newer schema), stdin closed where a command would prompt, and
-# member IDs.
+# altered, a forged key derivation), passwords (lengths 7, 8, 128, 129,
+# spaces, non-ASCII, missing classes), configs (missing, unknown,
+# duplicate, bad values, bad paths, unsafe modes, wrong owners), databases
+# (missing, locked, read-only, corrupt, newer schema), stdin closed where a
+# command would prompt, and member IDs.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
@@ -150,7 +150,9 @@ if ! sh "$FORGE" "$B/good.pem" "$B/iterations.pem" 2a864886f70d01050c 7fffffff |
 fi
 apply backup_asks_too_many_iterations "$EX_BAD_FILE" 'asks for 2147483647 PBKDF2 iterations \(more than 10,000,000\): it was not written by rskeymgmt or has been tampered with' "$B/iterations.pem"
 apply backup_asks_too_many_iterations_wrong_password "$EX_BAD_FILE" 'asks for 2147483647 PBKDF2 iterations' "$B/iterations.pem" "$T_TMP/wrongpw"
-apply backup_other_key_derivation "$EX_BAD_FILE" 'derives its password key with PBE-SHA1-3DES instead of PBKDF2' "$B/pkcs12-kdf.pem"
+apply backup_other_key_derivation "$EX_BAD_FILE" 'derives its password key with pbeWithSHA1And3-KeyTripleDES-CBC instead of PBKDF2' "$B/pkcs12-kdf.pem"
+# No key derivation at all (optional in RFC 3211): OpenSSL 3.0 would crash.
+apply backup_no_key_derivation "$EX_BAD_FILE" 'key derivation cannot be read' "$RS_SRCDIR/tests/fuzz/regress/backup/no-key-derivation.pem"
 
 # ---- passwords for a new backup ----
 

@@ -20,7 +20,7 @@ for f in "$REG"/backup/*; do
 	n=$(basename "$f")
 	t_expect_exit "$EX_BAD_FILE" "fuzz_backup_${n}_refused" "$RSKEYMGMT" -c "$DEMO_CONF" \
 	    -a -f "$f" --password-file "$T_TMP/pw" --yes
-	t_grep "fuzz_backup_${n}_says_why" "$T_ERR" 'not a (valid|complete) key backup|damaged|altered|not a key backup'
+	t_grep "fuzz_backup_${n}_says_why" "$T_ERR" 'not a (valid|complete) key backup|damaged|altered|tampered with|not a key backup'
 	t_equal "fuzz_backup_${n}_key_unchanged" "$(kcv "$DEMO_CONF")" "$KCV"
 done
 for f in "$REG"/config/*; do

@@ -11,7 +11,8 @@ RELIABILITY_TESTS += tests/reliability/perms.sh
 EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
 	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh tests/fuzz/forgekdf.sh \
-	tests/fuzz/regress/backup/empty-payload.pem tests/fuzz/corpus
+	tests/fuzz/regress/backup/empty-payload.pem \
+	tests/fuzz/regress/backup/no-key-derivation.pem tests/fuzz/corpus
 
 # make check-torture: the crash injection with every syscall kill point of
 # every operation (well over 1,000), printing the counts.

@@ -387,9 +387,9 @@ START_TEST(test_iterations_capped)
 	    "asks for 2147483647 PBKDF2 iterations (more than 10,000,000)");
 	/* 2^64: more than any count can be read as. */
 	forge(path, pbkdf2_oid + 2, 9, huge, sizeof huge);
-	assert_refused(path, "iteration count cannot be read");
+	assert_refused(path, "key derivation cannot be read");
 	forge(path, pbkdf2_oid + 2, 9, minus_one, sizeof minus_one);
-	assert_refused(path, "iteration count cannot be read");
+	assert_refused(path, "key derivation cannot be read");
 	/* Below the cap the file goes on to OpenSSL as before: the count is
 	 * part of the key derivation, so this one is a wrong password. */
 	forge(path, pbkdf2_oid + 2, 9, cheap, sizeof cheap);
@@ -410,7 +410,120 @@ START_TEST(test_other_kdf_refused)
 	static const unsigned char int_max[] = { 0x7f, 0xff, 0xff, 0xff };
 
 	forge(path, pkcs12_3des, sizeof pkcs12_3des, int_max, sizeof int_max);
-	assert_refused(path, "derives its password key with PBE-SHA1-3DES instead of PBKDF2");
+	assert_refused(path,
+	    "derives its password key with pbeWithSHA1And3-KeyTripleDES-CBC instead of PBKDF2");
+}
+END_TEST
+
+/* The header of the DER element at p: its size; the content's in *clen. */
+static size_t der_head(const unsigned char *p, size_t *clen)
+{
+	size_t i, n = p[1] & 0x7f;
+
+	if (p[1] < 0x80) {
+		*clen = p[1];
+		return 2;
+	}
+	for (*clen = 0, i = 0; i < n; i++)
+		*clen = *clen << 8 | p[2 + i];
+	return 2 + n;
+}
+
+/* Copies the DER element at in to out without the element at drop, the
+ * lengths around it made right again; returns the bytes written. */
+static size_t der_copy(const unsigned char *in, const unsigned char *drop,
+    unsigned char *out)
+{
+	size_t clen, head = der_head(in, &clen), n = 0, k, len;
+	unsigned char body[RS_BACKUP_MAX_FILE];
+
+	if (in == drop)
+		return 0;
+	if ((in[0] & 0x20) == 0) {
+		memcpy(out, in, head + clen);
+		return head + clen;
+	}
+	for (k = 0; k < clen; k += der_head(in + head + k, &len) + len)
+		n += der_copy(in + head + k, drop, body + n);
+	out[0] = in[0];
+	if (n < 0x80) {
+		out[1] = (unsigned char)n;
+		head = 2;
+	} else if (n < 0x100) {
+		out[1] = 0x81;
+		out[2] = (unsigned char)n;
+		head = 3;
+	} else {
+		out[1] = 0x82;
+		out[2] = (unsigned char)(n >> 8);
+		out[3] = (unsigned char)n;
+		head = 4;
+	}
+	memcpy(out + head, body, n);
+	return head + n;
+}
+
+/* keyDerivationAlgorithm is optional in RFC 3211, and OpenSSL 3.0
+ * dereferences NULL without it (stock `openssl cms -decrypt` crashes). */
+START_TEST(test_no_key_derivation_refused)
+{
+	const char *path = tu_path(dir, "forged.pem");
+	BIO *in = BIO_new_mem_buf(good_file, (int)good_len), *out;
+	char *name = NULL, *header = NULL, *pem;
+	unsigned char *der = NULL, *at, forged[RS_BACKUP_MAX_FILE];
+	long len = 0, pem_len;
+	size_t n;
+
+	ck_assert_int_eq(PEM_read_bio(in, &name, &header, &der, &len), 1);
+	at = memmem(der, (size_t)len, pbkdf2_oid, sizeof pbkdf2_oid);
+	ck_assert_ptr_nonnull(at);
+	at -= 2;   /* [0] { OID, parameters } */
+	ck_assert_int_eq(at[0], 0xa0);
+	n = der_copy(der, at, forged);
+	ck_assert_uint_lt(n, (size_t)len);   /* it still parses: see below */
+	out = BIO_new(BIO_s_mem());
+	ck_assert_int_gt(PEM_write_bio(out, name, header, forged, (long)n), 0);
+	pem_len = BIO_get_mem_data(out, &pem);
+	put_file(path, pem, (size_t)pem_len);
+	assert_refused(path, "key derivation cannot be read");
+	BIO_free(in);
+	BIO_free(out);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	OPENSSL_free(der);
+}
+END_TEST
+
+/* `openssl cms -encrypt -stream` writes BER with indefinite lengths: the
+ * password block is still found (in OpenSSL's re-encoding). */
+START_TEST(test_streamed_file_opens)
+{
+	const char *path = tu_path(dir, "stream.pem");
+	const char *payload = payload_with("rsconfig-key-backup 1", NULL, "");
+	BIO *in = BIO_new_mem_buf(payload, (int)strlen(payload));
+	BIO *out = BIO_new_file(path, "w");
+	CMS_ContentInfo *cms = CMS_encrypt(NULL, in, EVP_aes_256_cbc(),
+	    CMS_PARTIAL | CMS_BINARY | CMS_STREAM);
+	unsigned char *pass = (unsigned char *)OPENSSL_strdup(PW);
+	rs_symkey *back = rs_symkey_new();
+	rs_error err = { 0 };
+	char *text;
+
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_ptr_nonnull(CMS_add0_recipient_password(cms, 1000,
+	    NID_id_alg_PWRI_KEK, NID_undef, pass, (ossl_ssize_t)strlen(PW),
+	    NULL));
+	ck_assert_int_eq(PEM_write_bio_CMS_stream(out, cms, in,
+	    CMS_BINARY | CMS_STREAM), 1);
+	BIO_free(out);
+	text = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(strstr(text, "-----BEGIN CMS-----\nMIAG"));
+	free(text);   /* MIAG: SEQUENCE of indefinite length, then an OID */
+	ck_assert_int_eq(read_path(path, PW, back, NULL, &err), RS_OK);
+	ck_assert_int_eq(memcmp(back->bytes, key->bytes, RS_KEY_LEN), 0);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	rs_symkey_free(back);
 }
 END_TEST
 
@@ -574,6 +687,8 @@ static Suite *backup_suite(void)
 	tcase_add_test(tc, test_altered_password_block);
 	tcase_add_test(tc, test_iterations_capped);
 	tcase_add_test(tc, test_other_kdf_refused);
+	tcase_add_test(tc, test_no_key_derivation_refused);
+	tcase_add_test(tc, test_streamed_file_opens);
 	tcase_add_test(tc, test_payload_strict);
 	tcase_add_test(tc, test_foreign_cms);
 	tcase_add_test(tc, test_no_overwrite);
