@@ -118,6 +118,7 @@ static int pq_require(const rs_config *cfg, rs_error *err)
 enum pg_stmt {
 	PS_KEYINFO_GET, PS_KEYINFO_PUT, PS_KEYINFO_DELETE,
 	PS_MEMBER_GET, PS_MEMBER_PUT, PS_MEMBER_DELETE, PS_MEMBER_LIST,
+	PS_MEMBER_COUNT,
 	PS_LOCK_RECORD, PS_LOCK_HOLDER, PS_ID_SET,
 	PS_COUNT
 };
@@ -148,6 +149,8 @@ static const struct { const char *sql, *types; } stmt_def[PS_COUNT] = {
 	    "t" },
 	[PS_MEMBER_LIST] = { "SELECT " MEMBER_COLUMNS " FROM members "
 	    "ORDER BY machine, instance, installation_id", "" },
+	[PS_MEMBER_COUNT] = { "SELECT count(wrapped_key), count(*) FROM members",
+	    "" },
 	[PS_LOCK_RECORD] = { "INSERT INTO admin_lock (id, username, pid, host, "
 	    "since, operation, backend_pid) VALUES (1, $1, $2, $3, $4, $5, "
 	    "pg_backend_pid()) ON CONFLICT (id) DO UPDATE SET username = "
@@ -1081,6 +1084,22 @@ static int pg_member_list(rs_store *base, rs_member **out, size_t *n,
 	return RS_OK;
 }
 
+static int pg_member_count(rs_store *base, uint64_t *with_copy,
+    uint64_t *without_copy, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	int rc = run_stmt(s, PS_MEMBER_COUNT, NULL, _("counting the members"),
+	    &res, err);
+
+	if (rc != RS_OK)
+		return rc;
+	*with_copy = (uint64_t)get_i64(res, 0, 0);
+	*without_copy = (uint64_t)get_i64(res, 0, 1) - *with_copy;
+	pq.PQclear(res);
+	return RS_OK;
+}
+
 /* ---- encrypted content ---- */
 
 static int pg_content_count(rs_store *base,
@@ -1592,6 +1611,7 @@ static const rs_store_ops pg_ops = {
 	.member_put = pg_member_put,
 	.member_delete = pg_member_delete,
 	.member_list = pg_member_list,
+	.member_count = pg_member_count,
 	.content_count = pg_content_count,
 	.content_next = pg_content_next,
 	.content_update = pg_content_update,
