@@ -250,6 +250,34 @@ START_TEST(test_altered_content)
 }
 END_TEST
 
+/* The good file's DER (OPENSSL_free it), its length in *len. */
+static unsigned char *good_der(long *len)
+{
+	BIO *in = BIO_new_mem_buf(good_file, (int)good_len);
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+
+	ck_assert_int_eq(PEM_read_bio(in, &name, &header, &der, len), 1);
+	ck_assert_str_eq(name, "CMS");
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	BIO_free(in);
+	return der;
+}
+
+/* Writes der to path as a PEM CMS file. */
+static void put_pem(const char *path, const unsigned char *der, long len)
+{
+	BIO *out = BIO_new(BIO_s_mem());
+	char *pem;
+	long pem_len;
+
+	ck_assert_int_gt(PEM_write_bio(out, "CMS", "", der, len), 0);
+	pem_len = BIO_get_mem_data(out, &pem);
+	put_file(path, pem, (size_t)pem_len);
+	BIO_free(out);
+}
+
 /* The wrapped content key sits in the password block: changing it cannot
  * be told apart from a wrong password (RFC 3211 has only check bytes), so
  * it is RS_ERR_BAD_PASSWORD, and the message says the block may be altered. */
@@ -258,15 +286,10 @@ START_TEST(test_altered_password_block)
 	const char *path = tu_path(dir, "key.pem");
 	static const unsigned char data_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
 		0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
-	BIO *in = BIO_new_mem_buf(good_file, (int)good_len), *out;
-	char *name = NULL, *header = NULL;
-	unsigned char *der = NULL;
 	long len = 0, i, at = -1;
+	unsigned char *der = good_der(&len);
 	rs_error err = { 0 };
-	char *pem;
-	long pem_len;
 
-	ck_assert_int_eq(PEM_read_bio(in, &name, &header, &der, &len), 1);
 	/* encryptedKey: OCTET STRING of 48 bytes, followed by the
 	 * EncryptedContentInfo whose first field is the id-data OID. */
 	for (i = 0; i + 51 + 3 + (long)sizeof data_oid < len; i++)
@@ -276,17 +299,10 @@ START_TEST(test_altered_password_block)
 			at = i + 2;
 	ck_assert_int_ge(at, 0);
 	der[at + 20] ^= 0x5a;
-	out = BIO_new(BIO_s_mem());
-	ck_assert_int_gt(PEM_write_bio(out, name, header, der, len), 0);
-	pem_len = BIO_get_mem_data(out, &pem);
-	put_file(path, pem, (size_t)pem_len);
+	put_pem(path, der, len);
 	ck_assert_int_eq(read_path(path, PW, NULL, NULL, &err),
 	    RS_ERR_BAD_PASSWORD);
 	ck_assert_ptr_nonnull(strstr(err.message, "altered"));
-	BIO_free(in);
-	BIO_free(out);
-	OPENSSL_free(name);
-	OPENSSL_free(header);
 	OPENSSL_free(der);
 }
 END_TEST
@@ -295,6 +311,18 @@ END_TEST
 
 static const unsigned char pbkdf2_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
 	0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0c };
+
+/* The PBKDF2 OID in der: only one, in the password block. */
+static unsigned char *pbkdf2_at(unsigned char *der, long len)
+{
+	unsigned char *at = memmem(der, (size_t)len, pbkdf2_oid,
+	    sizeof pbkdf2_oid);
+
+	ck_assert_ptr_nonnull(at);
+	ck_assert_ptr_null(memmem(at + 1, (size_t)(der + len - at - 1),
+	    pbkdf2_oid, sizeof pbkdf2_oid));
+	return at;
+}
 
 /* Writes the good file to path with its key derivation replaced: the
  * algorithm by the OID content oid (oid_len bytes, at least PBKDF2's 9) and
@@ -305,19 +333,11 @@ static const unsigned char pbkdf2_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
 static void forge(const char *path, const unsigned char *oid, size_t oid_len,
     const unsigned char *ival, size_t ilen)
 {
-	BIO *in = BIO_new_mem_buf(good_file, (int)good_len), *out;
-	char *name = NULL, *header = NULL, *pem;
-	unsigned char *der = NULL, *at, *salt, *iter, *w;
-	long len = 0, pem_len;
+	long len = 0;
+	unsigned char *der = good_der(&len), *at = pbkdf2_at(der, len);
+	unsigned char *salt = at + sizeof pbkdf2_oid + 2, *iter, *w;
 	size_t region, slen;
 
-	ck_assert_int_eq(PEM_read_bio(in, &name, &header, &der, &len), 1);
-	at = memmem(der, (size_t)len, pbkdf2_oid, sizeof pbkdf2_oid);
-	ck_assert_ptr_nonnull(at);
-	/* Only one, in the password block. */
-	ck_assert_ptr_null(memmem(at + 1, (size_t)(der + len - at - 1),
-	    pbkdf2_oid, sizeof pbkdf2_oid));
-	salt = at + sizeof pbkdf2_oid + 2;
 	iter = salt + 2 + salt[1];
 	ck_assert_int_eq(salt[-2], 0x30);
 	ck_assert_int_eq(salt[-1], 2 + salt[1] + 2 + iter[1]);
@@ -340,14 +360,7 @@ static void forge(const char *path, const unsigned char *oid, size_t oid_len,
 	*w++ = 0x02;
 	*w++ = (unsigned char)ilen;
 	memcpy(w, ival, ilen);
-	out = BIO_new(BIO_s_mem());
-	ck_assert_int_gt(PEM_write_bio(out, name, header, der, len), 0);
-	pem_len = BIO_get_mem_data(out, &pem);
-	put_file(path, pem, (size_t)pem_len);
-	BIO_free(in);
-	BIO_free(out);
-	OPENSSL_free(name);
-	OPENSSL_free(header);
+	put_pem(path, der, len);
 	OPENSSL_free(der);
 }
 
@@ -468,28 +481,16 @@ static size_t der_copy(const unsigned char *in, const unsigned char *drop,
 START_TEST(test_no_key_derivation_refused)
 {
 	const char *path = tu_path(dir, "forged.pem");
-	BIO *in = BIO_new_mem_buf(good_file, (int)good_len), *out;
-	char *name = NULL, *header = NULL, *pem;
-	unsigned char *der = NULL, *at, forged[RS_BACKUP_MAX_FILE];
-	long len = 0, pem_len;
+	long len = 0;
+	unsigned char *der = good_der(&len), forged[RS_BACKUP_MAX_FILE];
+	unsigned char *at = pbkdf2_at(der, len) - 2;   /* [0] { OID, params } */
 	size_t n;
 
-	ck_assert_int_eq(PEM_read_bio(in, &name, &header, &der, &len), 1);
-	at = memmem(der, (size_t)len, pbkdf2_oid, sizeof pbkdf2_oid);
-	ck_assert_ptr_nonnull(at);
-	at -= 2;   /* [0] { OID, parameters } */
 	ck_assert_int_eq(at[0], 0xa0);
 	n = der_copy(der, at, forged);
 	ck_assert_uint_lt(n, (size_t)len);   /* it still parses: see below */
-	out = BIO_new(BIO_s_mem());
-	ck_assert_int_gt(PEM_write_bio(out, name, header, forged, (long)n), 0);
-	pem_len = BIO_get_mem_data(out, &pem);
-	put_file(path, pem, (size_t)pem_len);
+	put_pem(path, forged, (long)n);
 	assert_refused(path, "key derivation cannot be read");
-	BIO_free(in);
-	BIO_free(out);
-	OPENSSL_free(name);
-	OPENSSL_free(header);
 	OPENSSL_free(der);
 }
 END_TEST
