@@ -10,3 +10,4 @@ TUI_TESTS += tests/tui/resize.sh
 TUI_TESTS += tests/tui/terminals.sh
 TUI_TESTS += tests/tui/signals.sh
 TUI_TESTS += tests/tui/small.sh
+TUI_TESTS += tests/tui/hangup.sh
