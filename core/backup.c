@@ -32,12 +32,13 @@
 #define FORMAT_VERSION "1"
 #define PAYLOAD_MAX 4096
 #define PEM_BEGIN "-----BEGIN CMS-----"
-/* The most PBKDF2 iterations a backup may ask for (the refusal message says
- * the number).  We write RS_BACKUP_ITERATIONS (600,000), stock `openssl cms`
- * 2,048; 10,000,000 leaves room for a higher default later (OWASP's 2023
- * figure for PBKDF2-HMAC-SHA1 is 1,300,000) while a forged file costs at
- * most a few seconds (4 to 7 s with SHA-1 or SHA-512 on the machine it was
- * measured on) instead of hours. */
+/* The most PBKDF2 iterations a backup may ask for, all its password blocks
+ * together (the refusal message says the number).  We write
+ * RS_BACKUP_ITERATIONS (600,000), stock `openssl cms` 2,048; 10,000,000
+ * leaves room for a higher default later (OWASP's 2023 figure for
+ * PBKDF2-HMAC-SHA1 is 1,300,000) while a forged file costs at most a few
+ * seconds (4 to 7 s with SHA-1 or SHA-512 on the machine it was measured
+ * on) instead of hours. */
 #define MAX_ITERATIONS 10000000
 
 /* ---- small helpers ---- */
@@ -425,9 +426,10 @@ static int kdf_unreadable(const char *path, rs_error *err)
 	    path);
 }
 
-/* keyDerivationAlgorithm (the content of its [0]): PBKDF2, with a count of
- * at most MAX_ITERATIONS. */
-static int kdf_check(const struct der *kdf, const char *path, rs_error *err)
+/* keyDerivationAlgorithm (the content of its [0]): PBKDF2, with a count
+ * that keeps the total (every block is tried in turn) to MAX_ITERATIONS. */
+static int kdf_check(const struct der *kdf, int64_t *total, const char *path,
+    rs_error *err)
 {
 	const unsigned char *p = kdf->p;
 	ASN1_OBJECT *obj = d2i_ASN1_OBJECT(NULL, &p, kdf->len);
@@ -445,10 +447,12 @@ static int kdf_check(const struct der *kdf, const char *path, rs_error *err)
 	    kdf->len - (long)(p - kdf->p))) == NULL
 	    || ASN1_INTEGER_get_int64(&iter, param->iter) != 1 || iter < 1) {
 		rc = kdf_unreadable(path, err);
-	} else if (iter > MAX_ITERATIONS) {
+	} else if (iter > MAX_ITERATIONS - *total) {   /* *total <= the cap */
 		rc = rs_err(err, RS_ERR_BAD_FILE,
 		    _("%s asks for %" PRId64 " PBKDF2 iterations (more than 10,000,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
-		    path, iter);
+		    path, iter > INT64_MAX - *total ? INT64_MAX : *total + iter);
+	} else {
+		*total += iter;
 	}
 	PBKDF2PARAM_free(param);
 	ASN1_OBJECT_free(obj);
@@ -460,7 +464,8 @@ static int kdf_check(const struct der *kdf, const char *path, rs_error *err)
  * getter for it: a forged file asking for billions of iterations would keep
  * us busy for hours before failing.  And where a block names none (it is
  * optional in RFC 3211), OpenSSL 3.0 dereferences NULL.  So every password
- * recipient is found in the DER and checked before any decryption:
+ * recipient is found in the DER and checked before any decryption (the cap
+ * is on their total: OpenSSL tries each in turn, and 64 KiB holds hundreds):
  * ContentInfo { OID, [0] EnvelopedData { version, [0] originatorInfo
  * OPTIONAL, SET OF RecipientInfo, ... } }, pwri [3] { version,
  * [0] keyDerivationAlgorithm, ... }. */
@@ -468,6 +473,7 @@ static int recipients_check(const unsigned char *der, long len,
     const char *path, rs_error *err)
 {
 	struct der d = { der, len }, ci, env, ed, ris, ri, kdf;
+	int64_t total = 0;
 	int id, rc = RS_OK;
 
 	if (!der_take(&d, 0x30, &ci) || !der_take(&ci, 0x06, NULL)
@@ -482,7 +488,7 @@ static int recipients_check(const unsigned char *der, long len,
 			rc = kdf_unreadable(path, err);
 		else if (id == 0xa3)
 			rc = der_take(&ri, 0x02, NULL) && der_take(&ri, 0xa0, &kdf)
-			    ? kdf_check(&kdf, path, err)
+			    ? kdf_check(&kdf, &total, path, err)
 			    : kdf_unreadable(path, err);
 	}
 	return rc;

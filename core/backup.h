@@ -45,8 +45,8 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
     rs_error *err);
 /* Reads and checks a file.  RS_ERR_BAD_PASSWORD, RS_ERR_BAD_FILE (truncated,
  * altered, foreign, too large; or a password block naming no key
- * derivation, another one than PBKDF2 or more than 10,000,000 iterations,
- * refused before any derivation runs), RS_ERR_IO, RS_ERR_NOT_FOUND. */
+ * derivation, another one than PBKDF2 or more than 10,000,000 iterations
+ * in all, refused before any derivation runs), RS_ERR_IO, RS_ERR_NOT_FOUND. */
 int rs_backup_read(const char *path, const char *password, size_t pwlen,
     rs_symkey *key, rs_backup_meta *meta, rs_error *err);
 

@@ -324,17 +324,15 @@ static unsigned char *pbkdf2_at(unsigned char *der, long len)
 	return at;
 }
 
-/* Writes the good file to path with its key derivation replaced: the
- * algorithm by the OID content oid (oid_len bytes, at least PBKDF2's 9) and
- * the iteration count by the INTEGER content ival (ilen bytes).  The new
- * bytes are taken from the salt, so every enclosing DER length stays right:
- * OID, SEQUENCE { OCTET STRING salt, INTEGER iter } (PBKDF2 and the PBES1
- * and PKCS#12 schemes have the same parameters). */
-static void forge(const char *path, const unsigned char *oid, size_t oid_len,
-    const unsigned char *ival, size_t ilen)
+/* Replaces the key derivation whose PBKDF2 OID is at at: the algorithm by
+ * the OID content oid (oid_len bytes, at least PBKDF2's 9) and the
+ * iteration count by the INTEGER content ival (ilen bytes).  The new bytes
+ * are taken from the salt, so every enclosing DER length stays right: OID,
+ * SEQUENCE { OCTET STRING salt, INTEGER iter } (PBKDF2 and the PBES1 and
+ * PKCS#12 schemes have the same parameters). */
+static void patch_kdf(unsigned char *at, const unsigned char *oid,
+    size_t oid_len, const unsigned char *ival, size_t ilen)
 {
-	long len = 0;
-	unsigned char *der = good_der(&len), *at = pbkdf2_at(der, len);
 	unsigned char *salt = at + sizeof pbkdf2_oid + 2, *iter, *w;
 	size_t region, slen;
 
@@ -343,7 +341,6 @@ static void forge(const char *path, const unsigned char *oid, size_t oid_len,
 	ck_assert_int_eq(salt[-1], 2 + salt[1] + 2 + iter[1]);
 	ck_assert_int_eq(salt[0], 0x04);
 	ck_assert_int_eq(iter[0], 0x02);
-	ck_assert_uint_eq(iter[1], 3);   /* 600,000 */
 	region = (size_t)(iter + 2 + iter[1] - at);
 	ck_assert_uint_gt(region, 2 + oid_len + 2 + 2 + 2 + ilen);
 	slen = region - (2 + oid_len + 2 + 2 + 2 + ilen);
@@ -360,6 +357,17 @@ static void forge(const char *path, const unsigned char *oid, size_t oid_len,
 	*w++ = 0x02;
 	*w++ = (unsigned char)ilen;
 	memcpy(w, ival, ilen);
+}
+
+/* Writes the good file to path with its key derivation replaced (see
+ * patch_kdf). */
+static void forge(const char *path, const unsigned char *oid, size_t oid_len,
+    const unsigned char *ival, size_t ilen)
+{
+	long len = 0;
+	unsigned char *der = good_der(&len), *at = pbkdf2_at(der, len);
+
+	patch_kdf(at, oid, oid_len, ival, ilen);
 	put_pem(path, der, len);
 	OPENSSL_free(der);
 }
@@ -387,6 +395,8 @@ START_TEST(test_iterations_capped)
 	const char *path = tu_path(dir, "forged.pem");
 	static const unsigned char over[] = { 0x00, 0x98, 0x96, 0x81 };
 	static const unsigned char int_max[] = { 0x7f, 0xff, 0xff, 0xff };
+	static const unsigned char int64_max[] = { 0x7f, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff };
 	static const unsigned char huge[] = { 0x01, 0, 0, 0, 0, 0, 0, 0, 0 };
 	static const unsigned char minus_one[] = { 0xff };
 	static const unsigned char cheap[] = { 0x08, 0x00 };   /* 2,048 */
@@ -398,6 +408,9 @@ START_TEST(test_iterations_capped)
 	forge(path, pbkdf2_oid + 2, 9, int_max, sizeof int_max);
 	assert_refused(path,
 	    "asks for 2147483647 PBKDF2 iterations (more than 10,000,000)");
+	forge(path, pbkdf2_oid + 2, 9, int64_max, sizeof int64_max);
+	assert_refused(path,
+	    "asks for 9223372036854775807 PBKDF2 iterations (more than 10,000,000)");
 	/* 2^64: more than any count can be read as. */
 	forge(path, pbkdf2_oid + 2, 9, huge, sizeof huge);
 	assert_refused(path, "key derivation cannot be read");
@@ -408,6 +421,42 @@ START_TEST(test_iterations_capped)
 	forge(path, pbkdf2_oid + 2, 9, cheap, sizeof cheap);
 	ck_assert_int_eq(read_path(path, PW, NULL, NULL, &err),
 	    RS_ERR_BAD_PASSWORD);
+}
+END_TEST
+
+/* OpenSSL tries every password block in turn, so the cap is on their
+ * total: two of 6,000,000 are refused.  (Made with 2,048 each, cheap, then
+ * patched.) */
+START_TEST(test_iterations_capped_in_total)
+{
+	const char *path = tu_path(dir, "two.pem");
+	const char *payload = payload_with("rsconfig-key-backup 1", NULL, "");
+	static const unsigned char six_million[] = { 0x5b, 0x8d, 0x80 };
+	BIO *in = BIO_new_mem_buf(payload, (int)strlen(payload));
+	CMS_ContentInfo *cms = CMS_encrypt(NULL, in, EVP_aes_256_cbc(),
+	    CMS_PARTIAL | CMS_BINARY);
+	unsigned char *der = NULL, *at;
+	int i, len, n = 0;
+
+	ck_assert_ptr_nonnull(cms);
+	for (i = 0; i < 2; i++)
+		ck_assert_ptr_nonnull(CMS_add0_recipient_password(cms, 2048,
+		    NID_id_alg_PWRI_KEK, NID_undef,
+		    (unsigned char *)OPENSSL_strdup(PW), (ossl_ssize_t)strlen(PW),
+		    NULL));
+	ck_assert_int_eq(CMS_final(cms, in, NULL, CMS_BINARY), 1);
+	len = i2d_CMS_ContentInfo(cms, &der);
+	ck_assert_int_gt(len, 0);
+	for (at = der; (at = memmem(at, (size_t)(der + len - at), pbkdf2_oid,
+	    sizeof pbkdf2_oid)) != NULL; at++, n++)
+		patch_kdf(at, pbkdf2_oid + 2, 9, six_million, sizeof six_million);
+	ck_assert_int_eq(n, 2);
+	put_pem(path, der, len);
+	assert_refused(path,
+	    "asks for 12000000 PBKDF2 iterations (more than 10,000,000)");
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
 }
 END_TEST
 
@@ -687,6 +736,7 @@ static Suite *backup_suite(void)
 	tcase_add_test(tc, test_altered_content);
 	tcase_add_test(tc, test_altered_password_block);
 	tcase_add_test(tc, test_iterations_capped);
+	tcase_add_test(tc, test_iterations_capped_in_total);
 	tcase_add_test(tc, test_other_kdf_refused);
 	tcase_add_test(tc, test_no_key_derivation_refused);
 	tcase_add_test(tc, test_streamed_file_opens);
