@@ -5,6 +5,9 @@
  * terminal is restored on the normal way out. */
 #include <config.h>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include "ui_int.h"
 
 static volatile sig_atomic_t got_signal;
@@ -85,6 +88,16 @@ static int filter_too_small(int key)
 	return ERR;
 }
 
+/* A terminal that closed without a hang-up signal reaching us (the pane's
+ * shell ignored it, say) reads end-of-file at once, forever: without this
+ * the loops would spin.  It is a hang-up. */
+static bool terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 static int get_one(WINDOW *w, int delay_ms)
 {
 	int key;
@@ -93,6 +106,8 @@ static int get_one(WINDOW *w, int delay_ms)
 		return UI_KEY_SIGNAL;
 	keypad(w, TRUE);
 	key = read_key(w, delay_ms);
+	if (key == ERR && !got_signal && terminal_gone())
+		got_signal = SIGHUP;
 	if (key == ERR)
 		return got_signal ? UI_KEY_SIGNAL : ERR;
 	if (key == KEY_ESC)
