@@ -18,10 +18,9 @@
 #   - no temp file, pending key or account-change marker is left;
 #   - config, database and key store agree on the service account;
 #   - a hang-up while a dialog waits changes nothing;
-#   - with the pane's shell ignoring SIGHUP ("keep"), rsconfig gets only a
-#     dead terminal and must still exit 129.  rsconfig does not yet (it
-#     spins on the end-of-file); that check says SKIP: KNOWN BUG until
-#     ui/keys.c takes a dead terminal for a hang-up.
+#   - with the pane's shell ignoring SIGHUP ("keep"), rsconfig gets no
+#     signal, only a dead terminal, and still exits 129 (it used to spin
+#     on the end-of-file).
 # The scenarios run in two streams at once (each its own copy, tmux servers
 # and random delays), which halves the time on two cores; output comes
 # stream by stream at the end.
@@ -41,13 +40,20 @@ fi
 SOCKDIR=${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)
 STREAM_PIDS=
 hup_cleanup() {
-	for _p in $STREAM_PIDS $(cat "$T_TMP/keep.pids" 2>/dev/null); do
+	# The streams first, so that none starts a server after the sweep.
+	for _p in $STREAM_PIDS; do
 		kill "$_p" 2>/dev/null
+	done
+	for _p in $STREAM_PIDS; do
+		wait "$_p" 2>/dev/null
 	done
 	for _s in "$SOCKDIR/$TUI_BASE"-*; do
 		[ -S "$_s" ] && tmux -S "$_s" kill-server 2>/dev/null
 		rm -f "$_s"
 	done
+	[ -f "$T_TMP/keep.pids" ] && while read -r _p; do
+		kill "$_p" 2>/dev/null
+	done <"$T_TMP/keep.pids"
 }
 T_AT_EXIT="hup_cleanup; $T_AT_EXIT"
 HAVE_OPENSSL=0
@@ -531,19 +537,15 @@ scenario() {
 # terminal that reads end-of-file, and must take that as a hang-up.
 check_exit_keep() {
 	REASON=
-	_st=$(tui_exit_status 2)
-	if [ "$_st" = none ] && running "$PID"; then
-		# Known bug, reported: ui/keys.c get_one() loops on ERR when the
-		# terminal is gone and no signal came.  Make this a failure once
-		# that is fixed.
-		t_skip "${NAME}_rsconfig_exits" "KNOWN BUG: rsconfig still runs ($(ps -o pcpu= -p "$PID" | tr -d ' ')% CPU) on a closed terminal without SIGHUP"
+	_st=$(tui_exit_status 30)
+	[ "$_st" = 129 ] || bad "exit status $_st, expected 129"
+	if running "$PID"; then
+		bad "rsconfig still runs ($(ps -o pcpu= -p "$PID" | tr -d ' ')% CPU) on the closed terminal"
 		kill -TERM "$PID"
 		gone "$PID" 10
-	else
-		[ "$_st" = 129 ] || bad "exit status $_st, expected 129"
-		check_san
-		report "${NAME}_rsconfig_exits"
 	fi
+	check_san
+	report "${NAME}_rsconfig_exits"
 	for _p in $(pgrep -P "$PANE_PID") "$PANE_PID"; do
 		kill "$_p" 2>/dev/null
 	done
@@ -575,6 +577,7 @@ stream_b() {
 	scenario delete rand pane
 
 	scenario backup dialog pane keep
+	scenario backup rand pane keep
 
 	if [ -z "$ACCOUNT" ]; then
 		t_skip account "needs root and the account nobody"
@@ -595,7 +598,9 @@ stream_b() {
 # counts to S/counts.
 in_stream() {
 	(
-		trap - EXIT
+		# Not the script's traps: the parent cleans up, and a TERM from
+		# it ends the stream at once.
+		trap - EXIT INT TERM HUP
 		S=$T_TMP/stream$1
 		mkdir "$S" || exit 1
 		W=$S/w
