@@ -110,20 +110,27 @@ bench_members() {
 # Backup and restore: what is spent outside the PBKDF2 cost (600,000
 # iterations of HMAC-SHA1; a backup derives twice: write and read-back).
 bench_backup() {
-	local demo=$work/demo-backup cfg kdf tb tr
+	local demo=$work/demo-backup cfg kdf=9e9 tb=9e9 tr=9e9 i
 	"$rsdemo" create "$demo" --values 100 --members 2 >/dev/null
 	cfg=$demo/member1/rsreportserver.conf
 	printf 'Bench!Passw0rd\n' > "$work/pw"
-	kdf=$(loop_seconds 3 openssl kdf -keylen 32 -kdfopt digest:SHA1 \
-		-kdfopt pass:Bench -kdfopt salt:saltsalt -kdfopt iter:600000 PBKDF2)
-	tb=$(loop_seconds 3 sh -c "rm -f '$work/b.rskey'; '$rskeymgmt' -c '$cfg' -e -f '$work/b.rskey' --password-file '$work/pw'")
-	tr=$(loop_seconds 3 "$rskeymgmt" -c "$cfg" -a -f "$work/b.rskey" --password-file "$work/pw" --yes)
+	# Interleaved, fastest of each: the derivation's time varies with the
+	# machine's load as much as ours does.
+	for ((i = 0; i < repeat; i++)); do
+		kdf=$(min_of "$kdf" "$(loop_seconds 1 openssl kdf -keylen 32 -kdfopt digest:SHA1 \
+			-kdfopt pass:Bench -kdfopt salt:saltsalt -kdfopt iter:600000 PBKDF2)")
+		rm -f "$work/b.rskey"
+		tb=$(min_of "$tb" "$(loop_seconds 1 "$rskeymgmt" -c "$cfg" -e -f "$work/b.rskey" --password-file "$work/pw")")
+		tr=$(min_of "$tr" "$(loop_seconds 1 "$rskeymgmt" -c "$cfg" -a -f "$work/b.rskey" --password-file "$work/pw" --yes)")
+	done
 	printf 'backup : %6.3f s = 2 x PBKDF2 %6.3f s + %6.3f s outside it\n' "$tb" "$kdf" \
 		"$(awk -v t="$tb" -v k="$kdf" 'BEGIN{printf "%.3f", t - 2*k}')"
 	printf 'restore: %6.3f s = 1 x PBKDF2 %6.3f s + %6.3f s outside it\n' "$tr" "$kdf" \
 		"$(awk -v t="$tr" -v k="$kdf" 'BEGIN{printf "%.3f", t - k}')"
 	rm -rf "$demo"
 }
+
+min_of() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0 ? a : b) }'; }
 
 bench_demo() {
 	local n=${sizes##* }
