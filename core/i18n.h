@@ -27,6 +27,24 @@ static inline const char *rs_localedir(void)
 #else
 #define _(s) (s)
 #endif
+
+#include <locale.h>
+
+/* The programs' first step: the user's locale and our catalog.  codeset
+ * NULL keeps the locale's own (the TUI asks for single bytes). */
+static inline void rs_i18n_init(const char *codeset)
+{
+	setlocale(LC_ALL, "");
+#if ENABLE_NLS
+	bindtextdomain(PACKAGE, rs_localedir());
+	if (codeset != NULL)
+		bind_textdomain_codeset(PACKAGE, codeset);
+	textdomain(PACKAGE);
+#else
+	(void)codeset;
+#endif
+}
+
 /* Marks a string for extraction where it must stay a constant (tables). */
 #define N_(s) (s)
 

@@ -25,25 +25,15 @@ static void usage(FILE *out)
 	    rs_config_default_path());
 }
 
-static void locale_init(void)
-{
-	setlocale(LC_ALL, "");
-#if ENABLE_NLS
-	bindtextdomain(PACKAGE, rs_localedir());
-	/* The TUI links the narrow ncurses: translations must reach it as
-	 * single bytes ("Grusse", not UTF-8). */
-	bind_textdomain_codeset(PACKAGE, "ASCII//TRANSLIT");
-	textdomain(PACKAGE);
-#endif
-}
-
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
 	int i;
 
 	rs_harden_process();
-	locale_init();
+	/* The TUI links the narrow ncurses: translations must reach it as
+	 * single bytes ("Grusse", not UTF-8). */
+	rs_i18n_init("ASCII//TRANSLIT");
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

@@ -237,11 +237,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	rs_harden_process();
-	setlocale(LC_ALL, "");
-#if ENABLE_NLS
-	bindtextdomain(PACKAGE, rs_localedir());
-	textdomain(PACKAGE);
-#endif
+	rs_i18n_init(NULL);
 	if ((rc = cli_parse(argc, argv, &c)) >= 0)
 		return rc;
 	if (!c.json && isatty(STDERR_FILENO))

@@ -2027,22 +2027,13 @@ static int command_run(const struct cli *c)
 	return rc;
 }
 
-static void i18n_init(void)
-{
-	setlocale(LC_ALL, "");
-#if ENABLE_NLS
-	bindtextdomain(PACKAGE, rs_localedir());
-	textdomain(PACKAGE);
-#endif
-}
-
 int main(int argc, char **argv)
 {
 	rs_error err = { RS_OK, "" };
 	struct cli c;
 
 	rs_harden_process();
-	i18n_init();
+	rs_i18n_init(NULL);
 	switch (cli_parse(argc, argv, &c, &err)) {
 	case PARSE_EXIT_OK:
 		return fflush(stdout) == 0 ? 0 : rs_err_exit_status(RS_ERR_IO);

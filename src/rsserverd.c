@@ -569,15 +569,6 @@ static int start(struct daemon *d, rs_error *err)
 	return rc;
 }
 
-static void i18n_init(void)
-{
-	setlocale(LC_ALL, "");
-#if ENABLE_NLS
-	bindtextdomain(PACKAGE, rs_localedir());
-	textdomain(PACKAGE);
-#endif
-}
-
 int main(int argc, char **argv)
 {
 	struct daemon d;
@@ -585,7 +576,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	rs_harden_process();
-	i18n_init();
+	rs_i18n_init(NULL);
 	memset(&d, 0, sizeof d);
 	d.interval = RS_SERVICE_HEARTBEAT_DEFAULT;
 	d.lock_fd = d.listen_fd = -1;
