@@ -33,6 +33,8 @@ t_grep start_twice_names_pid "$T_ERR" "already running \\(pid $PID\\)"
 printf '%s\n' 'Svc 2026!Strong-xY' >"$T_TMP/pw"
 t_expect_exit 0 backup "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/k.pem" --password-file "$T_TMP/pw"
 t_expect_exit 0 restore_tells_service "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/k.pem" --password-file "$T_TMP/pw"
+# The service logs once it has handled the signal: after restore returns.
+t_wait_for "$RUN/rsserverd.log" 'SIGHUP: reloading the key' 10
 t_grep restore_reload_logged "$RUN/rsserverd.log" 'SIGHUP: reloading the key'
 t_expect_exit 0 delete_tells_service "$RSKEYMGMT" -c "$C" -d --yes
 NEW=$(kcv "$C")
