@@ -207,16 +207,19 @@ void ops_heartbeats_load(rs_ctx *ctx, ops_heartbeats *h)
 		qsort(h->list, h->n, sizeof *h->list, heartbeat_cmp);
 }
 
+static int heartbeat_id_cmp(const void *id, const void *hb)
+{
+	return strcmp(id, ((const rs_heartbeat *)hb)->installation_id);
+}
+
 void ops_heartbeats_apply(const ops_heartbeats *h, rs_member_view *v)
 {
-	rs_heartbeat key;
 	const rs_heartbeat *hb;
 
 	if (h->n == 0)
 		return;
-	snprintf(key.installation_id, sizeof key.installation_id, "%s",
-	    v->installation_id);
-	hb = bsearch(&key, h->list, h->n, sizeof *h->list, heartbeat_cmp);
+	hb = bsearch(v->installation_id, h->list, h->n, sizeof *h->list,
+	    heartbeat_id_cmp);
 	if (hb != NULL)
 		annotate_one(v, hb, h->now);
 }

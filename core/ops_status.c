@@ -22,27 +22,6 @@ const char *rs_activation_name(rs_activation a)
 	return names[a];
 }
 
-static int count_members(rs_ctx *ctx, rs_status *st, rs_error *err)
-{
-	rs_member *members = NULL;
-	size_t n = 0;
-	int rc;
-
-	if (ctx->store->ops->member_count)
-		return ctx->store->ops->member_count(ctx->store,
-		    &st->members_joined, &st->members_waiting, err);
-	rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
-
-	for (size_t i = 0; rc == RS_OK && i < n; i++) {
-		if (members[i].wrapped_key)
-			st->members_joined++;
-		else
-			st->members_waiting++;
-	}
-	rs_members_free(members, n);
-	return rc;
-}
-
 int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err)
 {
 	ops_unlocked unlocked;
@@ -54,7 +33,8 @@ int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err)
 	if (rc == RS_OK)
 		rc = ctx->store->ops->keyinfo_get(ctx->store, &st->key, err);
 	if (rc == RS_OK)
-		rc = count_members(ctx, st, err);
+		rc = ctx->store->ops->member_count(ctx->store,
+		    &st->members_joined, &st->members_waiting, err);
 	if (rc == RS_OK)
 		rc = ctx->store->ops->content_count(ctx->store, st->cells, err);
 	if (rc != RS_OK)

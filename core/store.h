@@ -135,7 +135,7 @@ typedef struct rs_store_ops {
 	int (*member_list)(rs_store *s, rs_member **out, size_t *n,
 	    rs_error *err);                 /* ordered by machine, instance */
 	/* Members holding a copy of the key (any generation) and members
-	 * without one.  Optional (NULL: counted from member_list). */
+	 * without one. */
 	int (*member_count)(rs_store *s, uint64_t *with_copy,
 	    uint64_t *without_copy, rs_error *err);
 

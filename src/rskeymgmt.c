@@ -226,26 +226,36 @@ struct membuf {
 	size_t cap;
 };
 
+/* Appends n bytes to *buf (len used, cap allocated, doubled from 4 KiB as
+ * needed) and keeps a NUL after them.  -1 when out of memory (the buffer
+ * stays as it was). */
+static int bytes_append(char **buf, size_t *len, size_t *cap,
+    const char *data, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t grow = *cap ? *cap : 4096;
+		char *grown;
+
+		while (*len + n + 1 > grow)
+			grow *= 2;
+		grown = realloc(*buf, grow);
+		if (grown == NULL)
+			return -1;
+		*buf = grown;
+		*cap = grow;
+	}
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
 static ssize_t membuf_write(void *cookie, const char *data, size_t n)
 {
 	struct membuf *m = cookie;
 
-	if (*m->len + n + 1 > m->cap) {
-		size_t cap = m->cap ? m->cap : 4096;
-		char *grown;
-
-		while (*m->len + n + 1 > cap)
-			cap *= 2;
-		grown = realloc(*m->buf, cap);
-		if (grown == NULL)
-			return -1;
-		*m->buf = grown;
-		m->cap = cap;
-	}
-	memcpy(*m->buf + *m->len, data, n);
-	*m->len += n;
-	(*m->buf)[*m->len] = '\0';
-	return (ssize_t)n;
+	return bytes_append(m->buf, m->len, &m->cap, data, n) == 0
+	    ? (ssize_t)n : -1;
 }
 
 static int membuf_close(void *cookie)
@@ -775,26 +785,14 @@ struct member_table {
 	bool failed;
 };
 
+/* Where name now starts in the table's names (each ends with its NUL). */
 static size_t table_name(struct member_table *t, const char *name)
 {
-	size_t len = strlen(name) + 1, off = t->names_len;
+	size_t off = t->names_len;
 
-	if (t->names_len + len > t->names_cap) {
-		size_t cap = t->names_cap ? t->names_cap * 2 : 4096;
-		char *grown;
-
-		while (t->names_len + len > cap)
-			cap *= 2;
-		grown = realloc(t->names, cap);
-		if (grown == NULL) {
-			t->failed = true;
-			return 0;
-		}
-		t->names = grown;
-		t->names_cap = cap;
-	}
-	memcpy(t->names + off, name, len);
-	t->names_len += len;
+	if (bytes_append(&t->names, &t->names_len, &t->names_cap, name,
+	    strlen(name) + 1) != 0)
+		t->failed = true;
 	return off;
 }
 

@@ -451,11 +451,6 @@ static void draw_too_small(void)
 	refresh();
 }
 
-bool ui_too_small(void)
-{
-	return ui->too_small;
-}
-
 void ui_push(ui_layer *layer)
 {
 	layer->below = ui->top;

@@ -81,7 +81,7 @@ static int normalise(int key)
  * resize, a signal, and F10 on the frame (quit) get through. */
 static int filter_too_small(int key)
 {
-	if (!ui_too_small() || key == KEY_RESIZE || key == UI_KEY_SIGNAL)
+	if (!ui->too_small || key == KEY_RESIZE || key == UI_KEY_SIGNAL)
 		return key;
 	if (key == KEY_F(10) && ui->top == &ui->frame)
 		return key;

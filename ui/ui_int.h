@@ -51,7 +51,6 @@ void ui_push(ui_layer *layer);
 void ui_pop(ui_layer *layer);
 void ui_relayout(void);             /* after KEY_RESIZE: rebuild every layer */
 void ui_redraw(void);               /* draw every layer again */
-bool ui_too_small(void);            /* the window is below 80x24 */
 void ui_reload(void);               /* status and page data from the core */
 void ui_results_clear(const char *action);
 void ui_results_add(int outcome, const char *fmt, ...)
