@@ -193,6 +193,26 @@ t_wait_for() {
 	return 1
 }
 
+# db_hold DB: a sqlite3 process holds BEGIN EXCLUSIVE on DB (fd 3 talks to
+# it, its pid in SQLPID, its output in $T_TMP/sqlout); returns 1 when it
+# has not got the lock within 10 s.  db_release ends both.
+db_hold() {
+	rm -f "$T_TMP/sqlin"
+	mkfifo "$T_TMP/sqlin"
+	sqlite3 "$1" <"$T_TMP/sqlin" >"$T_TMP/sqlout" 2>&1 &
+	SQLPID=$!
+	exec 3>"$T_TMP/sqlin"
+	printf 'BEGIN EXCLUSIVE;\n.print holding\n' >&3
+	t_wait_for "$T_TMP/sqlout" '^holding' 10
+}
+
+db_release() {
+	printf 'ROLLBACK;\n.quit\n' >&3
+	exec 3>&-
+	wait "$SQLPID"
+	SQLPID=
+}
+
 # kcv CONFIG: the key check value the database uses now.
 kcv() {
 	"$RSKEYMGMT" -c "$1" --status --json </dev/null 2>/dev/null |

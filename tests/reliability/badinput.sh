@@ -287,22 +287,14 @@ else
 	t_skip database_read_only "chattr +i not possible here"
 fi
 if command -v sqlite3 >/dev/null 2>&1; then
-	mkfifo "$T_TMP/sqlin"
-	sqlite3 "$D/reportserver.db" <"$T_TMP/sqlin" >"$T_TMP/sqlout" 2>&1 &
-	SQLPID=$!
-	exec 3>"$T_TMP/sqlin"
-	printf 'BEGIN EXCLUSIVE;\n.print holding\n' >&3
-	if t_wait_for "$T_TMP/sqlout" '^holding' 10; then
+	if db_hold "$D/reportserver.db"; then
 		CASES=$((CASES + 1))
 		t_expect_exit "$EX_BUSY" database_locked "$RSKEYMGMT" -c "$C" -s --yes
 		t_grep database_locked_says "$T_ERR" 'being changed by another process|busy'
 	else
 		t_fail database_locked "sqlite3 did not take the lock: $(cat "$T_TMP/sqlout")"
 	fi
-	printf 'ROLLBACK;\n.quit\n' >&3
-	exec 3>&-
-	wait "$SQLPID"
-	SQLPID=
+	db_release
 	same database_locked
 fi
 

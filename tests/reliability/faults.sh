@@ -123,12 +123,7 @@ fi
 # ---- a database locked by another process ----
 
 if command -v sqlite3 >/dev/null 2>&1; then
-	mkfifo "$T_TMP/sqlin"
-	sqlite3 "$DB" <"$T_TMP/sqlin" >"$T_TMP/sqlout" 2>&1 &
-	SQLPID=$!
-	exec 3>"$T_TMP/sqlin"
-	printf 'BEGIN EXCLUSIVE;\n.print holding\n' >&3
-	if t_wait_for "$T_TMP/sqlout" '^holding' 10; then
+	if db_hold "$DB"; then
 		t_ok sqlite3_holds_exclusive
 		start=$(date +%s)
 		try_backup_and_change locked "$EX_BUSY" 'busy|being changed by another process'
@@ -141,10 +136,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	else
 		t_fail sqlite3_holds_exclusive "$(cat "$T_TMP/sqlout")"
 	fi
-	printf 'ROLLBACK;\n.quit\n' >&3
-	exec 3>&-
-	wait "$SQLPID"
-	SQLPID=
+	db_release
 	unchanged locked
 else
 	t_skip locked "no sqlite3 command"
