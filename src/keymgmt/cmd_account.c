@@ -1,5 +1,8 @@
 /* cmd_account.c: --service-account: a backup first, the service stopped,
- * the key re-wrapped for the new account, the service restarted. */
+ * the key re-wrapped for the new account, the service restarted.  The
+ * stop / change / restart flow (cmd_account after its confirmation, and
+ * account_restart) is the part the TUI runs too: it moves to the core as
+ * one call (issue 13, step 1). */
 #include <config.h>
 
 #include <limits.h>
@@ -45,6 +48,7 @@ static void account_restart(struct run *r, bool was_running)
 	out_text(&r->out, _("Warning: the report server service could not be "
 	    "restarted: %s\n"), err.message);
 }
+
 int cmd_account(struct run *r)
 {
 	rs_backup_assurance assurance = RS_BACKUP_NONE;

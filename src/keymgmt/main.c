@@ -9,7 +9,6 @@
 #include <string.h>
 #include "rskeymgmt.h"
 
-
 static int usage_fail(const struct cli *c, rs_error *err)
 {
 	if (c->json)

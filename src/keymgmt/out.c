@@ -20,6 +20,7 @@ void out_text(struct out *o, const char *fmt, ...)
 	vfprintf(o->text, fmt, ap);
 	va_end(ap);
 }
+
 int out_init(struct out *o, bool json_mode)
 {
 	memset(o, 0, sizeof *o);
