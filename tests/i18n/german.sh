@@ -22,7 +22,8 @@ fi
 
 # POTFILES.in names every source file with a translatable string.
 missing=
-for f in "$RS_SRCDIR"/core/*.[ch] "$RS_SRCDIR"/ui/*.[ch] "$RS_SRCDIR"/src/*.c; do
+for f in "$RS_SRCDIR"/core/*.[ch] "$RS_SRCDIR"/ui/*.[ch] "$RS_SRCDIR"/src/*.c \
+    "$RS_SRCDIR"/src/*/*.[ch]; do
 	[ -f "$f" ] || continue
 	rel=${f#"$RS_SRCDIR"/}
 	grep -Eq '(^|[^A-Za-z0-9_])N?_\("' "$f" || continue

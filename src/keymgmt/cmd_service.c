@@ -1,0 +1,114 @@
+/* cmd_service.c: the report server service (rsserverd) of this instance:
+ * --start, --stop, --service-status and --test-datasource. */
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "rskeymgmt.h"
+#include "service.h"
+
+static void service_json(struct out *o, const rs_service_status *st)
+{
+	j_bool(o, "running", st->running);
+	j_bool(o, "answered", st->answered);
+	j_i64(o, "pid", st->pid);
+	j_str(o, "state", st->answered ? st->state : NULL);
+	j_str(o, "reason", st->answered ? st->reason : NULL);
+	j_u64(o, "generation", st->generation);
+	j_str(o, "kcv", st->answered && st->kcv[0] ? st->kcv : NULL);
+	j_time(o, "since", st->since);
+	j_str(o, "account", st->answered ? st->account : NULL);
+}
+
+static void service_text(struct out *o, const rs_config *cfg,
+    const rs_service_status *st)
+{
+	char when[64];
+
+	if (!st->running) {
+		out_text(o, _("The report server service of %s\\%s is stopped.\n"),
+		    cfg->machine, cfg->instance);
+		return;
+	}
+	out_text(o, _("The report server service of %s\\%s is running (pid %"
+	    PRId64 ", as %s).\n"), cfg->machine, cfg->instance, st->pid,
+	    st->answered ? st->account : "?");
+	if (!st->answered) {
+		out_text(o, "%s\n", _("It does not answer on its socket."));
+		return;
+	}
+	local_time(st->since, when, sizeof when);
+	if (strcmp(st->state, "activated") == 0)
+		out_text(o, _("Activated since %s: key generation %" PRIu32
+		    ", check value %s.\n"), when, st->generation, st->kcv);
+	else
+		out_text(o, _("Not activated since %s: %s\n"), when, st->reason);
+}
+
+int cmd_service_status(struct run *r)
+{
+	const rs_config *cfg = rs_ctx_config(r->ctx);
+	rs_service_status st;
+	int rc = rs_service_status_get(cfg, &st, &r->err);
+
+	if (rc != RS_OK)
+		return rc;
+	service_json(&r->out, &st);
+	service_text(&r->out, cfg, &st);
+	return RS_OK;
+}
+
+int cmd_start(struct run *r)
+{
+	const rs_config *cfg = rs_ctx_config(r->ctx);
+	rs_service_status st;
+	int rc = rs_service_start(cfg, r->cli->heartbeat, &r->err);
+
+	if (rc != RS_OK)
+		return rc;
+	rs_service_status_get(cfg, &st, &r->err);
+	service_json(&r->out, &st);
+	service_text(&r->out, cfg, &st);
+	return RS_OK;
+}
+
+int cmd_stop(struct run *r)
+{
+	const rs_config *cfg = rs_ctx_config(r->ctx);
+	bool was_running = false;
+	int rc = rs_service_stop(cfg, &was_running, &r->err);
+
+	if (rc != RS_OK)
+		return rc;
+	j_bool(&r->out, "was_running", was_running);
+	if (was_running)
+		out_text(&r->out, _("Stopped the report server service of %s\\%s.\n"),
+		    cfg->machine, cfg->instance);
+	else
+		out_text(&r->out, _("The report server service of %s\\%s was not "
+		    "running.\n"), cfg->machine, cfg->instance);
+	return RS_OK;
+}
+
+/* The service answers "ok" or "failed: WHY", never the value itself. */
+int cmd_test_datasource(struct run *r)
+{
+	char answer[RS_SERVICE_ANSWER_MAX], request[RS_NAME_MAX + 32];
+	int rc;
+
+	if (strpbrk(r->cli->arg, "\r\n") != NULL)
+		return rs_err(&r->err, RS_ERR_USAGE, _("a data source name is one "
+		    "line"));
+	snprintf(request, sizeof request, "test-datasource %s", r->cli->arg);
+	rc = rs_service_request(rs_ctx_config(r->ctx), request, answer,
+	    sizeof answer, &r->err);
+	if (rc != RS_OK)
+		return rc;
+	j_str(&r->out, "datasource", r->cli->arg);
+	j_str(&r->out, "answer", answer);
+	if (strcmp(answer, "ok") != 0)
+		return rs_err(&r->err, RS_ERR_FAILED, "%s: %s", r->cli->arg, answer);
+	out_text(&r->out, _("%s: the service decrypted it (ok).\n"), r->cli->arg);
+	return RS_OK;
+}

@@ -1,0 +1,95 @@
+/* table.c: every command and option of rskeymgmt, once.  getopt's short
+ * and long options, --help, the hidden --list-options of the bash
+ * completion and the checks of tests/cli/commands.sh are made from it.
+ * Within a section, the order is the order of --help. */
+#include <config.h>
+
+#include <stddef.h>
+#include "rskeymgmt.h"
+
+/* A command: runs one operation; exactly one is given. */
+#define CMD(s, name, arg, sec, flags, run, help) \
+	{ s, name, arg, sec, flags, run, NULL, 0, help }
+/* An option: sets the field of struct cli with set. */
+#define OPT(s, name, arg, sec, flags, set, field, help) \
+	{ s, name, arg, sec, flags, NULL, set, offsetof(struct cli, field), help }
+
+const struct rk_option rk_options[] = {
+	CMD('e', "extract", NULL, SEC_COMMANDS, F_FILE, cmd_extract,
+	    N_("back up the key to -f FILE")),
+	CMD('a', "apply", NULL, SEC_COMMANDS, F_FILE, cmd_apply,
+	    N_("restore the key from -f FILE\n"
+	    "(--force to accept a different key)")),
+	CMD('d', "delete", NULL, SEC_COMMANDS, F_CONFIRM, cmd_delete,
+	    N_("delete the key and all encrypted content")),
+	CMD('s', "reencrypt", NULL, SEC_COMMANDS, F_CONFIRM, cmd_reencrypt,
+	    N_("change the key and re-encrypt every value")),
+	CMD('l', "list", NULL, SEC_COMMANDS, 0, cmd_list,
+	    N_("list scale-out members and their status")),
+	CMD('j', "join", "ID", SEC_COMMANDS, F_UUID, cmd_join,
+	    N_("join a member waiting to join")),
+	CMD('r', "remove", "ID", SEC_COMMANDS, F_UUID | F_CONFIRM, cmd_remove,
+	    N_("remove a member")),
+	CMD(0, "status", NULL, SEC_COMMANDS, 0, cmd_status,
+	    N_("is this instance activated, and why not")),
+	CMD(0, "init", NULL, SEC_COMMANDS, F_INIT, cmd_init,
+	    N_("initialize this instance (first start or join)")),
+	CMD(0, "service-account", "USER", SEC_COMMANDS, F_CONFIRM, cmd_account,
+	    N_("change the service account; needs\n"
+	    "-f FILE (a backup is made first) or\n"
+	    "--backup-exists")),
+	CMD(0, "verify", NULL, SEC_COMMANDS, 0, cmd_verify,
+	    N_("decrypt every value and report counts")),
+	CMD(0, "migrate-to", "CONNINFO", SEC_COMMANDS, 0, cmd_migrate,
+	    N_("copy this SQLite database to PostgreSQL\n"
+	    "(libpq connection string, password in\n"
+	    "PGPASSFILE or ~/.pgpass), check every\n"
+	    "value there, then use it")),
+
+	CMD(0, "start", NULL, SEC_SERVICE, 0, cmd_start,
+	    N_("start it in the background; wait until it\n"
+	    "answers (--heartbeat SECONDS, default 5)")),
+	CMD(0, "stop", NULL, SEC_SERVICE, 0, cmd_stop,
+	    N_("stop it and wait until it is gone")),
+	CMD(0, "service-status", NULL, SEC_SERVICE, 0, cmd_service_status,
+	    N_("is it running, and is it activated")),
+	CMD(0, "test-datasource", "NAME", SEC_SERVICE, 0, cmd_test_datasource,
+	    N_("ask it to decrypt that data source\n"
+	    "(answers ok or failed, never the value)")),
+	OPT(0, "force", NULL, SEC_SERVICE, F_HELP_ONLY, opt_true, force,
+	    N_("with --reencrypt: change the key although\n"
+	    "members' services run (restart them after)")),
+
+	OPT('c', "config", "FILE", SEC_OPTIONS, 0, opt_string, config,
+	    N_("instance config (default: $RSCONFIG, then\n"
+	    "the system path)")),
+	OPT('f', "file", "FILE", SEC_OPTIONS, 0, opt_string, file,
+	    N_("backup file")),
+	OPT(0, "password-file", "FILE", SEC_OPTIONS, 0, opt_string,
+	    password_file,
+	    N_("read the password from the first line of FILE")),
+	OPT(0, "password-fd", "N", SEC_OPTIONS, 0, opt_fd, password_fd,
+	    N_("read the password from descriptor N")),
+	OPT(0, "force", NULL, SEC_OPTIONS, 0, opt_true, force,
+	    N_("with --apply: accept a different key")),
+	OPT(0, "overwrite", NULL, SEC_OPTIONS, 0, opt_true, overwrite,
+	    N_("with --extract: replace an existing file")),
+	OPT(0, "yes", NULL, SEC_OPTIONS, 0, opt_true, yes,
+	    N_("do not ask for confirmation")),
+	OPT(0, "backup-exists", NULL, SEC_OPTIONS, 0, opt_true, backup_exists,
+	    N_("with --service-account: a backup exists")),
+	OPT(0, "allow-last", NULL, SEC_OPTIONS, 0, opt_true, allow_last,
+	    N_("with --remove: remove the last joined member")),
+	OPT(0, "json", NULL, SEC_OPTIONS, 0, opt_true, json,
+	    N_("print one JSON object on standard output")),
+	OPT('h', "help", NULL, SEC_OPTIONS, F_EXIT, opt_help, json,
+	    N_("show this help and exit")),
+	OPT('V', "version", NULL, SEC_OPTIONS, F_EXIT, opt_version, json,
+	    N_("show the version and exit")),
+
+	/* Explained in --start's line. */
+	OPT(0, "heartbeat", "SECONDS", SEC_HIDDEN, 0, opt_heartbeat, heartbeat,
+	    NULL),
+};
+
+const size_t rk_option_count = sizeof rk_options / sizeof rk_options[0];
