@@ -1,8 +1,10 @@
 /* store.h: the report server database, reached only through this interface.
  *
  * The operations see members, key metadata and encrypted content; they never
- * see SQL.  store_sqlite.c implements it on an embedded SQLite database (WAL);
- * another backend (PostgreSQL) fills the same table of functions. */
+ * see SQL.  store.c picks the backend from the config; store_sqlite.c (an
+ * embedded SQLite database, WAL) and store_pg.c (PostgreSQL) each fill the
+ * whole table of functions: every slot is required, so callers never test
+ * one for NULL.  tests/unit/store_contract.c is the contract both keep. */
 #ifndef RS_STORE_H
 #define RS_STORE_H
 
@@ -128,8 +130,8 @@ typedef struct rs_store_ops {
 	int (*member_put)(rs_store *s, const rs_member *m, rs_error *err); /* upsert */
 	int (*member_delete)(rs_store *s, const char *id, rs_error *err);
 	/* Calls fn for each member in member_list's order, without copying:
-	 * the blobs are valid only during the call.  Optional (NULL: use
-	 * member_list); a non-RS_OK return from fn stops and is returned. */
+	 * the blobs are valid only during the call; a non-RS_OK return from
+	 * fn stops and is returned. */
 	int (*member_each)(rs_store *s, int (*fn)(void *arg, const rs_member *m),
 	    void *arg, rs_error *err);
 	int (*member_list)(rs_store *s, rs_member **out, size_t *n,
@@ -155,8 +157,7 @@ typedef struct rs_store_ops {
 	/* Replaces every non-NULL cell of the table with what fn gives, in
 	 * one pass inside the current transaction (key change).  fn may run
 	 * on another thread, never two calls at once; batch_done runs in the
-	 * caller's thread (progress, cancel).  Optional: when NULL, callers
-	 * use content_next + content_update. */
+	 * caller's thread (progress, cancel). */
 	int (*content_rewrite)(rs_store *s, int table, rs_cell_rewrite_fn fn,
 	    rs_rewrite_batch_fn batch_done, void *arg, rs_error *err);
 	/* Sets every cell of the table to NULL (delete). */
@@ -164,8 +165,8 @@ typedef struct rs_store_ops {
 
 	const char *(*describe)(rs_store *s);  /* "SQLite /path/db" */
 
-	/* ---- migration between backends (optional: NULL when a backend
-	 * cannot be a source or a target) ---- */
+	/* ---- migration between backends (either can be the source or the
+	 * target) ---- */
 	/* Like content_next, but also rows whose cells are all NULL (a name
 	 * still to re-enter after a delete). */
 	int (*content_scan)(rs_store *s, int table, int64_t after_id,
@@ -178,8 +179,7 @@ typedef struct rs_store_ops {
 	 * so that key backups still name it. */
 	int (*database_id_set)(rs_store *s, const char *id, rs_error *err);
 
-	/* ---- service heartbeats (rsserverd; optional: NULL when a backend
-	 * does not record them, and callers then show no running state) ---- */
+	/* ---- service heartbeats (rsserverd) ---- */
 	/* Upserts the row of hb->installation_id, outside any transaction of
 	 * the caller's. */
 	int (*heartbeat_put)(rs_store *s, const rs_heartbeat *hb, rs_error *err);
@@ -193,19 +193,12 @@ struct rs_store {
 	const rs_store_ops *ops;
 };
 
-/* Opens the database of cfg.  create: make the file and schema when missing
- * (initialization, demo); otherwise a missing database is RS_ERR_DATABASE
- * with a message saying to run --init.  A database of a newer schema is
- * refused. */
+/* Opens the database of cfg on the backend it names (store.c).  create:
+ * make the file and schema when missing (initialization, demo); otherwise a
+ * missing database is RS_ERR_DATABASE with a message saying to run --init.
+ * A database of a newer schema is refused. */
 int rs_store_open(const rs_config *cfg, bool create, rs_store **out,
     rs_error *err);
-
-#if HAVE_POSTGRESQL
-/* The PostgreSQL backend (store_pg.c); rs_store_open calls it when the
- * config says backend = postgresql. */
-int rs_store_pg_open(const rs_config *cfg, bool create, rs_store **out,
-    rs_error *err);
-#endif
 
 /* Thin wrappers so call sites read as sentences. */
 static inline void rs_store_close(rs_store *s) { if (s) s->ops->close(s); }

@@ -1,10 +1,25 @@
-/* store_internal.h: what the database backends (store_sqlite.c,
- * store_pg.c) share; not part of the API. */
+/* store_internal.h: inside the store package (store.c and the backends
+ * store_sqlite.c, store_pg.c); not part of the API.  store.c picks the
+ * backend and holds what they share; a backend never calls another. */
 #ifndef RS_STORE_INTERNAL_H
 #define RS_STORE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "store.h"
+
+/* The backends' open functions, called by rs_store_open only.  Each sets
+ * *out to a store whose table has every slot filled, or to NULL. */
+int rs_store_sqlite_open(const rs_config *cfg, bool create, rs_store **out,
+    rs_error *err);
+#if HAVE_POSTGRESQL
+int rs_store_pg_open(const rs_config *cfg, bool create, rs_store **out,
+    rs_error *err);
+#endif
+
+/* The name of the first slot of ops that is NULL, or NULL when every slot
+ * is filled (rs_store_open refuses a backend that leaves one out). */
+const char *rs_store_ops_missing(const rs_store_ops *ops);
 
 /* Room for need more bytes after the len used of *arena (*cap bytes):
  * grows it by doubling, from 64 KiB.  0, or -1 when out of memory (the

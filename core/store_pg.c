@@ -25,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <libpq-fe.h>
-#include "store.h"
 #include "store_internal.h"
 
 #define LOCK_TIMEOUT "5s"          /* as SQLite's busy timeout */
@@ -1084,6 +1083,37 @@ static int pg_member_list(rs_store *base, rs_member **out, size_t *n,
 	return RS_OK;
 }
 
+/* The rows in binary format point straight into the result: no copies. */
+static int pg_member_each(rs_store *base,
+    int (*fn)(void *arg, const rs_member *m), void *arg, rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	rs_member m;
+	int rc = run_stmt(s, PS_MEMBER_LIST, NULL, _("listing the members"), &res,
+	    err);
+
+	for (int i = 0; rc == RS_OK && i < pq.PQntuples(res); i++) {
+		memset(&m, 0, sizeof m);
+		get_text(m.installation_id, sizeof m.installation_id, res, i, 0);
+		get_text(m.machine, sizeof m.machine, res, i, 1);
+		get_text(m.instance, sizeof m.instance, res, i, 2);
+		get_text(m.service_account, sizeof m.service_account, res, i, 3);
+		m.public_key = (unsigned char *)pq.PQgetvalue(res, i, 4);
+		m.public_key_len = (size_t)pq.PQgetlength(res, i, 4);
+		if (!pq.PQgetisnull(res, i, 5)) {
+			m.wrapped_key = (unsigned char *)pq.PQgetvalue(res, i, 5);
+			m.wrapped_key_len = (size_t)pq.PQgetlength(res, i, 5);
+		}
+		m.key_generation = (uint32_t)get_i64(res, i, 6);
+		m.created = get_i64(res, i, 7);
+		m.joined = get_i64(res, i, 8);
+		rc = fn(arg, &m);
+	}
+	pq.PQclear(res);
+	return rc;
+}
+
 static int pg_member_count(rs_store *base, uint64_t *with_copy,
     uint64_t *without_copy, rs_error *err)
 {
@@ -1610,6 +1640,7 @@ static const rs_store_ops pg_ops = {
 	.member_get = pg_member_get,
 	.member_put = pg_member_put,
 	.member_delete = pg_member_delete,
+	.member_each = pg_member_each,
 	.member_list = pg_member_list,
 	.member_count = pg_member_count,
 	.content_count = pg_content_count,

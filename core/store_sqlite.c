@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include "lock.h"
-#include "store.h"
 #include "store_internal.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -25,67 +24,12 @@
 #define REWRITE_CACHE_KIB 8192
 #define JOURNAL_LIMIT (64 * 1024 * 1024)  /* WAL size kept after checkpoint */
 
-/* ---- the catalogue of encrypted content ---- */
-
-static const rs_content_table_info content_tables[RS_TABLE_COUNT] = {
-	[RS_TABLE_DATASOURCES] = {
-		"datasources", N_("data sources"), 2,
-		{ "connection_string", "credentials" },
-		{ N_("connection strings"), N_("stored credentials") } },
-	[RS_TABLE_SUBSCRIPTIONS] = {
-		"subscriptions", N_("subscriptions"), 1,
-		{ "settings", NULL },
-		{ N_("subscription delivery settings"), NULL } },
-};
-
-const rs_content_table_info *rs_content_info(int table)
-{
-	if (table < 0 || table >= RS_TABLE_COUNT)
-		return NULL;
-	return &content_tables[table];
-}
-
-/* ---- memory helpers shared with the callers ---- */
-
-void rs_member_clear(rs_member *m)
-{
-	if (m == NULL)
-		return;
-	free(m->public_key);
-	free(m->wrapped_key);
-	m->public_key = NULL;
-	m->public_key_len = 0;
-	m->wrapped_key = NULL;
-	m->wrapped_key_len = 0;
-}
-
-void rs_members_free(rs_member *list, size_t n)
-{
-	size_t i;
-
-	if (list == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		rs_member_clear(&list[i]);
-	free(list);
-}
-
-void rs_content_batch_free(rs_content_batch *b)
-{
-	if (b == NULL)
-		return;
-	free(b->arena);
-	b->arena = NULL;
-	b->arena_len = b->arena_cap = 0;
-	b->count = 0;
-}
-
 /* ---- the store ---- */
 
 enum stmt_id {
 	ST_META_ID, ST_KEYINFO_GET, ST_KEYINFO_PUT, ST_KEYINFO_DELETE,
 	ST_MEMBER_GET, ST_MEMBER_PUT, ST_MEMBER_DELETE, ST_MEMBER_LIST,
-	ST_MEMBER_COUNT,
+	ST_MEMBER_COUNT, ST_META_ID_SET,
 	ST_COUNT
 };
 
@@ -112,10 +56,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MEMBER_LIST] = "SELECT " MEMBER_COLUMNS " FROM members "
 	    "ORDER BY machine, instance, installation_id",
 	[ST_MEMBER_COUNT] = "SELECT count(wrapped_key), count(*) FROM members",
+	[ST_META_ID_SET] = "UPDATE meta SET value = ?1 WHERE key = 'database_id'",
 };
 
 enum content_stmt { CS_NEXT, CS_UPDATE, CS_INSERT, CS_CLEAR, CS_COUNT_CELLS,
-	CS_SCAN, CS_COUNT };
+	CS_SCAN, CS_IMPORT, CS_COUNT };
 
 struct rs_store_sqlite {
 	rs_store base;
@@ -213,7 +158,7 @@ static int stmt_get(rs_store_sqlite *s, enum stmt_id id, sqlite3_stmt **out,
 static void content_sql(int table, enum content_stmt which, char *sql,
     size_t size)
 {
-	const rs_content_table_info *t = &content_tables[table];
+	const rs_content_table_info *t = rs_content_info(table);
 	const char *c1 = t->columns[0];
 	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
 
@@ -244,6 +189,11 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		snprintf(sql, size, "SELECT id, name, %s%s%s FROM %s WHERE id > ?1 "
 		    "ORDER BY id LIMIT %d", c1, c2 ? ", " : "", c2 ? c2 : "",
 		    t->table, RS_BATCH_ROWS);
+		break;
+	case CS_IMPORT:
+		snprintf(sql, size, "INSERT INTO %s (id, name, %s%s%s) VALUES (?1, "
+		    "?2, ?3%s)", t->table, c1, c2 ? ", " : "", c2 ? c2 : "",
+		    c2 ? ", ?4" : "");
 		break;
 	case CS_COUNT:
 		sql[0] = '\0';
@@ -628,6 +578,27 @@ static int sqlite_keyinfo_put(rs_store *base, const rs_keyinfo *info,
 	return step_done(s, st, _("writing the key information"), err);
 }
 
+/* A migration's target takes the identity of its source. */
+static int sqlite_database_id_set(rs_store *base, const char *id,
+    rs_error *err)
+{
+	rs_store_sqlite *s = sq(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!rs_uuid_valid(id))
+		return rs_err(err, RS_ERR_INTERNAL, _("\"%s\" is not a database ID"),
+		    id);
+	rc = stmt_get(s, ST_META_ID_SET, &st, err);
+	if (rc != RS_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = step_done(s, st, _("writing the database ID"), err);
+	if (rc == RS_OK)
+		snprintf(s->database_id, sizeof s->database_id, "%s", id);
+	return rc;
+}
+
 /* ---- members ---- */
 
 static unsigned char *copy_blob(sqlite3_stmt *st, int col, size_t *len)
@@ -699,6 +670,16 @@ static void bind_blob(sqlite3_stmt *st, int i, const unsigned char *p,
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_blob64(st, i, p, len, SQLITE_STATIC);
+}
+
+static void bind_cell(sqlite3_stmt *st, int i, const unsigned char *p,
+    size_t len)
+{
+	/* A non-NULL empty cell must stay non-NULL. */
+	if (p != NULL && len == 0)
+		sqlite3_bind_zeroblob(st, i, 0);
+	else
+		bind_blob(st, i, p, len);
 }
 
 static int sqlite_member_put(rs_store *base, const rs_member *m,
@@ -856,7 +837,7 @@ static int sqlite_content_count(rs_store *base,
 		if (rc != RS_OK)
 			return rc;
 		rc = sqlite3_step(st);
-		for (c = 0; rc == SQLITE_ROW && c < content_tables[t].ncells; c++)
+		for (c = 0; rc == SQLITE_ROW && c < rs_content_info(t)->ncells; c++)
 			counts[t][c] = (uint64_t)sqlite3_column_int64(st, c);
 		sqlite3_reset(st);
 		if (rc != SQLITE_ROW)
@@ -922,7 +903,7 @@ static int content_read(rs_store *base, enum content_stmt which, int table,
 	rc = content_stmt_get(s, table, which, &st, err);
 	if (rc != RS_OK)
 		return rc;
-	ncells = content_tables[table].ncells;
+	ncells = rs_content_info(table)->ncells;
 	for (int i = 0; i < RS_BATCH_ROWS; i++)
 		offsets[i][0] = offsets[i][1] = NO_CELL;
 	sqlite3_bind_int64(st, 1, after_id);
@@ -965,17 +946,12 @@ static int sqlite_content_update(rs_store *base, int table,
 	if (rc != RS_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, row->id);
-	for (c = 0; c < content_tables[table].ncells; c++) {
-		/* A non-NULL empty cell must stay non-NULL. */
-		if (row->cell[c] != NULL && row->cell_len[c] == 0)
-			sqlite3_bind_zeroblob(st, 2 + c, 0);
-		else
-			bind_blob(st, 2 + c, row->cell[c], row->cell_len[c]);
-	}
+	for (c = 0; c < rs_content_info(table)->ncells; c++)
+		bind_cell(st, 2 + c, row->cell[c], row->cell_len[c]);
 	rc = step_done(s, st, _("writing an encrypted value"), err);
 	if (rc == RS_OK && sqlite3_changes(s->db) == 0)
 		return rs_err(err, RS_ERR_NOT_FOUND, _("row %lld of %s is gone from "
-		    "%s"), (long long)row->id, content_tables[table].table, s->path);
+		    "%s"), (long long)row->id, rs_content_info(table)->table, s->path);
 	return rc;
 }
 
@@ -992,6 +968,27 @@ static int sqlite_content_insert(rs_store *base, int table, const char *name,
 	rc = step_done(s, st, _("adding a row"), err);
 	if (rc == RS_OK && id != NULL)
 		*id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+/* The target of a migration: rows keep their ids, which are part of every
+ * value's AEAD place. */
+static int sqlite_content_import(rs_store *base, int table,
+    const rs_content_batch *batch, rs_error *err)
+{
+	rs_store_sqlite *s = sq(base);
+	sqlite3_stmt *st;
+	int rc = content_stmt_get(s, table, CS_IMPORT, &st, err);
+
+	for (size_t i = 0; rc == RS_OK && i < batch->count; i++) {
+		const rs_content_row *row = &batch->rows[i];
+
+		sqlite3_bind_int64(st, 1, row->id);
+		sqlite3_bind_text(st, 2, row->name, -1, SQLITE_STATIC);
+		for (int c = 0; c < rs_content_info(table)->ncells; c++)
+			bind_cell(st, 3 + c, row->cell[c], row->cell_len[c]);
+		rc = step_done(s, st, _("copying encrypted values"), err);
+	}
 	return rc;
 }
 
@@ -1099,7 +1096,7 @@ static int slot_add_cell(rewrite_job *job, rewrite_slot *sl, int64_t id,
 static int slot_fill(rewrite_job *job, rewrite_slot *sl, sqlite3_stmt *st,
     int64_t lo)
 {
-	int ncells = content_tables[job->table].ncells, step, rc = RS_OK;
+	int ncells = rs_content_info(job->table)->ncells, step, rc = RS_OK;
 
 	sl->count = sl->used = sl->row_start = sl->arena_len = 0;
 	sl->lo = sl->hi = lo;
@@ -1130,7 +1127,7 @@ static int slot_fill(rewrite_job *job, rewrite_slot *sl, sqlite3_stmt *st,
 static void *rewrite_worker(void *p)
 {
 	rewrite_job *job = p;
-	const rs_content_table_info *t = &content_tables[job->table];
+	const rs_content_table_info *t = rs_content_info(job->table);
 	char sql[256];
 	sqlite3_stmt *st = NULL;
 	int64_t lo = INT64_MIN;
@@ -1203,7 +1200,7 @@ static void rewrite_sql_fn(sqlite3_context *ctx, int argc,
 
 static void rewrite_sql(int table, char *sql, size_t size)
 {
-	const rs_content_table_info *t = &content_tables[table];
+	const rs_content_table_info *t = rs_content_info(table);
 	size_t used = (size_t)snprintf(sql, size, "UPDATE %s SET ", t->table);
 
 	for (int c = 0; c < t->ncells; c++)
@@ -1238,7 +1235,7 @@ static int rewrite_apply(rs_store_sqlite *s, int table, rewrite_slot *sl,
 		else if (sl->used != sl->count)
 			rc = rs_err(err, RS_ERR_INTERNAL, _("the rewrite of %s lost "
 			    "track of %zu values; nothing was changed"),
-			    content_tables[table].table, sl->count - sl->used);
+			    rs_content_info(table)->table, sl->count - sl->used);
 	}
 	sqlite3_finalize(st);
 	sqlite3_create_function_v2(s->db, "rs_rewrite", 3, SQLITE_UTF8, NULL,
@@ -1467,11 +1464,13 @@ static const rs_store_ops sqlite_ops = {
 	.content_clear = sqlite_content_clear,
 	.describe = sqlite_describe,
 	.content_scan = sqlite_content_scan,
+	.content_import = sqlite_content_import,
+	.database_id_set = sqlite_database_id_set,
 	.heartbeat_put = sqlite_heartbeat_put,
 	.heartbeat_list = sqlite_heartbeat_list,
 };
 
-int rs_store_open(const rs_config *cfg, bool create, rs_store **out,
+int rs_store_sqlite_open(const rs_config *cfg, bool create, rs_store **out,
     rs_error *err)
 {
 	rs_store_sqlite *s;
@@ -1479,15 +1478,6 @@ int rs_store_open(const rs_config *cfg, bool create, rs_store **out,
 	int rc;
 
 	*out = NULL;
-	if (rs_config_is_postgresql(cfg)) {
-#if HAVE_POSTGRESQL
-		return rs_store_pg_open(cfg, create, out, err);
-#else
-		return rs_err(err, RS_ERR_CONFIG, _("%s says backend = postgresql, "
-		    "but this rsconfig was built without PostgreSQL (configure "
-		    "--with-postgresql)"), cfg->path);
-#endif
-	}
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));

@@ -1,6 +1,7 @@
 #!/bin/sh
-# store.sh: the store's own tests on PostgreSQL (tests/pg/check_store_pg,
-# the counterpart of tests/unit/check_store), on a private server.
+# store.sh: the store's contract (tests/unit/store_contract.c) and the
+# PostgreSQL backend's own tests (tests/pg/check_store_pg; SQLite's are
+# tests/unit/check_store), on a private server.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=pglib.sh

@@ -18,6 +18,7 @@ UNIT_LDADD += $(PQ_LIBS)
 # Built with the programs, run by tests/pg/store.sh only (it needs a server).
 noinst_PROGRAMS = tests/pg/check_store_pg
 endif
-tests_pg_check_store_pg_SOURCES = tests/pg/check_store_pg.c $(UNIT_COMMON)
+tests_pg_check_store_pg_SOURCES = tests/pg/check_store_pg.c \
+	tests/unit/store_contract.h tests/unit/store_contract.c $(UNIT_COMMON)
 tests_pg_check_store_pg_CFLAGS = $(UNIT_CFLAGS)
 tests_pg_check_store_pg_LDADD = $(UNIT_LDADD)
