@@ -454,16 +454,16 @@ static int default_system_paths(rs_config *cfg, rs_error *err)
 		n = snprintf(cfg->runtime, sizeof cfg->runtime, "%s/rsconfig/%s",
 		    RUNSTATEDIR, name);
 		if (n < 0 || (size_t)n >= sizeof cfg->runtime)
-			return rs_err(err, RS_ERR_CONFIG, _("%s: runtime is too "
-			    "long"), cfg->path);
+			return rs_err(err, RS_ERR_CONFIG, _("%s: %s is too long"),
+			    cfg->path, "runtime");
 		cfg->runtime_implicit = true;
 	}
 	if (cfg->audit_log[0] == '\0') {
 		n = snprintf(cfg->audit_log, sizeof cfg->audit_log,
 		    "%s/rsconfig/%s-audit.log", LOGDIR, name);
 		if (n < 0 || (size_t)n >= sizeof cfg->audit_log)
-			return rs_err(err, RS_ERR_CONFIG, _("%s: audit_log is too "
-			    "long"), cfg->path);
+			return rs_err(err, RS_ERR_CONFIG, _("%s: %s is too long"),
+			    cfg->path, "audit_log");
 		cfg->audit_log_implicit = true;
 	}
 	return RS_OK;
