@@ -1,5 +1,5 @@
-/* audit.c: one line per key operation, in a file next to the database and
- * in syslog.
+/* audit.c: one line per key operation, in the config's audit_log (default
+ * /var/log/rsconfig/NAME-audit.log) and in syslog.
  *
  * Every field a caller or the environment controls is either restricted to
  * a safe alphabet (the bare fields) or quoted with backslash escapes (target
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,11 +149,32 @@ static void audit_syslog(const char *fields)
 	closelog();
 }
 
+static int open_log(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0640);
+}
+
+/* /var/log/rsconfig may not exist on a source install (no tmpfiles.d):
+ * its last folder is made, never a whole tree. */
+static int open_log_making_folder(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd = open_log(path);
+
+	if (fd >= 0 || errno != ENOENT || slash == NULL || slash == path)
+		return fd;
+	snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (mkdir(dir, 0750) != 0)
+		return -1;
+	return open_log(path);
+}
+
 static int write_line(const char *path, const char *line, size_t len,
     rs_error *err)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0640);
+	int fd = open_log_making_folder(path);
 	ssize_t n;
 
 	if (fd < 0)
@@ -179,6 +201,14 @@ int rs_audit_record(const char *database, const char *operation,
     const char *target, const char *outcome, const char *error, rs_error *err)
 {
 	char path[4096 + 16];
+
+	rs_audit_path(database, path, sizeof path);
+	return rs_audit_record_to(path, operation, target, outcome, error, err);
+}
+
+int rs_audit_record_to(const char *path, const char *operation,
+    const char *target, const char *outcome, const char *error, rs_error *err)
+{
 	char *line = malloc(LINE_MAX_BYTES);
 	time_t now = time(NULL);
 	struct tm tm;
@@ -187,7 +217,6 @@ int rs_audit_record(const char *database, const char *operation,
 
 	if (line == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rs_audit_path(database, path, sizeof path);
 	gmtime_r(&now, &tm);
 	o = strftime(line, 32, "%Y-%m-%dT%H:%M:%SZ ", &tm);
 	o += format_fields(line + o, operation, target, outcome, error);
@@ -369,6 +398,14 @@ int rs_audit_read(const char *database, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err)
 {
 	char path[4096 + 16];
+
+	rs_audit_path(database, path, sizeof path);
+	return rs_audit_read_from(path, max, out, n, err);
+}
+
+int rs_audit_read_from(const char *path, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err)
+{
 	/* A huge max would be a huge ring: collect everything and trim. */
 	bool bounded = max > 0 && max <= 65536;
 	struct ring r = { NULL, bounded ? max : 0, 0, 0, bounded };
@@ -377,7 +414,6 @@ int rs_audit_read(const char *database, size_t max, rs_audit_entry **out,
 
 	*out = NULL;
 	*n = 0;
-	rs_audit_path(database, path, sizeof path);
 	f = fopen(path, "re");
 	if (f == NULL && errno == ENOENT)
 		return RS_OK;   /* no key operation yet */

@@ -1,5 +1,5 @@
-/* audit.h: one line per key operation, appended to a file next to the
- * database (DATABASE-audit.log, mode 0640) and sent to syslog (LOG_AUTH).
+/* audit.h: one line per key operation, appended to the instance's audit log
+ * (config key audit_log, mode 0640) and sent to syslog (LOG_AUTH).
  * Never a secret: callers pass targets (paths, installation IDs), not values.
  *
  *   2026-11-24T01:02:03Z user=root from=10.0.0.5 op=backup target="/x.pem" outcome=ok error=""
@@ -21,14 +21,21 @@ typedef struct rs_audit_entry {
 	char error[512];
 } rs_audit_entry;
 
-/* Path of the audit log for a database path. */
-void rs_audit_path(const char *database, char *out, size_t size);
-/* Appends one line and logs to syslog.  An audit failure is reported in err
- * but callers treat it as a warning, not as the operation's failure. */
-int rs_audit_record(const char *database, const char *operation,
+/* Appends one line to the audit log at path (its last folder is made when
+ * missing) and logs to syslog.  An audit failure is reported in err but
+ * callers treat it as a warning, not as the operation's failure. */
+int rs_audit_record_to(const char *path, const char *operation,
     const char *target, const char *outcome, const char *error, rs_error *err);
 /* Newest first, at most max entries (0: all); *out malloc'd, free() it.
  * A missing log is no entries; malformed lines are skipped. */
+int rs_audit_read_from(const char *path, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err);
+
+/* The same for the audit log beside a database file (DATABASE-audit.log),
+ * the place before the config had audit_log. */
+void rs_audit_path(const char *database, char *out, size_t size);
+int rs_audit_record(const char *database, const char *operation,
+    const char *target, const char *outcome, const char *error, rs_error *err);
 int rs_audit_read(const char *database, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err);
 

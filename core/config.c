@@ -21,6 +21,13 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+/* configure's --runstatedir (Makefile.am); logs go where admins look. */
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR "/run"
+#endif
+#ifndef LOGDIR
+#define LOGDIR "/var/log"
+#endif
 
 enum key_kind { KIND_UUID, KIND_NAME, KIND_PATH, KIND_BACKEND, KIND_CONNINFO };
 
@@ -45,6 +52,7 @@ static const struct config_key config_keys[] = {
 	KEY(connection, KIND_CONNINFO, true),
 	KEY(pgpassfile, KIND_PATH, true),
 	KEY(runtime, KIND_PATH, true),
+	KEY(audit_log, KIND_PATH, true),
 };
 #undef KEY
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -242,7 +250,7 @@ static int resolve_path(char *field, size_t size, const char *cfg_path,
 static int unknown_key(const char *path, unsigned lineno, const char *key,
     rs_error *err)
 {
-	char list[256] = "";
+	char list[320] = "";
 	size_t i, used = 0;
 
 	for (i = 0; i < NKEYS; i++)
@@ -313,8 +321,7 @@ static int parse_line(char *line, const char *path, unsigned lineno,
 	return RS_OK;
 }
 
-/* database is required for SQLite only: on PostgreSQL it just places the
- * audit log. */
+/* database is required for SQLite only: PostgreSQL has connection. */
 static bool key_required(const rs_config *cfg, const struct config_key *k)
 {
 	if (k->optional)
@@ -412,6 +419,56 @@ static int absolute_path(const char *path, char out[PATH_MAX], rs_error *err)
 	return RS_OK;
 }
 
+static int resolve_optional(char *field, size_t size, const char *cfg_path,
+    const char *key, rs_error *err)
+{
+	if (field[0] == '\0')
+		return RS_OK;
+	return resolve_path(field, size, cfg_path, key, err);
+}
+
+/* NAME of the runtime and audit defaults: the config file's name without
+ * ".conf", which is also the instance of the unit rsserverd@NAME. */
+static void config_name(const char *cfg_path, char *out, size_t size)
+{
+	const char *base = strrchr(cfg_path, '/');
+	size_t len;
+
+	base = base ? base + 1 : cfg_path;
+	len = strlen(base);
+	if (len > 5 && strcmp(base + len - 5, ".conf") == 0)
+		len -= 5;
+	snprintf(out, size, "%.*s", (int)len, base);
+}
+
+/* Where admins look (and where the unit's RuntimeDirectory= points): the
+ * run folder under RUNSTATEDIR, the audit log under LOGDIR, never beside
+ * a database that may be a PostgreSQL "reportserver" in /etc. */
+static int default_system_paths(rs_config *cfg, rs_error *err)
+{
+	char name[NAME_MAX + 1];
+	int n;
+
+	config_name(cfg->path, name, sizeof name);
+	if (cfg->runtime[0] == '\0') {
+		n = snprintf(cfg->runtime, sizeof cfg->runtime, "%s/rsconfig/%s",
+		    RUNSTATEDIR, name);
+		if (n < 0 || (size_t)n >= sizeof cfg->runtime)
+			return rs_err(err, RS_ERR_CONFIG, _("%s: %s is too long"),
+			    cfg->path, "runtime");
+		cfg->runtime_implicit = true;
+	}
+	if (cfg->audit_log[0] == '\0') {
+		n = snprintf(cfg->audit_log, sizeof cfg->audit_log,
+		    "%s/rsconfig/%s-audit.log", LOGDIR, name);
+		if (n < 0 || (size_t)n >= sizeof cfg->audit_log)
+			return rs_err(err, RS_ERR_CONFIG, _("%s: %s is too long"),
+			    cfg->path, "audit_log");
+		cfg->audit_log_implicit = true;
+	}
+	return RS_OK;
+}
+
 int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 {
 	FILE *f;
@@ -430,8 +487,8 @@ int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 		rc = parse_stream(f, path, cfg, err);
 	fclose(f);
 	if (rc == RS_OK && cfg->database[0] == '\0') {
-		/* postgresql without database: the audit log goes next to the
-		 * config file. */
+		/* postgresql without database: a name next to the config file,
+		 * so that every field is a path (the audit log has its own key). */
 		snprintf(cfg->database, sizeof cfg->database, "reportserver");
 		cfg->database_implicit = true;
 	}
@@ -444,9 +501,14 @@ int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 	if (rc == RS_OK && cfg->pgpassfile[0] != '\0')
 		rc = resolve_path(cfg->pgpassfile, sizeof cfg->pgpassfile,
 		    cfg->path, "pgpassfile", err);
-	if (rc == RS_OK && cfg->runtime[0] != '\0')
-		rc = resolve_path(cfg->runtime, sizeof cfg->runtime, cfg->path,
+	if (rc == RS_OK)
+		rc = resolve_optional(cfg->runtime, sizeof cfg->runtime, cfg->path,
 		    "runtime", err);
+	if (rc == RS_OK)
+		rc = resolve_optional(cfg->audit_log, sizeof cfg->audit_log,
+		    cfg->path, "audit_log", err);
+	if (rc == RS_OK)
+		rc = default_system_paths(cfg, err);
 	return rc;
 }
 
@@ -460,6 +522,10 @@ static bool key_written(const rs_config *cfg, const struct config_key *k)
 		return !(rs_config_is_postgresql(cfg) && cfg->database_implicit);
 	if (strcmp(k->name, "backend") == 0)
 		return v[0] != '\0' && strcmp(v, RS_BACKEND_SQLITE) != 0;
+	if (strcmp(k->name, "runtime") == 0 && cfg->runtime_implicit)
+		return false;
+	if (strcmp(k->name, "audit_log") == 0 && cfg->audit_log_implicit)
+		return false;
 	return !k->optional || v[0] != '\0';
 }
 

@@ -14,8 +14,14 @@
  *   pgpassfile      = /etc/rsconfig/pgpass  (default: PGPASSFILE, ~/.pgpass)
  * The password is never in the config: a connection with password= is
  * refused, libpq reads it from the pgpass file or the service file.  With
- * postgresql, database is optional and only places the local audit log
- * (DATABASE-audit.log); it defaults to "reportserver" next to the file.
+ * postgresql, database is optional; it defaults to "reportserver" next to
+ * the file.
+ *
+ * Optional everywhere (NAME is the config file's name without ".conf", the
+ * instance of the systemd unit rsserverd@NAME):
+ *   runtime         = /run/rsconfig/NAME     rsserverd's socket, lock, log
+ *                     (default: RUNSTATEDIR/rsconfig/NAME)
+ *   audit_log       = /var/log/rsconfig/NAME-audit.log   (the default)
  *
  * The parser is strict: every key once, no unknown key, no missing key;
  * errors name the file and the line. */
@@ -41,9 +47,16 @@ typedef struct rs_config {
 	char connection[1024];          /* libpq conninfo, postgresql only */
 	char pgpassfile[PATH_MAX];      /* "" or absolute after load */
 	bool database_implicit;         /* postgresql: database was defaulted */
-	/* Optional: rsserverd's folder for its socket, run lock and log
-	 * ("" or absolute after load; default: KEYSTORE.run, see service.h). */
+	/* rsserverd's folder for its socket, run lock and log, absolute after
+	 * load: RUNSTATEDIR/rsconfig/NAME unless the file says otherwise
+	 * (runtime_implicit).  "" in a config not loaded from a file
+	 * (service.h then uses KEYSTORE.run). */
 	char runtime[PATH_MAX];
+	bool runtime_implicit;
+	/* The audit log of key operations, absolute after load:
+	 * LOGDIR/rsconfig/NAME-audit.log unless the file says otherwise. */
+	char audit_log[PATH_MAX];
+	bool audit_log_implicit;
 } rs_config;
 
 #define RS_BACKEND_SQLITE "sqlite"

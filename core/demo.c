@@ -66,6 +66,10 @@ static int member_config(const char *dir, unsigned i,
 		 * members as on SQLite. */
 	}
 	snprintf(cfg->keystore, sizeof cfg->keystore, "keys");
+	/* Everything stays in the demo folder, not in /run and /var/log. */
+	snprintf(cfg->runtime, sizeof cfg->runtime, "keys.run");
+	snprintf(cfg->audit_log, sizeof cfg->audit_log,
+	    "../reportserver.db-audit.log");
 	snprintf(cfg->service_account, sizeof cfg->service_account, "%s",
 	    pw ? pw->pw_name : "root");
 	if (snprintf(cfg->path, sizeof cfg->path, "%s/rsreportserver.conf",

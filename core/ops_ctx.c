@@ -284,7 +284,7 @@ int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
 	    : rc == RS_ERR_CANCELLED ? "cancelled" : "failed";
 	rs_error audit_err = { 0 };
 
-	if (rs_audit_record(ctx->cfg.database, operation, target ? target : "",
+	if (rs_audit_record_to(ctx->cfg.audit_log, operation, target ? target : "",
 	    outcome, rc == RS_OK || err == NULL ? "" : err->message,
 	    &audit_err) != RS_OK)
 		ops_step(ctx, RS_STEP_WARNING, "%s", audit_err.message);
@@ -336,5 +336,5 @@ void rs_ctx_close(rs_ctx *ctx)
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err)
 {
-	return rs_audit_read(ctx->cfg.database, max, out, n, err);
+	return rs_audit_read_from(ctx->cfg.audit_log, max, out, n, err);
 }

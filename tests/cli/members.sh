@@ -72,6 +72,8 @@ instance = RSNEW
 database = $T_TMP/demo/reportserver.db
 service_account = $(id -un)
 keystore = keys
+runtime = keys.run
+audit_log = audit.log
 CONF
 # The same database as the demo's, on whatever backend it uses.
 grep -E '^(backend|connection) ' "$C" >>"$T_TMP/new/rsreportserver.conf"

@@ -33,6 +33,8 @@ machine = hostb
 instance = RSB
 service_account = $(id -un)
 keystore = keys
+runtime = keys.run
+audit_log = audit.log
 backend = postgresql
 connection = $CONN
 CONF

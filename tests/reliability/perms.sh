@@ -71,7 +71,8 @@ done
 mkdir "$D/member4"
 sed -e "s/^installation_id .*/installation_id = $(cat /proc/sys/kernel/random/uuid)/" \
     -e 's/^instance .*/instance = RSPERM4/' -e 's|^database .*|database = new.db|' \
-    -e 's|^keystore .*|keystore = keys4|' "$C" >"$D/member4/rsreportserver.conf"
+    -e 's|^keystore .*|keystore = keys4|' -e 's|^runtime .*|runtime = keys4.run|' \
+    -e 's|^audit_log .*|audit_log = new.db-audit.log|' "$C" >"$D/member4/rsreportserver.conf"
 chmod 0640 "$D/member4/rsreportserver.conf"
 t_expect_exit 0 init_under_umask_0 "$RSKEYMGMT" -c "$D/member4/rsreportserver.conf" --init
 keystores init "$D"

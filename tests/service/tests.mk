@@ -1,5 +1,6 @@
 # rsserverd end to end (issue 5): start, heartbeats, stale members, the
-# change refusal, test-datasource, privilege drop (see tests/service/svclib.sh).
+# change refusal, test-datasource, privilege drop (see tests/service/svclib.sh);
+# and as a systemd service (issue 16): the unit, sd_notify, the logs.
 SERVICE_TESTS =
 SERVICE_TESTS += tests/service/daemon.sh
 SERVICE_TESTS += tests/service/change.sh
@@ -7,5 +8,15 @@ SERVICE_TESTS += tests/service/stale.sh
 SERVICE_TESTS += tests/service/startstop.sh
 SERVICE_TESTS += tests/service/root.sh
 SERVICE_TESTS += tests/service/tui.sh
+SERVICE_TESTS += tests/service/unit.sh
+SERVICE_TESTS += tests/service/notify.sh
+SERVICE_TESTS += tests/service/logs.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
+
+# The stand-in notify socket.  Not a check_PROGRAM: every check program
+# also runs as a test (TESTS = $(check_PROGRAMS)); built for notify.sh only.
+EXTRA_PROGRAMS = tests/service/notify_listen
+tests_service_notify_listen_SOURCES = tests/service/notify_listen.c
+tests/service/notify.log: tests/service/notify_listen$(EXEEXT)
+CLEANFILES += tests/service/notify_listen$(EXEEXT)

@@ -1,0 +1,91 @@
+/* account.c: the service account, and nobody else.  Started as root the
+ * service prepares its runtime folder, then drops to the account named in
+ * the config for good; started as that account it goes on; anyone else is
+ * refused before the key store is touched. */
+#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "rsserverd.h"
+#include "secret.h"
+
+static int drop_to(const struct passwd *pw, rs_error *err)
+{
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+		return rs_err(err, RS_ERR_PERMISSION, _("cannot switch to the "
+		    "service account %s: %s"), pw->pw_name, strerror(errno));
+	/* A process that could get root back has not really dropped it. */
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0 ||
+	    getegid() != pw->pw_gid))
+		return rs_err(err, RS_ERR_PERMISSION, _("switched to %s but could "
+		    "still regain root; refusing to run"), pw->pw_name);
+	rs_harden_process();   /* changing identity resets "dumpable" */
+	return RS_OK;
+}
+
+static void give_to(const char *path, const struct passwd *pw)
+{
+	if (lchown(path, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
+		log_event(LOG_WARNING, "runtime-owner", _("cannot give %s to %s: "
+		    "%s"), path, pw->pw_name, strerror(errno));
+}
+
+/* RUNSTATEDIR/rsconfig may not exist yet outside systemd (which makes it
+ * for RuntimeDirectory=): its last folder is made, readable by all so that
+ * each instance's own folder decides who gets in. */
+static void parent_make(const char *path)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return;
+	snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
+	if (mkdir(parent, 0755) == 0)
+		(void)chmod(parent, 0755);   /* past the umask, as systemd does */
+	else if (errno != EEXIST)
+		log_event(LOG_WARNING, "runtime-folder", _("cannot make %s: %s"),
+		    parent, strerror(errno));
+}
+
+/* As root: the runtime folder is made for the account before switching,
+ * since its parent may not be writable by the account; a lock or log left
+ * by a run under another account (before an account change) follows. */
+static void runtime_prepare_as_root(const struct daemon *d,
+    const struct passwd *pw)
+{
+	if (mkdir(d->paths.runtime, 0750) != 0 && errno != EEXIST)
+		return;
+	give_to(d->paths.runtime, pw);
+	give_to(d->paths.lock, pw);
+	give_to(d->paths.log, pw);
+}
+
+int account_become(struct daemon *d, rs_error *err)
+{
+	struct passwd *pw = getpwnam(d->cfg.service_account);
+	struct passwd *me;
+
+	if (pw == NULL)
+		return rs_err(err, RS_ERR_CONFIG, _("the service account %s of %s "
+		    "does not exist"), d->cfg.service_account, d->cfg.path);
+	if (geteuid() == 0)
+		parent_make(d->paths.runtime);
+	if (geteuid() == 0 && pw->pw_uid != 0) {
+		runtime_prepare_as_root(d, pw);
+		return drop_to(pw, err);
+	}
+	if (geteuid() != pw->pw_uid) {
+		me = getpwuid(geteuid());
+		return rs_err(err, RS_ERR_PERMISSION, _("%s runs as the service "
+		    "account %s, not as %s: start it as root (it switches to %s) "
+		    "or as %s"), PROG, pw->pw_name, me ? me->pw_name : "?",
+		    pw->pw_name, pw->pw_name);
+	}
+	return RS_OK;
+}

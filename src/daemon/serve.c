@@ -1,0 +1,114 @@
+/* serve.c: the main loop.  It waits for a request, a signal or the next
+ * deadline: the heartbeat every interval, and the watchdog ping at half of
+ * systemd's WatchdogSec=.  The ping is sent from this loop, right after the
+ * heartbeat had its turn, so a service stuck anywhere stops pinging and
+ * systemd restarts it. */
+#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "rsserverd.h"
+
+static volatile sig_atomic_t got_hup, got_term;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+/* The signals stay blocked except inside ppoll, so none is lost between
+ * a check of the flags and the wait. */
+static void signals_setup(sigset_t *wait_mask)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, wait_mask);
+	sigdelset(wait_mask, SIGHUP);
+	sigdelset(wait_mask, SIGTERM);
+	sigdelset(wait_mask, SIGINT);
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SIGHUP: systemctl reload, a key operation, or logrotate.  systemd hears
+ * RELOADING=1 first and READY=1 once the key is read again. */
+static void reload(struct daemon *d)
+{
+	char status[RS_ERROR_MESSAGE_MAX + 64];
+	rs_error err = { 0 };
+
+	notify_reloading();
+	if (d->log_file != NULL && log_file_open(d->log_file, &err) != RS_OK)
+		log_event(LOG_WARNING, "reload", "%s", err.message);
+	log_event(LOG_INFO, "reload", "%s", _("SIGHUP: reloading the key"));
+	key_load(d);
+	key_status_text(d, status, sizeof status);
+	notify_ready(status);
+}
+
+static struct timespec until(double deadline, double now)
+{
+	double left = deadline > now ? deadline - now : 0;
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+	return ts;
+}
+
+void serve(struct daemon *d)
+{
+	sigset_t wait_mask;
+	struct pollfd pfd = { d->listen_fd, POLLIN, 0 };
+	double next_beat = 0, next_ping = 0, now;
+	double ping_every = notify_watchdog_interval();
+	struct timespec ts;
+
+	signals_setup(&wait_mask);
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(d);
+			next_beat = 0;
+		}
+		now = now_mono();
+		if (now >= next_beat) {
+			if (d->ctx == NULL)
+				key_load(d);
+			heartbeat(d, d->state);
+			next_beat = now + d->interval;
+		}
+		if (ping_every > 0 && now >= next_ping) {
+			notify_watchdog();
+			next_ping = now + ping_every;
+		}
+		ts = until(ping_every > 0 && next_ping < next_beat ? next_ping :
+		    next_beat, now);
+		if (ppoll(&pfd, 1, &ts, &wait_mask) > 0)
+			requests_serve_one(d);
+	}
+}
