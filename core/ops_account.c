@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "keystore.h"
 #include "ops_internal.h"
+#include "service.h"
 
 static void marker_path(const rs_ctx *ctx, char *out, size_t size)
 {
@@ -241,8 +242,69 @@ static void describe_ownership(rs_ctx *ctx, rs_account_result *res)
 	}
 }
 
-int rs_op_change_account(rs_ctx *ctx, const char *account,
-    rs_backup_assurance assurance, rs_account_result *res, rs_error *err)
+/* The service runs as the account: stopped before the change, so nothing
+ * holds the old identity's key while it is replaced. */
+static int service_stop_for_change(rs_ctx *ctx, rs_account_result *res,
+    rs_error *err)
+{
+	int rc = rs_service_stop(&ctx->cfg, &res->was_running, err);
+
+	if (rc == RS_OK && res->was_running)
+		ops_step(ctx, RS_STEP_OK, _("Stopped the report server service "
+		    "(it runs as %s)"), res->old_account);
+	return rc;
+}
+
+/* Started again under the account in force now: the new one, or the old
+ * one when the change failed.  Our store connection goes first: database
+ * files this (root) process made would otherwise be left for the new
+ * account to trip over; it is opened again after the start. */
+static void service_restart_after_change(rs_ctx *ctx, int heartbeat,
+    rs_account_result *res)
+{
+	rs_error err = { 0 };
+
+	if (!res->was_running)
+		return;
+	snprintf(res->service_account, sizeof res->service_account, "%s",
+	    ctx->cfg.service_account);
+	rs_store_close(ctx->store);
+	ctx->store = NULL;
+	res->restarted = rs_service_start(&ctx->cfg, heartbeat, &err) == RS_OK;
+	if (res->restarted)
+		ops_step(ctx, RS_STEP_OK, _("Restarted the report server service "
+		    "as %s"), res->service_account);
+	else {
+		snprintf(res->restart_error, sizeof res->restart_error, "%s",
+		    err.message);
+		ops_step(ctx, RS_STEP_WARNING, _("The report server service could "
+		    "not be restarted: %s"), err.message);
+	}
+	rs_err_clear(&err);
+	if (rs_store_open(&ctx->cfg, false, &ctx->store, &err) != RS_OK)
+		ops_step(ctx, RS_STEP_FAILED, "%s", err.message);
+}
+
+static int account_change(rs_ctx *ctx, const rs_account_options *opt,
+    rs_account_result *res, rs_error *err)
+{
+	int rc = check_assurance(ctx, opt->assurance, err);
+
+	if (rc == RS_OK)
+		rc = service_stop_for_change(ctx, res, err);
+	if (rc == RS_OK)
+		rc = check_account(ctx, opt->account, err);
+	if (rc == RS_OK)
+		rc = account_run(ctx, opt->account, res, err);
+	if (rc == RS_OK)
+		describe_ownership(ctx, res);
+	else
+		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
+	return rc;
+}
+
+int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
+    rs_account_result *res, rs_error *err)
 {
 	rs_account_result local;
 	int rc;
@@ -253,15 +315,19 @@ int rs_op_change_account(rs_ctx *ctx, const char *account,
 	snprintf(res->old_account, sizeof res->old_account, "%s",
 	    ctx->cfg.service_account);
 	snprintf(res->new_account, sizeof res->new_account, "%s",
-	    account ? account : "");
-	rc = check_assurance(ctx, assurance, err);
-	if (rc == RS_OK)
-		rc = check_account(ctx, account, err);
-	if (rc == RS_OK)
-		rc = account_run(ctx, account, res, err);
-	if (rc == RS_OK)
-		describe_ownership(ctx, res);
-	else
-		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, "service-account", res->new_account, rc, err);
+	    opt->account ? opt->account : "");
+	rc = account_change(ctx, opt, res, err);
+	/* Audited before the restart closes the store. */
+	rc = ops_audit(ctx, "service-account", res->new_account, rc, err);
+	service_restart_after_change(ctx, opt->heartbeat, res);
+	return rc;
+}
+
+int rs_op_change_account(rs_ctx *ctx, const char *account,
+    rs_backup_assurance assurance, rs_account_result *res, rs_error *err)
+{
+	rs_account_result local;
+	rs_account_options opt = { account, assurance, 0 };
+
+	return rs_op_account_change(ctx, &opt, res ? res : &local, err);
 }

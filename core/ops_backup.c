@@ -4,29 +4,21 @@
 #include <string.h>
 #include "keystore.h"
 #include "ops_internal.h"
-#include "policy.h"
 #include "secret.h"
 
-/* One sentence per broken rule, so the admin sees everything at once. */
-static int check_policy(rs_ctx *ctx, const char *password, size_t pwlen,
-    rs_error *err)
+int rs_op_password_check(rs_ctx *ctx, const char *password, size_t len,
+    rs_policy_result *result, rs_error *err)
 {
-	rs_policy_result result;
-	char text[RS_ERROR_MESSAGE_MAX] = "";
-	size_t used = 0;
+	rs_policy_result local;
+	char text[RS_ERROR_MESSAGE_MAX];
 
-	rs_policy_check(password, pwlen, ctx->cfg.service_account,
-	    ctx->cfg.instance, &result);
-	if (rs_policy_passed(&result))
+	if (result == NULL)
+		result = &local;
+	rs_policy_check(password, len, ctx->cfg.service_account,
+	    ctx->cfg.instance, result);
+	if (rs_policy_passed(result))
 		return RS_OK;
-	for (int rule = 0; rule < RS_RULE_COUNT; rule++) {
-		if (result.ok[rule])
-			continue;
-		used += (size_t)snprintf(text + used, sizeof text - used, "%s%s",
-		    used ? "\n" : "", rs_policy_rule_message(rule));
-		if (used >= sizeof text)
-			break;
-	}
+	rs_policy_explain(result, NULL, text, sizeof text);
 	return rs_err(err, RS_ERR_POLICY, "%s", text);
 }
 
@@ -87,7 +79,7 @@ int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
 		out = &local;
 	memset(out, 0, sizeof *out);
 	snprintf(out->path, sizeof out->path, "%s", path);
-	rc = check_policy(ctx, password, pwlen, err);
+	rc = rs_op_password_check(ctx, password, pwlen, NULL, err);
 	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Password meets the policy"));
 		rc = ops_begin(ctx, "backup", err);

@@ -185,7 +185,7 @@ static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
 	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
 	/* Checked under the admin lock, so the answer holds for the change. */
-	int rc = ops_service_check_stopped(ctx, run->force, err);
+	int rc = ops_members_check_stopped(ctx, run->force, err);
 
 	if (rc == RS_OK)
 		rc = fresh ? ops_unlock(ctx, &u, NULL, err)
@@ -234,13 +234,14 @@ static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
 	return rc;
 }
 
-int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
-    rs_change_result *res, rs_error *err)
+/* Deprecated: removed when src/rskeymgmt is ported. */
+int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
+    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err)
 {
-	return rs_op_change_ex(ctx, NULL, progress, arg, res, err);
+	return rs_op_change(ctx, opt, progress, arg, res, err);
 }
 
-int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
+int rs_op_change(rs_ctx *ctx, const rs_change_options *opt,
     rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err)
 {
 	rs_change_result local;

@@ -75,7 +75,9 @@ typedef struct ops_heartbeats {
 void ops_heartbeats_load(rs_ctx *ctx, ops_heartbeats *h);
 void ops_heartbeats_apply(const ops_heartbeats *h, rs_member_view *v);
 void ops_heartbeats_free(ops_heartbeats *h);
-int ops_service_check_stopped(rs_ctx *ctx, bool force, rs_error *err);
+/* ops_members.c: refuses (RS_ERR_STATE, naming them) while a member's
+ * service runs, or with force only warns. */
+int ops_members_check_stopped(rs_ctx *ctx, bool force, rs_error *err);
 /* After the key changed: a running local service re-reads it (SIGHUP). */
 void ops_service_reload_local(rs_ctx *ctx);
 

@@ -1,6 +1,7 @@
 /* ops_members.c: the scale-out deployment (seeds 000, 002): list members,
  * join a waiting one by wrapping a copy of the key with its public key,
  * remove one. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,4 +229,54 @@ int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
 	if (rc != RS_OK)
 		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
 	return ops_audit(ctx, "remove", installation_id, rc, err);
+}
+
+/* ---- who runs ---- */
+
+/* Appends "MACHINE\INSTANCE (pid N)"; a long list is cut, not overrun. */
+static void name_append(char *names, size_t size, const rs_member_view *v)
+{
+	size_t used = strlen(names);
+
+	if (used + 1 < size && snprintf(names + used, size - used,
+	    "%s%s\\%s (pid %" PRId64 ")", used ? ", " : "", v->machine,
+	    v->instance, v->service_pid) < 0)
+		names[used] = '\0';
+}
+
+static int note_running(void *arg, const rs_member_view *v)
+{
+	rs_running *r = arg;
+
+	if (!v->running)
+		return RS_OK;
+	r->count++;
+	r->local = r->local || v->is_local;
+	name_append(r->names, sizeof r->names, v);
+	return RS_OK;
+}
+
+int rs_op_who_runs(rs_ctx *ctx, rs_running *out, rs_error *err)
+{
+	memset(out, 0, sizeof *out);
+	return rs_op_each_member(ctx, note_running, out, err);
+}
+
+int ops_members_check_stopped(rs_ctx *ctx, bool force, rs_error *err)
+{
+	rs_running r;
+	int rc = rs_op_who_runs(ctx, &r, err);
+
+	if (rc != RS_OK || r.count == 0)
+		return rc;
+	if (force) {
+		ops_step(ctx, RS_STEP_WARNING, _("Forced while the report server "
+		    "service runs on: %s; they keep the old key until restarted"),
+		    r.names);
+		return RS_OK;
+	}
+	return rs_err(err, RS_ERR_STATE, _("The report server service is "
+	    "running on: %s. Stop it on every member first (rskeymgmt --stop "
+	    "on each), or force the change (--force) and restart them after."),
+	    r.names);
 }

@@ -230,50 +230,6 @@ void ops_heartbeats_free(ops_heartbeats *h)
 	memset(h, 0, sizeof *h);
 }
 
-/* Appends "MACHINE\INSTANCE (pid N)" for each running member. */
-static size_t running_names(const rs_member_view *v, size_t n, char *out,
-    size_t size)
-{
-	size_t count = 0, used = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].running)
-			continue;
-		count++;
-		if (used < size)
-			used += (size_t)snprintf(out + used, size - used,
-			    "%s%s\\%s (pid %" PRId64 ")", used ? ", " : "",
-			    v[i].machine, v[i].instance, v[i].service_pid);
-	}
-	return count;
-}
-
-int ops_service_check_stopped(rs_ctx *ctx, bool force, rs_error *err)
-{
-	rs_member_view *v = NULL;
-	size_t n = 0, running;
-	char names[RS_ERROR_MESSAGE_MAX / 2];
-	int rc = rs_op_list_members(ctx, &v, &n, err);
-
-	if (rc != RS_OK)
-		return rc;
-	running = running_names(v, n, names, sizeof names);
-	free(v);
-	if (running == 0)
-		return RS_OK;
-	if (force) {
-		ops_step(ctx, RS_STEP_WARNING, _("Forced while the report server "
-		    "service runs on: %s; they keep the old key until restarted"),
-		    names);
-		return RS_OK;
-	}
-	return rs_err(err, RS_ERR_STATE, _("The report server service is "
-	    "running on: %s. Stop it on every member first (rskeymgmt --stop "
-	    "on each), or force the change (--force) and restart them after."),
-	    names);
-}
-
 void ops_service_reload_local(rs_ctx *ctx)
 {
 	rs_error err = { 0 };
@@ -284,4 +240,31 @@ void ops_service_reload_local(rs_ctx *ctx)
 	else if (sent)
 		ops_step(ctx, RS_STEP_OK, "%s", _("Told the local report server "
 		    "service to reload the key"));
+}
+
+/* ---- start, stop, status and test of this instance's service ---- */
+
+int rs_op_service_status(rs_ctx *ctx, rs_service_status *st, rs_error *err)
+{
+	return rs_service_status_get(&ctx->cfg, st, err);
+}
+
+int rs_op_service_start(rs_ctx *ctx, int heartbeat, rs_error *err)
+{
+	return rs_service_start(&ctx->cfg, heartbeat, err);
+}
+
+int rs_op_service_stop(rs_ctx *ctx, bool *was_running, rs_error *err)
+{
+	return rs_service_stop(&ctx->cfg, was_running, err);
+}
+
+int rs_op_service_test_datasource(rs_ctx *ctx, const char *name,
+    char *answer, size_t size, rs_error *err)
+{
+	int rc = rs_service_test_request(&ctx->cfg, name, answer, size, err);
+
+	if (rc == RS_OK && strcmp(answer, "ok") != 0)
+		rc = rs_err(err, RS_ERR_FAILED, "%s: %s", name, answer);
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "config.h"
 #include "crypto.h"
@@ -25,7 +26,6 @@
 
 #define RS_SERVICE_HEARTBEAT_DEFAULT 5
 #define RS_SERVICE_STALE_INTERVALS 3
-#define RS_SERVICE_ANSWER_MAX 2048
 /* How long start and stop wait for the service, in milliseconds. */
 #define RS_SERVICE_WAIT_MS 15000
 
@@ -37,19 +37,6 @@ typedef struct rs_service_paths {
 } rs_service_paths;
 
 void rs_service_paths_of(const rs_config *cfg, rs_service_paths *out);
-
-/* What the service says about itself ("status"). */
-typedef struct rs_service_status {
-	bool running;              /* the run lock is held */
-	bool answered;             /* and the socket answered */
-	int64_t pid;
-	char state[RS_HEARTBEAT_STATE_MAX]; /* activated, not-activated */
-	char reason[RS_ERROR_MESSAGE_MAX];
-	uint32_t generation;
-	char kcv[RS_KCV_HEX_LEN + 1];
-	int64_t since;             /* when it (re)loaded the key */
-	char account[RS_NAME_MAX]; /* the user it runs as */
-} rs_service_status;
 
 /* The pid holding the run lock, or 0 when the service is not running. */
 pid_t rs_service_pid(const rs_config *cfg);
@@ -72,6 +59,27 @@ int rs_service_stop(const rs_config *cfg, bool *was_running, rs_error *err);
 int rs_service_reload(const rs_config *cfg, bool *sent, rs_error *err);
 /* Where rsserverd is: next to the running program, else SBINDIR. */
 void rs_service_program(char *out, size_t size);
+
+/* ---- the wire format: formatted and parsed only here ----
+ * A request is one line; the answer to "status" is KEY=VALUE lines, to
+ * "test-datasource NAME" one line, "ok" or "failed: WHY". */
+
+enum rs_service_request_kind {
+	RS_REQUEST_UNKNOWN = 0,
+	RS_REQUEST_STATUS,
+	RS_REQUEST_TEST_DATASOURCE
+};
+/* *arg: the data source name of a test-datasource request. */
+enum rs_service_request_kind rs_service_request_parse(const char *line,
+    const char **arg);
+/* The answer to "status" (st->running and st->answered are not sent). */
+void rs_service_status_write(FILE *f, const rs_service_status *st);
+/* "ok", or "failed: WHY" (why NULL: "ok"). */
+void rs_service_answer_write(FILE *f, const char *why);
+void rs_service_unknown_write(FILE *f);
+/* Sends "test-datasource NAME" (one line: RS_ERR_USAGE otherwise). */
+int rs_service_test_request(const rs_config *cfg, const char *name,
+    char *answer, size_t size, rs_error *err);
 
 /* Connects to a Unix socket path of any length (a long one is reached
  * through its folder's descriptor); -1 with errno on failure. */
