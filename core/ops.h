@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "audit.h"
 #include "backup.h"
 #include "config.h"
@@ -312,6 +313,58 @@ int rs_op_service_stop(rs_ctx *ctx, bool *was_running, rs_error *err);
  * "ok" or "failed: WHY" (never a value).  RS_ERR_FAILED unless "ok". */
 int rs_op_service_test_datasource(rs_ctx *ctx, const char *name,
     char *answer, size_t size, rs_error *err);
+
+/* ---- for rsserverd: the service side (service.c, ops_service.c) ---- */
+
+#define RS_SERVICE_HEARTBEAT_DEFAULT 5
+
+typedef struct rs_service_paths {
+	char runtime[PATH_MAX];
+	char socket[PATH_MAX + 16];
+	char lock[PATH_MAX + 16];
+	char log[PATH_MAX + 16];
+} rs_service_paths;
+
+void rs_service_paths_of(const rs_config *cfg, rs_service_paths *out);
+
+/* Binds and listens at path (0660), replacing a stale socket. */
+int rs_unix_listen(const char *path, rs_error *err);
+
+/* ---- the wire format: formatted and parsed only here ----
+ * A request is one line; the answer to "status" is KEY=VALUE lines, to
+ * "test-datasource NAME" one line, "ok" or "failed: WHY". */
+
+enum rs_service_request_kind {
+	RS_REQUEST_UNKNOWN = 0,
+	RS_REQUEST_STATUS,
+	RS_REQUEST_TEST_DATASOURCE
+};
+/* *arg: the data source name of a test-datasource request. */
+enum rs_service_request_kind rs_service_request_parse(const char *line,
+    const char **arg);
+/* The answer to "status" (st->running and st->answered are not sent). */
+void rs_service_status_write(FILE *f, const rs_service_status *st);
+/* "ok", or "failed: WHY" (why NULL: "ok"). */
+void rs_service_answer_write(FILE *f, const char *why);
+void rs_service_unknown_write(FILE *f);
+
+/* The key in use. */
+typedef struct rs_service_key rs_service_key;
+
+/* Unwraps this instance's copy and checks it against the key check value
+ * (the same path as every key operation).  Not activated: RS_ERR_NOT_ACTIVATED
+ * with *why and err saying why. */
+int rs_service_unlock(rs_ctx *ctx, rs_service_key **out, rs_activation *why,
+    rs_error *err);
+void rs_service_key_free(rs_service_key *k);
+uint32_t rs_service_key_generation(const rs_service_key *k);
+const char *rs_service_key_kcv(const rs_service_key *k);
+/* Decrypts every cell of the data source NAME in memory and wipes it:
+ * RS_OK, or an error whose message never holds a value. */
+int rs_service_test_datasource(rs_ctx *ctx, const rs_service_key *k,
+    const char *name, rs_error *err);
+/* Records the heartbeat. */
+int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err);
 
 /* ---- progress ---- */
 

@@ -1,5 +1,6 @@
-/* ops_service.c: what the report server service (rsserverd) needs from the
- * key, and what its heartbeats tell the key operations: who runs. */
+/* ops_service.c: the report server service (rsserverd) of this instance:
+ * what it needs from the key, and starting, stopping and asking it.  What
+ * its heartbeats say about the members is in ops_members.c. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,83 +152,7 @@ int rs_service_test_datasource(rs_ctx *ctx, const rs_service_key *k,
 
 int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err)
 {
-	if (ctx->store->ops->heartbeat_put == NULL)
-		return RS_OK;
 	return ctx->store->ops->heartbeat_put(ctx->store, hb, err);
-}
-
-/* ---- what the heartbeats say about the members ---- */
-
-const char *rs_member_service_text(const rs_member_view *v)
-{
-	if (v->running)
-		return _("Running");
-	if (v->stale)
-		return _("Stale");
-	if (v->last_seen == 0)
-		return _("Never started");
-	return _("Stopped");
-}
-
-static void annotate_one(rs_member_view *v, const rs_heartbeat *hb,
-    int64_t now)
-{
-	int64_t interval = hb->interval > 0 ? hb->interval : 1;
-	bool up = strcmp(hb->state, "stopped") != 0;
-
-	v->last_seen = hb->last_seen;
-	v->service_pid = hb->pid;
-	v->running = up && now - hb->last_seen <=
-	    RS_SERVICE_STALE_INTERVALS * interval;
-	v->stale = up && !v->running;
-	v->service_activated = v->running && strcmp(hb->state, "activated") == 0;
-}
-
-static int heartbeat_cmp(const void *a, const void *b)
-{
-	return strcmp(((const rs_heartbeat *)a)->installation_id,
-	    ((const rs_heartbeat *)b)->installation_id);
-}
-
-/* Sorted by installation ID, so each member finds its own in log n. */
-void ops_heartbeats_load(rs_ctx *ctx, ops_heartbeats *h)
-{
-	rs_error ignored = { 0 };
-
-	memset(h, 0, sizeof *h);
-	h->now = ops_now();
-	if (ctx->store->ops->heartbeat_list == NULL ||
-	    ctx->store->ops->heartbeat_list(ctx->store, &h->list, &h->n,
-	    &ignored) != RS_OK) {
-		h->list = NULL;
-		h->n = 0;
-		return;
-	}
-	if (h->n > 1)
-		qsort(h->list, h->n, sizeof *h->list, heartbeat_cmp);
-}
-
-static int heartbeat_id_cmp(const void *id, const void *hb)
-{
-	return strcmp(id, ((const rs_heartbeat *)hb)->installation_id);
-}
-
-void ops_heartbeats_apply(const ops_heartbeats *h, rs_member_view *v)
-{
-	const rs_heartbeat *hb;
-
-	if (h->n == 0)
-		return;
-	hb = bsearch(v->installation_id, h->list, h->n, sizeof *h->list,
-	    heartbeat_id_cmp);
-	if (hb != NULL)
-		annotate_one(v, hb, h->now);
-}
-
-void ops_heartbeats_free(ops_heartbeats *h)
-{
-	free(h->list);
-	memset(h, 0, sizeof *h);
 }
 
 void ops_service_reload_local(rs_ctx *ctx)
