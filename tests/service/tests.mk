@@ -7,5 +7,6 @@ SERVICE_TESTS += tests/service/stale.sh
 SERVICE_TESTS += tests/service/startstop.sh
 SERVICE_TESTS += tests/service/root.sh
 SERVICE_TESTS += tests/service/tui.sh
+SERVICE_TESTS += tests/service/account_tui.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
