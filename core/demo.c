@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/rand.h>
-#include "demo.h"
 #include "ops_internal.h"
 #include "secret.h"
 

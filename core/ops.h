@@ -1,5 +1,7 @@
 /* ops.h: the key operations.  The TUI and the CLI are two faces of these
- * calls and use nothing else from the core except the types they name.
+ * calls and include nothing else from the core but secret.h: every flow
+ * both run is decided here, and the faces only collect input and format
+ * results.
  *
  * Every operation that changes something takes the admin lock, works in one
  * database transaction and audits its outcome; a crash at any moment leaves
@@ -13,10 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "audit.h"
 #include "backup.h"
 #include "config.h"
 #include "err.h"
+#include "policy.h"
 #include "store.h"
 
 typedef struct rs_ctx rs_ctx;
@@ -118,16 +122,16 @@ typedef struct rs_change_result {
 	uint64_t members_waiting;
 } rs_change_result;
 
-int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
-    rs_change_result *res, rs_error *err);
-
 /* Seed 000: the members' report server services must be stopped first.
  * rs_op_change refuses (RS_ERR_STATE, naming them) while any member's
- * heartbeat says its service runs; force goes ahead with a warning step
- * that names them. */
+ * heartbeat says its service runs (see rs_op_who_runs); force goes ahead
+ * with a warning step that names them.  options may be NULL. */
 typedef struct rs_change_options {
 	bool force;
 } rs_change_options;
+int rs_op_change(rs_ctx *ctx, const rs_change_options *options,
+    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
+/* Deprecated: removed when src/rskeymgmt is ported (use rs_op_change). */
 int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
     rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
 
@@ -190,6 +194,14 @@ int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
 const char *rs_member_view_state_text(rs_member_view_state s); /* translated */
 /* "Running", "Stopped", "Stale" or "Never started" (translated). */
 const char *rs_member_service_text(const rs_member_view *v);
+/* Who runs: the members whose report server service runs, from their
+ * heartbeats.  Call it again to re-check (a review's Continue or Refresh). */
+typedef struct rs_running {
+	size_t count;              /* members whose service runs */
+	bool local;                /* this instance's service is among them */
+	char names[RS_ERROR_MESSAGE_MAX / 2]; /* "MACHINE\INSTANCE (pid N), ..." */
+} rs_running;
+int rs_op_who_runs(rs_ctx *ctx, rs_running *out, rs_error *err);
 /* Wraps a copy of the key for a waiting member (this instance must be
  * activated). */
 int rs_op_join(rs_ctx *ctx, const char *installation_id, rs_error *err);
@@ -205,13 +217,33 @@ typedef enum rs_backup_assurance {
 	RS_BACKUP_STATED           /* the admin states one exists */
 } rs_backup_assurance;
 
+typedef struct rs_account_options {
+	const char *account;
+	rs_backup_assurance assurance;
+	int heartbeat;             /* the restarted service's; 0: its default */
+} rs_account_options;
+
 typedef struct rs_account_result {
 	char old_account[RS_NAME_MAX];
 	char new_account[RS_NAME_MAX];
 	bool ownership_changed;    /* false when not root: said in note */
 	char note[512];
+	bool was_running;          /* the local service ran and was stopped */
+	bool restarted;            /* and runs again (as service_account) */
+	char service_account[RS_NAME_MAX]; /* what it runs as now */
+	char restart_error[RS_ERROR_MESSAGE_MAX]; /* why it did not restart */
 } rs_account_result;
 
+/* The whole change, for both faces: checks the backup assurance, stops the
+ * local service if it runs (it runs as the old account), re-wraps the key
+ * for the new identity, closes this context's store connection (files a
+ * root process made must not be left for the new account) and starts the
+ * service again, under the new account or the old one if the change failed.
+ * Every step goes to the step callback; res says what happened to the
+ * service even when the change failed.  The context stays usable. */
+int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
+    rs_account_result *res, rs_error *err);
+/* Deprecated: removed when src/rskeymgmt is ported. */
 int rs_op_change_account(rs_ctx *ctx, const char *account,
     rs_backup_assurance assurance, rs_account_result *res, rs_error *err);
 
@@ -249,6 +281,141 @@ typedef struct rs_migrate_result {
 int rs_op_migrate(rs_ctx *ctx, const char *connection, const char *pgpassfile,
     rs_progress_fn progress, void *arg, rs_migrate_result *res,
     rs_error *err);
+
+/* ---- the report server service (rsserverd) of this instance ---- */
+
+#define RS_SERVICE_ANSWER_MAX 2048
+
+/* What the service says about itself ("status"). */
+typedef struct rs_service_status {
+	bool running;              /* the run lock is held */
+	bool answered;             /* and the socket answered */
+	int64_t pid;
+	char state[RS_HEARTBEAT_STATE_MAX]; /* activated, not-activated */
+	char activation[32];       /* rs_activation_name */
+	char reason[RS_ERROR_MESSAGE_MAX];
+	uint32_t generation;
+	char kcv[RS_KCV_HEX_LEN + 1];
+	int64_t since;             /* when it (re)loaded the key */
+	char account[RS_NAME_MAX]; /* the user it runs as */
+	int heartbeat;             /* its heartbeat interval, seconds */
+} rs_service_status;
+
+/* Fills st; RS_OK also when the service is not running (st->running). */
+int rs_op_service_status(rs_ctx *ctx, rs_service_status *st, rs_error *err);
+/* Starts it in the background and waits until it answers; heartbeat 0:
+ * its default.  RS_ERR_STATE when it already runs. */
+int rs_op_service_start(rs_ctx *ctx, int heartbeat, rs_error *err);
+/* Stopping a service that is not running is RS_OK with *was_running false
+ * (was_running may be NULL). */
+int rs_op_service_stop(rs_ctx *ctx, bool *was_running, rs_error *err);
+/* Asks the running service to decrypt the data source NAME; answer gets
+ * "ok" or "failed: WHY" (never a value).  RS_ERR_FAILED unless "ok". */
+int rs_op_service_test_datasource(rs_ctx *ctx, const char *name,
+    char *answer, size_t size, rs_error *err);
+
+/* ---- for rsserverd: the service side (service.c, ops_service.c) ---- */
+
+#define RS_SERVICE_HEARTBEAT_DEFAULT 5
+
+typedef struct rs_service_paths {
+	char runtime[PATH_MAX];
+	char socket[PATH_MAX + 16];
+	char lock[PATH_MAX + 16];
+	char log[PATH_MAX + 16];
+} rs_service_paths;
+
+void rs_service_paths_of(const rs_config *cfg, rs_service_paths *out);
+
+/* Binds and listens at path (0660), replacing a stale socket. */
+int rs_unix_listen(const char *path, rs_error *err);
+
+/* ---- the wire format: formatted and parsed only here ----
+ * A request is one line; the answer to "status" is KEY=VALUE lines, to
+ * "test-datasource NAME" one line, "ok" or "failed: WHY". */
+
+enum rs_service_request_kind {
+	RS_REQUEST_UNKNOWN = 0,
+	RS_REQUEST_STATUS,
+	RS_REQUEST_TEST_DATASOURCE
+};
+/* *arg: the data source name of a test-datasource request. */
+enum rs_service_request_kind rs_service_request_parse(const char *line,
+    const char **arg);
+/* The answer to "status" (st->running and st->answered are not sent). */
+void rs_service_status_write(FILE *f, const rs_service_status *st);
+/* "ok", or "failed: WHY" (why NULL: "ok"). */
+void rs_service_answer_write(FILE *f, const char *why);
+void rs_service_unknown_write(FILE *f);
+
+/* The key in use. */
+typedef struct rs_service_key rs_service_key;
+
+/* Unwraps this instance's copy and checks it against the key check value
+ * (the same path as every key operation).  Not activated: RS_ERR_NOT_ACTIVATED
+ * with *why and err saying why. */
+int rs_service_unlock(rs_ctx *ctx, rs_service_key **out, rs_activation *why,
+    rs_error *err);
+void rs_service_key_free(rs_service_key *k);
+uint32_t rs_service_key_generation(const rs_service_key *k);
+const char *rs_service_key_kcv(const rs_service_key *k);
+/* Decrypts every cell of the data source NAME in memory and wipes it:
+ * RS_OK, or an error whose message never holds a value. */
+int rs_service_test_datasource(rs_ctx *ctx, const rs_service_key *k,
+    const char *name, rs_error *err);
+/* Records the heartbeat. */
+int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err);
+
+/* ---- progress ---- */
+
+/* The faces' clock for a long operation's progress. */
+typedef struct rs_progress_clock {
+	int64_t start_ns;
+} rs_progress_clock;
+void rs_progress_clock_start(rs_progress_clock *c);
+double rs_progress_elapsed(const rs_progress_clock *c);    /* seconds */
+/* Seconds left at the rate so far; -1 while it is too early to say. */
+int64_t rs_progress_seconds_left(const rs_progress_clock *c, uint64_t done,
+    uint64_t total);
+/* The same as "M:SS", or unknown (e.g. "--:--") while too early. */
+void rs_progress_time_left(const rs_progress_clock *c, uint64_t done,
+    uint64_t total, const char *unknown, char *out, size_t size);
+
+/* ---- the strong-password policy (policy.h) ---- */
+
+/* Checks a new backup password for this instance (its service account and
+ * instance name).  RS_ERR_POLICY with one sentence per broken rule. */
+int rs_op_password_check(rs_ctx *ctx, const char *password, size_t len,
+    rs_policy_result *result, rs_error *err);
+
+/* ---- demo (rsdemo and the tests) ---- */
+
+/* A ready demo deployment without root.  DIR/reportserver.db, DIR/audit
+ * next to it, and for each member i (1..K) DIR/memberI/rsreportserver.conf
+ * and DIR/memberI/keys (0700).  Members 1..K-1 are initialized and joined;
+ * member K is waiting to join.  N sample values are sealed: data sources
+ * (connection string, stored credentials) and subscriptions (delivery
+ * settings). */
+typedef struct rs_demo_options {
+	uint64_t values;      /* default 1000 */
+	unsigned members;     /* default 2, at least 1 */
+	rs_progress_fn progress;
+	void *progress_arg;
+	/* NULL: SQLite in DIR.  Else a libpq connection string (no password)
+	 * of an empty database: members' configs point at it. */
+	const char *postgres;
+} rs_demo_options;
+
+typedef struct rs_demo_result {
+	char config_path[PATH_MAX];         /* member 1 */
+	char waiting_config_path[PATH_MAX]; /* member K, or "" when K == 1 */
+	uint64_t values;
+	unsigned members;
+} rs_demo_result;
+
+/* DIR must not exist or be empty. */
+int rs_demo_create(const char *dir, const rs_demo_options *opt,
+    rs_demo_result *res, rs_error *err);
 
 /* ---- audit ---- */
 

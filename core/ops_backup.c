@@ -4,29 +4,21 @@
 #include <string.h>
 #include "keystore.h"
 #include "ops_internal.h"
-#include "policy.h"
 #include "secret.h"
 
-/* One sentence per broken rule, so the admin sees everything at once. */
-static int check_policy(rs_ctx *ctx, const char *password, size_t pwlen,
-    rs_error *err)
+int rs_op_password_check(rs_ctx *ctx, const char *password, size_t len,
+    rs_policy_result *result, rs_error *err)
 {
-	rs_policy_result result;
-	char text[RS_ERROR_MESSAGE_MAX] = "";
-	size_t used = 0;
+	rs_policy_result local;
+	char text[RS_ERROR_MESSAGE_MAX];
 
-	rs_policy_check(password, pwlen, ctx->cfg.service_account,
-	    ctx->cfg.instance, &result);
-	if (rs_policy_passed(&result))
+	if (result == NULL)
+		result = &local;
+	rs_policy_check(password, len, ctx->cfg.service_account,
+	    ctx->cfg.instance, result);
+	if (rs_policy_passed(result))
 		return RS_OK;
-	for (int rule = 0; rule < RS_RULE_COUNT; rule++) {
-		if (result.ok[rule])
-			continue;
-		used += (size_t)snprintf(text + used, sizeof text - used, "%s%s",
-		    used ? "\n" : "", rs_policy_rule_message(rule));
-		if (used >= sizeof text)
-			break;
-	}
+	rs_policy_explain(result, NULL, text, sizeof text);
 	return rs_err(err, RS_ERR_POLICY, "%s", text);
 }
 
@@ -51,9 +43,31 @@ static int record_backup_time(rs_ctx *ctx, ops_unlocked *u, int64_t when,
 	return ctx->store->ops->keyinfo_put(ctx->store, &u->info, err);
 }
 
-static int backup_locked(rs_ctx *ctx, const char *path, const char *password,
-    size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err)
+/* What rs_op_backup and rs_op_restore were asked. */
+typedef struct key_file {
+	const char *path;
+	const char *password;
+	size_t pwlen;
+	bool overwrite, force;
+	rs_backup_info *out;
+	rs_restore_result *res;
+} key_file;
+
+static int backup_policy(rs_ctx *ctx, void *arg, rs_error *err)
 {
+	key_file *k = arg;
+	int rc = rs_op_password_check(ctx, k->password, k->pwlen, NULL, err);
+
+	if (rc == RS_OK)
+		ops_step(ctx, RS_STEP_OK, _("Password meets the policy"));
+	return rc;
+}
+
+static int backup_locked(rs_ctx *ctx, void *arg, rs_error *err)
+{
+	key_file *k = arg;
+	const char *path = k->path;
+	rs_backup_info *out = k->out;
 	ops_unlocked u;
 	int rc = ops_unlock(ctx, &u, NULL, err);
 
@@ -61,8 +75,8 @@ static int backup_locked(rs_ctx *ctx, const char *path, const char *password,
 		return rc;
 	rc = fill_meta(ctx, &u, &out->meta, err);
 	if (rc == RS_OK)
-		rc = rs_backup_write(path, password, pwlen, u.key, &out->meta,
-		    overwrite, err);
+		rc = rs_backup_write(path, k->password, k->pwlen, u.key,
+		    &out->meta, k->overwrite, err);
 	if (rc == RS_OK) {
 		out->verified = out->matches_database = out->same_database = true;
 		ops_step(ctx, RS_STEP_OK, _("Wrote and verified %s (check value %s)"),
@@ -81,25 +95,14 @@ int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err)
 {
 	rs_backup_info local;
-	int rc;
+	key_file k = { .path = path, .password = password, .pwlen = pwlen,
+	    .overwrite = overwrite, .out = out ? out : &local };
+	ops_op op = { .name = "backup", .target = path, .arg = &k,
+	    .before = backup_policy, .work = backup_locked };
 
-	if (out == NULL)
-		out = &local;
-	memset(out, 0, sizeof *out);
-	snprintf(out->path, sizeof out->path, "%s", path);
-	rc = check_policy(ctx, password, pwlen, err);
-	if (rc == RS_OK) {
-		ops_step(ctx, RS_STEP_OK, _("Password meets the policy"));
-		rc = ops_begin(ctx, "backup", err);
-		if (rc == RS_OK) {
-			rc = backup_locked(ctx, path, password, pwlen, overwrite,
-			    out, err);
-			rc = ops_finish(ctx, rc, err);
-		}
-	}
-	if (rc != RS_OK)
-		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, "backup", path, rc, err);
+	memset(k.out, 0, sizeof *k.out);
+	snprintf(k.out->path, sizeof k.out->path, "%s", path);
+	return ops_run(ctx, &op, err);
 }
 
 /* Reads a backup and compares it with the database. */
@@ -163,16 +166,13 @@ static int reset_other_members(rs_ctx *ctx, uint64_t *reset, rs_error *err)
 	return rc;
 }
 
-/* Stores this instance's copy of the restored key under its current key
- * pair, making the row if the instance is new to this database. */
+/* This instance's copy of the restored key, under its current key pair
+ * (a row is made if the instance is new to this database). */
 static int rewrap_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
     rs_error *err)
 {
-	rs_keypair *kp = NULL;
-	rs_member me;
-	int rc = ops_load_keypair(ctx, &kp, err);
+	int rc = ops_wrap_for_self(ctx, key, generation, err);
 
-	memset(&me, 0, sizeof me);
 	if (rc == RS_ERR_NOT_FOUND) {
 		rs_err_clear(err);
 		return rs_err(err, RS_ERR_NOT_ACTIVATED, _("The key store %s "
@@ -180,12 +180,6 @@ static int rewrap_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
 		    "--init first, then apply the backup again."),
 		    ctx->cfg.keystore);
 	}
-	if (rc == RS_OK)
-		rc = ops_member_from_keypair(ctx, kp, &me, err);
-	if (rc == RS_OK)
-		rc = ops_wrap_for(ctx, &me, key, generation, err);
-	rs_member_clear(&me);
-	rs_keypair_free(kp);
 	return rc;
 }
 
@@ -201,9 +195,10 @@ static int refuse_different_key(const rs_restore_result *res,
 	    info->kcv, (unsigned long long)res->unreadable_values);
 }
 
-static int restore_locked(rs_ctx *ctx, const char *path, const char *password,
-    size_t pwlen, bool force, rs_restore_result *res, rs_error *err)
+static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
 {
+	key_file *k = arg;
+	rs_restore_result *res = k->res;
 	rs_symkey *key = rs_symkey_new();
 	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
@@ -211,14 +206,15 @@ static int restore_locked(rs_ctx *ctx, const char *path, const char *password,
 
 	if (key == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rc = read_backup(ctx, path, password, pwlen, key, &res->file, err);
+	rc = read_backup(ctx, k->path, k->password, k->pwlen, key, &res->file,
+	    err);
 	if (rc == RS_OK)
 		rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
 	if (rc == RS_OK)
 		rc = ctx->store->ops->content_count(ctx->store, cells, err);
 	if (rc == RS_OK && info.present && !res->file.matches_database) {
 		res->unreadable_values = ops_count_values(cells);
-		if (!force)
+		if (!k->force)
 			rc = refuse_different_key(res, &info, err);
 		else {
 			res->key_replaced = true;
@@ -239,30 +235,31 @@ static int restore_locked(rs_ctx *ctx, const char *path, const char *password,
 	return rc;
 }
 
+static void restore_done(rs_ctx *ctx, void *arg)
+{
+	const key_file *k = arg;
+	const rs_restore_result *res = k->res;
+
+	ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
+	    k->path, res->file.meta.kcv);
+	ops_service_reload_local(ctx);
+	if (res->key_replaced)
+		ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "
+		    "with this key; %llu other members must be joined again"),
+		    (unsigned long long)res->unreadable_values,
+		    (unsigned long long)res->members_reset);
+}
+
 int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, bool force, rs_restore_result *res, rs_error *err)
 {
 	rs_restore_result local;
-	int rc;
+	key_file k = { .path = path, .password = password, .pwlen = pwlen,
+	    .force = force, .res = res ? res : &local };
+	ops_op op = { .name = "restore", .target = path, .arg = &k,
+	    .audit_as = force ? "restore-force" : "restore",
+	    .work = restore_locked, .done = restore_done };
 
-	if (res == NULL)
-		res = &local;
-	memset(res, 0, sizeof *res);
-	rc = ops_begin(ctx, "restore", err);
-	if (rc == RS_OK) {
-		rc = restore_locked(ctx, path, password, pwlen, force, res, err);
-		rc = ops_finish(ctx, rc, err);
-	}
-	if (rc == RS_OK) {
-		ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
-		    path, res->file.meta.kcv);
-		ops_service_reload_local(ctx);
-		if (res->key_replaced)
-			ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "
-			    "with this key; %llu other members must be joined again"),
-			    (unsigned long long)res->unreadable_values,
-			    (unsigned long long)res->members_reset);
-	} else
-		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, force ? "restore-force" : "restore", path, rc, err);
+	memset(k.res, 0, sizeof *k.res);
+	return ops_run(ctx, &op, err);
 }

@@ -54,11 +54,11 @@ typedef struct change_run {
 	rs_ctx *ctx;
 	rs_aead *old_aead, *new_aead;
 	change_buffers buf;
-	rs_content_batch batch;
+	rs_change_result *res;
 	rs_progress_fn progress;
 	void *progress_arg;
 	uint64_t done, total;
-	uint64_t reported;     /* cells the store said it wrote (rewrite path) */
+	uint64_t reported;     /* cells the store said it wrote */
 	bool force;            /* go ahead while members' services run */
 } change_run;
 
@@ -94,35 +94,6 @@ static int reseal_value(change_run *run, const rs_content_table_info *ti,
 	return rc;
 }
 
-static int reseal_cell(change_run *run, const rs_content_table_info *ti,
-    rs_content_row *row, int c, rs_error *err)
-{
-	size_t sealed_len = 0;
-	int rc = reseal_value(run, ti, row->id, c, row->cell[c],
-	    row->cell_len[c], &sealed_len, err);
-
-	row->cell[c] = run->buf.sealed[c];
-	row->cell_len[c] = sealed_len;
-	return rc;
-}
-
-static int reseal_row(change_run *run, int table, rs_content_row *row,
-    rs_error *err)
-{
-	const rs_content_table_info *ti = rs_content_info(table);
-	int rc = RS_OK;
-
-	for (int c = 0; rc == RS_OK && c < ti->ncells; c++) {
-		if (row->cell[c] == NULL)
-			continue;
-		rc = reseal_cell(run, ti, row, c, err);
-	}
-	if (rc == RS_OK)
-		rc = run->ctx->store->ops->content_update(run->ctx->store, table,
-		    row, err);
-	return rc;
-}
-
 static int report_progress(change_run *run, uint64_t done, rs_error *err)
 {
 	if (run->progress && run->progress(run->progress_arg, done,
@@ -132,7 +103,7 @@ static int report_progress(change_run *run, uint64_t done, rs_error *err)
 	return RS_OK;
 }
 
-/* The store calls this for every cell when it can rewrite in one pass. */
+/* The store calls this for every cell it rewrites. */
 static int reseal_in_store(void *arg, int table, int64_t id, int cell,
     const unsigned char *in, size_t in_len, const unsigned char **out,
     size_t *out_len, rs_error *err)
@@ -154,38 +125,25 @@ static int rewrite_batch_done(void *arg, uint64_t cells, rs_error *err)
 	return report_progress(run, run->reported, err);
 }
 
+/* The store streams the rows and writes them back; every backend can. */
 static int reseal_table(change_run *run, int table, rs_error *err)
 {
 	rs_store *s = run->ctx->store;
-	int64_t after = 0;
-	int rc;
 
-	if (s->ops->content_rewrite)
-		return s->ops->content_rewrite(s, table, reseal_in_store,
-		    rewrite_batch_done, run, err);
-	for (;;) {
-		rc = s->ops->content_next(s, table, after, &run->batch, err);
-		if (rc != RS_OK || run->batch.count == 0)
-			return rc;
-		for (size_t i = 0; rc == RS_OK && i < run->batch.count; i++)
-			rc = reseal_row(run, table, &run->batch.rows[i], err);
-		if (rc == RS_OK)
-			rc = report_progress(run, run->done, err);
-		if (rc != RS_OK)
-			return rc;
-		after = run->batch.rows[run->batch.count - 1].id;
-	}
+	return s->ops->content_rewrite(s, table, reseal_in_store,
+	    rewrite_batch_done, run, err);
 }
 
-static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
-    rs_error *err)
+static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 {
+	change_run *run = arg;
+	rs_change_result *res = run->res;
 	ops_unlocked u;
 	rs_symkey *fresh = rs_symkey_new();
 	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
 	/* Checked under the admin lock, so the answer holds for the change. */
-	int rc = ops_service_check_stopped(ctx, run->force, err);
+	int rc = ops_members_check_stopped(ctx, run->force, err);
 
 	if (rc == RS_OK)
 		rc = fresh ? ops_unlock(ctx, &u, NULL, err)
@@ -234,38 +192,36 @@ static int change_locked(rs_ctx *ctx, change_run *run, rs_change_result *res,
 	return rc;
 }
 
-int rs_op_change(rs_ctx *ctx, rs_progress_fn progress, void *arg,
-    rs_change_result *res, rs_error *err)
+/* Deprecated: removed when src/rskeymgmt is ported. */
+int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
+    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err)
 {
-	return rs_op_change_ex(ctx, NULL, progress, arg, res, err);
+	return rs_op_change(ctx, opt, progress, arg, res, err);
 }
 
-int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
+static void change_done(rs_ctx *ctx, void *arg)
+{
+	const change_run *run = arg;
+
+	ops_step(ctx, RS_STEP_OK, _("New key in use (generation %u, check "
+	    "value %s)"), run->res->new_generation, run->res->new_kcv);
+	ops_service_reload_local(ctx);
+}
+
+int rs_op_change(rs_ctx *ctx, const rs_change_options *opt,
     rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err)
 {
 	rs_change_result local;
 	change_run run = { .ctx = ctx, .progress = progress, .progress_arg = arg,
-	    .force = opt != NULL && opt->force };
+	    .force = opt != NULL && opt->force, .res = res ? res : &local };
+	ops_op op = { .name = "change", .arg = &run, .work = change_locked,
+	    .done = change_done };
 	int rc;
 
-	if (res == NULL)
-		res = &local;
-	memset(res, 0, sizeof *res);
-	rc = ops_begin(ctx, "change", err);
-	if (rc == RS_OK) {
-		rc = change_locked(ctx, &run, res, err);
-		rc = ops_finish(ctx, rc, err);
-	}
+	memset(run.res, 0, sizeof *run.res);
+	rc = ops_run(ctx, &op, err);
 	rs_aead_free(run.old_aead);
 	rs_aead_free(run.new_aead);
 	buffers_free(&run.buf);
-	rs_content_batch_free(&run.batch);
-	if (rc == RS_OK) {
-		ops_step(ctx, RS_STEP_OK, _("New key in use (generation %u, check "
-		    "value %s)"), res->new_generation, res->new_kcv);
-		ops_service_reload_local(ctx);
-	} else
-		ops_step(ctx, rc == RS_ERR_CANCELLED ? RS_STEP_SKIPPED
-		    : RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, "change", "", rc, err);
+	return rc;
 }

@@ -1,5 +1,6 @@
-/* ops_ctx.c: the context every operation runs in, and what they share:
- * locking, unlocking the key, wrapping copies, auditing, recovery. */
+/* ops_ctx.c: what the operations share: the skeleton every operation
+ * runs in (lock, transaction, steps, audit), unlocking the key, wrapping
+ * copies.  It calls no other ops file. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,6 @@
 #include "audit.h"
 #include "keystore.h"
 #include "ops_internal.h"
-#include "secret.h"
 
 int64_t ops_now(void)
 {
@@ -77,6 +77,46 @@ int ops_finish(rs_ctx *ctx, int rc, rs_error *err)
 	return rc;
 }
 
+static int run_locked(rs_ctx *ctx, const ops_op *op, rs_error *err)
+{
+	int rc = ops_begin(ctx, op->name, err);
+
+	if (rc != RS_OK)
+		return rc;
+	rc = op->work(ctx, op->arg, err);
+	if (rc == RS_OK)
+		rc = rs_store_commit(ctx->store, err);
+	if (rc != RS_OK) {
+		rs_store_rollback(ctx->store);
+		if (op->rolled_back)
+			op->rolled_back(ctx, op->arg);
+	} else if (op->committed)
+		rc = op->committed(ctx, op->arg, err);
+	ctx->store->ops->admin_unlock(ctx->store);
+	return rc;
+}
+
+int ops_run(rs_ctx *ctx, const ops_op *op, rs_error *err)
+{
+	int rc = op->before ? op->before(ctx, op->arg, err) : RS_OK;
+
+	if (rc == RS_OK)
+		rc = run_locked(ctx, op, err);
+	if (rc == RS_OK && op->done)
+		op->done(ctx, op->arg);
+	return ops_conclude(ctx, op->audit_as ? op->audit_as : op->name,
+	    op->target, rc, err);
+}
+
+int ops_conclude(rs_ctx *ctx, const char *operation, const char *target,
+    int rc, const rs_error *err)
+{
+	if (rc != RS_OK)
+		ops_step(ctx, rc == RS_ERR_CANCELLED ? RS_STEP_SKIPPED
+		    : RS_STEP_FAILED, "%s", err ? err->message : "");
+	return ops_audit(ctx, operation, target, rc, err);
+}
+
 int ops_load_keypair(rs_ctx *ctx, rs_keypair **out, rs_error *err)
 {
 	struct stat st;
@@ -128,6 +168,23 @@ int ops_wrap_for(rs_ctx *ctx, rs_member *m, const rs_symkey *key,
 	if (m->joined == 0)
 		m->joined = ops_now();
 	return ctx->store->ops->member_put(ctx->store, m, err);
+}
+
+int ops_wrap_for_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
+    rs_error *err)
+{
+	rs_keypair *kp = NULL;
+	rs_member me;
+	int rc = ops_load_keypair(ctx, &kp, err);
+
+	memset(&me, 0, sizeof me);
+	if (rc == RS_OK)
+		rc = ops_member_from_keypair(ctx, kp, &me, err);
+	if (rc == RS_OK)
+		rc = ops_wrap_for(ctx, &me, key, generation, err);
+	rs_member_clear(&me);
+	rs_keypair_free(kp);
+	return rc;
 }
 
 int ops_rewrap_joined(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
@@ -289,48 +346,6 @@ int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
 	    &audit_err) != RS_OK)
 		ops_step(ctx, RS_STEP_WARNING, "%s", audit_err.message);
 	return rc;
-}
-
-static int ctx_open(const char *config_path, bool create, rs_ctx **out,
-    rs_error *err)
-{
-	rs_ctx *ctx = calloc(1, sizeof *ctx);
-	int rc;
-
-	*out = NULL;
-	if (ctx == NULL)
-		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rc = rs_config_load(config_path, &ctx->cfg, err);
-	if (rc == RS_OK)
-		rc = rs_store_open(&ctx->cfg, create, &ctx->store, err);
-	if (rc == RS_OK)
-		rc = ops_account_recover(ctx, err);
-	if (rc != RS_OK) {
-		rs_ctx_close(ctx);
-		return rc;
-	}
-	*out = ctx;
-	return RS_OK;
-}
-
-int rs_ctx_open(const char *config_path, rs_ctx **out, rs_error *err)
-{
-	return ctx_open(config_path, false, out, err);
-}
-
-int rs_ctx_open_for_init(const char *config_path, rs_ctx **out,
-    rs_error *err)
-{
-	return ctx_open(config_path, true, out, err);
-}
-
-void rs_ctx_close(rs_ctx *ctx)
-{
-	if (ctx == NULL)
-		return;
-	rs_store_close(ctx->store);
-	rs_wipe(ctx->backup_kcv, sizeof ctx->backup_kcv);
-	free(ctx);
 }
 
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,

@@ -64,29 +64,28 @@ static int clear_content(rs_ctx *ctx, rs_reentry_fn each, void *arg,
 static int wrap_for_self(rs_ctx *ctx, const rs_symkey *key,
     uint32_t generation, rs_error *err)
 {
-	rs_keypair *kp = NULL;
-	rs_member me;
-	int rc = ops_load_keypair(ctx, &kp, err);
+	int rc = ops_wrap_for_self(ctx, key, generation, err);
 
-	if (rc == RS_ERR_NOT_FOUND) {
-		rs_err_clear(err);
-		ops_step(ctx, RS_STEP_WARNING, _("This instance has no key pair; "
-		    "run rskeymgmt --init to activate it"));
-		return RS_OK;
-	}
-	memset(&me, 0, sizeof me);
-	if (rc == RS_OK)
-		rc = ops_member_from_keypair(ctx, kp, &me, err);
-	if (rc == RS_OK)
-		rc = ops_wrap_for(ctx, &me, key, generation, err);
-	rs_member_clear(&me);
-	rs_keypair_free(kp);
-	return rc;
+	if (rc != RS_ERR_NOT_FOUND)
+		return rc;
+	rs_err_clear(err);
+	ops_step(ctx, RS_STEP_WARNING, _("This instance has no key pair; run "
+	    "rskeymgmt --init to activate it"));
+	return RS_OK;
 }
 
-static int delete_locked(rs_ctx *ctx, rs_reentry_fn each, void *arg,
-    rs_delete_result *res, rs_error *err)
+typedef struct deletion {
+	rs_reentry_fn each;
+	void *arg;
+	rs_delete_result *res;
+} deletion;
+
+static int delete_locked(rs_ctx *ctx, void *arg_, rs_error *err)
 {
+	const deletion *d = arg_;
+	rs_reentry_fn each = d->each;
+	void *arg = d->arg;
+	rs_delete_result *res = d->res;
 	rs_symkey *fresh = rs_symkey_new();
 	rs_keyinfo info;
 	int rc = fresh ? ctx->store->ops->keyinfo_get(ctx->store, &info, err)
@@ -133,25 +132,23 @@ int rs_op_delete_preview(rs_ctx *ctx, rs_delete_result *res, rs_error *err)
 	return RS_OK;
 }
 
+static void delete_done(rs_ctx *ctx, void *arg)
+{
+	const deletion *d = arg;
+
+	ops_step(ctx, RS_STEP_OK, _("Created a new key (generation %u, check "
+	    "value %s)"), d->res->new_generation, d->res->new_kcv);
+	ops_service_reload_local(ctx);
+}
+
 int rs_op_delete(rs_ctx *ctx, rs_reentry_fn each, void *arg,
     rs_delete_result *res, rs_error *err)
 {
 	rs_delete_result local;
-	int rc;
+	deletion d = { each, arg, res ? res : &local };
+	ops_op op = { .name = "delete", .arg = &d, .work = delete_locked,
+	    .done = delete_done };
 
-	if (res == NULL)
-		res = &local;
-	memset(res, 0, sizeof *res);
-	rc = ops_begin(ctx, "delete", err);
-	if (rc == RS_OK) {
-		rc = delete_locked(ctx, each, arg, res, err);
-		rc = ops_finish(ctx, rc, err);
-	}
-	if (rc == RS_OK) {
-		ops_step(ctx, RS_STEP_OK, _("Created a new key (generation %u, "
-		    "check value %s)"), res->new_generation, res->new_kcv);
-		ops_service_reload_local(ctx);
-	} else
-		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, "delete", "", rc, err);
+	memset(d.res, 0, sizeof *d.res);
+	return ops_run(ctx, &op, err);
 }

@@ -101,26 +101,45 @@ static int init_in_transaction(rs_ctx *ctx, const rs_keypair *kp,
 	return rc;
 }
 
+typedef struct init_run {
+	rs_keypair *kp;
+	rs_init_result *res;
+} init_run;
+
+static int init_before(rs_ctx *ctx, void *arg, rs_error *err)
+{
+	init_run *r = arg;
+
+	return init_keypair(ctx, &r->kp, &r->res->created_keypair, err);
+}
+
+static int init_work(rs_ctx *ctx, void *arg, rs_error *err)
+{
+	init_run *r = arg;
+
+	return init_in_transaction(ctx, r->kp, r->res, err);
+}
+
+static void init_done(rs_ctx *ctx, void *arg)
+{
+	const init_run *r = arg;
+
+	ops_step(ctx, RS_STEP_OK, r->res->state == RS_MEMBER_JOINED
+	    ? _("Instance initialized and activated")
+	    : _("Instance initialized; waiting to join"));
+}
+
 int rs_op_init(rs_ctx *ctx, rs_init_result *res, rs_error *err)
 {
 	rs_init_result local;
-	rs_keypair *kp = NULL;
+	init_run r = { NULL, res ? res : &local };
+	ops_op op = { .name = "init", .target = ctx->cfg.installation_id,
+	    .arg = &r, .before = init_before, .work = init_work,
+	    .done = init_done };
 	int rc;
 
-	if (res == NULL)
-		res = &local;
-	memset(res, 0, sizeof *res);
-	rc = init_keypair(ctx, &kp, &res->created_keypair, err);
-	if (rc == RS_OK)
-		rc = ops_begin(ctx, "init", err);
-	if (rc == RS_OK) {
-		rc = init_in_transaction(ctx, kp, res, err);
-		rc = ops_finish(ctx, rc, err);
-	}
-	rs_keypair_free(kp);
-	if (rc == RS_OK)
-		ops_step(ctx, RS_STEP_OK, res->state == RS_MEMBER_JOINED
-		    ? _("Instance initialized and activated")
-		    : _("Instance initialized; waiting to join"));
-	return ops_audit(ctx, "init", ctx->cfg.installation_id, rc, err);
+	memset(r.res, 0, sizeof *r.res);
+	rc = ops_run(ctx, &op, err);
+	rs_keypair_free(r.kp);
+	return rc;
 }

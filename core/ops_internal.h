@@ -47,6 +47,10 @@ int ops_load_keypair(rs_ctx *ctx, rs_keypair **out, rs_error *err);
 /* Wraps key for member m and stores the copy as of generation. */
 int ops_wrap_for(rs_ctx *ctx, rs_member *m, const rs_symkey *key,
     uint32_t generation, rs_error *err);
+/* This instance's copy under the key pair it has now (its row made or
+ * replaced); RS_ERR_NOT_FOUND when it has no key pair. */
+int ops_wrap_for_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
+    rs_error *err);
 /* Gives every member that holds a copy a copy of the new key. */
 int ops_rewrap_joined(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
     uint64_t *rewrapped, uint64_t *waiting, rs_error *err);
@@ -58,24 +62,42 @@ int ops_member_from_keypair(rs_ctx *ctx, const rs_keypair *kp, rs_member *m,
 /* Audits the outcome of an operation; never changes rc. */
 int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
     const rs_error *err);
+/* The end every operation shares: a failure becomes a step (a cancel a
+ * skipped one), then the audit.  Returns rc. */
+int ops_conclude(rs_ctx *ctx, const char *operation, const char *target,
+    int rc, const rs_error *err);
 
-/* Finishes or rolls back a service-account change cut short by a crash
- * (ops_account.c); called when a context opens. */
-int ops_account_recover(rs_ctx *ctx, rs_error *err);
+/* One operation, which names itself once.  ops_run runs before (checks,
+ * no lock yet), takes the admin lock and a transaction around work, then
+ * commits; after a commit, committed runs still under the lock (the
+ * steps outside the database), after a rollback rolled_back undoes them;
+ * the lock goes, done runs on success (steps, the service's reload), and
+ * ops_conclude reports and audits.  Every hook but work may be NULL. */
+typedef struct ops_op {
+	const char *name;          /* the lock's holder and the audit's name */
+	const char *audit_as;      /* when the audit says more; NULL: name */
+	const char *target;        /* audited; NULL: "" */
+	void *arg;
+	int (*before)(rs_ctx *ctx, void *arg, rs_error *err);
+	int (*work)(rs_ctx *ctx, void *arg, rs_error *err);
+	int (*committed)(rs_ctx *ctx, void *arg, rs_error *err);
+	void (*rolled_back)(rs_ctx *ctx, void *arg);
+	void (*done)(rs_ctx *ctx, void *arg);
+} ops_op;
+int ops_run(rs_ctx *ctx, const ops_op *op, rs_error *err);
 
-/* ops_service.c: fills the service fields of member views from the
- * heartbeats; refuses (RS_ERR_STATE, naming them) while a member's service
- * runs, or with force only warns. */
-/* The members' heartbeats, to fill in each view's service state. */
-typedef struct ops_heartbeats {
-	rs_heartbeat *list;
-	size_t n;
-	int64_t now;
-} ops_heartbeats;
-void ops_heartbeats_load(rs_ctx *ctx, ops_heartbeats *h);
-void ops_heartbeats_apply(const ops_heartbeats *h, rs_member_view *v);
-void ops_heartbeats_free(ops_heartbeats *h);
-int ops_service_check_stopped(rs_ctx *ctx, bool force, rs_error *err);
+/* ops_open.c: the service-account change's marker (naming the new
+ * account) and its last step, shared by the change and crash recovery. */
+int ops_marker_write(rs_ctx *ctx, const char *account, rs_error *err);
+void ops_marker_remove(rs_ctx *ctx);
+/* Puts the pending key in place, rewrites the config, chowns the key
+ * store, removes the marker; idempotent. */
+int ops_account_complete(rs_ctx *ctx, const char *account, bool *owned,
+    rs_error *err);
+
+/* ops_members.c: refuses (RS_ERR_STATE, naming them) while a member's
+ * service runs, or with force only warns. */
+int ops_members_check_stopped(rs_ctx *ctx, bool force, rs_error *err);
 /* After the key changed: a running local service re-reads it (SIGHUP). */
 void ops_service_reload_local(rs_ctx *ctx);
 

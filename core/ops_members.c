@@ -1,10 +1,12 @@
-/* ops_members.c: the scale-out deployment (seeds 000, 002): list members,
- * join a waiting one by wrapping a copy of the key with its public key,
- * remove one. */
+/* ops_members.c: the scale-out deployment (seeds 000, 002): list members
+ * with what their services' heartbeats say (who runs), join a waiting one
+ * by wrapping a copy of the key with its public key, remove one. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ops_internal.h"
+#include "service.h"   /* RS_SERVICE_STALE_INTERVALS */
 
 const char *rs_member_view_state_text(rs_member_view_state s)
 {
@@ -18,6 +20,87 @@ const char *rs_member_view_state_text(rs_member_view_state s)
 	}
 	return "?";
 }
+
+/* ---- what the heartbeats say about the members ---- */
+
+/* The members' heartbeats, to fill in each view's service state. */
+typedef struct heartbeats {
+	rs_heartbeat *list;
+	size_t n;
+	int64_t now;
+} heartbeats;
+
+const char *rs_member_service_text(const rs_member_view *v)
+{
+	if (v->running)
+		return _("Running");
+	if (v->stale)
+		return _("Stale");
+	if (v->last_seen == 0)
+		return _("Never started");
+	return _("Stopped");
+}
+
+static void annotate_one(rs_member_view *v, const rs_heartbeat *hb,
+    int64_t now)
+{
+	int64_t interval = hb->interval > 0 ? hb->interval : 1;
+	bool up = strcmp(hb->state, "stopped") != 0;
+
+	v->last_seen = hb->last_seen;
+	v->service_pid = hb->pid;
+	v->running = up && now - hb->last_seen <=
+	    RS_SERVICE_STALE_INTERVALS * interval;
+	v->stale = up && !v->running;
+	v->service_activated = v->running && strcmp(hb->state, "activated") == 0;
+}
+
+static int heartbeat_cmp(const void *a, const void *b)
+{
+	return strcmp(((const rs_heartbeat *)a)->installation_id,
+	    ((const rs_heartbeat *)b)->installation_id);
+}
+
+/* Sorted by installation ID, so each member finds its own in log n. */
+static void heartbeats_load(rs_ctx *ctx, heartbeats *h)
+{
+	rs_error ignored = { 0 };
+
+	memset(h, 0, sizeof *h);
+	h->now = ops_now();
+	if (ctx->store->ops->heartbeat_list(ctx->store, &h->list, &h->n,
+	    &ignored) != RS_OK) {
+		h->list = NULL;
+		h->n = 0;
+		return;
+	}
+	if (h->n > 1)
+		qsort(h->list, h->n, sizeof *h->list, heartbeat_cmp);
+}
+
+static int heartbeat_id_cmp(const void *id, const void *hb)
+{
+	return strcmp(id, ((const rs_heartbeat *)hb)->installation_id);
+}
+
+static void heartbeats_apply(const heartbeats *h, rs_member_view *v)
+{
+	const rs_heartbeat *hb;
+
+	if (h->n == 0)
+		return;
+	hb = bsearch(v->installation_id, h->list, h->n, sizeof *h->list,
+	    heartbeat_id_cmp);
+	if (hb != NULL)
+		annotate_one(v, hb, h->now);
+}
+
+static void heartbeats_free(heartbeats *h)
+{
+	free(h->list);
+	memset(h, 0, sizeof *h);
+}
+
 
 static void view_of(rs_ctx *ctx, const rs_member *m, const rs_keyinfo *info,
     rs_member_view *v)
@@ -46,7 +129,7 @@ static void view_of(rs_ctx *ctx, const rs_member *m, const rs_keyinfo *info,
 typedef struct member_walk {
 	rs_ctx *ctx;
 	rs_keyinfo info;
-	ops_heartbeats hb;
+	heartbeats hb;
 	int (*fn)(void *arg, const rs_member_view *v);
 	void *arg;
 } member_walk;
@@ -57,7 +140,7 @@ static int walk_one(void *arg, const rs_member *m)
 	rs_member_view v;
 
 	view_of(w->ctx, m, &w->info, &v);
-	ops_heartbeats_apply(&w->hb, &v);
+	heartbeats_apply(&w->hb, &v);
 	return w->fn(w->arg, &v);
 }
 
@@ -83,10 +166,10 @@ int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
 
 	if (rc != RS_OK)
 		return rc;
-	ops_heartbeats_load(ctx, &w.hb);
+	heartbeats_load(ctx, &w.hb);
 	rc = s->ops->member_each ? s->ops->member_each(s, walk_one, &w, err)
 	    : walk_copies(s, &w, err);
-	ops_heartbeats_free(&w.hb);
+	heartbeats_free(&w.hb);
 	return rc;
 }
 
@@ -145,8 +228,9 @@ static int get_member(rs_ctx *ctx, const char *id, rs_member *m,
 	return rc;
 }
 
-static int join_locked(rs_ctx *ctx, const char *id, rs_error *err)
+static int join_locked(rs_ctx *ctx, void *arg, rs_error *err)
 {
+	const char *id = arg;
 	ops_unlocked u;
 	rs_member m;
 	int rc = ops_unlock(ctx, &u, NULL, err);
@@ -170,15 +254,10 @@ static int join_locked(rs_ctx *ctx, const char *id, rs_error *err)
 
 int rs_op_join(rs_ctx *ctx, const char *installation_id, rs_error *err)
 {
-	int rc = ops_begin(ctx, "join", err);
+	ops_op op = { .name = "join", .target = installation_id,
+	    .arg = (void *)installation_id, .work = join_locked };
 
-	if (rc == RS_OK) {
-		rc = join_locked(ctx, installation_id, err);
-		rc = ops_finish(ctx, rc, err);
-	}
-	if (rc != RS_OK)
-		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, "join", installation_id, rc, err);
+	return ops_run(ctx, &op, err);
 }
 
 static size_t count_joined(rs_member *members, size_t n)
@@ -190,9 +269,16 @@ static size_t count_joined(rs_member *members, size_t n)
 	return joined;
 }
 
-static int remove_locked(rs_ctx *ctx, const char *id, bool allow_last,
-    rs_error *err)
+typedef struct removal {
+	const char *id;
+	bool allow_last;
+} removal;
+
+static int remove_locked(rs_ctx *ctx, void *arg, rs_error *err)
 {
+	const removal *r = arg;
+	const char *id = r->id;
+	bool allow_last = r->allow_last;
 	rs_member *members = NULL, m;
 	size_t n = 0;
 	int rc;
@@ -219,13 +305,59 @@ static int remove_locked(rs_ctx *ctx, const char *id, bool allow_last,
 int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
     rs_error *err)
 {
-	int rc = ops_begin(ctx, "remove", err);
+	removal r = { installation_id, allow_last };
+	ops_op op = { .name = "remove", .target = installation_id, .arg = &r,
+	    .work = remove_locked };
 
-	if (rc == RS_OK) {
-		rc = remove_locked(ctx, installation_id, allow_last, err);
-		rc = ops_finish(ctx, rc, err);
+	return ops_run(ctx, &op, err);
+}
+
+/* ---- who runs ---- */
+
+/* Appends "MACHINE\INSTANCE (pid N)"; a long list is cut, not overrun. */
+static void name_append(char *names, size_t size, const rs_member_view *v)
+{
+	size_t used = strlen(names);
+
+	if (used + 1 < size && snprintf(names + used, size - used,
+	    "%s%s\\%s (pid %" PRId64 ")", used ? ", " : "", v->machine,
+	    v->instance, v->service_pid) < 0)
+		names[used] = '\0';
+}
+
+static int note_running(void *arg, const rs_member_view *v)
+{
+	rs_running *r = arg;
+
+	if (!v->running)
+		return RS_OK;
+	r->count++;
+	r->local = r->local || v->is_local;
+	name_append(r->names, sizeof r->names, v);
+	return RS_OK;
+}
+
+int rs_op_who_runs(rs_ctx *ctx, rs_running *out, rs_error *err)
+{
+	memset(out, 0, sizeof *out);
+	return rs_op_each_member(ctx, note_running, out, err);
+}
+
+int ops_members_check_stopped(rs_ctx *ctx, bool force, rs_error *err)
+{
+	rs_running r;
+	int rc = rs_op_who_runs(ctx, &r, err);
+
+	if (rc != RS_OK || r.count == 0)
+		return rc;
+	if (force) {
+		ops_step(ctx, RS_STEP_WARNING, _("Forced while the report server "
+		    "service runs on: %s; they keep the old key until restarted"),
+		    r.names);
+		return RS_OK;
 	}
-	if (rc != RS_OK)
-		ops_step(ctx, RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, "remove", installation_id, rc, err);
+	return rs_err(err, RS_ERR_STATE, _("The report server service is "
+	    "running on: %s. Stop it on every member first (rskeymgmt --stop "
+	    "on each), or force the change (--force) and restart them after."),
+	    r.names);
 }

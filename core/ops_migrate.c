@@ -251,8 +251,5 @@ int rs_op_migrate(rs_ctx *ctx, const char *connection, const char *pgpassfile,
 	rc = migrate_run_all(&m, connection ? connection : "", pgpassfile, err);
 	rs_store_close(m.target);
 	rs_content_batch_free(&m.batch);
-	if (rc != RS_OK)
-		ops_step(ctx, rc == RS_ERR_CANCELLED ? RS_STEP_SKIPPED
-		    : RS_STEP_FAILED, "%s", err ? err->message : "");
-	return ops_audit(ctx, "migrate", res->target, rc, err);
+	return ops_conclude(ctx, "migrate", res->target, rc, err);
 }

@@ -1,5 +1,6 @@
-/* ops_service.c: what the report server service (rsserverd) needs from the
- * key, and what its heartbeats tell the key operations: who runs. */
+/* ops_service.c: the report server service (rsserverd) of this instance:
+ * what it needs from the key, and starting, stopping and asking it.  What
+ * its heartbeats say about the members is in ops_members.c. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,127 +152,7 @@ int rs_service_test_datasource(rs_ctx *ctx, const rs_service_key *k,
 
 int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err)
 {
-	if (ctx->store->ops->heartbeat_put == NULL)
-		return RS_OK;
 	return ctx->store->ops->heartbeat_put(ctx->store, hb, err);
-}
-
-/* ---- what the heartbeats say about the members ---- */
-
-const char *rs_member_service_text(const rs_member_view *v)
-{
-	if (v->running)
-		return _("Running");
-	if (v->stale)
-		return _("Stale");
-	if (v->last_seen == 0)
-		return _("Never started");
-	return _("Stopped");
-}
-
-static void annotate_one(rs_member_view *v, const rs_heartbeat *hb,
-    int64_t now)
-{
-	int64_t interval = hb->interval > 0 ? hb->interval : 1;
-	bool up = strcmp(hb->state, "stopped") != 0;
-
-	v->last_seen = hb->last_seen;
-	v->service_pid = hb->pid;
-	v->running = up && now - hb->last_seen <=
-	    RS_SERVICE_STALE_INTERVALS * interval;
-	v->stale = up && !v->running;
-	v->service_activated = v->running && strcmp(hb->state, "activated") == 0;
-}
-
-static int heartbeat_cmp(const void *a, const void *b)
-{
-	return strcmp(((const rs_heartbeat *)a)->installation_id,
-	    ((const rs_heartbeat *)b)->installation_id);
-}
-
-/* Sorted by installation ID, so each member finds its own in log n. */
-void ops_heartbeats_load(rs_ctx *ctx, ops_heartbeats *h)
-{
-	rs_error ignored = { 0 };
-
-	memset(h, 0, sizeof *h);
-	h->now = ops_now();
-	if (ctx->store->ops->heartbeat_list == NULL ||
-	    ctx->store->ops->heartbeat_list(ctx->store, &h->list, &h->n,
-	    &ignored) != RS_OK) {
-		h->list = NULL;
-		h->n = 0;
-		return;
-	}
-	if (h->n > 1)
-		qsort(h->list, h->n, sizeof *h->list, heartbeat_cmp);
-}
-
-static int heartbeat_id_cmp(const void *id, const void *hb)
-{
-	return strcmp(id, ((const rs_heartbeat *)hb)->installation_id);
-}
-
-void ops_heartbeats_apply(const ops_heartbeats *h, rs_member_view *v)
-{
-	const rs_heartbeat *hb;
-
-	if (h->n == 0)
-		return;
-	hb = bsearch(v->installation_id, h->list, h->n, sizeof *h->list,
-	    heartbeat_id_cmp);
-	if (hb != NULL)
-		annotate_one(v, hb, h->now);
-}
-
-void ops_heartbeats_free(ops_heartbeats *h)
-{
-	free(h->list);
-	memset(h, 0, sizeof *h);
-}
-
-/* Appends "MACHINE\INSTANCE (pid N)" for each running member. */
-static size_t running_names(const rs_member_view *v, size_t n, char *out,
-    size_t size)
-{
-	size_t count = 0, used = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].running)
-			continue;
-		count++;
-		if (used < size)
-			used += (size_t)snprintf(out + used, size - used,
-			    "%s%s\\%s (pid %" PRId64 ")", used ? ", " : "",
-			    v[i].machine, v[i].instance, v[i].service_pid);
-	}
-	return count;
-}
-
-int ops_service_check_stopped(rs_ctx *ctx, bool force, rs_error *err)
-{
-	rs_member_view *v = NULL;
-	size_t n = 0, running;
-	char names[RS_ERROR_MESSAGE_MAX / 2];
-	int rc = rs_op_list_members(ctx, &v, &n, err);
-
-	if (rc != RS_OK)
-		return rc;
-	running = running_names(v, n, names, sizeof names);
-	free(v);
-	if (running == 0)
-		return RS_OK;
-	if (force) {
-		ops_step(ctx, RS_STEP_WARNING, _("Forced while the report server "
-		    "service runs on: %s; they keep the old key until restarted"),
-		    names);
-		return RS_OK;
-	}
-	return rs_err(err, RS_ERR_STATE, _("The report server service is "
-	    "running on: %s. Stop it on every member first (rskeymgmt --stop "
-	    "on each), or force the change (--force) and restart them after."),
-	    names);
 }
 
 void ops_service_reload_local(rs_ctx *ctx)
@@ -284,4 +165,31 @@ void ops_service_reload_local(rs_ctx *ctx)
 	else if (sent)
 		ops_step(ctx, RS_STEP_OK, "%s", _("Told the local report server "
 		    "service to reload the key"));
+}
+
+/* ---- start, stop, status and test of this instance's service ---- */
+
+int rs_op_service_status(rs_ctx *ctx, rs_service_status *st, rs_error *err)
+{
+	return rs_service_status_get(&ctx->cfg, st, err);
+}
+
+int rs_op_service_start(rs_ctx *ctx, int heartbeat, rs_error *err)
+{
+	return rs_service_start(&ctx->cfg, heartbeat, err);
+}
+
+int rs_op_service_stop(rs_ctx *ctx, bool *was_running, rs_error *err)
+{
+	return rs_service_stop(&ctx->cfg, was_running, err);
+}
+
+int rs_op_service_test_datasource(rs_ctx *ctx, const char *name,
+    char *answer, size_t size, rs_error *err)
+{
+	int rc = rs_service_test_request(&ctx->cfg, name, answer, size, err);
+
+	if (rc == RS_OK && strcmp(answer, "ok") != 0)
+		rc = rs_err(err, RS_ERR_FAILED, "%s: %s", name, answer);
+	return rc;
 }

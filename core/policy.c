@@ -4,6 +4,7 @@
  * locale; other characters still count toward the length. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include "policy.h"
 
@@ -114,4 +115,21 @@ const char *rs_policy_rule_message(int rule)
 	if (rule < 0 || rule >= RS_RULE_COUNT)
 		return "";
 	return _(rule_texts[rule].message);
+}
+
+size_t rs_policy_explain(const rs_policy_result *result, const char *indent,
+    char *out, size_t size)
+{
+	size_t used = 0;
+
+	if (size > 0)
+		out[0] = '\0';
+	for (int rule = 0; rule < RS_RULE_COUNT && used < size; rule++) {
+		if (result->ok[rule])
+			continue;
+		used += (size_t)snprintf(out + used, size - used, "%s%s%s",
+		    used ? "\n" : "", indent ? indent : "",
+		    rs_policy_rule_message(rule));
+	}
+	return used < size ? used : size - 1;
 }

@@ -48,5 +48,10 @@ void rs_policy_check(const char *password, size_t len, const char *account,
 bool rs_policy_passed(const rs_policy_result *result);
 const char *rs_policy_rule_label(int rule);    /* translated */
 const char *rs_policy_rule_message(int rule);  /* translated */
+/* One sentence per broken rule, each after indent (may be NULL), joined
+ * by newlines, so the admin sees everything at once.  Returns the length
+ * written (truncated to fit out). */
+size_t rs_policy_explain(const rs_policy_result *result, const char *indent,
+    char *out, size_t size);
 
 #endif

@@ -241,6 +241,66 @@ static void status_field(rs_service_status *st, const char *key,
 		st->since = strtoll(val, NULL, 10);
 	else if (strcmp(key, "account") == 0)
 		snprintf(st->account, sizeof st->account, "%s", val);
+	else if (strcmp(key, "activation") == 0)
+		snprintf(st->activation, sizeof st->activation, "%s", val);
+	else if (strcmp(key, "heartbeat") == 0)
+		st->heartbeat = (int)strtol(val, NULL, 10);
+}
+
+void rs_service_status_write(FILE *f, const rs_service_status *st)
+{
+	fprintf(f, "state=%s\n", st->state);
+	fprintf(f, "activation=%s\n", st->activation);
+	fprintf(f, "reason=%s\n", st->reason);
+	fprintf(f, "generation=%" PRIu32 "\n", st->generation);
+	fprintf(f, "kcv=%s\n", st->kcv);
+	fprintf(f, "pid=%" PRId64 "\n", st->pid);
+	fprintf(f, "since=%" PRId64 "\n", st->since);
+	fprintf(f, "account=%s\n", st->account);
+	fprintf(f, "heartbeat=%d\n", st->heartbeat);
+}
+
+#define TEST_DATASOURCE "test-datasource "
+
+enum rs_service_request_kind rs_service_request_parse(const char *line,
+    const char **arg)
+{
+	size_t n = strlen(TEST_DATASOURCE);
+
+	*arg = NULL;
+	if (strcmp(line, "status") == 0)
+		return RS_REQUEST_STATUS;
+	if (strncmp(line, TEST_DATASOURCE, n) == 0 && line[n] != '\0') {
+		*arg = line + n;
+		return RS_REQUEST_TEST_DATASOURCE;
+	}
+	return RS_REQUEST_UNKNOWN;
+}
+
+void rs_service_answer_write(FILE *f, const char *why)
+{
+	if (why == NULL)
+		fprintf(f, "ok\n");
+	else
+		fprintf(f, "failed: %s\n", why);
+}
+
+void rs_service_unknown_write(FILE *f)
+{
+	rs_service_answer_write(f, _("unknown request (status, "
+	    "test-datasource NAME)"));
+}
+
+int rs_service_test_request(const rs_config *cfg, const char *name,
+    char *answer, size_t size, rs_error *err)
+{
+	char request[RS_NAME_MAX + 32];
+
+	if (strpbrk(name, "\r\n") != NULL)
+		return rs_err(err, RS_ERR_USAGE, _("a data source name is one "
+		    "line"));
+	snprintf(request, sizeof request, TEST_DATASOURCE "%s", name);
+	return rs_service_request(cfg, request, answer, size, err);
 }
 
 int rs_service_status_get(const rs_config *cfg, rs_service_status *st,

@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "ops.h"     /* rs_config_default_path */
+#include "ops.h"     /* rs_config_default_path, rs_i18n_init */
 #include "secret.h"
 #include "../ui/ui.h"
 

@@ -17,8 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "demo.h"
-#include "err.h"
+#include "ops.h"
 #include "secret.h"
 
 #define PROG "rsdemo"

@@ -21,8 +21,6 @@
 
 #define NAV_WIDTH 24
 #define RESULTS_HEIGHT 6
-#define MIN_LINES 24
-#define MIN_COLS 80
 
 ui_app *ui;
 
@@ -137,15 +135,6 @@ void ui_results_add(int outcome, const char *fmt, ...)
 		ui->nresults--;
 	}
 	ui->results[ui->nresults++] = ui_strdupf("%s", line);
-}
-
-void ui_results_error(const rs_error *err)
-{
-	char esc[RS_ERROR_MESSAGE_MAX * 3];
-
-	ui_escape(err->message[0] ? err->message : rs_err_description(err->code),
-	    esc, sizeof esc);
-	ui_results_add(RS_STEP_FAILED, "%s", esc);
 }
 
 void ui_step_cb(void *arg, const char *step, int outcome)
@@ -410,102 +399,6 @@ static void frame_destroy(ui_layer *l)
 	fr.results = NULL;
 }
 
-/* ---- layers ---- */
-
-/* A window below 80x24 shows only what to do about it: the layers stay on
- * the stack unbuilt (their typed values kept) until it is large enough. */
-static bool window_too_small(void)
-{
-	return LINES < MIN_LINES || COLS < MIN_COLS;
-}
-
-static void too_small_line(int *row, const char *text, attr_t attr)
-{
-	int n = 0;
-	char **lines = ui_wrap(text, COLS - 1, &n);
-
-	attrset(attr);
-	for (int i = 0; i < n && *row < LINES; i++, (*row)++)
-		mvaddnstr(*row, 0, lines[i], COLS - 1);
-	attrset(A_NORMAL);
-	CDKfreeStrings(lines);
-}
-
-static void draw_too_small(void)
-{
-	char line[256];
-	int row = 0;
-
-	erase();
-	snprintf(line, sizeof line, _("Window too small: %dx%d"), COLS, LINES);
-	too_small_line(&row, line, A_BOLD);
-	snprintf(line, sizeof line, _("rsconfig needs at least %dx%d."),
-	    MIN_COLS, MIN_LINES);
-	too_small_line(&row, line, A_NORMAL);
-	row++;
-	too_small_line(&row, _("Enlarge the window to go on."), A_NORMAL);
-	too_small_line(&row, ui->top == &ui->frame ? _("F10 quits.")
-	    : _("Work in progress goes on; the open dialog comes back with "
-	    "what you typed. Ctrl-C cancels and quits."), A_NORMAL);
-	curs_set(0);
-	refresh();
-}
-
-void ui_push(ui_layer *layer)
-{
-	layer->below = ui->top;
-	ui->top = layer;
-	if (ui->too_small)
-		draw_too_small();
-	else
-		layer->build(layer);
-}
-
-void ui_redraw(void)
-{
-	ui_layer *stack[16];
-	int n = 0;
-
-	if (ui->too_small) {
-		draw_too_small();
-		return;
-	}
-	for (ui_layer *l = ui->top; l != NULL && n < 16; l = l->below)
-		stack[n++] = l;
-	while (n-- > 0)
-		stack[n]->draw(stack[n]);
-}
-
-void ui_pop(ui_layer *layer)
-{
-	if (ui->top == layer) {
-		layer->destroy(layer);
-		ui->top = layer->below;
-	}
-	ui_redraw();
-}
-
-void ui_relayout(void)
-{
-	ui_layer *stack[16];
-	int n = 0;
-
-	for (ui_layer *l = ui->top; l != NULL && n < 16; l = l->below) {
-		l->destroy(l);
-		stack[n++] = l;
-	}
-	ui->too_small = window_too_small();
-	if (ui->too_small) {
-		draw_too_small();
-		return;
-	}
-	erase();
-	clearok(curscr, TRUE);
-	refresh();
-	while (n-- > 0)
-		stack[n]->build(stack[n]);
-}
-
 /* ---- what pages ask of the frame ---- */
 
 int ui_page_table_row(void)
@@ -734,7 +627,7 @@ static int terminal_open(void)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
-	ui->too_small = window_too_small();
+	ui->too_small = ui_window_too_small();
 	colors_init();
 	ui->screen = initCDKScreen(stdscr);
 	curs_set(0);

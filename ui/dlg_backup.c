@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "policy.h"
 #include "secret.h"
 #include "ui_int.h"
 
@@ -25,10 +24,9 @@ typedef struct backup_dlg {
 
 static void policy_of(ui_form *f, rs_policy_result *r)
 {
-	const rs_config *c = rs_ctx_config(ui->ctx);
 	const char *pw = f->values[F_PASSWORD];
 
-	rs_policy_check(pw, strlen(pw), c->service_account, c->instance, r);
+	(void)rs_op_password_check(ui->ctx, pw, strlen(pw), r, NULL);
 }
 
 static bool fields_match(ui_form *f)
@@ -80,16 +78,15 @@ static char *backup_text(ui_form *f)
 static bool refuse_weak(ui_form *f)
 {
 	rs_policy_result r;
-	char **l = NULL, *msg;
-	int n = 0, i;
+	char **l = NULL, *msg, broken[RS_ERROR_MESSAGE_MAX];
+	int n = 0;
 
 	policy_of(f, &r);
 	if (rs_policy_passed(&r) && fields_match(f))
 		return false;
 	ui_lines_add(&l, &n, "%s", _("The password does not meet the strong-password policy:"));
-	for (i = 0; i < RS_RULE_COUNT; i++)
-		if (!r.ok[i])
-			ui_lines_add(&l, &n, "  - %s", rs_policy_rule_message(i));
+	if (rs_policy_explain(&r, "  - ", broken, sizeof broken) > 0)
+		ui_lines_add(&l, &n, "%s", broken);
 	if (!fields_match(f))
 		ui_lines_add(&l, &n, "  - %s", _("The password and its confirmation differ."));
 	msg = ui_lines_join(l, n);

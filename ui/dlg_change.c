@@ -7,37 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include "service.h"
 #include "ui_int.h"
 
 typedef struct progress {
 	ui_form form;
 	uint64_t done, total;
-	struct timespec start, last_draw;
+	rs_progress_clock start, last_draw;
 	bool cancelled;
 } progress;
-
-static double seconds_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-static void format_left(const progress *p, char *out, size_t size)
-{
-	double el = seconds_since(&p->start), left;
-
-	if (p->done == 0 || el < 0.5) {
-		snprintf(out, size, "%s", _("estimating"));
-		return;
-	}
-	left = el * (double)(p->total - p->done) / (double)p->done;
-	snprintf(out, size, "%d:%02d", (int)left / 60, (int)left % 60);
-}
 
 static char *progress_lines(ui_form *f)
 {
@@ -50,7 +27,8 @@ static char *progress_lines(ui_form *f)
 	memset(bar, '#', (size_t)fill);
 	memset(bar + fill, '.', (size_t)(width - fill));
 	bar[width] = '\0';
-	format_left(p, left, sizeof left);
+	rs_progress_time_left(&p->start, p->done, p->total, _("estimating"), left,
+	    sizeof left);
 	return ui_strdupf("[%s] %3u%%\n%llu %s %llu %s   %s %s",
 	    bar, pct, (unsigned long long)p->done, _("of"),
 	    (unsigned long long)p->total, _("values"), _("time left:"), left);
@@ -87,36 +65,16 @@ static int on_progress(void *arg, uint64_t done, uint64_t total)
 	}
 	if (ui_quitting())
 		return 1;
-	if (seconds_since(&p->last_draw) >= 0.1 || done == total) {
+	if (rs_progress_elapsed(&p->last_draw) >= 0.1 || done == total) {
 		ui_form_update_live(&p->form);
-		clock_gettime(CLOCK_MONOTONIC, &p->last_draw);
+		rs_progress_clock_start(&p->last_draw);
 	}
 	return 0;
 }
 
-/* Who runs, from the members' heartbeats: the review's point (seed 000:
- * stop the services first). */
-typedef struct review {
-	bool local_running;
-	size_t others_running;
-	char running[512];     /* "M\I (pid N), ..." of every running member */
-} review;
-
-static void review_note(review *rv, const rs_member_view *v)
-{
-	size_t used = strlen(rv->running);
-
-	if (!v->running)
-		return;
-	if (v->is_local)
-		rv->local_running = true;
-	else
-		rv->others_running++;
-	if (used < sizeof rv->running)
-		snprintf(rv->running + used, sizeof rv->running - used, "%s%.60s\\%.60s "
-		    "(pid %lld)", used ? ", " : "", v->machine, v->instance,
-		    (long long)v->service_pid);
-}
+/* Who runs, from the members' heartbeats (the core's rs_op_who_runs): the
+ * review's point (seed 000: stop the services first). */
+typedef rs_running review;
 
 static void service_cell(const rs_member_view *v, char *out, size_t size)
 {
@@ -130,6 +88,22 @@ static void service_cell(const rs_member_view *v, char *out, size_t size)
 	snprintf(out, size, "%s %s", rs_member_service_text(v), when);
 }
 
+static void review_who_runs(char ***l, int *k, review *rv)
+{
+	rs_error err;
+	char esc[sizeof rv->names * 3];
+
+	rs_err_clear(&err);
+	if (rs_op_who_runs(ui->ctx, rv, &err) != RS_OK)
+		ui_lines_add(l, k, "%s", err.message);
+	if (rv->count == 0)
+		return;
+	ui_escape(rv->names, esc, sizeof esc);
+	ui_lines_add(l, k, " ");
+	ui_lines_add(l, k, "%s%s %s%s", ui_on(UI_WARN),
+	    _("The report server service is running on:"), esc, ui_off(UI_WARN));
+}
+
 static char *review_text(review *rv)
 {
 	rs_member_view *m = NULL;
@@ -137,8 +111,6 @@ static char *review_text(review *rv)
 	rs_error err;
 	char **l = NULL, *out, a[RS_NAME_MAX * 3], b[RS_NAME_MAX * 3], svc[96];
 	int k = 0;
-
-	memset(rv, 0, sizeof *rv);
 
 	ui_lines_add(&l, &k, "%s", _("Every copy of the key in the scale-out deployment is "
 	    "replaced. Review the servers: only valid report server instances "
@@ -160,15 +132,9 @@ static char *review_text(review *rv)
 		service_cell(&m[i], svc, sizeof svc);
 		ui_lines_add(&l, &k, "%-20s %-14s %-15s %s", a, b,
 		    rs_member_view_state_text(m[i].state), svc);
-		review_note(rv, &m[i]);
 	}
 	free(m);
-	if (rv->running[0]) {
-		ui_escape(rv->running, a, sizeof a);
-		ui_lines_add(&l, &k, " ");
-		ui_lines_add(&l, &k, "%s%s %s%s", ui_on(UI_WARN),
-		    _("The report server service is running on:"), a, ui_off(UI_WARN));
-	}
+	review_who_runs(&l, &k, rv);
 	out = ui_lines_join(l, k);
 	ui_lines_free(&l, &k);
 	return out;
@@ -179,7 +145,7 @@ static void stop_local(void)
 	rs_error err;
 
 	rs_err_clear(&err);
-	if (rs_service_stop(rs_ctx_config(ui->ctx), NULL, &err) != RS_OK)
+	if (rs_op_service_stop(ui->ctx, NULL, &err) != RS_OK)
 		ui_error_box(_("Stop Service"), &err);
 	else
 		ui_results_add(RS_STEP_OK, "%s", _("Stopped the local report server service"));
@@ -196,14 +162,14 @@ static int review_servers(review *rv)
 
 	for (;;) {
 		text = review_text(rv);
-		if (rv->local_running)
+		if (rv->local)
 			r = ui_text_dialog(_("Change Encryption Key: review the servers"),
 			    text, with_stop, 3, 0, "change") - 1;
 		else
 			r = ui_text_dialog(_("Change Encryption Key: review the servers"),
 			    text, plain, 2, 1, "change");
 		free(text);
-		if (r != -1 || !rv->local_running || ui_quitting())
+		if (r != -1 || !rv->local || ui_quitting())
 			return r == 0 ? 0 : -1;
 		stop_local();
 	}
@@ -213,10 +179,10 @@ static int review_servers(review *rv)
  * which servers keep the old key. */
 static bool confirm_force(const review *rv)
 {
-	char esc[sizeof rv->running * 3], *msg;
+	char esc[sizeof rv->names * 3], *msg;
 	bool yes;
 
-	ui_escape(rv->running, esc, sizeof esc);
+	ui_escape(rv->names, esc, sizeof esc);
 	msg = ui_strdupf(_("The report server service is still running on: %s. "
 	    "Stop it there first (rskeymgmt --stop). Forcing the change now "
 	    "leaves those servers using the old key, unable to read any value "
@@ -235,7 +201,7 @@ static bool review_and_confirm(bool *force)
 	*force = false;
 	if (review_servers(&rv) != 0)
 		return false;
-	if (rv.running[0] != '\0') {
+	if (rv.count > 0) {
 		if (!confirm_force(&rv))
 			return false;
 		*force = true;
@@ -280,10 +246,10 @@ static int run_change(progress *p, bool force, rs_change_result *res, rs_error *
 	p->form.buttons = b;
 	p->form.nbuttons = 1;
 	p->total = ui->status.values_total;
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	rs_progress_clock_start(&p->start);
 	p->last_draw = p->start;
 	ui_push(&p->form.layer);
-	rc = rs_op_change_ex(ui->ctx, &opt, on_progress, p, res, err);
+	rc = rs_op_change(ui->ctx, &opt, on_progress, p, res, err);
 	ui_pop(&p->form.layer);
 	ui_form_free(&p->form);
 	return rc;

@@ -389,6 +389,28 @@ static WINDOW *form_input_window(ui_form *f)
 	return f->panel;
 }
 
+/* Help is a form of its own, so the form code shows it without calling
+ * back up into the dialogs built on it. */
+void ui_help(const char *topic)
+{
+	static int depth;
+	const char *close[] = { _("Close") };
+	ui_form help;
+
+	/* F1 inside help does not stack help on help. */
+	if (depth > 0)
+		return;
+	depth++;
+	ui_form_init(&help);
+	ui_help_topic(topic, &help.title, &help.text);
+	help.buttons = close;
+	help.nbuttons = 1;
+	help.help = "message";
+	(void)ui_form_run(&help);
+	ui_form_free(&help);
+	depth--;
+}
+
 int ui_form_run(ui_form *f)
 {
 	int key;

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
 #include "secret.h"
 #include "ui_int.h"
 

@@ -1,4 +1,5 @@
-/* help.c: F1 help for every page and dialog, from the seed documents. */
+/* help.c: the F1 help texts of every page and dialog, from the seed
+ * documents.  Only text: dlg_form.c shows it. */
 #include <config.h>
 
 #include <string.h>
@@ -139,16 +140,10 @@ static const help_topic *find(const char *id)
 	return &topics[sizeof topics / sizeof topics[0] - 1];
 }
 
-void ui_help(const char *topic)
+void ui_help_topic(const char *topic, const char **title, const char **text)
 {
-	static int depth;
 	const help_topic *t = find(topic);
-	const char *close[] = { _("Close") };
 
-	/* F1 inside help does not stack help on help. */
-	if (depth > 0)
-		return;
-	depth++;
-	(void)ui_text_dialog(_(t->title), _(t->text), close, 1, 0, "message");
-	depth--;
+	*title = _(t->title);
+	*text = _(t->text);
 }

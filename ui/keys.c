@@ -133,13 +133,3 @@ int ui_pollkey(WINDOW *w)
 {
 	return get_one(w ? w : stdscr, 0);
 }
-
-bool ui_key_is_cancel(int key)
-{
-	return key == KEY_ESC;
-}
-
-bool ui_key_is_enter(int key)
-{
-	return key == KEY_ENTER;
-}

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "service.h"
 #include "ui_int.h"
 
 static char *account_text(int width)
@@ -49,37 +48,19 @@ static rs_backup_assurance ask_backup(void)
 	return RS_BACKUP_NONE;
 }
 
-/* The service runs as the account: it is stopped for the change and
- * started again under the new one (or the old one, if the change failed). */
-static void service_restart(bool was_running)
-{
-	rs_config cfg;
-	rs_error err;
-
-	rs_err_clear(&err);
-	if (!was_running)
-		return;
-	if (rs_config_load(rs_ctx_config(ui->ctx)->path, &cfg, &err) == RS_OK &&
-	    rs_service_start(&cfg, 0, &err) == RS_OK)
-		ui_results_add(RS_STEP_OK, "%s", _("Restarted the report server service"));
-	else
-		ui_results_add(RS_STEP_WARNING, "%s", err.message);
-}
-
+/* The core stops the service, changes the account and starts the service
+ * again; its steps (and any restart warning) reach Results on their own. */
 static void apply_change(const char *account, rs_backup_assurance a)
 {
+	rs_account_options opt = { .account = account, .assurance = a };
 	rs_account_result res;
 	rs_error err;
 	char esc[RS_NAME_MAX * 3], note[1600];
-	bool was_running = false;
 	int rc;
 
 	rs_err_clear(&err);
 	memset(&res, 0, sizeof res);
-	rc = rs_service_stop(rs_ctx_config(ui->ctx), &was_running, &err);
-	if (rc == RS_OK)
-		rc = rs_op_change_account(ui->ctx, account, a, &res, &err);
-	service_restart(was_running);
+	rc = rs_op_account_change(ui->ctx, &opt, &res, &err);
 	if (rc != RS_OK) {
 		ui_error_box(_("Service Account"), &err);
 		return;

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "service.h"
 #include "ui_int.h"
 
 static void add(char ***l, int *n, const char *label, const char *value)
@@ -87,7 +86,7 @@ static void add_service(char ***l, int *n)
 	rs_service_status svc;
 	char esc[RS_ERROR_MESSAGE_MAX * 3];
 
-	rs_service_status_get(rs_ctx_config(ui->ctx), &svc, NULL);
+	rs_op_service_status(ui->ctx, &svc, NULL);
 	if (!svc.running) {
 		ui_lines_add(l, n, "%-16s %s%s%s", _("Service:"), ui_on(UI_WARN),
 		    _("Stopped"), ui_off(UI_WARN));
@@ -145,7 +144,7 @@ static void service_start(void)
 
 	ui_results_clear(_("Start the report server service"));
 	rs_err_clear(&err);
-	if (rs_service_start(rs_ctx_config(ui->ctx), 0, &err) != RS_OK) {
+	if (rs_op_service_start(ui->ctx, 0, &err) != RS_OK) {
 		ui_error_box(_("Start Service"), &err);
 		return;
 	}
@@ -159,7 +158,7 @@ static void service_stop(void)
 
 	ui_results_clear(_("Stop the report server service"));
 	rs_err_clear(&err);
-	if (rs_service_stop(rs_ctx_config(ui->ctx), &was_running, &err) != RS_OK) {
+	if (rs_op_service_stop(ui->ctx, &was_running, &err) != RS_OK) {
 		ui_error_box(_("Stop Service"), &err);
 		return;
 	}

@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <cdk.h>
 
-#include "i18n.h"
 #include "ops.h"
 
 /* Keys the dialog loops see besides curses keys. */
@@ -47,15 +46,10 @@ typedef struct ui_app {
 
 extern ui_app *ui;
 
-void ui_push(ui_layer *layer);
-void ui_pop(ui_layer *layer);
-void ui_relayout(void);             /* after KEY_RESIZE: rebuild every layer */
-void ui_redraw(void);               /* draw every layer again */
 void ui_reload(void);               /* status and page data from the core */
 void ui_results_clear(const char *action);
 void ui_results_add(int outcome, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void ui_results_error(const rs_error *err);
 bool ui_quitting(void);             /* a terminating signal arrived */
 int ui_signal_number(void);
 void ui_step_cb(void *arg, const char *step, int outcome);
@@ -65,6 +59,14 @@ const char *ui_on(enum ui_style s);
 const char *ui_off(enum ui_style s);
 const char *ui_instance_name(void);   /* MACHINE\INSTANCE */
 
+/* ---- layers.c: the stack of layers ---- */
+
+void ui_push(ui_layer *layer);
+void ui_pop(ui_layer *layer);
+void ui_relayout(void);             /* after KEY_RESIZE: rebuild every layer */
+void ui_redraw(void);               /* draw every layer again */
+bool ui_window_too_small(void);     /* below 80x24 */
+
 /* ---- keys.c: reading keys ---- */
 
 /* Blocks until a key; ESC + digit gives that F-key; UI_KEY_SIGNAL when a
@@ -72,8 +74,6 @@ const char *ui_instance_name(void);   /* MACHINE\INSTANCE */
 int ui_getkey(WINDOW *w);
 /* Does not block: ERR when nothing is waiting. */
 int ui_pollkey(WINDOW *w);
-bool ui_key_is_cancel(int key);      /* Esc */
-bool ui_key_is_enter(int key);
 void ui_signals_install(void);
 
 /* ---- text.c: wrapping and escaping ---- */
@@ -116,9 +116,11 @@ void ui_entry_restore(CDKENTRY *e, const char *value);
  * took (Tab, Enter and Esc are left to the caller). */
 bool ui_entry_key(CDKENTRY *e, int key);
 
-/* ---- help.c ---- */
+/* ---- help.c: the help texts ---- */
 
-void ui_help(const char *topic);
+/* Title and text of a topic (translated); an unknown topic gets the
+ * general help. */
+void ui_help_topic(const char *topic, const char **title, const char **text);
 
 /* ---- dialogs: each returns true when the action happened ---- */
 
@@ -167,6 +169,8 @@ void ui_form_init(ui_form *f);
 int ui_form_run(ui_form *f);   /* returns result */
 void ui_form_free(ui_form *f); /* wipes the values */
 void ui_form_update_live(ui_form *f);
+/* F1: the help topic in a form of its own. */
+void ui_help(const char *topic);
 
 /* ---- pages ---- */
 

@@ -15,7 +15,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "demo.h"
 #include "keystore.h"
 #include "lock.h"
 #include "ops.h"
@@ -476,7 +475,7 @@ START_TEST(change_keeps_every_value_and_replaces_every_copy)
 	rs_error err = { 0 };
 	rs_status before = status_of(1);
 
-	ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, &res, &err), RS_OK);
+	ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, &res, &err), RS_OK);
 	ck_assert_uint_eq(res.values, DEMO_VALUES);
 	ck_assert_uint_eq(res.members_rewrapped, 2);
 	ck_assert_uint_eq(res.members_waiting, 1);
@@ -505,7 +504,7 @@ START_TEST(cancelled_change_leaves_the_key_and_values_unchanged)
 	rs_status before = status_of(1);
 	int calls = 0;
 
-	ck_assert_int_eq(rs_op_change(ctx, cancel_after_first, &calls, NULL,
+	ck_assert_int_eq(rs_op_change(ctx, NULL, cancel_after_first, &calls, NULL,
 	    &err), RS_ERR_CANCELLED);
 	ck_assert_int_ge(calls, 2);
 	ck_assert_str_eq(status_of(1).key.kcv, before.key.kcv);
@@ -565,6 +564,15 @@ static const char *other_account(void)
 	return geteuid() == 0 ? "nobody" : "rsdemo-other";
 }
 
+static int change_account(rs_ctx *ctx, rs_backup_assurance assurance,
+    rs_account_result *res, rs_error *err)
+{
+	rs_account_options opt = { .account = other_account(),
+	    .assurance = assurance };
+
+	return rs_op_account_change(ctx, &opt, res, err);
+}
+
 START_TEST(service_account_change_demands_a_backup)
 {
 	rs_ctx *ctx = open_member(1);
@@ -574,15 +582,12 @@ START_TEST(service_account_change_demands_a_backup)
 	struct stat st;
 
 	snprintf(keystore, sizeof keystore, "%s", rs_ctx_config(ctx)->keystore);
-	ck_assert_int_eq(rs_op_change_account(ctx, other_account(),
-	    RS_BACKUP_NONE, &res, &err), RS_ERR_BACKUP_REQUIRED);
+	ck_assert_int_eq(change_account(ctx, RS_BACKUP_NONE, &res, &err), RS_ERR_BACKUP_REQUIRED);
 	rs_err_clear(&err);
-	ck_assert_int_eq(rs_op_change_account(ctx, other_account(),
-	    RS_BACKUP_MADE, &res, &err), RS_ERR_BACKUP_REQUIRED);
+	ck_assert_int_eq(change_account(ctx, RS_BACKUP_MADE, &res, &err), RS_ERR_BACKUP_REQUIRED);
 	backup_to(ctx, tu_path(work, "before-account.rskey"));
 	rs_err_clear(&err);
-	ck_assert_int_eq(rs_op_change_account(ctx, other_account(),
-	    RS_BACKUP_MADE, &res, &err), RS_OK);
+	ck_assert_int_eq(change_account(ctx, RS_BACKUP_MADE, &res, &err), RS_OK);
 	rs_ctx_close(ctx);
 	ck_assert_int_eq(status_of(1).activation, RS_ACTIVATED);
 	ck_assert_uint_eq(verify(1, RS_OK).ok, DEMO_VALUES);
@@ -641,7 +646,7 @@ START_TEST(second_admin_gets_busy_while_the_lock_is_held)
 		_exit(0);
 	}
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
-	ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, &err), RS_ERR_BUSY);
+	ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, NULL, &err), RS_ERR_BUSY);
 	ck_assert_ptr_nonnull(strstr(err.message, "in use by"));
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
@@ -649,7 +654,7 @@ START_TEST(second_admin_gets_busy_while_the_lock_is_held)
 	 * take a moment to notice the closed connection). */
 	for (tries = 0; tries < 50; tries++) {
 		rs_err_clear(&err);
-		rc = rs_op_change(ctx, NULL, NULL, NULL, &err);
+		rc = rs_op_change(ctx, NULL, NULL, NULL, NULL, &err);
 		if (rc != RS_ERR_BUSY)
 			break;
 		usleep(100 * 1000);
@@ -691,7 +696,7 @@ START_TEST(a_value_moved_to_another_row_does_not_decrypt)
 		rs_error err = { 0 };
 		rs_status before = status_of(1);
 
-		ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, &err),
+		ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, NULL, &err),
 		    RS_ERR_CRYPTO);
 		ck_assert_str_eq(status_of(1).key.kcv, before.key.kcv);
 	}

@@ -1,0 +1,51 @@
+#!/bin/sh
+# As root, from rsconfig: a service account change while the service runs
+# stops it, re-wraps the key and starts it again under the new account, the
+# same core flow as rskeymgmt's (issue 13: the TUI's copy did not close its
+# database connection before the restart).
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$RS_SRCDIR/tests/lib.sh"
+# shellcheck source=../tui/tuilib.sh
+. "$RS_SRCDIR/tests/tui/tuilib.sh"
+# shellcheck source=svclib.sh
+. "$RS_SRCDIR/tests/service/svclib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	echo "SKIP: $T_NAME - needs root and the account nobody"
+	exit 77
+fi
+chmod 0711 "$T_TMP"
+t_demo "$T_TMP/demo" 40 1
+C=$DEMO_CONF
+D=$T_TMP/demo
+DS=$(a_datasource "$D/reportserver.db")
+# As in root.sh: the new account reads its config and writes the database;
+# the key store is handed over by the change itself.
+chown nobody "$D" "$D/member1" "$C" "$D"/reportserver.db*
+
+t_expect_exit 0 start_as_root "$RSKEYMGMT" -c "$C" --start --heartbeat 1
+P0=$(svc_pid_of "$C")
+SVC_PIDS="$SVC_PIDS $P0"
+
+tui_start -- || { t_fail start "rsconfig did not start"; t_done; }
+tui_page 2
+tui_keys Tab
+tui_type nobody
+tui_keys Tab Enter
+tui_wait "Back up the encryption key"
+tui_keys Right Enter
+tui_wait "Do you have a current backup"
+tui_keys Left Enter
+t_screen account_changed "Service account is now nobody" 30
+P1=$(svc_pid_of "$C")
+SVC_PIDS="$SVC_PIDS $P1"
+t_differ restarted "$P0" "$P1"
+t_equal runs_as_new_account "$(svc_field "$C" account)" nobody
+t_equal activated_as_new_account "$(svc_field "$C" state)" activated
+t_expect_exit 0 decrypts_as_new_account "$RSKEYMGMT" -c "$C" --test-datasource "$DS"
+t_equal no_database_file_left_to_root \
+    "$(find "$D" -maxdepth 1 -name 'reportserver.db*' -user root | wc -l)" 0
+tui_keys F10
+tui_exit_status >/dev/null
+t_expect_exit 0 stop_as_root "$RSKEYMGMT" -c "$C" --stop
+t_done
