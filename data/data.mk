@@ -19,3 +19,7 @@ data/logrotate.d/rsconfig: $(srcdir)/data/rsconfig.logrotate.in Makefile
 CLEANFILES += $(DATA_GENERATED)
 EXTRA_DIST += data/rsconfig.sysusers.in data/rsconfig.tmpfiles.in \
 	data/rsconfig.logrotate.in
+
+# The Debian package (debian/, built by .ci/deb from the release tarball).
+EXTRA_DIST += COPYING debian/changelog debian/control debian/copyright \
+	debian/rules debian/source/format debian/rsconfig.postrm .ci/deb
