@@ -56,7 +56,7 @@ EXTRA_DIST += tests/pg/mkdb.sh
 # whole suite from the tree just before; plain make distcheck runs it all).
 # The command-line TESTS reaches the make check inside distcheck.
 DISTCHECK_TESTS = $(UNIT_TESTS) tests/cli/usage.sh tests/cli/backup.sh \
-	tests/tui/frame.sh $(I18N_TESTS)
+	tests/tui/frame.sh $(I18N_TESTS) $(INSTALL_TESTS)
 distcheck-ci:
 	$(MAKE) $(AM_MAKEFLAGS) distcheck TESTS='$(DISTCHECK_TESTS)'
 .PHONY: distcheck-ci
