@@ -170,7 +170,9 @@ void rs_lock_release(rs_lock *lock)
 		return;
 	/* Emptied, not removed: unlinking a lock file lets a waiter lock the
 	 * old inode while a newcomer locks a new one. */
-	(void)ftruncate(lock->fd, 0);
+	if (ftruncate(lock->fd, 0) != 0) {
+		/* only the holder's name stays behind; the lock goes anyway */
+	}
 	(void)flock(lock->fd, LOCK_UN);
 	close(lock->fd);
 	lock->fd = -1;

@@ -16,6 +16,11 @@ DOC_EDIT = sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localedir[@]|$(localedir)|g' \
 	-e 's|@systemdsystemunitdir[@]|$(systemdsystemunitdir)|g' \
 	-e 's|@bashcompletiondir[@]|$(bashcompletiondir)|g' \
+	-e 's|@docdir[@]|$(docdir)|g' \
+	-e 's|@sysusersdir[@]|$(sysusersdir)|g' \
+	-e 's|@tmpfilesdir[@]|$(tmpfilesdir)|g' \
+	-e 's|@logrotatedir[@]|$(logrotatedir)|g' \
+	-e 's|@PACKAGE_BUGREPORT[@]|$(PACKAGE_BUGREPORT)|g' \
 	-e 's|@VERSION[@]|$(VERSION)|g'
 doc/rsconfig.8: $(srcdir)/doc/rsconfig.8.in
 doc/rskeymgmt.8: $(srcdir)/doc/rskeymgmt.8.in
@@ -27,20 +32,22 @@ $(DOC_GENERATED): Makefile
 	$(AM_V_GEN)$(MKDIR_P) doc && rm -f $@ $@.tmp && \
 	    $(DOC_EDIT) '$(srcdir)/$@.in' >$@.tmp && mv $@.tmp $@
 CLEANFILES += $(DOC_GENERATED)
-# configure's exit trap ("rm -f core ... && rm -f -r conftest* confdefs.h")
-# stops at the build's core/ folder and leaves confdefs.h: distclean it.
-DISTCLEANFILES = confdefs.h
 
-# A sample config; the admin copies it to rsreportserver.conf.
-rsconfdir = $(sysconfdir)/rsconfig
-rsconf_DATA = doc/rsreportserver.conf.example
+# The docs folder: a sample config (the admin copies it to
+# SYSCONFDIR/rsconfig/rsreportserver.conf) and the JSON document.
+doc_DATA = doc/rsreportserver.conf.example
+dist_doc_DATA = doc/json.md
+
+# The folder of the configs, empty: the admin writes them.
+install-data-local:
+	$(MKDIR_P) '$(DESTDIR)$(sysconfdir)/rsconfig'
 
 # bash completion (configure: --with-bash-completion-dir).
 bashcompletion_DATA = completions/rskeymgmt
 
 EXTRA_DIST += doc/rsconfig.8.in doc/rskeymgmt.8.in doc/rsserverd.8.in \
 	doc/rsdemo.1.in doc/rsreportserver.conf.5.in \
-	doc/rsreportserver.conf.example.in doc/json.md completions/rskeymgmt \
+	doc/rsreportserver.conf.example.in completions/rskeymgmt \
 	tests/tui/tuilib.sh $(I18N_TESTS) tests/i18n/doclib.sh
 # Helpers that other fragments' tests source, for make distcheck.
 EXTRA_DIST += tests/pg/mkdb.sh
@@ -48,8 +55,8 @@ EXTRA_DIST += tests/pg/mkdb.sh
 # make distcheck-ci: make distcheck with a quick test set (CI runs the
 # whole suite from the tree just before; plain make distcheck runs it all).
 # The command-line TESTS reaches the make check inside distcheck.
-DISTCHECK_TESTS = $(check_PROGRAMS) tests/cli/usage.sh tests/cli/backup.sh \
-	tests/tui/frame.sh $(I18N_TESTS)
+DISTCHECK_TESTS = $(UNIT_TESTS) tests/cli/usage.sh tests/cli/backup.sh \
+	tests/tui/frame.sh $(I18N_TESTS) $(INSTALL_TESTS)
 distcheck-ci:
 	$(MAKE) $(AM_MAKEFLAGS) distcheck TESTS='$(DISTCHECK_TESTS)'
 .PHONY: distcheck-ci

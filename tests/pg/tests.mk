@@ -15,8 +15,10 @@ PG_TESTS += tests/pg/dlopen.sh
 if POSTGRESQL
 UNIT_CFLAGS += $(PQ_CFLAGS)
 UNIT_LDADD += $(PQ_LIBS)
-# Built with the programs, run by tests/pg/store.sh only (it needs a server).
-noinst_PROGRAMS = tests/pg/check_store_pg
+# Built by make check, run by tests/pg/store.sh only (it needs a server).
+if HAVE_CHECK
+check_PROGRAMS += tests/pg/check_store_pg
+endif
 endif
 tests_pg_check_store_pg_SOURCES = tests/pg/check_store_pg.c \
 	tests/unit/store_contract.h tests/unit/store_contract.c $(UNIT_COMMON)

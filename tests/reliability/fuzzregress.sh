@@ -62,7 +62,7 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
 	[ -d "$REG/config" ] && replay config "$S/config.c" "$S/err.c" \
 	    "$S/atomic_write.c"
 else
-	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-14-dev) is not installed"
+	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-N-dev for clang N) is not installed"
 fi
 
 t_expect_exit 0 fuzz_values_intact "$RSKEYMGMT" -c "$DEMO_CONF" --verify

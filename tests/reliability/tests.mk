@@ -38,7 +38,7 @@ fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \
-	    echo "make fuzz needs clang and libclang-rt-14-dev (apt-get install clang libclang-rt-14-dev)"; exit 1; }
+	    echo "make fuzz needs clang and its sanitizer runtime (apt-get install clang libclang-rt-N-dev, N: clang -dumpversion; bash dev.sh test installs both)"; exit 1; }
 	@mkdir -p tests/fuzz
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	    case $$t in \
