@@ -46,15 +46,41 @@ learn() {
 }
 
 # watch NAME ARGS...: runs rskeymgmt, saving its argv and environment as
-# seen in /proc while it runs; output appended to the log.
+# seen in /proc while it runs; output appended to the log.  A command may
+# finish within one poll on a fast machine (and be missed on a busy one):
+# where strace is installed it holds the process 1 s at its exit_group, so
+# its /proc files are read at least once, as they are at the very end.
+# LeakSanitizer cannot run under ptrace: off for these runs only.
+watch_start() {
+	if command -v strace >/dev/null 2>&1; then
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    strace -qq -f -o /dev/null -e trace=exit_group \
+		    -e inject=exit_group:delay_enter=1000000 "$RSKEYMGMT" "$@" \
+		    </dev/null >>"$LOG" 2>&1 &
+	else
+		"$RSKEYMGMT" "$@" </dev/null >>"$LOG" 2>&1 &
+	fi
+	_p=$!
+}
+
+# watch_read PID FILE: appends the argv and environment of rskeymgmt, be it
+# PID itself or its child under strace.
+watch_read() {
+	for _q in "$1" $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		case $(readlink "/proc/$_q/exe" 2>/dev/null) in
+		*/rskeymgmt|*/lt-rskeymgmt)
+			cat "/proc/$_q/cmdline" "/proc/$_q/environ" >>"$2" 2>/dev/null ;;
+		esac
+	done
+}
+
 watch() {
 	_n=$1
 	shift
-	"$RSKEYMGMT" "$@" </dev/null >>"$LOG" 2>&1 &
-	_p=$!
 	: >"$T_TMP/proc.$_n"
+	watch_start "$@"
 	while kill -0 "$_p" 2>/dev/null; do
-		cat "/proc/$_p/cmdline" "/proc/$_p/environ" >>"$T_TMP/proc.$_n" 2>/dev/null
+		watch_read "$_p" "$T_TMP/proc.$_n"
 		sleep 0.02
 	done
 	wait "$_p"
