@@ -22,8 +22,6 @@
 #define NAV_WIDTH 24
 #define RESULTS_HEIGHT 6
 
-ui_app *ui;
-
 static const ui_page *const pages[] = {
 	&ui_page_status, &ui_page_keys, &ui_page_account, &ui_page_scaleout,
 	&ui_page_audit,
@@ -52,100 +50,6 @@ static const ui_page *cur(void)
 	return pages[fr.page];
 }
 
-/* ---- styles ---- */
-
-const char *ui_on(enum ui_style s)
-{
-	static const char *const color[] = { "</B></24>", "</B></16>", "</B></32>", "</B>" };
-
-	return ui->color ? color[s] : "</B>";
-}
-
-const char *ui_off(enum ui_style s)
-{
-	static const char *const color[] = { "<!24><!B>", "<!16><!B>", "<!32><!B>", "<!B>" };
-
-	return ui->color ? color[s] : "<!B>";
-}
-
-const char *ui_instance_name(void)
-{
-	static char name[2 * RS_NAME_MAX + 2];
-	const rs_config *c = rs_ctx_config(ui->ctx);
-
-	snprintf(name, sizeof name, "%s\\%s", c->machine, c->instance);
-	return name;
-}
-
-/* ---- results ---- */
-
-void ui_results_clear(const char *action)
-{
-	char when[32];
-	int i;
-
-	for (i = 0; i < ui->nresults; i++)
-		free(ui->results[i]);
-	ui->nresults = 0;
-	ui_format_time((int64_t)time(NULL), when, sizeof when);
-	ui_results_add(-1, "%s%s%s  (%s)", ui_on(UI_EMPH), action,
-	    ui_off(UI_EMPH), when);
-}
-
-static const char *outcome_tag(int outcome, enum ui_style *style)
-{
-	switch (outcome) {
-	case RS_STEP_OK:
-		*style = UI_GOOD;
-		return _("done");
-	case RS_STEP_FAILED:
-		*style = UI_BAD;
-		return _("FAILED");
-	case RS_STEP_SKIPPED:
-		*style = UI_EMPH;
-		return _("skipped");
-	case RS_STEP_WARNING:
-		*style = UI_WARN;
-		return _("warning");
-	default:
-		*style = UI_EMPH;
-		return NULL;
-	}
-}
-
-void ui_results_add(int outcome, const char *fmt, ...)
-{
-	char text[1024], line[1400];
-	enum ui_style st;
-	const char *tag = outcome_tag(outcome, &st);
-	va_list ap;
-	int i;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	if (tag)
-		snprintf(line, sizeof line, "%s[%-7s]%s %s", ui_on(st), tag, ui_off(st), text);
-	else
-		snprintf(line, sizeof line, "%s", text);
-	if (ui->nresults == (int)(sizeof ui->results / sizeof ui->results[0])) {
-		free(ui->results[1]);
-		for (i = 2; i < ui->nresults; i++)
-			ui->results[i - 1] = ui->results[i];
-		ui->nresults--;
-	}
-	ui->results[ui->nresults++] = ui_strdupf("%s", line);
-}
-
-void ui_step_cb(void *arg, const char *step, int outcome)
-{
-	char esc[1024];
-
-	(void)arg;
-	ui_escape(step, esc, sizeof esc);
-	ui_results_add(outcome, "%s", esc);
-}
-
 static void results_fill(void)
 {
 	int width, n = 0, i, k;
@@ -169,16 +73,9 @@ static void results_fill(void)
 	ui_lines_free(&lines, &n);
 }
 
-/* ---- status ---- */
-
-void ui_reload(void)
+/* The current page's data, after state.c's ui_reload read the status. */
+static void frame_page_load(void)
 {
-	rs_error err;
-
-	rs_err_clear(&err);
-	memset(&ui->status, 0, sizeof ui->status);
-	ui->status_ok = rs_op_status(ui->ctx, &ui->status, &err) == RS_OK;
-	snprintf(ui->status_error, sizeof ui->status_error, "%s", err.message);
 	if (cur()->load)
 		cur()->load();
 }
@@ -399,9 +296,9 @@ static void frame_destroy(ui_layer *l)
 	fr.results = NULL;
 }
 
-/* ---- what pages ask of the frame ---- */
+/* ---- what pages ask of the frame (through state.c's hooks) ---- */
 
-int ui_page_table_row(void)
+static int frame_table_row(void)
 {
 	if (fr.table_empty)
 		return -1;
@@ -410,14 +307,14 @@ int ui_page_table_row(void)
 	return fr.table_row;
 }
 
-const char *ui_page_entry_value(void)
+static const char *frame_entry_value(void)
 {
 	if (fr.entry)
 		ui_entry_save(fr.entry, fr.entry_value, sizeof fr.entry_value);
 	return fr.entry_value;
 }
 
-void ui_page_entry_clear(void)
+static void frame_entry_clear(void)
 {
 	memset(fr.entry_value, 0, sizeof fr.entry_value);
 	if (fr.entry)
@@ -665,9 +562,14 @@ static int open_instance(const char *config_path, ui_app *app)
 int rs_ui_run(const char *config_path)
 {
 	static ui_app app;
+	static const ui_frame_hooks hooks = {
+		frame_table_row, frame_entry_value, frame_entry_clear,
+		frame_page_load,
+	};
 	int rc, i;
 
 	ui = &app;
+	ui_frame_hooks_set(&hooks);
 	ui_signals_install();
 	rc = open_instance(config_path, &app);
 	if (rc != 0)

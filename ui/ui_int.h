@@ -194,7 +194,15 @@ extern const ui_page ui_page_account;  /* page_account.c */
 extern const ui_page ui_page_scaleout; /* page_scaleout.c */
 extern const ui_page ui_page_audit;    /* page_audit.c */
 
-/* app.c, for pages: the selected table row and the entry's text. */
+/* state.c, for pages: the selected table row and the entry's text, as the
+ * frame (app.c) answers through the hooks it registers. */
+typedef struct ui_frame_hooks {
+	int (*table_row)(void);
+	const char *(*entry_value)(void);
+	void (*entry_clear)(void);
+	void (*page_load)(void);
+} ui_frame_hooks;
+void ui_frame_hooks_set(const ui_frame_hooks *h);
 int ui_page_table_row(void);
 const char *ui_page_entry_value(void);
 void ui_page_entry_clear(void);
