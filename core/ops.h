@@ -131,9 +131,6 @@ typedef struct rs_change_options {
 } rs_change_options;
 int rs_op_change(rs_ctx *ctx, const rs_change_options *options,
     rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
-/* Deprecated: removed when src/rskeymgmt is ported (use rs_op_change). */
-int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
-    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
 
 /* ---- delete ---- */
 
@@ -243,9 +240,6 @@ typedef struct rs_account_result {
  * service even when the change failed.  The context stays usable. */
 int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
     rs_account_result *res, rs_error *err);
-/* Deprecated: removed when src/rskeymgmt is ported. */
-int rs_op_change_account(rs_ctx *ctx, const char *account,
-    rs_backup_assurance assurance, rs_account_result *res, rs_error *err);
 
 /* ---- verify ---- */
 

@@ -217,12 +217,3 @@ int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
 	service_restart_after_change(ctx, opt->heartbeat, res);
 	return rc;
 }
-
-int rs_op_change_account(rs_ctx *ctx, const char *account,
-    rs_backup_assurance assurance, rs_account_result *res, rs_error *err)
-{
-	rs_account_result local;
-	rs_account_options opt = { account, assurance, 0 };
-
-	return rs_op_account_change(ctx, &opt, res ? res : &local, err);
-}

@@ -192,13 +192,6 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	return rc;
 }
 
-/* Deprecated: removed when src/rskeymgmt is ported. */
-int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
-    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err)
-{
-	return rs_op_change(ctx, opt, progress, arg, res, err);
-}
-
 static void change_done(rs_ctx *ctx, void *arg)
 {
 	const change_run *run = arg;

@@ -180,9 +180,6 @@ static int migrate_target_config(rs_ctx *ctx, const char *connection,
 	if (rs_config_is_postgresql(&ctx->cfg))
 		return rs_err(err, RS_ERR_STATE, _("This instance already uses "
 		    "PostgreSQL (%s)."), rs_ctx_store_description(ctx));
-	if (ctx->store->ops->content_scan == NULL)
-		return rs_err(err, RS_ERR_STATE, _("%s cannot be read for a "
-		    "migration."), rs_ctx_store_description(ctx));
 	*tcfg = ctx->cfg;
 	snprintf(tcfg->backend, sizeof tcfg->backend, RS_BACKEND_POSTGRESQL);
 	if (snprintf(tcfg->connection, sizeof tcfg->connection, "%s",
@@ -208,9 +205,7 @@ static int migrate_run_all(migrate_run *m, const char *connection,
 	if (rc == RS_OK) {
 		snprintf(m->res->target, sizeof m->res->target, "%s",
 		    m->target->ops->describe(m->target));
-		rc = m->target->ops->content_import && m->target->ops->database_id_set
-		    ? migrate_copy(m, err) : rs_err(err, RS_ERR_STATE, _("%s "
-		    "cannot receive a migration."), m->res->target);
+		rc = migrate_copy(m, err);
 	}
 	if (rc == RS_OK) {
 		if (m->res->copied)

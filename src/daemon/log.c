@@ -6,7 +6,8 @@
  * twice, so under journald syslog is never opened.  Elsewhere (a terminal,
  * a test, --log-file) a line carries its own time and PID, and syslog gets
  * a copy as before. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

@@ -21,10 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <syslog.h>
-#include "config.h"
-#include "err.h"
 #include "ops.h"
-#include "service.h"
 
 #define PROG "rsserverd"
 

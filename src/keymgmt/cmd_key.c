@@ -201,7 +201,7 @@ int cmd_reencrypt(struct run *r)
 	progress_start(&p, r, _("Re-encrypting"));
 	signals_catch(true);
 	opt.force = r->cli->force;
-	rc = rs_op_change_ex(r->ctx, &opt, progress_update, &p, &res, &r->err);
+	rc = rs_op_change(r->ctx, &opt, progress_update, &p, &res, &r->err);
 	signals_catch(false);
 	progress_end(&p);
 	if (rc == RS_OK)
