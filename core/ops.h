@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include "audit.h"
 #include "backup.h"
-#include "config.h"
+#include "instance.h"
 #include "err.h"
 #include "policy.h"
 #include "store.h"
@@ -41,7 +41,8 @@ const rs_config *rs_ctx_config(const rs_ctx *ctx);
 const char *rs_ctx_store_description(rs_ctx *ctx);
 void rs_ctx_set_step_callback(rs_ctx *ctx, rs_step_fn fn, void *arg);
 
-/* ---- initialize and status (seed 002) ---- */
+/* ---- initialize and status ----
+ * (doc/ssrs.md, Initialization and scale-out) */
 
 typedef enum rs_activation {
 	RS_ACTIVATED = 0,
@@ -122,7 +123,8 @@ typedef struct rs_change_result {
 	uint64_t members_waiting;
 } rs_change_result;
 
-/* Seed 000: the members' report server services must be stopped first.
+/* The members' report server services must be stopped first (doc/ssrs.md,
+ * Change).
  * rs_op_change refuses (RS_ERR_STATE, naming them) while any member's
  * heartbeat says its service runs (see rs_op_who_runs); force goes ahead
  * with a warning step that names them.  options may be NULL. */

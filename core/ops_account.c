@@ -9,6 +9,8 @@
  *      remove the marker.
  * When a context opens, ops_open.c looks at the marker: the database
  * decides whether to finish step 3 or to discard step 1. */
+#include <config.h>
+
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>

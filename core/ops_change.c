@@ -1,9 +1,12 @@
-/* ops_change.c: make a new key and re-encrypt every value (seed 000).
+/* ops_change.c: make a new key and re-encrypt every value (doc/ssrs.md,
+ * Change).
  *
  * One transaction: the rows are streamed in batches (keyset pagination), each
  * value opened with the old key and sealed with the new one in place, every
  * member's copy replaced, then the key metadata.  Memory holds one batch;
  * a cancel or an error rolls everything back. */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,8 @@
 /* ops_members.c: the scale-out deployment (seeds 000, 002): list members
  * with what their services' heartbeats say (who runs), join a waiting one
  * by wrapping a copy of the key with its public key, remove one. */
+#include <config.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

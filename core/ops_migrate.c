@@ -7,6 +7,8 @@
  * then checked through the new backend with this instance's key before the
  * config is rewritten; the SQLite file is only read, in a transaction that
  * keeps other admins out and is rolled back. */
+#include <config.h>
+
 #include <stdio.h>
 #include <string.h>
 #include "ops_internal.h"

@@ -3,10 +3,12 @@
  * both backends share, and the arena the backends fill batches from.  The
  * backends (store_sqlite.c, store_pg.c) are leaves: each fills the table of
  * functions and calls nothing in the other. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "i18n.h"
 #include "store_internal.h"
 
 /* ---- the catalogue of encrypted content ---- */

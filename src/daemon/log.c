@@ -44,11 +44,6 @@ void log_init(void)
 	to_journal = stderr_is_journal();
 }
 
-bool log_to_journal(void)
-{
-	return to_journal;
-}
-
 int log_file_open(const char *path, rs_error *err)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |

@@ -136,7 +136,8 @@ int cmd_delete(struct run *r)
 
 /* ---- re-encrypt ---- */
 
-/* Seed 000: review the scale-out members and stop their services first. */
+/* Review the scale-out members and stop their services first (doc/ssrs.md,
+ * Change). */
 static int reencrypt_confirm(struct run *r)
 {
 	struct member_table t = { .rows = NULL };
