@@ -1,5 +1,6 @@
 /* atomic_write.c: a file written whole or not at all (see atomic_write.h). */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "atomic_write.h"
+#include "i18n.h"
 
 int rs_fsync_dir(const char *dir)
 {

@@ -4,7 +4,8 @@
  * Every field a caller or the environment controls is either restricted to
  * a safe alphabet (the bare fields) or quoted with backslash escapes (target
  * and error), so no value can end a line early or fake another field. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "audit.h"
+#include "i18n.h"
 
 #define LINE_MAX_BYTES 8192
 

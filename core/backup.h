@@ -20,7 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "config.h"
+#include "instance.h"
 #include "crypto.h"
 #include "err.h"
 

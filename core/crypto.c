@@ -1,5 +1,7 @@
 /* crypto.c: the symmetric key, the AEAD that seals each value to its place,
  * the instance key pair and the RSA-OAEP wrapping of the symmetric key. */
+#include <config.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

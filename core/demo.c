@@ -1,4 +1,6 @@
 /* demo.c: a ready demo deployment without root (see demo.h). */
+#include <config.h>
+
 #include <errno.h>
 #include <dirent.h>
 #include <pwd.h>

@@ -1,4 +1,6 @@
 /* err.c: the error type every core call fills. */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>

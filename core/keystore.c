@@ -3,6 +3,8 @@
  * The key file is protected by its owner and mode only (as the service
  * profile protects SSRS's key), so anything looser than 0700/0600 is refused
  * rather than silently repaired: the admin must know the key was exposed. */
+#include <config.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,8 @@
  * an flock lock lives as long as our open file description.  The kernel
  * drops it when the holder dies, so there is never a stale lock to clean:
  * the file's content only tells the next admin who holds it. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+#include "i18n.h"
 #include "lock.h"
 
 #define RECORD_MAX 512

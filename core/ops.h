@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include "audit.h"
 #include "backup.h"
-#include "config.h"
+#include "instance.h"
 #include "err.h"
 #include "policy.h"
 #include "store.h"
@@ -41,7 +41,8 @@ const rs_config *rs_ctx_config(const rs_ctx *ctx);
 const char *rs_ctx_store_description(rs_ctx *ctx);
 void rs_ctx_set_step_callback(rs_ctx *ctx, rs_step_fn fn, void *arg);
 
-/* ---- initialize and status (seed 002) ---- */
+/* ---- initialize and status ----
+ * (doc/ssrs.md, Initialization and scale-out) */
 
 typedef enum rs_activation {
 	RS_ACTIVATED = 0,
@@ -122,7 +123,8 @@ typedef struct rs_change_result {
 	uint64_t members_waiting;
 } rs_change_result;
 
-/* Seed 000: the members' report server services must be stopped first.
+/* The members' report server services must be stopped first (doc/ssrs.md,
+ * Change).
  * rs_op_change refuses (RS_ERR_STATE, naming them) while any member's
  * heartbeat says its service runs (see rs_op_who_runs); force goes ahead
  * with a warning step that names them.  options may be NULL. */
@@ -130,9 +132,6 @@ typedef struct rs_change_options {
 	bool force;
 } rs_change_options;
 int rs_op_change(rs_ctx *ctx, const rs_change_options *options,
-    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
-/* Deprecated: removed when src/rskeymgmt is ported (use rs_op_change). */
-int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
     rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
 
 /* ---- delete ---- */
@@ -243,9 +242,6 @@ typedef struct rs_account_result {
  * service even when the change failed.  The context stays usable. */
 int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
     rs_account_result *res, rs_error *err);
-/* Deprecated: removed when src/rskeymgmt is ported. */
-int rs_op_change_account(rs_ctx *ctx, const char *account,
-    rs_backup_assurance assurance, rs_account_result *res, rs_error *err);
 
 /* ---- verify ---- */
 

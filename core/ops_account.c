@@ -9,6 +9,8 @@
  *      remove the marker.
  * When a context opens, ops_open.c looks at the marker: the database
  * decides whether to finish step 3 or to discard step 1. */
+#include <config.h>
+
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,13 +218,4 @@ int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
 	rc = ops_run(ctx, &op, err);
 	service_restart_after_change(ctx, opt->heartbeat, res);
 	return rc;
-}
-
-int rs_op_change_account(rs_ctx *ctx, const char *account,
-    rs_backup_assurance assurance, rs_account_result *res, rs_error *err)
-{
-	rs_account_result local;
-	rs_account_options opt = { account, assurance, 0 };
-
-	return rs_op_account_change(ctx, &opt, res ? res : &local, err);
 }

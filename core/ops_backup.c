@@ -1,4 +1,6 @@
 /* ops_backup.c: back up and restore the symmetric key (seeds 000, 001, 003). */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,12 @@
-/* ops_change.c: make a new key and re-encrypt every value (seed 000).
+/* ops_change.c: make a new key and re-encrypt every value (doc/ssrs.md,
+ * Change).
  *
  * One transaction: the rows are streamed in batches (keyset pagination), each
  * value opened with the old key and sealed with the new one in place, every
  * member's copy replaced, then the key metadata.  Memory holds one batch;
  * a cancel or an error rolls everything back. */
+#include <config.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,13 +193,6 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	ops_unlocked_free(&u);
 	rs_symkey_free(fresh);
 	return rc;
-}
-
-/* Deprecated: removed when src/rskeymgmt is ported. */
-int rs_op_change_ex(rs_ctx *ctx, const rs_change_options *opt,
-    rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err)
-{
-	return rs_op_change(ctx, opt, progress, arg, res, err);
 }
 
 static void change_done(rs_ctx *ctx, void *arg)

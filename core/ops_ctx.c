@@ -1,6 +1,8 @@
 /* ops_ctx.c: what the operations share: the skeleton every operation
  * runs in (lock, transaction, steps, audit), unlocking the key, wrapping
  * copies.  It calls no other ops file. */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

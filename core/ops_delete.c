@@ -1,6 +1,8 @@
 /* ops_delete.c: delete the key and all encrypted content, then make a fresh
- * key (seed 000).  Irreversible; meant for when no backup can be restored, so
- * it does not need this instance to be activated. */
+ * key (doc/ssrs.md, Delete).  Irreversible; meant for when no backup can be
+ * restored, so it does not need this instance to be activated. */
+#include <config.h>
+
 #include <stdio.h>
 #include <string.h>
 #include "keystore.h"

@@ -1,6 +1,9 @@
-/* ops_init.c: first start of an instance (seed 002).  Make the key pair,
- * store the installation ID and public key, and make the symmetric key if the
- * database has none; otherwise wait to be joined. */
+/* ops_init.c: first start of an instance (doc/ssrs.md, Initialization and
+ * scale-out).  Make the key pair, store the installation ID and public key,
+ * and make the symmetric key if the database has none; otherwise wait to be
+ * joined. */
+#include <config.h>
+
 #include <string.h>
 #include "keystore.h"
 #include "ops_internal.h"

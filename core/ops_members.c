@@ -1,6 +1,8 @@
 /* ops_members.c: the scale-out deployment (seeds 000, 002): list members
  * with what their services' heartbeats say (who runs), join a waiting one
  * by wrapping a copy of the key with its public key, remove one. */
+#include <config.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,19 +146,6 @@ static int walk_one(void *arg, const rs_member *m)
 	return w->fn(w->arg, &v);
 }
 
-/* Backends without member_each hand out copies. */
-static int walk_copies(rs_store *s, member_walk *w, rs_error *err)
-{
-	rs_member *members = NULL;
-	size_t n = 0;
-	int rc = s->ops->member_list(s, &members, &n, err);
-
-	for (size_t i = 0; rc == RS_OK && i < n; i++)
-		rc = walk_one(w, &members[i]);
-	rs_members_free(members, n);
-	return rc;
-}
-
 int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
     const rs_member_view *v), void *arg, rs_error *err)
 {
@@ -167,8 +156,7 @@ int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
 	if (rc != RS_OK)
 		return rc;
 	heartbeats_load(ctx, &w.hb);
-	rc = s->ops->member_each ? s->ops->member_each(s, walk_one, &w, err)
-	    : walk_copies(s, &w, err);
+	rc = s->ops->member_each(s, walk_one, &w, err);
 	heartbeats_free(&w.hb);
 	return rc;
 }

@@ -7,6 +7,8 @@
  * then checked through the new backend with this instance's key before the
  * config is rewritten; the SQLite file is only read, in a transaction that
  * keeps other admins out and is rolled back. */
+#include <config.h>
+
 #include <stdio.h>
 #include <string.h>
 #include "ops_internal.h"
@@ -180,9 +182,6 @@ static int migrate_target_config(rs_ctx *ctx, const char *connection,
 	if (rs_config_is_postgresql(&ctx->cfg))
 		return rs_err(err, RS_ERR_STATE, _("This instance already uses "
 		    "PostgreSQL (%s)."), rs_ctx_store_description(ctx));
-	if (ctx->store->ops->content_scan == NULL)
-		return rs_err(err, RS_ERR_STATE, _("%s cannot be read for a "
-		    "migration."), rs_ctx_store_description(ctx));
 	*tcfg = ctx->cfg;
 	snprintf(tcfg->backend, sizeof tcfg->backend, RS_BACKEND_POSTGRESQL);
 	if (snprintf(tcfg->connection, sizeof tcfg->connection, "%s",
@@ -208,9 +207,7 @@ static int migrate_run_all(migrate_run *m, const char *connection,
 	if (rc == RS_OK) {
 		snprintf(m->res->target, sizeof m->res->target, "%s",
 		    m->target->ops->describe(m->target));
-		rc = m->target->ops->content_import && m->target->ops->database_id_set
-		    ? migrate_copy(m, err) : rs_err(err, RS_ERR_STATE, _("%s "
-		    "cannot receive a migration."), m->res->target);
+		rc = migrate_copy(m, err);
 	}
 	if (rc == RS_OK) {
 		if (m->res->copied)

@@ -2,6 +2,8 @@
  * interrupted operations that every opening runs.  Today one operation can
  * be cut short outside the database's transaction: the service-account
  * change (ops_account.c), whose marker file and pending key live here. */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,5 +1,7 @@
 /* ops_progress.c: the time-left estimate both faces show for a long
  * operation, from the rate so far. */
+#include <config.h>
+
 #include "ops.h"
 #include <stdio.h>
 #include <time.h>

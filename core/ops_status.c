@@ -1,4 +1,7 @@
-/* ops_status.c: is this instance activated, and why not (seed 002). */
+/* ops_status.c: is this instance activated, and why not (doc/ssrs.md,
+ * Initialization and scale-out). */
+#include <config.h>
+
 #include <stdio.h>
 #include <string.h>
 #include "ops_internal.h"

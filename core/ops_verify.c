@@ -1,6 +1,8 @@
 /* ops_verify.c: open every value with the current key and count failures by
  * kind and by column.  Changes nothing; holds the admin lock so that no key
  * operation runs underneath. */
+#include <config.h>
+
 #include <string.h>
 #include "ops_internal.h"
 #include "secret.h"

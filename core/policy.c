@@ -1,7 +1,10 @@
-/* policy.c: the strong-password policy for key backups (seed 001).
+/* policy.c: the strong-password policy for key backups (doc/ssrs.md,
+ * Backup).
  *
  * Character classes are ASCII only, so the rules read the same in every
  * locale; other characters still count toward the length. */
+#include <config.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>

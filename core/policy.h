@@ -1,4 +1,5 @@
-/* policy.h: the strong-password policy for key backups (seed 001).
+/* policy.h: the strong-password policy for key backups (doc/ssrs.md,
+ * Backup).
  * Each rule is reported on its own, so a dialog can show a live checklist
  * and a command line can print one sentence per broken rule. */
 #ifndef RS_POLICY_H

@@ -5,6 +5,8 @@
  * heap data sharing the page.  A small header before the returned pointer
  * records the block size, so freeing never depends on the caller passing
  * the right size. */
+#include <config.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /* service.c: finding, asking, starting and stopping the report server
  * service of a local instance (see service.h).  Used by rskeymgmt, rsconfig
  * and rsserverd itself; nothing here touches the key. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "i18n.h"
 #include "service.h"
 
 #ifndef SBINDIR

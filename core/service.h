@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include "config.h"
+#include "instance.h"
 #include "crypto.h"
 #include "err.h"
 #include "ops.h"

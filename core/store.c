@@ -3,10 +3,12 @@
  * batches from.  The backends (store_sqlite.c, store_pg.c) are leaves that
  * fill the table of functions and call only this file; the picker that
  * knows them is store_open.c, so no two store files call each other. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "i18n.h"
 #include "store_internal.h"
 
 /* ---- the catalogue of encrypted content ---- */

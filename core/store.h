@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "config.h"
+#include "instance.h"
 #include "crypto.h"
 #include "err.h"
 

@@ -1,9 +1,11 @@
 /* store_open.c: the backend picker (rs_store_open).  It alone knows both
  * backends, and checks that the one it opened fills every slot of the table
  * of functions (so no caller needs a fallback for a missing one). */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <stddef.h>
 #include <string.h>
+#include "i18n.h"
 #include "store_internal.h"
 
 /* ---- every slot of the table is required ---- */

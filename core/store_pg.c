@@ -13,7 +13,8 @@
  *     by a migration, because every value's AEAD place names its row.
  * Parameters and results travel in binary (no hex text for BYTEA), and
  * statements are prepared once per connection. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <dlfcn.h>
 #include <endian.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <libpq-fe.h>
+#include "i18n.h"
 #include "store_internal.h"
 
 #define LOCK_TIMEOUT "5s"          /* as SQLite's busy timeout */

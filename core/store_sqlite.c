@@ -4,7 +4,8 @@
  * encrypted value, and once COMMIT returns it must survive a power cut.
  * Statements are prepared once per store and kept: content_update runs once
  * per row of a key change, a million times on a large catalogue. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
+#include "i18n.h"
 #include "lock.h"
 #include "store_internal.h"
 

@@ -47,7 +47,8 @@ bashcompletion_DATA = completions/rskeymgmt
 
 EXTRA_DIST += doc/rsconfig.8.in doc/rskeymgmt.8.in doc/rsserverd.8.in \
 	doc/rsdemo.1.in doc/rsreportserver.conf.5.in \
-	doc/rsreportserver.conf.example.in completions/rskeymgmt \
+	doc/rsreportserver.conf.example.in doc/ssrs.md doc/style.md \
+	completions/rskeymgmt \
 	tests/tui/tuilib.sh $(I18N_TESTS) tests/i18n/doclib.sh
 # Helpers that other fragments' tests source, for make distcheck.
 EXTRA_DIST += tests/pg/mkdb.sh

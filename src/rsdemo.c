@@ -5,6 +5,8 @@
  *
  * Everything is done by rs_demo_create; this only parses, shows progress
  * and says which config to use. */
+#include <config.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

@@ -3,6 +3,8 @@
 # prints "N passed, N failed".  Check binaries report "Checks: N, Failures:
 # F, Errors: E"; shell tests print one "PASS: name" or "FAIL: name" line per
 # check.  A test program that died without saying counts as one failure.
+# "SKIP: name - why" lines (t_skip, tu_skip: a part that cannot run here)
+# are counted as skipped, never as failures; so is a skipped program.
 set -u
 build=$1
 passed=0 failed=0 skipped=0
@@ -24,6 +26,7 @@ while IFS= read -r trs; do
 		grep -E '^FAIL: |:[0-9]+:[EF]:' "$log" | head -n 20 >&2 ;;
 	esac
 	passed=$((passed + p)); failed=$((failed + f))
+	skipped=$((skipped + $(grep -c '^SKIP: ' "$log" || true)))
 done < <(find "$build" -name '*.trs' -newer "$build/config.status" | sort)
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

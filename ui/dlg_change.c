@@ -73,7 +73,7 @@ static int on_progress(void *arg, uint64_t done, uint64_t total)
 }
 
 /* Who runs, from the members' heartbeats (the core's rs_op_who_runs): the
- * review's point (seed 000: stop the services first). */
+ * review's point (doc/ssrs.md, Change: stop the services first). */
 typedef rs_running review;
 
 static void service_cell(const rs_member_view *v, char *out, size_t size)

@@ -1,6 +1,6 @@
-/* dlg_delete.c: Delete Encrypted Content (seed 000).  Explains what is
- * lost with the counts from rs_op_delete_preview, offers a backup first and
- * demands the typed word DELETE. */
+/* dlg_delete.c: Delete Encrypted Content (doc/ssrs.md, Delete).  Explains
+ * what is lost with the counts from rs_op_delete_preview, offers a backup
+ * first and demands the typed word DELETE. */
 #include <config.h>
 
 #include <stdio.h>

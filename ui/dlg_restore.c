@@ -1,7 +1,8 @@
-/* dlg_restore.c: Restore Encryption Key (seed 000).  Opens the file first
- * and shows what it holds; a key other than the database's needs a second,
- * explicit confirmation that says how many values become unreadable.
- * Afterwards the other members wait to join again: offer to join them. */
+/* dlg_restore.c: Restore Encryption Key (doc/ssrs.md, Restore).  Opens the
+ * file first and shows what it holds; a key other than the database's needs
+ * a second, explicit confirmation that says how many values become
+ * unreadable.  Afterwards the other members wait to join again: offer to
+ * join them. */
 #include <config.h>
 
 #include <stdio.h>

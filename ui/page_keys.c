@@ -1,5 +1,5 @@
-/* page_keys.c: Encryption Keys: the four actions of seed 000, each with
- * its explanation. */
+/* page_keys.c: Encryption Keys: the four actions of doc/ssrs.md (Backup,
+ * Restore, Change, Delete), each with its explanation. */
 #include <config.h>
 
 #include <stdio.h>

@@ -2,7 +2,8 @@
  * service prepares its runtime folder, then drops to the account named in
  * the config for good; started as that account it goes on; anyone else is
  * refused before the key store is touched. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>

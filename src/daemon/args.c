@@ -1,5 +1,6 @@
 /* args.c: rsserverd's command line. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* key.c: the key in memory, the state it gives (activated or not, and why)
  * and the heartbeat that records that state in the database. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

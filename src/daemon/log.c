@@ -6,7 +6,8 @@
  * twice, so under journald syslog is never opened.  Elsewhere (a terminal,
  * a test, --log-file) a line carries its own time and PID, and syslog gets
  * a copy as before. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -41,11 +42,6 @@ static bool stderr_is_journal(void)
 void log_init(void)
 {
 	to_journal = stderr_is_journal();
-}
-
-bool log_to_journal(void)
-{
-	return to_journal;
 }
 
 int log_file_open(const char *path, rs_error *err)

@@ -5,7 +5,8 @@
  * and the socket; then the key.  systemd hears READY=1 only after that, so
  * "systemctl start" returns when the socket answers and STATUS= says
  * whether the instance is activated. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>

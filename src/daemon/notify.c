@@ -6,7 +6,8 @@
  * named in $NOTIFY_SOCKET, a path, or an abstract name when it starts with
  * '@'.  Written out here so that rsserverd needs no libsystemd.  Failures
  * are ignored, as sd_notify's callers do: the service works without. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

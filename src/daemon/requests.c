@@ -1,8 +1,8 @@
 /* requests.c: the service's socket, one request per connection:
  * "status", or "test-datasource NAME", which answers only ok or failed. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,34 +12,43 @@
 
 #define REQUEST_MAX 1024
 
+/* The answer's lines are the core's (rs_service_status_write); this
+ * fills in what only the service knows. */
 static void answer_status(struct daemon *d, FILE *f)
 {
-	fprintf(f, "state=%s\n", d->state);
-	fprintf(f, "activation=%s\n", rs_activation_name(d->activation));
-	fprintf(f, "reason=%s\n", d->reason);
-	fprintf(f, "generation=%" PRIu32 "\n", rs_service_key_generation(d->key));
-	fprintf(f, "kcv=%s\n", rs_service_key_kcv(d->key));
-	fprintf(f, "pid=%ld\n", (long)getpid());
-	fprintf(f, "since=%" PRId64 "\n", d->since);
-	fprintf(f, "account=%s\n", d->account);
-	fprintf(f, "heartbeat=%d\n", d->interval);
+	rs_service_status st;
+
+	memset(&st, 0, sizeof st);
+	snprintf(st.state, sizeof st.state, "%s", d->state);
+	snprintf(st.activation, sizeof st.activation, "%s",
+	    rs_activation_name(d->activation));
+	snprintf(st.reason, sizeof st.reason, "%s", d->reason);
+	st.generation = rs_service_key_generation(d->key);
+	snprintf(st.kcv, sizeof st.kcv, "%s", rs_service_key_kcv(d->key));
+	st.pid = (int64_t)getpid();
+	st.since = d->since;
+	snprintf(st.account, sizeof st.account, "%s", d->account);
+	st.heartbeat = d->interval;
+	rs_service_status_write(f, &st);
 }
 
 /* The value never leaves memory that is wiped before this returns. */
 static void answer_test(struct daemon *d, FILE *f, const char *name)
 {
+	char why[RS_ERROR_MESSAGE_MAX + 64];
 	rs_error err = { 0 };
 
 	if (d->key == NULL) {
-		fprintf(f, "failed: %s: %s\n", _("not activated"), d->reason);
+		snprintf(why, sizeof why, "%s: %s", _("not activated"), d->reason);
+		rs_service_answer_write(f, why);
 		return;
 	}
 	if (rs_service_test_datasource(d->ctx, d->key, name, &err) == RS_OK) {
-		fprintf(f, "ok\n");
+		rs_service_answer_write(f, NULL);
 		log_event(LOG_INFO, "test-datasource", _("%s: ok"), name);
 		return;
 	}
-	fprintf(f, "failed: %s\n", err.message);
+	rs_service_answer_write(f, err.message);
 	log_event(LOG_WARNING, "test-datasource", _("%s: failed: %s"), name,
 	    err.message);
 }
@@ -68,6 +77,7 @@ void requests_serve_one(struct daemon *d)
 {
 	struct timeval tv = { 2, 0 };
 	char req[REQUEST_MAX];
+	const char *name;
 	int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	FILE *f;
 
@@ -79,12 +89,15 @@ void requests_serve_one(struct daemon *d)
 		close(fd);
 		return;
 	}
-	if (strcmp(req, "status") == 0)
+	switch (rs_service_request_parse(req, &name)) {
+	case RS_REQUEST_STATUS:
 		answer_status(d, f);
-	else if (strncmp(req, "test-datasource ", 16) == 0 && req[16] != '\0')
-		answer_test(d, f, req + 16);
-	else
-		fprintf(f, "failed: %s\n", _("unknown request (status, "
-		    "test-datasource NAME)"));
+		break;
+	case RS_REQUEST_TEST_DATASOURCE:
+		answer_test(d, f, name);
+		break;
+	default:
+		rs_service_unknown_write(f);
+	}
 	fclose(f);
 }

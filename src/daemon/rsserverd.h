@@ -21,10 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <syslog.h>
-#include "config.h"
-#include "err.h"
 #include "ops.h"
-#include "service.h"
 
 #define PROG "rsserverd"
 
@@ -58,7 +55,6 @@ void log_init(void);
 /* --log-file: standard output and error go there from now on; again after
  * SIGHUP, so that a log moved away by logrotate is let go. */
 int log_file_open(const char *path, rs_error *err);
-bool log_to_journal(void);
 void log_event(int prio, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

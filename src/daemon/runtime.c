@@ -2,7 +2,8 @@
  * systemd's RuntimeDirectory=) and the run lock in it, which holds the pid
  * so that two copies of one instance never run and --stop knows whom to
  * signal. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -3,7 +3,8 @@
  * systemd's WatchdogSec=.  The ping is sent from this loop, right after the
  * heartbeat had its turn, so a service stuck anywhere stops pinging and
  * systemd restarts it. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>

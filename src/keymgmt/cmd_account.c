@@ -1,15 +1,13 @@
 /* cmd_account.c: --service-account: a backup first, the service stopped,
  * the key re-wrapped for the new account, the service restarted.  The
- * stop / change / restart flow (cmd_account after its confirmation, and
- * account_restart) is the part the TUI runs too: it moves to the core as
- * one call (issue 13, step 1). */
+ * stop / change / restart flow is the core's (rs_op_account_change), the
+ * same call the TUI makes; this file confirms, makes the backup and
+ * reports. */
 #include <config.h>
 
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "rskeymgmt.h"
-#include "service.h"
 
 static void account_report(struct run *r, const rs_account_result *res)
 {
@@ -24,35 +22,22 @@ static void account_report(struct run *r, const rs_account_result *res)
 		out_text(&r->out, "%s\n", res->note);
 }
 
-/* A service account change restarts a running service under the new
- * account: stopped before (it runs as the old one), started after. */
-static void account_restart(struct run *r, bool was_running)
+/* The core stops the service, closes its own store connection before the
+ * restart and starts it again; res says what happened to the service even
+ * when the change failed. */
+static void account_restart_report(struct run *r, const rs_account_result *res)
 {
-	char path[PATH_MAX];
-	rs_config cfg;
-	rs_error err = { 0 };
-
-	if (!was_running)
-		return;
-	/* Our connection goes first: database files this (root) process made
-	 * would otherwise be left for the new account to trip over. */
-	snprintf(path, sizeof path, "%s", rs_ctx_config(r->ctx)->path);
-	rs_ctx_close(r->ctx);
-	r->ctx = NULL;
-	if (rs_config_load(path, &cfg, &err) == RS_OK &&
-	    rs_service_start(&cfg, r->cli->heartbeat, &err) == RS_OK) {
+	if (res->restarted)
 		out_text(&r->out, _("Restarted the report server service as %s.\n"),
-		    cfg.service_account);
-		return;
-	}
-	out_text(&r->out, _("Warning: the report server service could not be "
-	    "restarted: %s\n"), err.message);
+		    res->service_account);
+	else if (res->was_running)
+		out_text(&r->out, _("Warning: the report server service could not "
+		    "be restarted: %s\n"), res->restart_error);
 }
 
 int cmd_account(struct run *r)
 {
 	rs_backup_assurance assurance = RS_BACKUP_NONE;
-	bool was_running = false;
 	rs_account_result res;
 	int rc = RS_OK;
 
@@ -66,14 +51,14 @@ int cmd_account(struct run *r)
 		assurance = RS_BACKUP_STATED;
 	}
 	/* Without a backup the core refuses, in its own words. */
-	if (rc == RS_OK && assurance != RS_BACKUP_NONE)
-		rc = rs_service_stop(rs_ctx_config(r->ctx), &was_running, &r->err);
-	if (rc == RS_OK)
-		rc = rs_op_change_account(r->ctx, r->cli->arg, assurance, &res,
-		    &r->err);
-	if (rc == RS_OK)
-		account_report(r, &res);
-	/* Under the new account, or the old one if the change failed. */
-	account_restart(r, was_running);
+	if (rc == RS_OK) {
+		rs_account_options opt = { .account = r->cli->arg,
+		    .assurance = assurance, .heartbeat = r->cli->heartbeat };
+
+		rc = rs_op_account_change(r->ctx, &opt, &res, &r->err);
+		if (rc == RS_OK)
+			account_report(r, &res);
+		account_restart_report(r, &res);
+	}
 	return rc;
 }

@@ -136,7 +136,8 @@ int cmd_delete(struct run *r)
 
 /* ---- re-encrypt ---- */
 
-/* Seed 000: review the scale-out members and stop their services first. */
+/* Review the scale-out members and stop their services first (doc/ssrs.md,
+ * Change). */
 static int reencrypt_confirm(struct run *r)
 {
 	struct member_table t = { .rows = NULL };
@@ -201,7 +202,7 @@ int cmd_reencrypt(struct run *r)
 	progress_start(&p, r, _("Re-encrypting"));
 	signals_catch(true);
 	opt.force = r->cli->force;
-	rc = rs_op_change_ex(r->ctx, &opt, progress_update, &p, &res, &r->err);
+	rc = rs_op_change(r->ctx, &opt, progress_update, &p, &res, &r->err);
 	signals_catch(false);
 	progress_end(&p);
 	if (rc == RS_OK)

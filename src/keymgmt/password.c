@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "rskeymgmt.h"
-#include "policy.h"
 
 #define PASSWORD_TRIES 3
 
@@ -59,30 +58,21 @@ static bool password_source_given(const struct cli *c)
 	return c->password_file != NULL || c->password_fd >= 0;
 }
 
-/* One line per broken rule; returns true when the password passes. */
+/* The core checks and explains (one sentence per broken rule, in r->err);
+ * on the terminal the same lines, indented.  True when the password
+ * passes. */
 static bool policy_report(struct run *r, const rs_password *pw, bool to_tty)
 {
-	const rs_config *cfg = rs_ctx_config(r->ctx);
+	char lines[RS_ERROR_MESSAGE_MAX];
 	rs_policy_result res;
-	size_t used = 0;
-	int i;
 
-	rs_policy_check(pw->text, pw->len, cfg->service_account, cfg->instance,
-	    &res);
-	if (rs_policy_passed(&res))
-		return true;
 	rs_err_clear(&r->err);
-	r->err.code = RS_ERR_POLICY;
-	for (i = 0; i < RS_RULE_COUNT; i++) {
-		if (res.ok[i])
-			continue;
-		if (to_tty)
-			tty_print("  %s\n", rs_policy_rule_message(i));
-		used += (size_t)snprintf(r->err.message + used,
-		    sizeof r->err.message - used, "%s%s", used ? "\n" : "",
-		    rs_policy_rule_message(i));
-		if (used >= sizeof r->err.message)
-			break;
+	if (rs_op_password_check(r->ctx, pw->text, pw->len, &res, &r->err) ==
+	    RS_OK)
+		return true;
+	if (to_tty) {
+		rs_policy_explain(&res, "  ", lines, sizeof lines);
+		tty_print("%s\n", lines);
 	}
 	return false;
 }

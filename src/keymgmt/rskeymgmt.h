@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
-#include "err.h"
 #include "ops.h"
 #include "secret.h"
 
@@ -174,7 +173,7 @@ struct progress {
 	const char *label;
 	bool bar;              /* stderr is a terminal */
 	bool drawn;
-	struct timespec start, last;
+	rs_progress_clock start, last;
 };
 
 void progress_start(struct progress *p, const struct run *r,

@@ -3,6 +3,8 @@
  * Each input is written to a private temp file and opened with
  * rs_backup_read and a fixed password (the seed corpus holds backups made
  * with that password, so mutations reach the CMS and payload parsers). */
+#include <config.h>
+
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>

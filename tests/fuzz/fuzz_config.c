@@ -1,10 +1,12 @@
 /* fuzz_config.c: libFuzzer target for the instance config parser.
  * Each input is written to a private temp file (mode 0600) and loaded with
  * rs_config_load. */
+#include <config.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../core/config.h"
+#include "instance.h"
 #include "fuzzutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

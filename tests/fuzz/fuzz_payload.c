@@ -2,6 +2,8 @@
  * (the decrypted text inside the CMS envelope), which rs_backup_read only
  * reaches after a successful decryption.  It includes backup.c to call the
  * static payload_parse directly. */
+#include <config.h>
+
 #include "../../core/backup.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

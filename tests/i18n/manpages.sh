@@ -74,11 +74,11 @@ while read -r status name; do
 done <"$T_TMP/codes"
 t_equal rskeymgmt_page_lists_every_exit_status "$missing" ""
 
-# Config keys: each key of core/config.c's table in rsreportserver.conf(5).
+# Config keys: each key of core/instance.c's table in rsreportserver.conf(5).
 render "$MAN/rsreportserver.conf.5" "$T_TMP/conf"
-sed -n 's/^[[:space:]]*KEY(\([a-z_]*\),.*/\1/p' "$RS_SRCDIR/core/config.c" \
+sed -n 's/^[[:space:]]*KEY(\([a-z_]*\),.*/\1/p' "$RS_SRCDIR/core/instance.c" \
     >"$T_TMP/keys"
-[ -s "$T_TMP/keys" ] || t_fail config_keys_read "no KEY() lines in core/config.c"
+[ -s "$T_TMP/keys" ] || t_fail config_keys_read "no KEY() lines in core/instance.c"
 missing=
 while read -r key; do
 	grep -Eq "^ +$key\$" "$T_TMP/conf" || missing="$missing $key"

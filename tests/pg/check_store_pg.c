@@ -4,6 +4,8 @@
  * tests/pg/store.sh, which starts a server and sets RS_TEST_PG (a
  * connection string without dbname); every test gets a database of its
  * own. */
+#include <config.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +111,7 @@ static const store_backend pg_backend = {
 
 /* ---- what only PostgreSQL has ---- */
 
-START_TEST(test_pg_description)
+START_TEST(description_names_host_and_database_without_password)
 {
 	rs_store *s = sc_open(true);
 	const char *d = s->ops->describe(s);
@@ -121,7 +123,7 @@ START_TEST(test_pg_description)
 }
 END_TEST
 
-START_TEST(test_no_server)
+START_TEST(no_server_is_a_database_error_that_says_so)
 {
 	rs_error err;
 
@@ -175,8 +177,8 @@ static Suite *store_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_pg_description);
-	tcase_add_test(tc, test_no_server);
+	tcase_add_test(tc, description_names_host_and_database_without_password);
+	tcase_add_test(tc, no_server_is_a_database_error_that_says_so);
 	tcase_add_test(tc, test_password_refused);
 	tcase_add_test(tc, test_admin_lock_other_machine);
 	store_contract_add(tc, &pg_backend);

@@ -59,7 +59,7 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
     clang -x c -fsanitize=fuzzer - -o "$T_TMP/probe" >/dev/null 2>&1; then
 	replay backup "$S/backup.c" "$S/crypto.c" "$S/secret.c" "$S/err.c" \
 	    "$S/atomic_write.c"
-	[ -d "$REG/config" ] && replay config "$S/config.c" "$S/err.c" \
+	[ -d "$REG/config" ] && replay config "$S/instance.c" "$S/err.c" \
 	    "$S/atomic_write.c"
 else
 	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-N-dev for clang N) is not installed"

@@ -33,7 +33,7 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS = backup config payload
 fuzz_sources_backup = core/backup.c core/crypto.c core/secret.c core/err.c \
 	core/atomic_write.c
-fuzz_sources_config = core/config.c core/err.c core/atomic_write.c
+fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
 fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
 
 fuzz:

@@ -7,6 +7,8 @@
  * then every datagram it receives, one assignment per line followed by a
  * line "--", until SECONDS have passed or SIGTERM.  Output is flushed
  * after each datagram so a test can poll the file. */
+#include <config.h>
+
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>

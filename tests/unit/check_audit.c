@@ -1,4 +1,6 @@
 /* check_audit.c: the audit log. */
+#include <config.h>
+
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,7 +39,7 @@ static size_t count_lines(const char *text)
 	return n;
 }
 
-START_TEST(test_path)
+START_TEST(audit_log_is_named_after_the_database)
 {
 	char out[64];
 
@@ -46,7 +48,7 @@ START_TEST(test_path)
 }
 END_TEST
 
-START_TEST(test_round_trip)
+START_TEST(record_is_read_back_from_a_private_log)
 {
 	rs_error err = { 0 };
 	rs_audit_entry *e;
@@ -246,8 +248,8 @@ static Suite *audit_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_path);
-	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, audit_log_is_named_after_the_database);
+	tcase_add_test(tc, record_is_read_back_from_a_private_log);
 	tcase_add_test(tc, test_newest_first_and_max);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_bare_fields_sanitized);

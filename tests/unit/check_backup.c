@@ -1,6 +1,8 @@
 /* check_backup.c: the key backup file: round trip, refusals, file handling
  * and compatibility with stock `openssl cms`. */
 #define _GNU_SOURCE
+#include <config.h>
+
 #include <check.h>
 #include <dirent.h>
 #include <limits.h>

@@ -1,4 +1,6 @@
 /* check_config.c: the strict config parser, save and UUIDs. */
+#include <config.h>
+
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -8,8 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-/* core/config.h by path: a plain "config.h" would find autoconf's. */
-#include "../../core/config.h"
+#include "instance.h"
 #include "testutil.h"
 
 #define UUID "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -46,7 +47,7 @@ static int load_text(const char *text, rs_config *cfg, rs_error *err)
 	return rs_config_load(path, cfg, err);
 }
 
-START_TEST(test_good)
+START_TEST(good_config_loads_every_field_with_an_absolute_path)
 {
 	rs_config cfg;
 	rs_error err = { 0 };
@@ -274,7 +275,7 @@ START_TEST(test_save_refuses_bad)
 }
 END_TEST
 
-START_TEST(test_uuid)
+START_TEST(uuids_are_validated_and_generated_distinct)
 {
 	char a[RS_ID_LEN + 1], b[RS_ID_LEN + 1];
 	rs_error err = { 0 };
@@ -296,7 +297,7 @@ START_TEST(test_uuid)
 }
 END_TEST
 
-START_TEST(test_default_path)
+START_TEST(default_config_path_honours_the_override)
 {
 	setenv("RSCONFIG", "/tmp/x.conf", 1);
 	ck_assert_str_eq(rs_config_default_path(), "/tmp/x.conf");
@@ -313,7 +314,7 @@ static Suite *config_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_good);
+	tcase_add_test(tc, good_config_loads_every_field_with_an_absolute_path);
 	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_unknown_key);
 	tcase_add_test(tc, test_duplicate_key);
@@ -327,8 +328,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_writable_refused);
 	tcase_add_test(tc, test_save_round_trip);
 	tcase_add_test(tc, test_save_refuses_bad);
-	tcase_add_test(tc, test_uuid);
-	tcase_add_test(tc, test_default_path);
+	tcase_add_test(tc, uuids_are_validated_and_generated_distinct);
+	tcase_add_test(tc, default_config_path_honours_the_override);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,4 +1,6 @@
 /* check_crypto.c: the AEAD, the key check value, the key pair and wrapping. */
+#include <config.h>
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,7 +158,7 @@ START_TEST(test_tampered_and_malformed)
 }
 END_TEST
 
-START_TEST(test_kcv)
+START_TEST(check_value_is_stable_hex_and_differs_per_key)
 {
 	rs_symkey *k = rs_symkey_new(), *k2 = rs_symkey_new();
 	char a[RS_KCV_HEX_LEN + 1], b[RS_KCV_HEX_LEN + 1];
@@ -179,7 +181,7 @@ START_TEST(test_kcv)
 }
 END_TEST
 
-START_TEST(test_hex_encode)
+START_TEST(hex_encoding_is_lower_case)
 {
 	static const unsigned char bytes[] = { 0x00, 0x09, 0xa0, 0xff, 0x5c };
 	char out[2 * sizeof bytes + 1];
@@ -192,7 +194,7 @@ START_TEST(test_hex_encode)
 }
 END_TEST
 
-START_TEST(test_wrap_unwrap)
+START_TEST(only_the_matching_key_pair_unwraps_the_key)
 {
 	rs_symkey *k = new_key(), *out = rs_symkey_new();
 	unsigned char *der = NULL, *wrapped = NULL;
@@ -262,7 +264,7 @@ START_TEST(test_pem_round_trip)
 }
 END_TEST
 
-START_TEST(test_secret_memory)
+START_TEST(secret_memory_is_zeroed_and_passwords_may_overlap)
 {
 	rs_password pw;
 	unsigned char *p = rs_secret_alloc(100);
@@ -294,11 +296,11 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, test_moved_value_refused);
 	tcase_add_test(tc, test_other_generation_and_key);
 	tcase_add_test(tc, test_tampered_and_malformed);
-	tcase_add_test(tc, test_kcv);
-	tcase_add_test(tc, test_hex_encode);
-	tcase_add_test(tc, test_wrap_unwrap);
+	tcase_add_test(tc, check_value_is_stable_hex_and_differs_per_key);
+	tcase_add_test(tc, hex_encoding_is_lower_case);
+	tcase_add_test(tc, only_the_matching_key_pair_unwraps_the_key);
 	tcase_add_test(tc, test_pem_round_trip);
-	tcase_add_test(tc, test_secret_memory);
+	tcase_add_test(tc, secret_memory_is_zeroed_and_passwords_may_overlap);
 	suite_add_tcase(s, tc);
 	return s;
 }

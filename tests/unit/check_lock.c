@@ -1,4 +1,6 @@
 /* check_lock.c: the one-admin-at-a-time lock. */
+#include <config.h>
+
 #include <check.h>
 #include <limits.h>
 #include <signal.h>
@@ -25,7 +27,7 @@ static void teardown(void)
 	tu_rmtree(dir);
 }
 
-START_TEST(test_acquire_release)
+START_TEST(lock_file_is_private_and_names_its_holder)
 {
 	rs_lock lock = RS_LOCK_INIT;
 	rs_error err = { 0 };
@@ -171,7 +173,7 @@ static Suite *lock_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_acquire_release);
+	tcase_add_test(tc, lock_file_is_private_and_names_its_holder);
 	tcase_add_test(tc, test_second_open_busy);
 	tcase_add_test(tc, test_child_busy);
 	tcase_add_test(tc, test_killed_holder);

@@ -4,6 +4,8 @@
  * On SQLite by default.  RS_TEST_BACKEND=postgresql runs the same tests on
  * PostgreSQL (tests/pg/ops.sh): RS_TEST_PG is a libpq connection string
  * without dbname; each template and each test gets its own database. */
+#include <config.h>
+
 #include <check.h>
 #include <pwd.h>
 #include <signal.h>

@@ -1,4 +1,6 @@
 /* check_policy.c: the strong-password policy. */
+#include <config.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +27,7 @@ static void fill(char *buf, size_t n)
 	buf[n] = '\0';
 }
 
-START_TEST(test_good)
+START_TEST(strong_password_passes_every_rule)
 {
 	rs_policy_result r = check("Passw0rd!", "rsservice", "MSSQLSERVER");
 	int i;
@@ -37,7 +39,7 @@ START_TEST(test_good)
 }
 END_TEST
 
-START_TEST(test_lengths)
+START_TEST(length_must_be_8_to_128_characters)
 {
 	char buf[200];
 	rs_policy_result r;
@@ -86,7 +88,7 @@ START_TEST(test_missing_classes)
 }
 END_TEST
 
-START_TEST(test_symbols)
+START_TEST(symbols_include_space_but_not_tab)
 {
 	const char *symbols = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 	char buf[32];
@@ -152,7 +154,7 @@ START_TEST(test_128_multibyte)
 }
 END_TEST
 
-START_TEST(test_account_instance)
+START_TEST(password_may_not_contain_account_or_instance)
 {
 	rs_policy_result r;
 
@@ -216,7 +218,7 @@ START_TEST(test_length_argument)
 }
 END_TEST
 
-START_TEST(test_texts)
+START_TEST(every_rule_has_a_label_and_a_message)
 {
 	int i;
 
@@ -236,16 +238,16 @@ static Suite *policy_suite(void)
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_good);
-	tcase_add_test(tc, test_lengths);
+	tcase_add_test(tc, strong_password_passes_every_rule);
+	tcase_add_test(tc, length_must_be_8_to_128_characters);
 	tcase_add_test(tc, test_missing_classes);
-	tcase_add_test(tc, test_symbols);
+	tcase_add_test(tc, symbols_include_space_but_not_tab);
 	tcase_add_test(tc, test_non_ascii);
 	tcase_add_test(tc, test_128_multibyte);
-	tcase_add_test(tc, test_account_instance);
+	tcase_add_test(tc, password_may_not_contain_account_or_instance);
 	tcase_add_test(tc, test_short_and_null_names);
 	tcase_add_test(tc, test_length_argument);
-	tcase_add_test(tc, test_texts);
+	tcase_add_test(tc, every_rule_has_a_label_and_a_message);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,6 +2,8 @@
  * written once and run on each (store_contract.h).  The union of what
  * check_store.c (SQLite) and check_store_pg.c (PostgreSQL) tested when
  * they were two copies; where they had drifted, the stronger check. */
+#include <config.h>
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +41,7 @@ int sc_open_fails(bool create, rs_error *err)
 
 /* ---- open ---- */
 
-START_TEST(test_create_open)
+START_TEST(create_then_open_keeps_the_database_id)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -121,7 +123,7 @@ static void make_member(rs_member *m, const char *id, const char *machine,
 	m->created = 1000;
 }
 
-START_TEST(test_members)
+START_TEST(member_put_and_get_round_trip)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -305,7 +307,7 @@ static int each_compare(void *arg, const rs_member *m)
 	return RS_OK;
 }
 
-START_TEST(test_member_each)
+START_TEST(member_each_walks_like_member_list_and_stops_on_error)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -334,7 +336,7 @@ START_TEST(test_member_each)
 }
 END_TEST
 
-START_TEST(test_member_count)
+START_TEST(member_count_counts_with_and_without_a_copy)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -360,7 +362,7 @@ END_TEST
 
 /* ---- key information ---- */
 
-START_TEST(test_keyinfo)
+START_TEST(keyinfo_is_absent_then_read_back)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -513,7 +515,7 @@ static void check_subscription_cells(rs_store *s, rs_content_batch *batch)
 	    &row, &err), RS_ERR_NOT_FOUND);
 }
 
-START_TEST(test_content)
+START_TEST(content_pages_in_id_order_with_counts)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -655,7 +657,7 @@ static int prefix_r(void *arg, int table, int64_t id, int cell,
 	return RS_OK;
 }
 
-START_TEST(test_rewrite)
+START_TEST(failed_rewrite_rolls_back_every_value)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -753,7 +755,7 @@ END_TEST
 
 /* ---- transactions and locks ---- */
 
-START_TEST(test_rollback)
+START_TEST(rollback_undoes_members_key_and_content)
 {
 	rs_store *s = sc_open(true);
 	rs_error err = { 0 };
@@ -838,7 +840,7 @@ START_TEST(test_begin_contention)
 }
 END_TEST
 
-START_TEST(test_admin_lock)
+START_TEST(admin_lock_is_exclusive_and_names_its_holder)
 {
 	rs_store *a = sc_open(true), *b = sc_open(false);
 	rs_error err = { 0 };
@@ -867,7 +869,7 @@ END_TEST
 
 /* ---- migration ---- */
 
-START_TEST(test_import)
+START_TEST(import_copies_every_row_under_the_same_database_id)
 {
 	rs_store *s = sc_open(true), *t;
 	rs_error err = { 0 };
@@ -928,23 +930,23 @@ END_TEST
 void store_contract_add(TCase *tc, const store_backend *b)
 {
 	sb = b;
-	tcase_add_test(tc, test_create_open);
+	tcase_add_test(tc, create_then_open_keeps_the_database_id);
 	tcase_add_test(tc, test_missing_without_create);
 	tcase_add_test(tc, test_newer_schema);
 	tcase_add_test(tc, test_foreign_database);
-	tcase_add_test(tc, test_members);
+	tcase_add_test(tc, member_put_and_get_round_trip);
 	tcase_add_test(tc, test_members_byte_order);
 	tcase_add_test(tc, test_members_empty_list);
 	tcase_add_test(tc, test_members_many);
-	tcase_add_test(tc, test_member_each);
-	tcase_add_test(tc, test_member_count);
-	tcase_add_test(tc, test_keyinfo);
-	tcase_add_test(tc, test_content);
+	tcase_add_test(tc, member_each_walks_like_member_list_and_stops_on_error);
+	tcase_add_test(tc, member_count_counts_with_and_without_a_copy);
+	tcase_add_test(tc, keyinfo_is_absent_then_read_back);
+	tcase_add_test(tc, content_pages_in_id_order_with_counts);
 	tcase_add_test(tc, test_content_update_in_batch);
-	tcase_add_test(tc, test_rewrite);
+	tcase_add_test(tc, failed_rewrite_rolls_back_every_value);
 	tcase_add_test(tc, test_update_speed);
-	tcase_add_test(tc, test_rollback);
+	tcase_add_test(tc, rollback_undoes_members_key_and_content);
 	tcase_add_test(tc, test_begin_contention);
-	tcase_add_test(tc, test_admin_lock);
-	tcase_add_test(tc, test_import);
+	tcase_add_test(tc, admin_lock_is_exclusive_and_names_its_holder);
+	tcase_add_test(tc, import_copies_every_row_under_the_same_database_id);
 }

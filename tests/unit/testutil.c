@@ -1,5 +1,7 @@
 /* testutil.c: helpers shared by the Check unit tests. */
 #define _XOPEN_SOURCE 700
+#include <config.h>
+
 #include <check.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -76,6 +78,12 @@ const char *tu_path(const char *dir, const char *name)
 
 	snprintf(out, PATH_MAX, "%s/%s", dir, name);
 	return out;
+}
+
+void tu_skip(const char *name, const char *why)
+{
+	printf("SKIP: %s - %s\n", name, why);
+	fflush(stdout);
 }
 
 int tu_run(Suite *s)

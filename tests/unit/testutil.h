@@ -16,6 +16,9 @@ void tu_write_file(const char *path, const char *text, int mode);
 char *tu_read_file(const char *path, size_t *len);
 /* snprintf into a static rotating buffer: for building paths in tests. */
 const char *tu_path(const char *dir, const char *name);
+/* A part of a test that cannot run here says so, as the shell tests' t_skip:
+ * "SKIP: NAME - WHY" in the log, never a silent pass. */
+void tu_skip(const char *name, const char *why);
 /* Runs a Check suite and returns the exit status for main. */
 struct Suite;
 int tu_run(struct Suite *s);

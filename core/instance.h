@@ -1,4 +1,4 @@
-/* config.h: the instance config file, the analogue of RSReportServer.config.
+/* instance.h: the instance config file, the analogue of RSReportServer.config.
  *
  *   # comment
  *   installation_id = 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -25,8 +25,8 @@
  *
  * The parser is strict: every key once, no unknown key, no missing key;
  * errors name the file and the line. */
-#ifndef RS_CONFIG_H
-#define RS_CONFIG_H
+#ifndef RS_INSTANCE_H
+#define RS_INSTANCE_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -1,9 +1,10 @@
-/* config.c: the instance config file (the analogue of RSReportServer.config).
+/* instance.c: the instance config file (the analogue of RSReportServer.config).
  *
  * Strict on purpose: a typo in a key name must not silently leave a setting
  * at some default, because the settings say which database and which key
  * store a key operation touches. */
-#include "i18n.h"   /* first: <config.h> turns on the GNU extensions */
+#include <config.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,7 +17,8 @@
 #include <unistd.h>
 #include <openssl/rand.h>
 #include "atomic_write.h"
-#include "config.h"
+#include "i18n.h"
+#include "instance.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
