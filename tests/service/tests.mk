@@ -11,6 +11,7 @@ SERVICE_TESTS += tests/service/tui.sh
 SERVICE_TESTS += tests/service/unit.sh
 SERVICE_TESTS += tests/service/notify.sh
 SERVICE_TESTS += tests/service/logs.sh
+SERVICE_TESTS += tests/service/reentry.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
 
