@@ -196,8 +196,7 @@ static void import_line(void *arg, const rs_import_line *l)
 	j_u64(&r->out, "line", l->line);
 	j_str(&r->out, "item", l->item);
 	j_str(&r->out, "outcome", outcome_name(l->outcome));
-	if (l->outcome == RS_IMPORT_REFUSED)
-		j_str(&r->out, "reason", l->reason);
+	j_str(&r->out, "reason", l->outcome == RS_IMPORT_REFUSED ? l->reason : "");
 	j_close(&r->out, '}');
 	if (l->outcome == RS_IMPORT_SET)
 		out_text(&r->out, _("line %" PRIu64 ": set %s\n"), l->line, l->item);
