@@ -28,7 +28,7 @@ ui_app *ui;
 
 static const ui_page *const pages[] = {
 	&ui_page_status, &ui_page_keys, &ui_page_account, &ui_page_scaleout,
-	&ui_page_audit,
+	&ui_page_audit, &ui_page_content,
 };
 #define NPAGES ((int)(sizeof pages / sizeof pages[0]))
 
@@ -52,6 +52,16 @@ static struct frame {
 static const ui_page *cur(void)
 {
 	return pages[fr.page];
+}
+
+/* A page an action asked to show (ui_show_page), once it returns. */
+static int pending_page = -1;
+
+void ui_show_page(const ui_page *p)
+{
+	for (int i = 0; i < NPAGES; i++)
+		if (pages[i] == p)
+			pending_page = i;
 }
 
 /* ---- styles ---- */
@@ -595,6 +605,18 @@ static void nav_key(int key)
 		show_page(item);
 }
 
+static void show_pending_page(void)
+{
+	int page = pending_page;
+
+	pending_page = -1;
+	if (page < 0 || page == fr.page)
+		return;
+	if (fr.nav)
+		setCDKScrollCurrentItem(fr.nav, page);
+	show_page(page);
+}
+
 static void buttons_key(int key)
 {
 	const ui_page *p = cur();
@@ -619,6 +641,7 @@ static void buttons_key(int key)
 	case ' ':
 		p->action(fr.button);
 		refresh_all();
+		show_pending_page();
 		return;
 	default:
 		return;
