@@ -94,7 +94,7 @@ t_grep missing_empty_json "$T_OUT" '"missing":\[\],"count":0,"readable":1000'
 
 t_expect_exit 0 import_replace_json "$RSKEYMGMT" -c "$C" --import "$T_TMP/import.jsonl" --replace --json
 t_json import_json_is_one_object "$T_OUT"
-t_grep import_json_fields "$T_OUT" '"results":\[\{"line":1,"item":"[^"]+","outcome":"set"\}.*"lines":1000,"set":1000,"skipped":0,"refused":0,"applied":true'
+t_grep import_json_fields "$T_OUT" '"results":\[\{"line":1,"item":"[^"]+","outcome":"set","reason":""\}.*"lines":1000,"set":1000,"skipped":0,"refused":0,"applied":true'
 
 # The strict parser: each of these lines is refused, with its number.
 {
