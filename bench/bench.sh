@@ -140,8 +140,42 @@ bench_demo() {
 	rm -rf "$work/demo-create"
 }
 
+# --import of N values after a delete (issue 17) against a plain SQLite
+# insert of the same rows (item, value) in one transaction.
+bench_import() {
+	local n=$1 demo=$work/demo-import i conf
+	conf=$demo/member1/rsreportserver.conf
+	"$rsdemo" create "$demo" --values "$n" --members 1 >/dev/null
+	"$rskeymgmt" -c "$conf" --delete --yes >/dev/null
+	cp "$demo/reportserver.db" "$work/pristine.db"
+	"$rskeymgmt" -c "$conf" --missing | awk '/^(datasources|subscriptions)\// { print $1 }' >"$work/items"
+	awk '{ printf "{\"item\":\"%s\",\"value\":\"Data Source=sql%02d.contoso.local;Initial Catalog=Sales;Encrypt=True;Application Name=Reporting;id=%d\"}\n", $1, NR % 17, NR }' \
+		"$work/items" >"$work/import.jsonl"
+	chmod 600 "$work/import.jsonl"
+	{
+		echo "PRAGMA synchronous=FULL; CREATE TABLE IF NOT EXISTS plain(item TEXT, value BLOB); BEGIN;"
+		awk '{ printf "INSERT INTO plain VALUES(\x27%s\x27, \x27Data Source=sql%02d.contoso.local;Initial Catalog=Sales;Encrypt=True;Application Name=Reporting;id=%d\x27);\n", $1, NR % 17, NR }' "$work/items"
+		echo "COMMIT;"
+	} >"$work/plain.sql"
+	: > "$work/tool" ; : > "$work/base"
+	for ((i = 0; i < repeat; i++)); do
+		cp "$work/pristine.db" "$demo/reportserver.db"
+		measure "$work/tool" "$rskeymgmt" -c "$conf" --import "$work/import.jsonl"
+		rm -f "$work/plain.db"
+		measure "$work/base" sqlite3 -init "$work/plain.sql" "$work/plain.db" .quit
+	done
+	"$rskeymgmt" -c "$conf" --verify >"$work/verify" \
+		|| { echo "bench: values unreadable after the import" >&2; exit 1; }
+	read -r ts tk <<<"$(best "$work/tool")"
+	read -r bs bk <<<"$(best "$work/base")"
+	printf 'import   %8d values: %6.2f s vs SQLite insert %6.2f s  ratio %sx  peak RSS %s MiB (baseline %s MiB)\n' \
+		"$(wc -l <"$work/items")" "$ts" "$bs" "$(ratio "$ts" "$bs")" "$(mib "$tk")" "$(mib "$bk")"
+	rm -rf "$demo" "$work/pristine.db" "$work/plain.db" "$work/import.jsonl" "$work/plain.sql"
+}
+
 echo "rsconfig benchmarks ($(nproc) cores, best of $repeat)"
 for n in $sizes; do bench_change "$n"; done
+bench_import "${BENCH_IMPORT:-100000}"
 bench_startup
 bench_members
 bench_backup

@@ -418,4 +418,100 @@ int rs_demo_create(const char *dir, const rs_demo_options *opt,
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err);
 
+/* ---- encrypted content: what is missing, and re-entering it (issue 17) ----
+ *
+ * Every value has an ITEM name, "TABLE/ID/COLUMN" (datasources/12/credentials),
+ * that --missing prints and --set-value and --import take as they are.  A
+ * value needs attention when it is absent (deleted), or does not open with
+ * the current key (sealed with another key, or damaged).  Re-entered values
+ * are sealed exactly as every value: AES-256-GCM with the table, row, column
+ * and key generation as associated data. */
+
+typedef enum rs_value_kind {
+	RS_KIND_CONNECTION_STRING = 0, /* a shared data source's connection string */
+	RS_KIND_CREDENTIALS,           /* a data source's stored credentials */
+	RS_KIND_DELIVERY_SETTINGS,     /* a subscription's delivery settings */
+	RS_KIND_COUNT
+} rs_value_kind;
+
+typedef enum rs_value_state {
+	RS_VALUE_READABLE = 0,
+	RS_VALUE_DELETED,              /* absent: deleted, or never set */
+	RS_VALUE_OTHER_KEY,            /* sealed with another key or generation */
+	RS_VALUE_DAMAGED               /* not a sealed value */
+} rs_value_state;
+
+#define RS_ITEM_MAX 64
+/* The largest value --set-value and --import take. */
+#define RS_VALUE_MAX 65536
+
+typedef struct rs_content_item {
+	char item[RS_ITEM_MAX];        /* "datasources/12/credentials" */
+	rs_value_kind kind;
+	rs_value_state state;
+	char name[RS_NAME_MAX];        /* the report server item's name */
+} rs_content_item;
+
+typedef struct rs_content_summary {
+	uint64_t readable[RS_KIND_COUNT];
+	uint64_t missing[RS_KIND_COUNT];     /* RS_VALUE_DELETED */
+	uint64_t unreadable[RS_KIND_COUNT];  /* other key or damaged */
+} rs_content_summary;
+
+const char *rs_value_kind_name(rs_value_kind k);   /* "credentials" (JSON) */
+const char *rs_value_kind_text(rs_value_kind k);   /* translated */
+const char *rs_value_state_name(rs_value_state s); /* "other_key" (JSON) */
+const char *rs_value_state_text(rs_value_state s); /* translated */
+
+/* Walks every value (or, with attention_only, those not readable) in
+ * table and id order; fn returns RS_OK to go on.  sum (may be NULL) gets
+ * the counts of the whole walk.  Needs the key (RS_ERR_NOT_ACTIVATED). */
+int rs_op_content_each(rs_ctx *ctx, bool attention_only,
+    int (*fn)(void *arg, const rs_content_item *it), void *arg,
+    rs_content_summary *sum, rs_error *err);
+
+/* Writes the items that need attention (names, kinds and reasons, never a
+ * value) to a new 0600 file beside the audit log; path receives its name. */
+int rs_op_missing_save(rs_ctx *ctx, char *path, size_t size, uint64_t *count,
+    rs_error *err);
+
+/* Seals value with the current key into item, in one transaction, audited
+ * by the item's name.  Unknown item: RS_ERR_NOT_FOUND; empty or too long
+ * a value: RS_ERR_USAGE.  out (may be NULL) describes the item as it was. */
+int rs_op_set_value(rs_ctx *ctx, const char *item, const char *value,
+    size_t len, rs_content_item *out, rs_error *err);
+
+typedef enum rs_import_outcome {
+	RS_IMPORT_SET = 0,
+	RS_IMPORT_SKIPPED,             /* already readable (no replace) */
+	RS_IMPORT_REFUSED              /* unknown item, bad line or bad value */
+} rs_import_outcome;
+
+typedef struct rs_import_line {
+	uint64_t line;                 /* 1-based */
+	rs_import_outcome outcome;
+	const char *item;              /* "" when the line did not parse */
+	const char *reason;            /* translated, for refused */
+} rs_import_line;
+
+typedef struct rs_import_result {
+	uint64_t lines, set, skipped, refused;
+	bool applied;                  /* false: nothing was changed */
+} rs_import_result;
+
+/* --import: a JSON Lines file of {"item": ..., "value": ...}, refused
+ * unless a regular file of the caller's, mode 0600 (RS_ERR_PERMISSION).
+ * All or nothing: any refused line rolls everything back (RS_ERR_FAILED).
+ * each gets every line in file order once the outcome is known; when
+ * nothing was applied only the refused ones.  The file is read into
+ * secret memory and never copied. */
+int rs_op_import(rs_ctx *ctx, const char *path, bool replace,
+    void (*each)(void *arg, const rs_import_line *l), void *arg,
+    rs_import_result *res, rs_error *err);
+
+/* Reads a whole value file (the same ownership and mode rules) into secret
+ * memory: *value from rs_secret_alloc(*cap), one trailing newline dropped. */
+int rs_value_file_read(const char *path, int fd, char **value, size_t *len,
+    size_t *cap, rs_error *err);
+
 #endif

@@ -24,7 +24,7 @@
 
 static const ui_page *const pages[] = {
 	&ui_page_status, &ui_page_keys, &ui_page_account, &ui_page_scaleout,
-	&ui_page_audit,
+	&ui_page_audit, &ui_page_content,
 };
 #define NPAGES ((int)(sizeof pages / sizeof pages[0]))
 
@@ -48,6 +48,17 @@ static struct frame {
 static const ui_page *cur(void)
 {
 	return pages[fr.page];
+}
+
+/* A page an action asked to show (ui_show_page in state.c), once it
+ * returns. */
+static int pending_page = -1;
+
+static void frame_show_page(const ui_page *p)
+{
+	for (int i = 0; i < NPAGES; i++)
+		if (pages[i] == p)
+			pending_page = i;
 }
 
 static void results_fill(void)
@@ -385,6 +396,18 @@ static void nav_key(int key)
 		show_page(item);
 }
 
+static void show_pending_page(void)
+{
+	int page = pending_page;
+
+	pending_page = -1;
+	if (page < 0 || page == fr.page)
+		return;
+	if (fr.nav)
+		setCDKScrollCurrentItem(fr.nav, page);
+	show_page(page);
+}
+
 static void buttons_key(int key)
 {
 	const ui_page *p = cur();
@@ -409,6 +432,7 @@ static void buttons_key(int key)
 	case ' ':
 		p->action(fr.button);
 		refresh_all();
+		show_pending_page();
 		return;
 	default:
 		return;
@@ -564,7 +588,7 @@ int rs_ui_run(const char *config_path)
 	static ui_app app;
 	static const ui_frame_hooks hooks = {
 		frame_table_row, frame_entry_value, frame_entry_clear,
-		frame_page_load,
+		frame_page_load, frame_show_page,
 	};
 	int rc, i;
 

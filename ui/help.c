@@ -125,6 +125,24 @@ static const help_topic topics[] = {
 	  "file share delivery). There is no automated way: each one must be "
 	  "updated by hand.\n\n"
 	  "This cannot be undone. Type DELETE to confirm.") },
+	{ "content", N_("Help: Encrypted Content"),
+	  N_("Lists how many encrypted values of each kind open with the current "
+	  "key, and every value that needs attention.\n\n"
+	  "Connection string: the connection string of a shared data source or "
+	  "of a report's embedded data source, stored encrypted by the report "
+	  "server.\n"
+	  "Stored credentials: the user name and password a data source uses "
+	  "when its credentials are stored securely in the report server.\n"
+	  "Delivery settings: the settings of a subscription whose delivery "
+	  "extension encrypts them, such as file share delivery (path, user "
+	  "name and password).\n\n"
+	  "Missing: the value was deleted (Delete Encrypted Content) and must be "
+	  "re-entered. Unreadable: the value is sealed with another key (after "
+	  "restoring a different key) or damaged; re-enter it, or restore the "
+	  "key it was sealed with.\n\n"
+	  "Re-enter asks for the value twice, hidden, and encrypts it with the "
+	  "current key; it is never shown or logged. Filter shows one kind at a "
+	  "time. For many values use rskeymgmt --missing and --import FILE.") },
 	{ "message", N_("Help"),
 	  N_("Left/Right choose a button, Enter presses it, Esc closes. "
 	  "PgUp/PgDn scroll a long text.") },

@@ -52,13 +52,15 @@ static void keys_action(int button)
 		(void)ui_dlg_backup(NULL, &info);
 		break;
 	case 1:
-		(void)ui_dlg_restore();
+		if (ui_dlg_restore())
+			ui_offer_content();
 		break;
 	case 2:
 		(void)ui_dlg_change();
 		break;
 	case 3:
-		(void)ui_dlg_delete();
+		if (ui_dlg_delete())
+			ui_offer_content();
 		break;
 	default:
 		break;

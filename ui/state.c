@@ -35,6 +35,12 @@ void ui_reload(void)
 		hooks.page_load();
 }
 
+void ui_show_page(const ui_page *p)
+{
+	if (hooks.show_page)
+		hooks.show_page(p);
+}
+
 int ui_page_table_row(void)
 {
 	return hooks.table_row ? hooks.table_row() : -1;

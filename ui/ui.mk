@@ -4,3 +4,5 @@ ui_librsui_a_SOURCES += ui/ui.h ui/ui_int.h ui/app.c ui/state.c ui/keys.c ui/tex
 	ui/page_status.c ui/page_keys.c ui/page_account.c ui/page_scaleout.c \
 	ui/page_audit.c \
 	ui/dlg_backup.c ui/dlg_restore.c ui/dlg_change.c ui/dlg_delete.c
+# Encrypted Content (issue 17).
+ui_librsui_a_SOURCES += ui/page_content.c

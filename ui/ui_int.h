@@ -193,6 +193,12 @@ extern const ui_page ui_page_keys;     /* page_keys.c */
 extern const ui_page ui_page_account;  /* page_account.c */
 extern const ui_page ui_page_scaleout; /* page_scaleout.c */
 extern const ui_page ui_page_audit;    /* page_audit.c */
+extern const ui_page ui_page_content;  /* page_content.c */
+/* page_content.c: after a Delete or a forced restore, offers to go to
+ * Encrypted Content when values need re-entry. */
+void ui_offer_content(void);
+/* app.c: shows page p once the current action returns. */
+void ui_show_page(const ui_page *p);
 
 /* state.c, for pages: the selected table row and the entry's text, as the
  * frame (app.c) answers through the hooks it registers. */
@@ -201,6 +207,7 @@ typedef struct ui_frame_hooks {
 	const char *(*entry_value)(void);
 	void (*entry_clear)(void);
 	void (*page_load)(void);
+	void (*show_page)(const ui_page *p);
 } ui_frame_hooks;
 void ui_frame_hooks_set(const ui_frame_hooks *h);
 int ui_page_table_row(void);

@@ -129,6 +129,7 @@ int cmd_delete(struct run *r)
 		if (l.failed)
 			out_text(&r->out, _("(out of memory: the list above is "
 			    "incomplete)\n"));
+		missing_save_report(r);
 	}
 	reentry_free(&l);
 	return rc;

@@ -185,6 +185,7 @@ enum parse_result cli_parse(int argc, char **argv, struct cli *c,
 
 	memset(c, 0, sizeof *c);
 	c->password_fd = -1;
+	c->value_fd = -1;
 	if (list_options_asked(argc, argv)) {
 		options_list();
 		return PARSE_EXIT_OK;

@@ -71,6 +71,9 @@ struct cli {
 	const char *password_file;
 	int password_fd;       /* -1: none */
 	bool force, overwrite, yes, json, backup_exists, allow_last;
+	const char *value_file;    /* --set-value: the value's file */
+	int value_fd;              /* -1: none */
+	bool replace;              /* --import: also readable values */
 	int heartbeat;         /* --start: seconds, 0 for the default */
 };
 
@@ -236,5 +239,12 @@ int cmd_service_status(struct run *r);
 int cmd_start(struct run *r);
 int cmd_stop(struct run *r);
 int cmd_test_datasource(struct run *r);
+/* cmd_reentry.c */
+int cmd_missing(struct run *r);
+int cmd_set_value(struct run *r);
+int cmd_import(struct run *r);
+int opt_value_fd(struct cli *c, const struct rk_option *o, const char *arg,
+    rs_error *err);
+void missing_save_report(struct run *r);
 
 #endif

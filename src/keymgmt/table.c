@@ -45,6 +45,17 @@ const struct rk_option rk_options[] = {
 	    "(libpq connection string, password in\n"
 	    "PGPASSFILE or ~/.pgpass), check every\n"
 	    "value there, then use it")),
+	CMD(0, "missing", NULL, SEC_COMMANDS, 0, cmd_missing,
+	    N_("list every value to re-enter: deleted,\n"
+	    "sealed with another key, or damaged")),
+	CMD(0, "set-value", "ITEM", SEC_COMMANDS, 0, cmd_set_value,
+	    N_("re-enter one value (ITEM as --missing\n"
+	    "prints it) from --value-file FILE,\n"
+	    "--value-fd N, or typed twice")),
+	CMD(0, "import", "FILE", SEC_COMMANDS, 0, cmd_import,
+	    N_("re-enter values from a JSON Lines file\n"
+	    "of {\"item\":...,\"value\":...} (mode 0600;\n"
+	    "all or nothing)")),
 
 	CMD(0, "start", NULL, SEC_SERVICE, 0, cmd_start,
 	    N_("start it in the background; wait until it\n"
@@ -74,6 +85,15 @@ const struct rk_option rk_options[] = {
 	    N_("with --apply: accept a different key")),
 	OPT(0, "overwrite", NULL, SEC_OPTIONS, 0, opt_true, overwrite,
 	    N_("with --extract: replace an existing file")),
+	OPT(0, "value-file", "FILE", SEC_OPTIONS, 0, opt_string, value_file,
+	    N_("with --set-value: read the value from\n"
+	    "FILE (yours, mode 0600)")),
+	OPT(0, "value-fd", "N", SEC_OPTIONS, 0, opt_value_fd, value_fd,
+	    N_("with --set-value: read the value from\n"
+	    "descriptor N")),
+	OPT(0, "replace", NULL, SEC_OPTIONS, 0, opt_true, replace,
+	    N_("with --import: also replace values that\n"
+	    "are readable")),
 	OPT(0, "yes", NULL, SEC_OPTIONS, 0, opt_true, yes,
 	    N_("do not ask for confirmation")),
 	OPT(0, "backup-exists", NULL, SEC_OPTIONS, 0, opt_true, backup_exists,

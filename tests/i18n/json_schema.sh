@@ -144,6 +144,15 @@ if has_option start; then
 	r service_status_stopped service 0 --service-status
 fi
 r delete delete 0 --delete --yes
+r missing missing 0 --missing
+item=$(jq -r '.missing[0].item' "$T_OUT")
+printf 'Data Source=sql01\n' >"$T_TMP/value"
+chmod 600 "$T_TMP/value"
+r set_value set-value 0 --set-value "$item" --value-file "$T_TMP/value"
+item=$("$RSKEYMGMT" -c "$DEMO_CONF" --missing --json 2>/dev/null | jq -r '.missing[0].item')
+printf '{"item":"%s","value":"v"}\n' "$item" >"$T_TMP/import.jsonl"
+chmod 600 "$T_TMP/import.jsonl"
+r import import 0 --import "$T_TMP/import.jsonl"
 # migrate-to needs a PostgreSQL server: tests/pg covers the command.
 CHECKED="$CHECKED migrate-to "
 

@@ -185,6 +185,10 @@ check_files() {
 		member[0-9]/rsreportserver.conf.??????)
 			# The config being rewritten: no secret in it.
 			STRAY=$((STRAY + 1)) ;;
+		*-missing-????????T??????Z.tsv)
+			# Delete's list of the values to re-enter (issue 17): names
+			# only, made 0600.
+			[ "$(file_mode "$_f")" = 600 ] || bad "$_rel mode $(file_mode "$_f")" ;;
 		*)
 			bad "stray file $_rel" ;;
 		esac

@@ -6,6 +6,7 @@ RELIABILITY_TESTS += tests/reliability/concurrency.sh
 RELIABILITY_TESTS += tests/reliability/faults.sh
 RELIABILITY_TESTS += tests/reliability/badinput.sh
 RELIABILITY_TESTS += tests/reliability/leaks.sh
+RELIABILITY_TESTS += tests/reliability/importleaks.sh
 RELIABILITY_TESTS += tests/reliability/perms.sh
 
 EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \

@@ -11,3 +11,4 @@ TUI_TESTS += tests/tui/terminals.sh
 TUI_TESTS += tests/tui/signals.sh
 TUI_TESTS += tests/tui/small.sh
 TUI_TESTS += tests/tui/hangup.sh
+TUI_TESTS += tests/tui/content.sh

@@ -1,0 +1,227 @@
+/* page_content.c: Encrypted Content: how many values of each kind open
+ * with the current key, the items that need attention (after a Delete or a
+ * forced restore), and re-entering one of them (issue 17). */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secret.h"
+#include "ui_int.h"
+
+/* The list keeps the first items only; rskeymgmt --missing lists them all. */
+#define CONTENT_SHOWN 2000
+
+static rs_content_item *items;
+static size_t nitems;
+static uint64_t nattention;
+static rs_content_summary sum;
+static int kind_filter = -1;                /* -1: every kind, else rs_value_kind */
+static char load_error[RS_ERROR_MESSAGE_MAX];
+
+static int keep_item(void *arg, const rs_content_item *it)
+{
+	(void)arg;
+	if (kind_filter >= 0 && (int)it->kind != kind_filter)
+		return RS_OK;
+	nattention++;
+	if (nitems < CONTENT_SHOWN)
+		items[nitems++] = *it;
+	return RS_OK;
+}
+
+static void content_load(void)
+{
+	rs_error err;
+
+	nitems = 0;
+	nattention = 0;
+	load_error[0] = '\0';
+	memset(&sum, 0, sizeof sum);
+	if (items == NULL && (items = calloc(CONTENT_SHOWN, sizeof *items)) == NULL) {
+		snprintf(load_error, sizeof load_error, "%s", _("out of memory"));
+		return;
+	}
+	rs_err_clear(&err);
+	if (rs_op_content_each(ui->ctx, true, keep_item, NULL, &sum, &err) != RS_OK)
+		snprintf(load_error, sizeof load_error, "%s", err.message);
+}
+
+static const char *filter_text(void)
+{
+	return kind_filter < 0 ? _("all kinds") : rs_value_kind_text((rs_value_kind)kind_filter);
+}
+
+static char *content_text(int width)
+{
+	char **l = NULL, *out, esc[RS_ERROR_MESSAGE_MAX * 3];
+	int n = 0;
+
+	(void)width;
+	if (load_error[0]) {
+		ui_escape(load_error, esc, sizeof esc);
+		return ui_strdupf("%s%s%s", ui_on(UI_BAD), esc, ui_off(UI_BAD));
+	}
+	ui_lines_add(&l, &n, "</B>%-20s %9s %9s %10s<!B>", _("Kind"), _("Readable"),
+	    _("Missing"), _("Unreadable"));
+	for (int k = 0; k < RS_KIND_COUNT; k++)
+		ui_lines_add(&l, &n, "%-20s %9llu %s%9llu%s %s%10llu%s",
+		    rs_value_kind_text((rs_value_kind)k),
+		    (unsigned long long)sum.readable[k],
+		    sum.missing[k] ? ui_on(UI_WARN) : "", (unsigned long long)sum.missing[k],
+		    sum.missing[k] ? ui_off(UI_WARN) : "",
+		    sum.unreadable[k] ? ui_on(UI_BAD) : "", (unsigned long long)sum.unreadable[k],
+		    sum.unreadable[k] ? ui_off(UI_BAD) : "");
+	if (nattention > nitems)
+		ui_lines_add(&l, &n, _("Showing: %s, the first %zu of %llu."), filter_text(),
+		    nitems, (unsigned long long)nattention);
+	else
+		ui_lines_add(&l, &n, _("Showing: %s, %zu to re-enter."), filter_text(), nitems);
+	out = ui_lines_join(l, n);
+	ui_lines_free(&l, &n);
+	return out;
+}
+
+static char **content_table(int width, int *rows, char **header)
+{
+	char **l = NULL, nm[RS_NAME_MAX * 3], cut[RS_NAME_MAX];
+	int n = 0, wn = width - 32 - 12 - 2;
+
+	/* The item names the kind (its column); the name gets what is left. */
+	if (wn < 8)
+		wn = 8;
+	*header = ui_strdupf("</B>%-32s %-12s %s<!B>", _("Item"), _("Reason"),
+	    _("Name"));
+	for (size_t i = 0; i < nitems; i++) {
+		snprintf(cut, sizeof cut, "%.*s", wn, items[i].name);
+		ui_escape(cut, nm, sizeof nm);
+		ui_lines_add(&l, &n, "%-32s %-12.12s %s", items[i].item,
+		    rs_value_state_text(items[i].state), nm);
+	}
+	*rows = n;
+	return l;
+}
+
+/* ---- the re-enter dialog ---- */
+
+enum { F_VALUE, F_CONFIRM };
+
+static char *reenter_text(ui_form *f)
+{
+	const rs_content_item *it = f->arg;
+	char nm[RS_NAME_MAX * 3];
+
+	ui_escape(it->name, nm, sizeof nm);
+	return ui_strdupf("%s%s%s\n%s %s\n%s %s (%s)\n\n%s",
+	    ui_on(UI_EMPH), nm, ui_off(UI_EMPH), _("Item:"), it->item, _("Kind:"),
+	    rs_value_kind_text(it->kind), rs_value_state_text(it->state),
+	    _("Type the value twice. It is encrypted with the current key and "
+	    "never shown or logged."));
+}
+
+static bool reenter_ok(ui_form *f)
+{
+	const rs_content_item *it = f->arg;
+	const char *v = f->values[F_VALUE];
+	rs_error err;
+
+	if (v[0] == '\0') {
+		ui_message(_("Re-enter"), _("Type the value first."));
+		return false;
+	}
+	if (strcmp(v, f->values[F_CONFIRM]) != 0) {
+		ui_message(_("Re-enter"), _("The value and its confirmation differ."));
+		return false;
+	}
+	rs_err_clear(&err);
+	if (rs_op_set_value(ui->ctx, it->item, v, strlen(v), NULL, &err) != RS_OK) {
+		ui_error_box(_("Re-enter"), &err);
+		return false;
+	}
+	return true;    /* the core's step says what was set */
+}
+
+static bool reenter_button(ui_form *f, int button)
+{
+	return button != 0 || reenter_ok(f);
+}
+
+static void reenter(void)
+{
+	int row = ui_page_table_row();
+	const char *buttons[] = { _("Set"), _("Cancel") };
+	rs_content_item it;
+	ui_form f;
+
+	if (row < 0 || (size_t)row >= nitems) {
+		ui_message(_("Re-enter"), _("Select an item that needs attention first."));
+		return;
+	}
+	it = items[row];
+	ui_results_clear(_("Re-enter a value"));
+	ui_form_init(&f);
+	f.title = _("Re-enter Value");
+	f.help = "content";
+	f.text_fn = reenter_text;
+	f.nentries = 2;
+	f.labels[F_VALUE] = _("Value:");
+	f.labels[F_CONFIRM] = _("Confirm value:");
+	f.hidden[F_VALUE] = f.hidden[F_CONFIRM] = true;
+	f.max[F_VALUE] = f.max[F_CONFIRM] = RS_PASSWORD_MAX;
+	f.buttons = buttons;
+	f.nbuttons = 2;
+	f.on_button = reenter_button;
+	f.arg = &it;
+	if (ui_form_run(&f) != 0)
+		ui_results_add(RS_STEP_SKIPPED, "%s", _("Nothing was changed"));
+	ui_form_free(&f);
+}
+
+static const char *buttons[] = { N_("Re-enter"), N_("Filter"), N_("Refresh") };
+
+static void content_action(int button)
+{
+	if (button == 0)
+		reenter();
+	else if (button == 1)
+		kind_filter = kind_filter + 1 >= RS_KIND_COUNT ? -1 : kind_filter + 1;
+}
+
+const ui_page ui_page_content = {
+	.name = N_("Encrypted Content"),
+	.help = "content",
+	.load = content_load,
+	.text = content_text,
+	.buttons = buttons,
+	.nbuttons = 3,
+	.action = content_action,
+	.table = content_table,
+	.text_height = 8,
+};
+
+/* After a Delete or a forced restore: offer to go where the values are
+ * re-entered, when any needs attention. */
+void ui_offer_content(void)
+{
+	rs_content_summary s;
+	rs_error err;
+	uint64_t attention = 0;
+	const char *b[] = { _("Go there"), _("Later") };
+	char *msg;
+
+	rs_err_clear(&err);
+	if (rs_op_content_each(ui->ctx, true, NULL, NULL, &s, &err) != RS_OK)
+		return;
+	for (int k = 0; k < RS_KIND_COUNT; k++)
+		attention += s.missing[k] + s.unreadable[k];
+	if (attention == 0)
+		return;
+	msg = ui_strdupf(_("%llu values must be re-entered. Go to the Encrypted "
+	    "Content page to see them and re-enter them?"),
+	    (unsigned long long)attention);
+	/* Going there changes nothing: it is the default. */
+	if (ui_text_dialog(_("Encrypted Content"), msg, b, 2, 0, "content") == 0)
+		ui_show_page(&ui_page_content);
+	free(msg);
+}
