@@ -183,16 +183,165 @@ static int rewrap_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
 	return rc;
 }
 
-static int refuse_different_key(const rs_restore_result *res,
+void rs_restore_trial_text(const rs_restore_trial *t, char *out, size_t size)
+{
+	if (t->current_known)
+		snprintf(out, size, _("This backup opens %llu of %llu encrypted "
+		    "values; the key in use opens %llu."),
+		    (unsigned long long)t->backup_opens,
+		    (unsigned long long)t->values,
+		    (unsigned long long)t->current_opens);
+	else
+		snprintf(out, size, _("This backup opens %llu of %llu encrypted "
+		    "values; the key in use cannot be unlocked here."),
+		    (unsigned long long)t->backup_opens,
+		    (unsigned long long)t->values);
+}
+
+/* Trial decryption: which values each key opens. */
+typedef struct trial_run {
+	rs_aead *backup, *current;  /* current NULL: unknown here */
+	bool differs;               /* the backup's key is not the one in use */
+	unsigned char *plain;
+	size_t plain_cap;
+	rs_restore_trial *out;
+} trial_run;
+
+static bool trial_opens(trial_run *run, rs_aead *aead,
+    const rs_value_place *place, const unsigned char *cell, size_t len)
+{
+	size_t plain_len = 0;
+	int status;
+
+	if (aead == NULL || len < RS_SEAL_OVERHEAD ||
+	    len - RS_SEAL_OVERHEAD > run->plain_cap)
+		return false;
+	status = rs_aead_open(aead, place, cell, len, run->plain, &plain_len,
+	    NULL);
+	rs_wipe(run->plain, plain_len);
+	return status == RS_OPEN_OK;
+}
+
+static void trial_cell(trial_run *run, const rs_content_table_info *ti,
+    const rs_content_row *row, int c)
+{
+	rs_value_place place = { ti->table, row->id, ti->columns[c] };
+	bool by_backup = trial_opens(run, run->backup, &place, row->cell[c],
+	    row->cell_len[c]);
+	bool by_current = trial_opens(run, run->current, &place, row->cell[c],
+	    row->cell_len[c]);
+
+	run->out->values++;
+	run->out->backup_opens += by_backup;
+	run->out->current_opens += by_current;
+	if (!by_backup && (by_current || (run->current == NULL && run->differs)))
+		run->out->lost++;
+}
+
+static int trial_table(rs_ctx *ctx, trial_run *run, int table,
+    rs_content_batch *batch, rs_error *err)
+{
+	const rs_content_table_info *ti = rs_content_info(table);
+	int64_t after = 0;
+	int rc;
+
+	for (;;) {
+		rc = ctx->store->ops->content_next(ctx->store, table, after, batch,
+		    err);
+		if (rc != RS_OK || batch->count == 0)
+			return rc;
+		for (size_t i = 0; i < batch->count; i++)
+			for (int c = 0; c < ti->ncells; c++)
+				if (batch->rows[i].cell[c])
+					trial_cell(run, ti, &batch->rows[i], c);
+		after = batch->rows[batch->count - 1].id;
+	}
+}
+
+/* The key in use, when this instance can unlock it; NULL otherwise (not
+ * activated here: what a restore is often for). */
+static rs_aead *current_aead(rs_ctx *ctx, rs_error *err)
+{
+	ops_unlocked u;
+	rs_error ignored = { 0 };
+	rs_aead *aead;
+
+	if (ops_unlock(ctx, &u, NULL, &ignored) != RS_OK)
+		return NULL;
+	aead = rs_aead_new(u.key, u.info.generation, err);
+	ops_unlocked_free(&u);
+	return aead;
+}
+
+/* Tries the backup's key and the key in use on every value (streamed). */
+static int trial_all(rs_ctx *ctx, const rs_symkey *key,
+    const rs_backup_meta *meta, const rs_keyinfo *info,
+    rs_restore_trial *out, rs_error *err)
+{
+	trial_run run = { .plain_cap = 1 << 20, .out = out };
+	rs_content_batch batch = { .count = 0 };
+	int rc = RS_OK;
+
+	memset(out, 0, sizeof *out);
+	run.differs = info->present && strcmp(info->kcv, meta->kcv) != 0;
+	run.plain = rs_secret_alloc(run.plain_cap);
+	run.backup = rs_aead_new(key, meta->generation, err);
+	run.current = current_aead(ctx, err);
+	out->current_known = run.current != NULL;
+	if (run.plain == NULL || run.backup == NULL)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
+		rc = trial_table(ctx, &run, t, &batch, err);
+	rs_content_batch_free(&batch);
+	rs_aead_free(run.backup);
+	rs_aead_free(run.current);
+	rs_secret_free(run.plain, run.plain_cap);
+	return rc;
+}
+
+static int refuse_losing_values(const rs_restore_result *res,
     const rs_keyinfo *info, rs_error *err)
 {
+	char counts[RS_ERROR_MESSAGE_MAX / 2];
+
+	rs_restore_trial_text(&res->trial, counts, sizeof counts);
 	return rs_err(err, RS_ERR_KEY_MISMATCH,
-	    _("The backup holds a different key (check value %s, from %s\\%s) "
-	    "than the database uses (check value %s). Applying it would make "
-	    "%llu encrypted values unreadable. Apply the right backup, or use "
-	    "--force to apply this one anyway."),
-	    res->file.meta.kcv, res->file.meta.machine, res->file.meta.instance,
-	    info->kcv, (unsigned long long)res->unreadable_values);
+	    _("%s Applying it would make %llu values UNREADABLE (the backup "
+	    "holds key %s from %s\\%s, the database uses %s). Apply the right "
+	    "backup, or use --force to apply this one anyway."), counts,
+	    (unsigned long long)res->trial.lost, res->file.meta.kcv,
+	    res->file.meta.machine, res->file.meta.instance, info->kcv);
+}
+
+/* Opens the backup and tries both keys: res->file, res->trial. */
+static int judge_backup(rs_ctx *ctx, const key_file *k, rs_symkey *key,
+    rs_keyinfo *info, rs_error *err)
+{
+	rs_restore_result *res = k->res;
+	int rc = read_backup(ctx, k->path, k->password, k->pwlen, key,
+	    &res->file, err);
+
+	if (rc == RS_OK)
+		rc = ctx->store->ops->keyinfo_get(ctx->store, info, err);
+	if (rc == RS_OK)
+		rc = trial_all(ctx, key, &res->file.meta, info, &res->trial, err);
+	if (rc == RS_OK)
+		res->unreadable_values = res->trial.values - res->trial.backup_opens;
+	return rc;
+}
+
+static int judge_locked(rs_ctx *ctx, void *arg, rs_error *err)
+{
+	const key_file *k = arg;
+	rs_symkey *key = rs_symkey_new();
+	rs_keyinfo info;
+	int rc;
+
+	if (key == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = judge_backup(ctx, k, key, &info, err);
+	rs_symkey_free(key);
+	return rc;
 }
 
 static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
@@ -200,26 +349,17 @@ static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	key_file *k = arg;
 	rs_restore_result *res = k->res;
 	rs_symkey *key = rs_symkey_new();
-	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
 	int rc;
 
 	if (key == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rc = read_backup(ctx, k->path, k->password, k->pwlen, key, &res->file,
-	    err);
-	if (rc == RS_OK)
-		rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
-	if (rc == RS_OK)
-		rc = ctx->store->ops->content_count(ctx->store, cells, err);
+	rc = judge_backup(ctx, k, key, &info, err);
+	if (rc == RS_OK && res->trial.lost > 0 && !k->force)
+		rc = refuse_losing_values(res, &info, err);
 	if (rc == RS_OK && info.present && !res->file.matches_database) {
-		res->unreadable_values = ops_count_values(cells);
-		if (!k->force)
-			rc = refuse_different_key(res, &info, err);
-		else {
-			res->key_replaced = true;
-			rc = reset_other_members(ctx, &res->members_reset, err);
-		}
+		res->key_replaced = true;
+		rc = reset_other_members(ctx, &res->members_reset, err);
 	}
 	if (rc == RS_OK && (res->key_replaced || !info.present)) {
 		info.present = true;
@@ -243,11 +383,12 @@ static void restore_done(rs_ctx *ctx, void *arg)
 	ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
 	    k->path, res->file.meta.kcv);
 	ops_service_reload_local(ctx);
-	if (res->key_replaced)
+	if (res->unreadable_values > 0)
 		ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "
-		    "with this key; %llu other members must be joined again"),
-		    (unsigned long long)res->unreadable_values,
-		    (unsigned long long)res->members_reset);
+		    "with this key"), (unsigned long long)res->unreadable_values);
+	if (res->members_reset > 0)
+		ops_step(ctx, RS_STEP_WARNING, _("%llu other members must be "
+		    "joined again"), (unsigned long long)res->members_reset);
 }
 
 int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
@@ -261,5 +402,33 @@ int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
 	    .work = restore_locked, .done = restore_done };
 
 	memset(k.res, 0, sizeof *k.res);
+	return ops_run(ctx, &op, err);
+}
+
+int rs_op_restore_preview(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_restore_result *res, rs_error *err)
+{
+	key_file k = { .path = path, .password = password, .pwlen = pwlen,
+	    .res = res };
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	rc = ctx->store->ops->admin_lock(ctx->store, "restore-preview", err);
+	if (rc != RS_OK)
+		return rc;
+	rc = judge_locked(ctx, &k, err);
+	ctx->store->ops->admin_unlock(ctx->store);
+	return rc;
+}
+
+int rs_op_backup_check(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_restore_result *res, rs_error *err)
+{
+	key_file k = { .path = path, .password = password, .pwlen = pwlen,
+	    .res = res };
+	ops_op op = { .name = "check-backup", .target = path, .arg = &k,
+	    .work = judge_locked };
+
+	memset(res, 0, sizeof *res);
 	return ops_run(ctx, &op, err);
 }
