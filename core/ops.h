@@ -133,7 +133,8 @@ int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
 int rs_op_restore_preview(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, rs_restore_result *res, rs_error *err);
 /* The restore drill: the same as rs_op_restore_preview, audited as
- * "check-backup". */
+ * "check-backup"; RS_ERR_KEY_MISMATCH (res filled) when applying the file
+ * would lose values readable now. */
 int rs_op_backup_check(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, rs_restore_result *res, rs_error *err);
 

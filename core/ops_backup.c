@@ -421,13 +421,30 @@ int rs_op_restore_preview(rs_ctx *ctx, const char *path, const char *password,
 	return rc;
 }
 
+/* The drill fails when the backup would not bring back what is readable
+ * now. */
+static int check_locked(rs_ctx *ctx, void *arg, rs_error *err)
+{
+	const key_file *k = arg;
+	char counts[RS_ERROR_MESSAGE_MAX / 2];
+	int rc = judge_locked(ctx, arg, err);
+
+	if (rc != RS_OK || k->res->trial.lost == 0)
+		return rc;
+	rs_restore_trial_text(&k->res->trial, counts, sizeof counts);
+	return rs_err(err, RS_ERR_KEY_MISMATCH, _("%s Applying this backup "
+	    "would make %llu values that are readable now UNREADABLE: it is "
+	    "not a backup of the key in use."), counts,
+	    (unsigned long long)k->res->trial.lost);
+}
+
 int rs_op_backup_check(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, rs_restore_result *res, rs_error *err)
 {
 	key_file k = { .path = path, .password = password, .pwlen = pwlen,
 	    .res = res };
 	ops_op op = { .name = "check-backup", .target = path, .arg = &k,
-	    .work = judge_locked };
+	    .work = check_locked };
 
 	memset(res, 0, sizeof *res);
 	return ops_run(ctx, &op, err);

@@ -1,4 +1,5 @@
-/* cmd_backup.c: --extract (back up the key) and --apply (restore it). */
+/* cmd_backup.c: --extract (back up the key), --apply (restore it) and
+ * --check-backup (the restore drill). */
 #include <config.h>
 
 #include <inttypes.h>
@@ -126,5 +127,52 @@ int cmd_apply(struct run *r)
 	rs_password_free(&pw);
 	if (rc == RS_OK)
 		apply_report(r, &res);
+	return rc;
+}
+
+static void check_report(struct run *r, const rs_restore_result *res)
+{
+	const rs_backup_meta *m = &res->file.meta;
+	char when[64];
+
+	j_str(&r->out, "file", res->file.path);
+	j_str(&r->out, "machine", m->machine);
+	j_str(&r->out, "instance", m->instance);
+	j_u64(&r->out, "generation", m->generation);
+	j_str(&r->out, "kcv", m->kcv);
+	j_time(&r->out, "created", m->created);
+	j_str(&r->out, "database_id", m->database_id);
+	j_bool(&r->out, "same_database", res->file.same_database);
+	j_bool(&r->out, "matches_database", res->file.matches_database);
+	trial_json(r, &res->trial);
+	local_time(m->created, when, sizeof when);
+	out_text(&r->out, _("%s holds the key of %s\\%s: generation %" PRIu32
+	    ", check value %s, made %s.\n"), res->file.path, m->machine,
+	    m->instance, m->generation, m->kcv, when);
+	out_text(&r->out, "%s\n", res->file.matches_database ?
+	    _("It is the key the database uses.") :
+	    _("It is not the key the database records."));
+	if (!res->file.same_database)
+		out_text(&r->out, _("It was made from another database.\n"));
+	trial_text(r, &res->trial);
+	out_text(&r->out, _("Nothing was changed.\n"));
+}
+
+int cmd_check_backup(struct run *r)
+{
+	rs_restore_result res;
+	rs_password pw;
+	int rc;
+
+	if (rs_password_init(&pw) != 0)
+		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
+	memset(&res, 0, sizeof res);
+	rc = password_get(r, false, &pw);
+	if (rc == RS_OK)
+		rc = rs_op_backup_check(r->ctx, r->cli->file, pw.text, pw.len,
+		    &res, &r->err);
+	rs_password_free(&pw);
+	if (rc == RS_OK || (rc == RS_ERR_KEY_MISMATCH && res.file.verified))
+		check_report(r, &res);
 	return rc;
 }

@@ -224,6 +224,7 @@ int cmd_remove(struct run *r);
 int backup_make(struct run *r);
 int cmd_extract(struct run *r);
 int cmd_apply(struct run *r);
+int cmd_check_backup(struct run *r);
 /* cmd_key.c */
 int cmd_delete(struct run *r);
 int cmd_reencrypt(struct run *r);
