@@ -1,7 +1,11 @@
 /* ops_backup.c: back up and restore the symmetric key (seeds 000, 001, 003). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "keystore.h"
 #include "ops_internal.h"
 #include "secret.h"
@@ -53,10 +57,113 @@ typedef struct key_file {
 	rs_restore_result *res;
 } key_file;
 
+/* ---- never overwrite our own files ---- */
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The folder that holds path, stat'ed (path need not exist). */
+static bool folder_of(const char *path, struct stat *out)
+{
+	char copy[PATH_MAX];
+
+	snprintf(copy, sizeof copy, "%s", path);
+	return stat(dirname(copy), out) == 0;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* path is file, by inode; or, where neither need exist yet, the same name
+ * in the same folder (a WAL file SQLite will make). */
+static bool is_same_file(const char *path, const char *file)
+{
+	struct stat a, b;
+
+	if (file[0] == '\0')
+		return false;
+	if (stat(path, &a) == 0 && stat(file, &b) == 0)
+		return same_inode(&a, &b);
+	return strcmp(base_of(path), base_of(file)) == 0 &&
+	    folder_of(path, &a) && folder_of(file, &b) && same_inode(&a, &b);
+}
+
+/* path is in the key store folder, or is (a link to) a file in it. */
+static bool in_keystore(const char *path, const char *keystore)
+{
+	struct stat target, store, entry;
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (stat(keystore, &store) != 0)
+		return false;
+	if (folder_of(path, &target) && same_inode(&target, &store))
+		return true;
+	if (stat(path, &target) != 0)
+		return false;
+	if (same_inode(&target, &store) || (dir = opendir(keystore)) == NULL)
+		return same_inode(&target, &store);
+	while (!found && (de = readdir(dir)) != NULL)
+		found = fstatat(dirfd(dir), de->d_name, &entry,
+		    AT_SYMLINK_NOFOLLOW) == 0 && same_inode(&target, &entry);
+	closedir(dir);
+	return found;
+}
+
+/* What of ours path is, or NULL. */
+static const char *own_file(rs_ctx *ctx, const char *path)
+{
+	static const char *const db_suffixes[] = { "", "-wal", "-shm",
+	    "-journal", ".lock" };
+	const rs_config *cfg = &ctx->cfg;
+	rs_service_paths sp;
+	char file[PATH_MAX + 16];
+
+	for (size_t i = 0; cfg->backend[0] != 'p' &&
+	    i < sizeof db_suffixes / sizeof db_suffixes[0]; i++) {
+		snprintf(file, sizeof file, "%s%s", cfg->database, db_suffixes[i]);
+		if (is_same_file(path, file))
+			return _("its report server database");
+	}
+	rs_audit_path(cfg->database, file, sizeof file);
+	if (is_same_file(path, cfg->audit_log) || is_same_file(path, file))
+		return _("its audit log");
+	if (is_same_file(path, cfg->path) || is_same_file(path, cfg->pgpassfile))
+		return _("its configuration");
+	if (in_keystore(path, cfg->keystore))
+		return _("its key store");
+	rs_service_paths_of(cfg, &sp);
+	if (is_same_file(path, sp.lock) || is_same_file(path, sp.log) ||
+	    is_same_file(path, sp.socket))
+		return _("its report server service");
+	return NULL;
+}
+
+static int refuse_own_file(rs_ctx *ctx, const char *path, rs_error *err)
+{
+	const char *what = own_file(ctx, path);
+
+	if (what == NULL)
+		return RS_OK;
+	return rs_err(err, RS_ERR_USAGE, _("%s belongs to this instance "
+	    "(%s); a backup never replaces it, with --overwrite or not. Choose "
+	    "another file, outside the key store."), path, what);
+}
+
 static int backup_policy(rs_ctx *ctx, void *arg, rs_error *err)
 {
 	key_file *k = arg;
-	int rc = rs_op_password_check(ctx, k->password, k->pwlen, NULL, err);
+	int rc = refuse_own_file(ctx, k->path, err);
+
+	if (rc == RS_OK)
+		rc = rs_op_password_check(ctx, k->password, k->pwlen, NULL, err);
 
 	if (rc == RS_OK)
 		ops_step(ctx, RS_STEP_OK, _("Password meets the policy"));

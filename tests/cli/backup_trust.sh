@@ -1,6 +1,7 @@
 #!/bin/sh
 # backup_trust.sh: backups you can trust (issue 15): the restore drill
-# (--check-backup) on a good, a foreign and a damaged file.
+# (--check-backup) on a good, a foreign and a damaged file; a backup never
+# overwrites the instance's own files.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
@@ -55,5 +56,32 @@ t_no_grep check_damaged_says_nothing_held "$T_OUT" 'holds the key'
 printf '%s\n' 'Bkp 2026!Wrong-xY' >"$T_TMP/wrong"
 t_expect_exit "$EX_BAD_PASSWORD" check_wrong_password "$RSKEYMGMT" -c "$C" --check-backup -f "$B" --password-file "$T_TMP/wrong"
 t_equal checks_keep_database "$(cksum <"$DB")" "$SUM"
+
+# ---- never overwrite our own files, with --overwrite or not ----
+KEYDIR=$(dirname "$C")/keys
+KEYFILE=$(ls "$KEYDIR"/*.key)
+KEYSUM=$(cksum <"$KEYFILE")
+CONFSUM=$(cksum <"$C")
+t_expect_exit "$EX_USAGE" backup_onto_database "$RSKEYMGMT" -c "$C" -e -f "$DB" --password-file "$T_TMP/pw" --overwrite
+t_grep backup_onto_database_says_why "$T_ERR" 'report server database'
+t_equal database_unchanged "$(cksum <"$DB")" "$SUM"
+t_expect_exit "$EX_USAGE" backup_onto_database_no_overwrite "$RSKEYMGMT" -c "$C" -e -f "$DB" --password-file "$T_TMP/pw"
+t_expect_exit "$EX_USAGE" backup_onto_wal "$RSKEYMGMT" -c "$C" -e -f "$DB-wal" --password-file "$T_TMP/pw" --overwrite
+ln "$DB" "$T_TMP/hardlink.db" 2>/dev/null || cp "$DB" "$T_TMP/hardlink.db"
+if [ "$(stat -c %i "$DB")" = "$(stat -c %i "$T_TMP/hardlink.db")" ]; then
+	t_expect_exit "$EX_USAGE" backup_onto_database_by_inode "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/hardlink.db" --password-file "$T_TMP/pw" --overwrite
+fi
+rm -f "$T_TMP/hardlink.db"
+t_expect_exit "$EX_USAGE" backup_onto_private_key "$RSKEYMGMT" -c "$C" -e -f "$KEYFILE" --password-file "$T_TMP/pw" --overwrite
+t_grep backup_onto_key_says_why "$T_ERR" 'key store'
+t_equal private_key_unchanged "$(cksum <"$KEYFILE")" "$KEYSUM"
+t_expect_exit "$EX_USAGE" backup_into_key_store "$RSKEYMGMT" -c "$C" -e -f "$KEYDIR/new.pem" --password-file "$T_TMP/pw"
+t_absent backup_into_key_store_writes_nothing "$KEYDIR/new.pem"
+t_expect_exit "$EX_USAGE" backup_onto_config "$RSKEYMGMT" -c "$C" -e -f "$C" --password-file "$T_TMP/pw" --overwrite
+t_equal config_unchanged "$(cksum <"$C")" "$CONFSUM"
+t_expect_exit "$EX_USAGE" backup_onto_audit_log "$RSKEYMGMT" -c "$C" -e -f "$AUDIT" --password-file "$T_TMP/pw" --overwrite
+t_grep refusals_audited "$AUDIT" 'op=backup .*outcome=(failed|refused)'
+t_equal database_still_unchanged "$(cksum <"$DB")" "$SUM"
+t_expect_exit 0 still_activated "$RSKEYMGMT" -c "$C" --verify
 
 t_done
