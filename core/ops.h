@@ -94,6 +94,9 @@ typedef struct rs_backup_info {
  * rule).  Records last_backup in the key metadata. */
 int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err);
+/* A backup of the key in use (this generation) was made: last_backup is
+ * reset with every new key, and a restore sets it to the file's date. */
+bool rs_backup_current(const rs_keyinfo *k);
 /* Opens a backup and says what it holds, changing nothing. */
 int rs_op_backup_inspect(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, rs_backup_info *out, rs_error *err);

@@ -290,6 +290,11 @@ static int rewrap_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
 	return rc;
 }
 
+bool rs_backup_current(const rs_keyinfo *k)
+{
+	return k->present && k->last_backup != 0 && k->last_backup >= k->created;
+}
+
 void rs_restore_trial_text(const rs_restore_trial *t, char *out, size_t size)
 {
 	if (t->current_known)
@@ -474,6 +479,8 @@ static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		snprintf(info.kcv, sizeof info.kcv, "%s", res->file.meta.kcv);
 		info.created = res->file.meta.created;
 		info.last_change = ops_now();
+		/* The file applied is a backup of the key now in use. */
+		info.last_backup = res->file.meta.created;
 		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
 	}
 	if (rc == RS_OK)

@@ -73,6 +73,7 @@ struct cli {
 	int password_fd;       /* -1: none */
 	bool force, overwrite, yes, json, backup_exists, allow_last;
 	int heartbeat;         /* --start: seconds, 0 for the default */
+	const char *backup_age;/* --status --check-backup-age DAYS */
 };
 
 enum parse_result { PARSE_RUN, PARSE_EXIT_OK, PARSE_USAGE };

@@ -84,6 +84,11 @@ const struct rk_option rk_options[] = {
 	    N_("with --service-account: a backup exists")),
 	OPT(0, "allow-last", NULL, SEC_OPTIONS, 0, opt_true, allow_last,
 	    N_("with --remove: remove the last joined member")),
+	OPT(0, "check-backup-age", "DAYS", SEC_OPTIONS, 0, opt_string,
+	    backup_age,
+	    N_("with --status: exit 11 when the newest\n"
+	    "backup of the key in use is older than\n"
+	    "DAYS days, or there is none")),
 	OPT(0, "json", NULL, SEC_OPTIONS, 0, opt_true, json,
 	    N_("print one JSON object on standard output")),
 	OPT('h', "help", NULL, SEC_OPTIONS, F_EXIT, opt_help, json,

@@ -84,4 +84,23 @@ t_grep refusals_audited "$AUDIT" 'op=backup .*outcome=(failed|refused)'
 t_equal database_still_unchanged "$(cksum <"$DB")" "$SUM"
 t_expect_exit 0 still_activated "$RSKEYMGMT" -c "$C" --verify
 
+# ---- freshness: is there a backup of the key in use? ----
+t_expect_exit 0 status_fresh_json "$RSKEYMGMT" -c "$C" --status --json
+t_grep backup_current_after_extract "$T_OUT" '"backup_current":true'
+t_expect_exit 0 backup_age_fresh "$RSKEYMGMT" -c "$C" --status --check-backup-age 1
+t_expect_exit "$EX_USAGE" backup_age_not_a_number "$RSKEYMGMT" -c "$C" --status --check-backup-age soon
+t_expect_exit 0 reencrypt "$RSKEYMGMT" -c "$C" -s --yes
+t_expect_exit 0 status_after_reencrypt_json "$RSKEYMGMT" -c "$C" --status --json
+t_grep backup_not_current_after_reencrypt "$T_OUT" '"backup_current":false'
+t_expect_exit 0 status_after_reencrypt "$RSKEYMGMT" -c "$C" --status
+t_grep status_says_no_backup "$T_OUT" '^Last backup: +never'
+t_expect_exit "$EX_BACKUP_REQUIRED" backup_age_after_reencrypt "$RSKEYMGMT" -c "$C" --status --check-backup-age 30
+t_grep backup_age_says_generation "$T_ERR" 'No backup of the key in use \(generation 2\)'
+t_expect_exit "$EX_BACKUP_REQUIRED" backup_age_json "$RSKEYMGMT" -c "$C" --status --check-backup-age 30 --json
+t_grep backup_age_json_error "$T_OUT" '"ok":false,"error":"backup-required".*"backup_current":false'
+t_expect_exit 0 extract_after_reencrypt "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/gen2.pem" --password-file "$T_TMP/pw"
+t_expect_exit 0 status_after_extract_json "$RSKEYMGMT" -c "$C" --status --json
+t_grep backup_current_after_new_extract "$T_OUT" '"backup_current":true'
+t_expect_exit 0 backup_age_after_extract "$RSKEYMGMT" -c "$C" --status --check-backup-age 1
+
 t_done
