@@ -95,6 +95,9 @@ typedef struct rs_backup_info {
  * rule).  Records last_backup in the key metadata. */
 int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err);
+/* A backup of the key in use (this generation) was made: last_backup is
+ * reset with every new key, and a restore sets it to the file's date. */
+bool rs_backup_current(const rs_keyinfo *k);
 /* Opens a backup and says what it holds, changing nothing. */
 int rs_op_backup_inspect(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, rs_backup_info *out, rs_error *err);
@@ -102,16 +105,42 @@ int rs_op_backup_inspect(rs_ctx *ctx, const char *path, const char *password,
 typedef struct rs_restore_result {
 	rs_backup_info file;
 	bool key_replaced;         /* a different key was forced in */
-	uint64_t unreadable_values;/* values sealed with the key that was replaced */
+	uint64_t unreadable_values;/* values the applied key does not open */
 	uint64_t members_reset;    /* other members now waiting to join again */
+	struct rs_restore_trial {
+		uint64_t values;       /* encrypted values tried: all of them */
+		uint64_t backup_opens; /* of those, open with the backup's key */
+		uint64_t current_opens;/* open with the key in use now */
+		bool current_known;    /* this instance could unlock the key in use */
+		/* Readable now and not with the backup: lost by applying it.
+		 * When the key in use is unknown here and differs from the
+		 * backup's, every value the backup does not open counts. */
+		uint64_t lost;
+	} trial;
 } rs_restore_result;
+typedef struct rs_restore_trial rs_restore_trial;
+/* "This backup opens N of M values; the key in use opens K." (translated) */
+void rs_restore_trial_text(const rs_restore_trial *t, char *out, size_t size);
 
-/* Applies a backup: re-wraps its key for this instance.  A file whose key
- * check value differs from the database's is refused (RS_ERR_KEY_MISMATCH,
- * saying how many values would become unreadable) unless force; then the
- * other members are set waiting to join (offer rs_op_join for each). */
+/* Applies a backup: re-wraps its key for this instance.  Both keys are
+ * tried on every value first (res->trial); a file whose key would lose
+ * values readable now is refused (RS_ERR_KEY_MISMATCH, saying how many)
+ * unless force.  When the key changes, the other members are set waiting
+ * to join (offer rs_op_join for each); unreadable_values counts the values
+ * the applied key does not open. */
 int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, bool force, rs_restore_result *res, rs_error *err);
+/* What applying the backup would do, judged by trial decryption (both keys
+ * on every value), changing nothing: fills res->file and res->trial.  The
+ * faces show it before rs_op_restore, which needs force only when
+ * res->trial.lost > 0. */
+int rs_op_restore_preview(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_restore_result *res, rs_error *err);
+/* The restore drill: the same as rs_op_restore_preview, audited as
+ * "check-backup"; RS_ERR_KEY_MISMATCH (res filled) when applying the file
+ * would lose values readable now. */
+int rs_op_backup_check(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_restore_result *res, rs_error *err);
 
 /* ---- change (re-encrypt) ---- */
 

@@ -1,9 +1,13 @@
-/* ops_backup.c: back up and restore the symmetric key (seeds 000, 001, 003). */
+/* ops_backup.c: back up and restore the symmetric key (doc/ssrs.md, Backup and Restore). */
 #include <config.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "keystore.h"
 #include "ops_internal.h"
 #include "secret.h"
@@ -55,10 +59,113 @@ typedef struct key_file {
 	rs_restore_result *res;
 } key_file;
 
+/* ---- never overwrite our own files ---- */
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The folder that holds path, stat'ed (path need not exist). */
+static bool folder_of(const char *path, struct stat *out)
+{
+	char copy[PATH_MAX];
+
+	snprintf(copy, sizeof copy, "%s", path);
+	return stat(dirname(copy), out) == 0;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* path is file, by inode; or, where neither need exist yet, the same name
+ * in the same folder (a WAL file SQLite will make). */
+static bool is_same_file(const char *path, const char *file)
+{
+	struct stat a, b;
+
+	if (file[0] == '\0')
+		return false;
+	if (stat(path, &a) == 0 && stat(file, &b) == 0)
+		return same_inode(&a, &b);
+	return strcmp(base_of(path), base_of(file)) == 0 &&
+	    folder_of(path, &a) && folder_of(file, &b) && same_inode(&a, &b);
+}
+
+/* path is in the key store folder, or is (a link to) a file in it. */
+static bool in_keystore(const char *path, const char *keystore)
+{
+	struct stat target, store, entry;
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (stat(keystore, &store) != 0)
+		return false;
+	if (folder_of(path, &target) && same_inode(&target, &store))
+		return true;
+	if (stat(path, &target) != 0)
+		return false;
+	if (same_inode(&target, &store) || (dir = opendir(keystore)) == NULL)
+		return same_inode(&target, &store);
+	while (!found && (de = readdir(dir)) != NULL)
+		found = fstatat(dirfd(dir), de->d_name, &entry,
+		    AT_SYMLINK_NOFOLLOW) == 0 && same_inode(&target, &entry);
+	closedir(dir);
+	return found;
+}
+
+/* What of ours path is, or NULL. */
+static const char *own_file(rs_ctx *ctx, const char *path)
+{
+	static const char *const db_suffixes[] = { "", "-wal", "-shm",
+	    "-journal", ".lock" };
+	const rs_config *cfg = &ctx->cfg;
+	rs_service_paths sp;
+	char file[PATH_MAX + 16];
+
+	for (size_t i = 0; cfg->backend[0] != 'p' &&
+	    i < sizeof db_suffixes / sizeof db_suffixes[0]; i++) {
+		snprintf(file, sizeof file, "%s%s", cfg->database, db_suffixes[i]);
+		if (is_same_file(path, file))
+			return _("its report server database");
+	}
+	rs_audit_path(cfg->database, file, sizeof file);
+	if (is_same_file(path, cfg->audit_log) || is_same_file(path, file))
+		return _("its audit log");
+	if (is_same_file(path, cfg->path) || is_same_file(path, cfg->pgpassfile))
+		return _("its configuration");
+	if (in_keystore(path, cfg->keystore))
+		return _("its key store");
+	rs_service_paths_of(cfg, &sp);
+	if (is_same_file(path, sp.lock) || is_same_file(path, sp.log) ||
+	    is_same_file(path, sp.socket))
+		return _("its report server service");
+	return NULL;
+}
+
+static int refuse_own_file(rs_ctx *ctx, const char *path, rs_error *err)
+{
+	const char *what = own_file(ctx, path);
+
+	if (what == NULL)
+		return RS_OK;
+	return rs_err(err, RS_ERR_USAGE, _("%s belongs to this instance "
+	    "(%s); a backup never replaces it, with --overwrite or not. Choose "
+	    "another file, outside the key store."), path, what);
+}
+
 static int backup_policy(rs_ctx *ctx, void *arg, rs_error *err)
 {
 	key_file *k = arg;
-	int rc = rs_op_password_check(ctx, k->password, k->pwlen, NULL, err);
+	int rc = refuse_own_file(ctx, k->path, err);
+
+	if (rc == RS_OK)
+		rc = rs_op_password_check(ctx, k->password, k->pwlen, NULL, err);
 
 	if (rc == RS_OK)
 		ops_step(ctx, RS_STEP_OK, _("Password meets the policy"));
@@ -185,16 +292,170 @@ static int rewrap_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
 	return rc;
 }
 
-static int refuse_different_key(const rs_restore_result *res,
+bool rs_backup_current(const rs_keyinfo *k)
+{
+	return k->present && k->last_backup != 0 && k->last_backup >= k->created;
+}
+
+void rs_restore_trial_text(const rs_restore_trial *t, char *out, size_t size)
+{
+	if (t->current_known)
+		snprintf(out, size, _("This backup opens %llu of %llu encrypted "
+		    "values; the key in use opens %llu."),
+		    (unsigned long long)t->backup_opens,
+		    (unsigned long long)t->values,
+		    (unsigned long long)t->current_opens);
+	else
+		snprintf(out, size, _("This backup opens %llu of %llu encrypted "
+		    "values; the key in use cannot be unlocked here."),
+		    (unsigned long long)t->backup_opens,
+		    (unsigned long long)t->values);
+}
+
+/* Trial decryption: which values each key opens. */
+typedef struct trial_run {
+	rs_aead *backup, *current;  /* current NULL: unknown here */
+	bool differs;               /* the backup's key is not the one in use */
+	unsigned char *plain;
+	size_t plain_cap;
+	rs_restore_trial *out;
+} trial_run;
+
+static bool trial_opens(trial_run *run, rs_aead *aead,
+    const rs_value_place *place, const unsigned char *cell, size_t len)
+{
+	size_t plain_len = 0;
+	int status;
+
+	if (aead == NULL || len < RS_SEAL_OVERHEAD ||
+	    len - RS_SEAL_OVERHEAD > run->plain_cap)
+		return false;
+	status = rs_aead_open(aead, place, cell, len, run->plain, &plain_len,
+	    NULL);
+	rs_wipe(run->plain, plain_len);
+	return status == RS_OPEN_OK;
+}
+
+static void trial_cell(trial_run *run, const rs_content_table_info *ti,
+    const rs_content_row *row, int c)
+{
+	rs_value_place place = { ti->table, row->id, ti->columns[c] };
+	bool by_backup = trial_opens(run, run->backup, &place, row->cell[c],
+	    row->cell_len[c]);
+	bool by_current = trial_opens(run, run->current, &place, row->cell[c],
+	    row->cell_len[c]);
+
+	run->out->values++;
+	run->out->backup_opens += by_backup;
+	run->out->current_opens += by_current;
+	if (!by_backup && (by_current || (run->current == NULL && run->differs)))
+		run->out->lost++;
+}
+
+static int trial_table(rs_ctx *ctx, trial_run *run, int table,
+    rs_content_batch *batch, rs_error *err)
+{
+	const rs_content_table_info *ti = rs_content_info(table);
+	int64_t after = 0;
+	int rc;
+
+	for (;;) {
+		rc = ctx->store->ops->content_next(ctx->store, table, after, batch,
+		    err);
+		if (rc != RS_OK || batch->count == 0)
+			return rc;
+		for (size_t i = 0; i < batch->count; i++)
+			for (int c = 0; c < ti->ncells; c++)
+				if (batch->rows[i].cell[c])
+					trial_cell(run, ti, &batch->rows[i], c);
+		after = batch->rows[batch->count - 1].id;
+	}
+}
+
+/* The key in use, when this instance can unlock it; NULL otherwise (not
+ * activated here: what a restore is often for). */
+static rs_aead *current_aead(rs_ctx *ctx, rs_error *err)
+{
+	ops_unlocked u;
+	rs_error ignored = { 0 };
+	rs_aead *aead;
+
+	if (ops_unlock(ctx, &u, NULL, &ignored) != RS_OK)
+		return NULL;
+	aead = rs_aead_new(u.key, u.info.generation, err);
+	ops_unlocked_free(&u);
+	return aead;
+}
+
+/* Tries the backup's key and the key in use on every value (streamed). */
+static int trial_all(rs_ctx *ctx, const rs_symkey *key,
+    const rs_backup_meta *meta, const rs_keyinfo *info,
+    rs_restore_trial *out, rs_error *err)
+{
+	trial_run run = { .plain_cap = 1 << 20, .out = out };
+	rs_content_batch batch = { .count = 0 };
+	int rc = RS_OK;
+
+	memset(out, 0, sizeof *out);
+	run.differs = info->present && strcmp(info->kcv, meta->kcv) != 0;
+	run.plain = rs_secret_alloc(run.plain_cap);
+	run.backup = rs_aead_new(key, meta->generation, err);
+	run.current = current_aead(ctx, err);
+	out->current_known = run.current != NULL;
+	if (run.plain == NULL || run.backup == NULL)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
+		rc = trial_table(ctx, &run, t, &batch, err);
+	rs_content_batch_free(&batch);
+	rs_aead_free(run.backup);
+	rs_aead_free(run.current);
+	rs_secret_free(run.plain, run.plain_cap);
+	return rc;
+}
+
+static int refuse_losing_values(const rs_restore_result *res,
     const rs_keyinfo *info, rs_error *err)
 {
+	char counts[RS_ERROR_MESSAGE_MAX / 2];
+
+	rs_restore_trial_text(&res->trial, counts, sizeof counts);
 	return rs_err(err, RS_ERR_KEY_MISMATCH,
-	    _("The backup holds a different key (check value %s, from %s\\%s) "
-	    "than the database uses (check value %s). Applying it would make "
-	    "%llu encrypted values unreadable. Apply the right backup, or use "
-	    "--force to apply this one anyway."),
-	    res->file.meta.kcv, res->file.meta.machine, res->file.meta.instance,
-	    info->kcv, (unsigned long long)res->unreadable_values);
+	    _("%s Applying it would make %llu values UNREADABLE (the backup "
+	    "holds key %s from %s\\%s, the database uses %s). Apply the right "
+	    "backup, or use --force to apply this one anyway."), counts,
+	    (unsigned long long)res->trial.lost, res->file.meta.kcv,
+	    res->file.meta.machine, res->file.meta.instance, info->kcv);
+}
+
+/* Opens the backup and tries both keys: res->file, res->trial. */
+static int judge_backup(rs_ctx *ctx, const key_file *k, rs_symkey *key,
+    rs_keyinfo *info, rs_error *err)
+{
+	rs_restore_result *res = k->res;
+	int rc = read_backup(ctx, k->path, k->password, k->pwlen, key,
+	    &res->file, err);
+
+	if (rc == RS_OK)
+		rc = ctx->store->ops->keyinfo_get(ctx->store, info, err);
+	if (rc == RS_OK)
+		rc = trial_all(ctx, key, &res->file.meta, info, &res->trial, err);
+	if (rc == RS_OK)
+		res->unreadable_values = res->trial.values - res->trial.backup_opens;
+	return rc;
+}
+
+static int judge_locked(rs_ctx *ctx, void *arg, rs_error *err)
+{
+	const key_file *k = arg;
+	rs_symkey *key = rs_symkey_new();
+	rs_keyinfo info;
+	int rc;
+
+	if (key == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = judge_backup(ctx, k, key, &info, err);
+	rs_symkey_free(key);
+	return rc;
 }
 
 static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
@@ -202,26 +463,17 @@ static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	key_file *k = arg;
 	rs_restore_result *res = k->res;
 	rs_symkey *key = rs_symkey_new();
-	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
 	int rc;
 
 	if (key == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rc = read_backup(ctx, k->path, k->password, k->pwlen, key, &res->file,
-	    err);
-	if (rc == RS_OK)
-		rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
-	if (rc == RS_OK)
-		rc = ctx->store->ops->content_count(ctx->store, cells, err);
+	rc = judge_backup(ctx, k, key, &info, err);
+	if (rc == RS_OK && res->trial.lost > 0 && !k->force)
+		rc = refuse_losing_values(res, &info, err);
 	if (rc == RS_OK && info.present && !res->file.matches_database) {
-		res->unreadable_values = ops_count_values(cells);
-		if (!k->force)
-			rc = refuse_different_key(res, &info, err);
-		else {
-			res->key_replaced = true;
-			rc = reset_other_members(ctx, &res->members_reset, err);
-		}
+		res->key_replaced = true;
+		rc = reset_other_members(ctx, &res->members_reset, err);
 	}
 	if (rc == RS_OK && (res->key_replaced || !info.present)) {
 		info.present = true;
@@ -229,6 +481,8 @@ static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		snprintf(info.kcv, sizeof info.kcv, "%s", res->file.meta.kcv);
 		info.created = res->file.meta.created;
 		info.last_change = ops_now();
+		/* The file applied is a backup of the key now in use. */
+		info.last_backup = res->file.meta.created;
 		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
 	}
 	if (rc == RS_OK)
@@ -245,11 +499,12 @@ static void restore_done(rs_ctx *ctx, void *arg)
 	ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
 	    k->path, res->file.meta.kcv);
 	ops_service_reload_local(ctx);
-	if (res->key_replaced)
+	if (res->unreadable_values > 0)
 		ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "
-		    "with this key; %llu other members must be joined again"),
-		    (unsigned long long)res->unreadable_values,
-		    (unsigned long long)res->members_reset);
+		    "with this key"), (unsigned long long)res->unreadable_values);
+	if (res->members_reset > 0)
+		ops_step(ctx, RS_STEP_WARNING, _("%llu other members must be "
+		    "joined again"), (unsigned long long)res->members_reset);
 }
 
 int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
@@ -263,5 +518,50 @@ int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,
 	    .work = restore_locked, .done = restore_done };
 
 	memset(k.res, 0, sizeof *k.res);
+	return ops_run(ctx, &op, err);
+}
+
+int rs_op_restore_preview(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_restore_result *res, rs_error *err)
+{
+	key_file k = { .path = path, .password = password, .pwlen = pwlen,
+	    .res = res };
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	rc = ctx->store->ops->admin_lock(ctx->store, "restore-preview", err);
+	if (rc != RS_OK)
+		return rc;
+	rc = judge_locked(ctx, &k, err);
+	ctx->store->ops->admin_unlock(ctx->store);
+	return rc;
+}
+
+/* The drill fails when the backup would not bring back what is readable
+ * now. */
+static int check_locked(rs_ctx *ctx, void *arg, rs_error *err)
+{
+	const key_file *k = arg;
+	char counts[RS_ERROR_MESSAGE_MAX / 2];
+	int rc = judge_locked(ctx, arg, err);
+
+	if (rc != RS_OK || k->res->trial.lost == 0)
+		return rc;
+	rs_restore_trial_text(&k->res->trial, counts, sizeof counts);
+	return rs_err(err, RS_ERR_KEY_MISMATCH, _("%s Applying this backup "
+	    "would make %llu values that are readable now UNREADABLE: it is "
+	    "not a backup of the key in use."), counts,
+	    (unsigned long long)k->res->trial.lost);
+}
+
+int rs_op_backup_check(rs_ctx *ctx, const char *path, const char *password,
+    size_t pwlen, rs_restore_result *res, rs_error *err)
+{
+	key_file k = { .path = path, .password = password, .pwlen = pwlen,
+	    .res = res };
+	ops_op op = { .name = "check-backup", .target = path, .arg = &k,
+	    .work = check_locked };
+
+	memset(res, 0, sizeof *res);
 	return ops_run(ctx, &op, err);
 }

@@ -183,6 +183,7 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		    (unsigned long long)res->members_rewrapped);
 		rs_symkey_kcv(fresh, info.kcv);
 		info.created = info.last_change = ops_now();
+		info.last_backup = 0;  /* no backup holds the new key yet */
 		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
 	}
 	res->old_generation = u.info.generation;

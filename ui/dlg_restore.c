@@ -1,8 +1,8 @@
-/* dlg_restore.c: Restore Encryption Key (doc/ssrs.md, Restore).  Opens the
- * file first and shows what it holds; a key other than the database's needs
- * a second, explicit confirmation that says how many values become
- * unreadable.  Afterwards the other members wait to join again: offer to
- * join them. */
+/* dlg_restore.c: Restore Encryption Key (doc/ssrs.md, Restore).  Opens the file first
+ * and shows what it holds and how many values each key opens (the core's
+ * trial decryption); a restore that loses readable values needs a second,
+ * explicit confirmation that says how many.
+ * Afterwards the other members wait to join again: offer to join them. */
 #include <config.h>
 
 #include <stdio.h>
@@ -18,10 +18,12 @@ typedef struct restore_dlg {
 	bool done;
 } restore_dlg;
 
-static char *describe(const rs_backup_info *info)
+static char *describe(const rs_restore_result *res)
 {
+	const rs_backup_info *info = &res->file;
 	char path[PATH_MAX * 3], from[RS_NAME_MAX * 6 + 2], when[64], m[RS_NAME_MAX * 3];
-	enum ui_style st = info->matches_database ? UI_GOOD : UI_BAD;
+	char counts[RS_ERROR_MESSAGE_MAX];
+	enum ui_style st = res->trial.lost == 0 ? UI_GOOD : UI_BAD;
 
 	ui_escape(info->path, path, sizeof path);
 	ui_escape(info->meta.machine, m, sizeof m);
@@ -29,34 +31,36 @@ static char *describe(const rs_backup_info *info)
 	ui_escape(info->meta.instance, m, sizeof m);
 	strncat(from, m, sizeof from - strlen(from) - 1);
 	ui_format_time(info->meta.created, when, sizeof when);
-	return ui_strdupf("%-18s %s\n%-18s %s\n%-18s %s\n%-18s %u\n%-18s %s\n%-18s %s\n\n%s%s%s",
+	rs_restore_trial_text(&res->trial, counts, sizeof counts);
+	return ui_strdupf("%-18s %s\n%-18s %s\n%-18s %s\n%-18s %u\n%-18s %s\n%-18s %s\n\n%s\n%s%s%s",
 	    _("File:"), path, _("Made on:"), from, _("Made at:"), when,
 	    _("Key generation:"), (unsigned)info->meta.generation,
 	    _("Key check value:"), info->meta.kcv,
 	    _("Same database:"), info->same_database ? _("yes") : _("no"),
-	    ui_on(st), info->matches_database ?
-	    _("This is the key the database uses.") :
+	    counts, ui_on(st), info->matches_database ?
+	    _("This is the key the database uses.") : res->trial.lost == 0 ?
+	    _("This is not the key the database records, but applying it "
+	    "loses no value that is readable now.") :
 	    _("This is NOT the key the database uses."), ui_off(st));
 }
 
-/* Two confirmations for a foreign key: what it is, then what is lost. */
-static bool confirm_apply(const rs_backup_info *info)
+/* Two confirmations when values are lost: what it is, then how many. */
+static bool confirm_apply(const rs_restore_result *res)
 {
-	char *text = describe(info), *msg;
+	char *text = describe(res), *msg;
 	bool yes;
 
 	msg = ui_strdupf("%s\n\n%s", text, _("Apply this key to the instance?"));
 	free(text);
 	yes = ui_confirm(_("Restore: what the file holds"), msg, _("Apply"), _("Cancel"));
 	free(msg);
-	if (!yes || info->matches_database)
+	if (!yes || res->trial.lost == 0)
 		return yes;
-	ui_reload();
 	msg = ui_strdupf(_("Applying a different key makes %llu encrypted values "
 	    "(connection strings, stored credentials, subscription settings) "
 	    "UNREADABLE, and every other server of the deployment must join again. "
 	    "This cannot be undone without the right backup.\n\nReally apply this key?"),
-	    (unsigned long long)ui->status.values_total);
+	    (unsigned long long)res->trial.lost);
 	yes = ui_confirm(_("Apply a DIFFERENT key?"), msg, _("Apply different key"), _("Cancel"));
 	free(msg);
 	return yes;
@@ -97,27 +101,25 @@ static bool restore_open(ui_form *f)
 {
 	restore_dlg *d = f->arg;
 	const char *path = f->values[F_FILE], *pw = f->values[F_PASSWORD];
-	rs_backup_info info;
-	rs_restore_result res;
+	rs_restore_result preview, res;
 	rs_error err;
 
 	rs_err_clear(&err);
-	memset(&info, 0, sizeof info);
-	if (rs_op_backup_inspect(ui->ctx, path, pw, strlen(pw), &info, &err) != RS_OK) {
+	if (rs_op_restore_preview(ui->ctx, path, pw, strlen(pw), &preview, &err) != RS_OK) {
 		ui_error_box(_("Restore"), &err);
 		return false;
 	}
-	if (!confirm_apply(&info))
+	if (!confirm_apply(&preview))
 		return false;
 	rs_err_clear(&err);
 	memset(&res, 0, sizeof res);
-	if (rs_op_restore(ui->ctx, path, pw, strlen(pw), !info.matches_database,
+	if (rs_op_restore(ui->ctx, path, pw, strlen(pw), preview.trial.lost > 0,
 	    &res, &err) != RS_OK) {
 		ui_error_box(_("Restore"), &err);
 		return false;
 	}
 	d->done = true;
-	ui_message(_("Restore complete"), res.key_replaced ?
+	ui_message(_("Restore complete"), res.unreadable_values > 0 ?
 	    _("The key from the file is now in use. Values sealed with the "
 	    "replaced key cannot be read: delete and re-enter them.") :
 	    _("The key from the file is applied to this instance."));

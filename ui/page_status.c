@@ -41,7 +41,7 @@ static void add_backup(char ***l, int *n, const rs_keyinfo *k)
 	if (k->last_backup == 0)
 		ui_lines_add(l, n, "%-16s %s%s: %s%s", _("Last backup:"), ui_on(UI_WARN),
 		    when, _("back up the key now (Encryption Keys, Backup)"), ui_off(UI_WARN));
-	else if (k->last_backup < k->last_change)
+	else if (!rs_backup_current(k))
 		ui_lines_add(l, n, "%-16s %s%s: %s%s", _("Last backup:"), ui_on(UI_WARN),
 		    when, _("older than the last key change; back up again"), ui_off(UI_WARN));
 	else

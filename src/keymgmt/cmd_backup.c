@@ -1,4 +1,5 @@
-/* cmd_backup.c: --extract (back up the key) and --apply (restore it). */
+/* cmd_backup.c: --extract (back up the key), --apply (restore it) and
+ * --check-backup (the restore drill). */
 #include <config.h>
 
 #include <inttypes.h>
@@ -44,27 +45,41 @@ int cmd_extract(struct run *r)
 	return backup_make(r);
 }
 
-/* A forced restore of a different key is the destructive case: say what
- * is lost and ask, only then. */
+/* Forced: judge the backup first (both keys on every value); only a
+ * restore that loses readable values is confirmed, naming how many. */
 static int apply_confirm(struct run *r, const rs_password *pw)
 {
-	rs_backup_info info;
-	rs_status st;
-	int rc;
+	rs_restore_result preview;
+	char counts[RS_ERROR_MESSAGE_MAX];
+	int rc = rs_op_restore_preview(r->ctx, r->cli->file, pw->text, pw->len,
+	    &preview, &r->err);
 
-	memset(&info, 0, sizeof info);
-	memset(&st, 0, sizeof st);
-	rc = rs_op_backup_inspect(r->ctx, r->cli->file, pw->text, pw->len,
-	    &info, &r->err);
-	if (rc != RS_OK || info.matches_database)
+	if (rc != RS_OK || preview.trial.lost == 0)
 		return rc;
-	if (!r->cli->yes && rs_op_status(r->ctx, &st, &r->err) == RS_OK)
-		tty_print(_("%s holds key %s, the database uses %s: the %"
-		    PRIu64 " values sealed with the database's key become "
-		    "unreadable.\n"), r->cli->file, info.meta.kcv, st.key.kcv,
-		    st.values_total);
-	rs_err_clear(&r->err);
+	rs_restore_trial_text(&preview.trial, counts, sizeof counts);
+	if (!r->cli->yes)
+		tty_print(_("%s\nApplying %s (key %s) makes %" PRIu64 " values "
+		    "that are readable now UNREADABLE.\n"), counts, r->cli->file,
+		    preview.file.meta.kcv, preview.trial.lost);
 	return confirm(r, "yes");
+}
+
+/* The counts of the trial decryption, in JSON. */
+static void trial_json(struct run *r, const rs_restore_trial *t)
+{
+	j_u64(&r->out, "values", t->values);
+	j_u64(&r->out, "backup_opens", t->backup_opens);
+	j_bool(&r->out, "current_key_known", t->current_known);
+	j_u64(&r->out, "current_opens", t->current_opens);
+	j_u64(&r->out, "lost_values", t->lost);
+}
+
+static void trial_text(struct run *r, const rs_restore_trial *t)
+{
+	char counts[RS_ERROR_MESSAGE_MAX];
+
+	rs_restore_trial_text(t, counts, sizeof counts);
+	out_text(&r->out, "%s\n", counts);
 }
 
 static void apply_report(struct run *r, const rs_restore_result *res)
@@ -74,13 +89,19 @@ static void apply_report(struct run *r, const rs_restore_result *res)
 	j_bool(&r->out, "key_replaced", res->key_replaced);
 	j_u64(&r->out, "unreadable_values", res->unreadable_values);
 	j_u64(&r->out, "members_reset", res->members_reset);
+	trial_json(r, &res->trial);
+	trial_text(r, &res->trial);
 	out_text(&r->out, _("Applied the key from %s (check value %s).\n"),
 	    res->file.path, res->file.meta.kcv);
-	if (res->key_replaced)
+	if (res->key_replaced && res->unreadable_values > 0)
 		out_text(&r->out, _("The database's key was replaced: %" PRIu64
 		    " values sealed with the old key are unreadable now; "
 		    "re-enter them, or run rskeymgmt --delete.\n"),
 		    res->unreadable_values);
+	else if (res->key_replaced)
+		out_text(&r->out, _("The database's key was replaced by the "
+		    "backup's; all %" PRIu64 " values open with it.\n"),
+		    res->trial.values);
 	if (res->members_reset > 0) {
 		out_text(&r->out, _("%" PRIu64 " other members wait to join "
 		    "again:\n"), res->members_reset);
@@ -106,5 +127,52 @@ int cmd_apply(struct run *r)
 	rs_password_free(&pw);
 	if (rc == RS_OK)
 		apply_report(r, &res);
+	return rc;
+}
+
+static void check_report(struct run *r, const rs_restore_result *res)
+{
+	const rs_backup_meta *m = &res->file.meta;
+	char when[64];
+
+	j_str(&r->out, "file", res->file.path);
+	j_str(&r->out, "machine", m->machine);
+	j_str(&r->out, "instance", m->instance);
+	j_u64(&r->out, "generation", m->generation);
+	j_str(&r->out, "kcv", m->kcv);
+	j_time(&r->out, "created", m->created);
+	j_str(&r->out, "database_id", m->database_id);
+	j_bool(&r->out, "same_database", res->file.same_database);
+	j_bool(&r->out, "matches_database", res->file.matches_database);
+	trial_json(r, &res->trial);
+	local_time(m->created, when, sizeof when);
+	out_text(&r->out, _("%s holds the key of %s\\%s: generation %" PRIu32
+	    ", check value %s, made %s.\n"), res->file.path, m->machine,
+	    m->instance, m->generation, m->kcv, when);
+	out_text(&r->out, "%s\n", res->file.matches_database ?
+	    _("It is the key the database uses.") :
+	    _("It is not the key the database records."));
+	if (!res->file.same_database)
+		out_text(&r->out, _("It was made from another database.\n"));
+	trial_text(r, &res->trial);
+	out_text(&r->out, _("Nothing was changed.\n"));
+}
+
+int cmd_check_backup(struct run *r)
+{
+	rs_restore_result res;
+	rs_password pw;
+	int rc;
+
+	if (rs_password_init(&pw) != 0)
+		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
+	memset(&res, 0, sizeof res);
+	rc = password_get(r, false, &pw);
+	if (rc == RS_OK)
+		rc = rs_op_backup_check(r->ctx, r->cli->file, pw.text, pw.len,
+		    &res, &r->err);
+	rs_password_free(&pw);
+	if (rc == RS_OK || (rc == RS_ERR_KEY_MISMATCH && res.file.verified))
+		check_report(r, &res);
 	return rc;
 }

@@ -1,8 +1,11 @@
 /* cmd_status.c: --status, --init and --list. */
 #include <config.h>
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "rskeymgmt.h"
 
 const char *cell_label(int table, int cell)
@@ -57,6 +60,32 @@ static void status_key_text(struct out *o, const rs_keyinfo *k)
 	else
 		snprintf(when, sizeof when, "%s", _("never (rskeymgmt -e -f FILE)"));
 	out_text(o, "%-20s %s\n", _("Last backup:"), when);
+	if (k->last_backup != 0 && !rs_backup_current(k))
+		out_text(o, _("%-20s no backup of the key in use (generation %"
+		    PRIu32 ") exists: rskeymgmt -e -f FILE\n"), "", k->generation);
+}
+
+/* --check-backup-age DAYS: for monitoring. */
+static int backup_age_check(struct run *r, const rs_keyinfo *k)
+{
+	char *end;
+	long days;
+
+	errno = 0;
+	days = strtol(r->cli->backup_age, &end, 10);
+	if (errno != 0 || end == r->cli->backup_age || *end != '\0' ||
+	    days < 1 || days > 36500)
+		return rs_err(&r->err, RS_ERR_USAGE, _("--check-backup-age: '%s' "
+		    "is not 1 to 36500 days"), r->cli->backup_age);
+	if (!rs_backup_current(k))
+		return rs_err(&r->err, RS_ERR_BACKUP_REQUIRED, _("No backup of "
+		    "the key in use (generation %" PRIu32 ") exists: back it up "
+		    "with rskeymgmt -e -f FILE."), k->generation);
+	if ((int64_t)time(NULL) - k->last_backup > (int64_t)days * 86400)
+		return rs_err(&r->err, RS_ERR_BACKUP_REQUIRED, _("The newest "
+		    "backup of the key in use is older than %ld days: back it up "
+		    "with rskeymgmt -e -f FILE."), days);
+	return RS_OK;
 }
 
 static void status_text(struct run *r, const rs_status *st)
@@ -97,6 +126,7 @@ static void status_json(struct run *r, const rs_status *st)
 	j_str(o, "database", rs_ctx_store_description(r->ctx));
 	j_str(o, "database_id", st->database_id);
 	key_json(o, &st->key);
+	j_bool(o, "backup_current", rs_backup_current(&st->key));
 	j_u64(o, "members_joined", st->members_joined);
 	j_u64(o, "members_waiting", st->members_waiting);
 	j_u64(o, "values_total", st->values_total);
@@ -116,6 +146,8 @@ int cmd_status(struct run *r)
 	status_values(r, &st);
 	if (st.activation != RS_ACTIVATED)
 		return rs_err(&r->err, RS_ERR_NOT_ACTIVATED, "%s", st.reason);
+	if (r->cli->backup_age != NULL)
+		return backup_age_check(r, &st.key);
 	return RS_OK;
 }
 

@@ -75,6 +75,7 @@ struct cli {
 	int value_fd;              /* -1: none */
 	bool replace;              /* --import: also readable values */
 	int heartbeat;         /* --start: seconds, 0 for the default */
+	const char *backup_age;/* --status --check-backup-age DAYS */
 };
 
 enum parse_result { PARSE_RUN, PARSE_EXIT_OK, PARSE_USAGE };
@@ -226,6 +227,7 @@ int cmd_remove(struct run *r);
 int backup_make(struct run *r);
 int cmd_extract(struct run *r);
 int cmd_apply(struct run *r);
+int cmd_check_backup(struct run *r);
 /* cmd_key.c */
 int cmd_delete(struct run *r);
 int cmd_reencrypt(struct run *r);

@@ -18,8 +18,11 @@ const struct rk_option rk_options[] = {
 	CMD('e', "extract", NULL, SEC_COMMANDS, F_FILE, cmd_extract,
 	    N_("back up the key to -f FILE")),
 	CMD('a', "apply", NULL, SEC_COMMANDS, F_FILE, cmd_apply,
-	    N_("restore the key from -f FILE\n"
-	    "(--force to accept a different key)")),
+	    N_("restore the key from -f FILE (--force\n"
+	    "when it would lose readable values)")),
+	CMD(0, "check-backup", NULL, SEC_COMMANDS, F_FILE, cmd_check_backup,
+	    N_("open -f FILE, say what it holds and how\n"
+	    "many values it opens; changes nothing")),
 	CMD('d', "delete", NULL, SEC_COMMANDS, F_CONFIRM, cmd_delete,
 	    N_("delete the key and all encrypted content")),
 	CMD('s', "reencrypt", NULL, SEC_COMMANDS, F_CONFIRM, cmd_reencrypt,
@@ -82,7 +85,8 @@ const struct rk_option rk_options[] = {
 	OPT(0, "password-fd", "N", SEC_OPTIONS, 0, opt_fd, password_fd,
 	    N_("read the password from descriptor N")),
 	OPT(0, "force", NULL, SEC_OPTIONS, 0, opt_true, force,
-	    N_("with --apply: accept a different key")),
+	    N_("with --apply: apply although values\n"
+	    "readable now would be lost")),
 	OPT(0, "overwrite", NULL, SEC_OPTIONS, 0, opt_true, overwrite,
 	    N_("with --extract: replace an existing file")),
 	OPT(0, "value-file", "FILE", SEC_OPTIONS, 0, opt_string, value_file,
@@ -100,6 +104,11 @@ const struct rk_option rk_options[] = {
 	    N_("with --service-account: a backup exists")),
 	OPT(0, "allow-last", NULL, SEC_OPTIONS, 0, opt_true, allow_last,
 	    N_("with --remove: remove the last joined member")),
+	OPT(0, "check-backup-age", "DAYS", SEC_OPTIONS, 0, opt_string,
+	    backup_age,
+	    N_("with --status: exit 11 when the newest\n"
+	    "backup of the key in use is older than\n"
+	    "DAYS days, or there is none")),
 	OPT(0, "json", NULL, SEC_OPTIONS, 0, opt_true, json,
 	    N_("print one JSON object on standard output")),
 	OPT('h', "help", NULL, SEC_OPTIONS, F_EXIT, opt_help, json,

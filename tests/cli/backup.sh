@@ -112,6 +112,7 @@ OKCV=$(kcv "$DEMO_CONF")
 t_differ demos_have_different_keys "$OKCV" "$KCV"
 t_expect_exit "$EX_KEY_MISMATCH" apply_other_key_refused "$RSKEYMGMT" -c "$C" -a -f "$O" --password-file "$T_TMP/pw"
 t_grep other_key_says_unreadable "$T_ERR" '200'
+t_grep other_key_says_counts "$T_ERR" 'opens 0 of 200 encrypted values; the key in use opens 200'
 t_equal refused_keeps_key "$(kcv "$C")" "$KCV"
 t_expect_exit "$EX_USAGE" apply_force_needs_yes "$RSKEYMGMT" -c "$C" -a -f "$O" --password-file "$T_TMP/pw" --force
 t_grep apply_force_says_yes "$T_ERR" '--yes'
@@ -125,5 +126,26 @@ t_grep verify_reports_unreadable "$T_OUT" 'Checked 200 values: 0 readable, 200 u
 t_expect_exit "$EX_FAILED" verify_json_after_force "$RSKEYMGMT" -c "$C" --verify --json
 t_json verify_json_is_one_object "$T_OUT"
 t_grep verify_json_counts "$T_OUT" '"ok":false,"error":"failed".*"unreadable":200'
+
+# Recovery: the values are still sealed with the original key, so its
+# backup is accepted without --force, judged by trial decryption.
+t_expect_exit 0 apply_original_after_force "$RSKEYMGMT" -c "$C" -a -f "$B" --password-file "$T_TMP/pw"
+t_grep recovery_says_counts "$T_OUT" 'opens 200 of 200 encrypted values; the key in use opens 0'
+t_grep recovery_says_replaced "$T_OUT" 'all 200 values open with it'
+t_no_grep recovery_no_delete_advice "$T_OUT" '--delete|unreadable'
+t_equal recovery_key_in_use "$(kcv "$C")" "$KCV"
+t_expect_exit 0 verify_after_recovery "$RSKEYMGMT" -c "$C" --verify
+t_grep verify_after_recovery_all_read "$T_OUT" 'Checked 200 values: 200 readable, 0 unreadable'
+# Forced again, then recovered in JSON.
+t_expect_exit 0 apply_other_again "$RSKEYMGMT" -c "$C" -a -f "$O" --password-file "$T_TMP/pw" --force --yes
+t_expect_exit 0 apply_original_json "$RSKEYMGMT" -c "$C" -a -f "$B" --password-file "$T_TMP/pw" --json
+t_json recovery_json_is_one_object "$T_OUT"
+t_grep recovery_json_counts "$T_OUT" '"unreadable_values":0,.*"values":200,"backup_opens":200,"current_key_known":true,"current_opens":0,"lost_values":0'
+# The same key applied again loses nothing; a foreign one is still refused.
+t_expect_exit 0 apply_same_after_recovery "$RSKEYMGMT" -c "$C" -a -f "$B" --password-file "$T_TMP/pw"
+t_grep same_says_counts "$T_OUT" 'opens 200 of 200 encrypted values; the key in use opens 200'
+t_expect_exit "$EX_KEY_MISMATCH" apply_other_refused_after_recovery "$RSKEYMGMT" -c "$C" -a -f "$O" --password-file "$T_TMP/pw"
+t_grep refused_after_recovery_counts "$T_ERR" 'UNREADABLE'
+t_equal refused_after_recovery_keeps_key "$(kcv "$C")" "$KCV"
 
 t_done

@@ -13,7 +13,7 @@ t_expect_exit 0 list_options_exits_zero "$RSKEYMGMT" --list-options
 cp "$T_OUT" "$T_TMP/table"
 t_no_grep list_options_is_hidden "$T_TMP/table" '^--list-options'
 t_equal list_options_has_every_command \
-    "$(grep -c "$(printf '\tcommand\t')" "$T_TMP/table")" 19
+    "$(grep -c "$(printf '\tcommand\t')" "$T_TMP/table")" 20
 t_expect_exit 0 help_exits_zero "$RSKEYMGMT" --help
 cp "$T_OUT" "$T_TMP/help"
 

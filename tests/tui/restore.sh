@@ -1,7 +1,8 @@
 #!/bin/sh
 # Restore: the dialog shows what the file holds before applying; the same
 # key applies at once, a different key only after a second confirmation
-# that says how many values become unreadable.
+# that says how many values become unreadable; the key the values are
+# still sealed with applies at once (recovery after a forced restore).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -37,6 +38,7 @@ tui_exit_status >/dev/null
 # A new key in the database; the old backup now holds a different key.
 t_run "$RSKEYMGMT" -c "$DEMO_CONF" --reencrypt --yes
 new_kcv=$(kcv "$DEMO_CONF")
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --extract -f "$T_TMP/new.rskey" --password-file "$pw"
 t_differ key_changed_by_cli "$old_kcv" "$new_kcv"
 
 restore_file "$T_TMP/old.rskey"
@@ -54,5 +56,18 @@ tui_wait "Apply a DIFFERENT key?"
 tui_keys Left Enter
 t_screen different_key_restored "Restore complete"
 t_equal different_key_applied "$(kcv "$DEMO_CONF")" "$old_kcv"
+tui_keys Enter
+tui_keys F10
+tui_exit_status >/dev/null
+
+# Recovery: the values are still sealed with the new key; its backup is
+# judged by trial decryption and applied without the second confirmation.
+restore_file "$T_TMP/new.rskey"
+t_screen recovery_counts "opens 100 of 100 encrypted"
+t_screen recovery_loses_nothing "applying it loses no"
+tui_keys Left Enter
+t_screen recovery_restored "Restore complete"
+t_screen recovery_no_delete_advice "applied to this instance"
+t_equal recovery_key_applied "$(kcv "$DEMO_CONF")" "$new_kcv"
 tui_stop
 t_done
