@@ -9,4 +9,5 @@ CLI_TESTS += tests/cli/busy.sh
 CLI_TESTS += tests/cli/tty.sh
 CLI_TESTS += tests/cli/commands.sh
 CLI_TESTS += tests/cli/includes.sh
+CLI_TESTS += tests/cli/rsconfig_args.sh
 CLI_TESTS += tests/cli/output.sh
