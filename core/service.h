@@ -2,7 +2,8 @@
  * its run lock, socket, start and stop.  The faces and rsserverd use ops.h.
  *
  * Each instance's service has a runtime folder (config key runtime, default
- * KEYSTORE.run, next to the key store) holding:
+ * RUNSTATEDIR/rsconfig/NAME, the unit's RuntimeDirectory=; see config.c)
+ * holding:
  *   rsserverd.lock  the run lock: flock()ed while the service runs, holds
  *                   its pid, so two copies of one instance cannot run and
  *                   --stop knows whom to signal;

@@ -12,6 +12,7 @@ man_MANS = doc/rsconfig.8 doc/rskeymgmt.8 doc/rsserverd.8 doc/rsdemo.1 \
 DOC_GENERATED = $(man_MANS) doc/rsreportserver.conf.example
 DOC_EDIT = sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localstatedir[@]|$(localstatedir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g' \
 	-e 's|@sbindir[@]|$(sbindir)|g' -e 's|@bindir[@]|$(bindir)|g' \
 	-e 's|@localedir[@]|$(localedir)|g' \
 	-e 's|@systemdsystemunitdir[@]|$(systemdsystemunitdir)|g' \
