@@ -37,11 +37,13 @@ rsconfdir = $(sysconfdir)/rsconfig
 rsconf_DATA = doc/rsreportserver.conf.example
 
 # bash completion (configure: --with-bash-completion-dir).
-bashcompletion_DATA = completions/rskeymgmt
+bashcompletion_DATA = completions/rskeymgmt completions/rsconfig \
+	completions/rsserverd
 
 EXTRA_DIST += doc/rsconfig.8.in doc/rskeymgmt.8.in doc/rsserverd.8.in \
 	doc/rsdemo.1.in doc/rsreportserver.conf.5.in \
 	doc/rsreportserver.conf.example.in doc/json.md completions/rskeymgmt \
+	completions/rsconfig completions/rsserverd \
 	tests/tui/tuilib.sh $(I18N_TESTS) tests/i18n/doclib.sh
 # Helpers that other fragments' tests source, for make distcheck.
 EXTRA_DIST += tests/pg/mkdb.sh
