@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -433,4 +434,49 @@ int rs_audit_read_from(const char *path, size_t max, rs_audit_entry **out,
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	*n = max > 0 && r.count > max ? max : r.count;
 	return RS_OK;
+}
+
+/* Appends more (n_more entries) to *all (n entries); frees more. */
+static int audit_append(rs_audit_entry **all, size_t *n, rs_audit_entry *more,
+    size_t n_more, rs_error *err)
+{
+	rs_audit_entry *joined;
+
+	if (n_more == 0) {
+		free(more);
+		return RS_OK;
+	}
+	joined = realloc(*all, (*n + n_more) * sizeof *joined);
+	if (joined == NULL) {
+		free(more);
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	}
+	memcpy(joined + *n, more, n_more * sizeof *more);
+	free(more);
+	*all = joined;
+	*n += n_more;
+	return RS_OK;
+}
+
+int rs_audit_read_rotated(const char *path, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err)
+{
+	char rotated[PATH_MAX + 8];
+	rs_audit_entry *older = NULL;
+	size_t n_older = 0;
+	int rc = rs_audit_read_from(path, max, out, n, err);
+
+	if (rc != RS_OK || (max > 0 && *n >= max))
+		return rc;
+	snprintf(rotated, sizeof rotated, "%s.1", path);
+	rc = rs_audit_read_from(rotated, max > 0 ? max - *n : 0, &older,
+	    &n_older, err);
+	if (rc == RS_OK)
+		rc = audit_append(out, n, older, n_older, err);
+	if (rc != RS_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }

@@ -31,6 +31,13 @@ int rs_audit_record_to(const char *path, const char *operation,
 int rs_audit_read_from(const char *path, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err);
 
+/* The same across the current log and the one logrotate left beside it,
+ * PATH.1 (data/rsconfig.logrotate uses delaycompress, so it is not yet
+ * compressed): newest first, the current log's records before the rotated
+ * one's.  Older, compressed logs (PATH.2.gz ...) are not read. */
+int rs_audit_read_rotated(const char *path, size_t max, rs_audit_entry **out,
+    size_t *n, rs_error *err);
+
 /* The same for the audit log beside a database file (DATABASE-audit.log),
  * the place before the config had audit_log. */
 void rs_audit_path(const char *database, char *out, size_t size);

@@ -1,10 +1,13 @@
 /* err.c: the error type every core call fills. */
 #include <config.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/err.h>
 #include "err.h"
 
@@ -92,4 +95,40 @@ const char *rs_err_description(int code)
 int rs_err_exit_status(int code)
 {
 	return entry_of(code)->exit_status;
+}
+
+int rs_stdout_close(const char *program)
+{
+	bool earlier = ferror(stdout) != 0;
+	bool closing;
+
+	errno = 0;
+	closing = fclose(stdout) != 0;
+	/* Nothing was written to a stdout that was never open. */
+	if (!earlier && (!closing || errno == EBADF))
+		return 0;
+	if (earlier && !closing)
+		errno = 0;
+	if (errno != 0)
+		fprintf(stderr, _("%s: write error: %s\n"), program,
+		    strerror(errno));
+	else
+		fprintf(stderr, _("%s: write error\n"), program);
+	return rs_err_exit_status(RS_ERR_IO);
+}
+
+static const char *at_exit_program;
+
+static void stdout_close_at_exit(void)
+{
+	int status = rs_stdout_close(at_exit_program);
+
+	if (status != 0)
+		_exit(status);
+}
+
+void rs_stdout_close_at_exit(const char *program)
+{
+	at_exit_program = program;
+	atexit(stdout_close_at_exit);
 }

@@ -60,4 +60,11 @@ const char *rs_err_name(int code);        /* "busy" */
 const char *rs_err_description(int code); /* translated one-liner */
 int rs_err_exit_status(int code);
 
+/* Output that could not be written is an error (gnulib's close_stdout):
+ * flushes and closes stdout; 0, or after "PROGRAM: write error: WHY" on
+ * stderr the exit status of RS_ERR_IO. */
+int rs_stdout_close(const char *program);
+/* The same at exit: a program that would exit 0 exits with that status. */
+void rs_stdout_close_at_exit(const char *program);
+
 #endif

@@ -45,7 +45,7 @@ struct config_key {
 	sizeof(((rs_config *)0)->field), kind, optional }
 static const struct config_key config_keys[] = {
 	KEY(installation_id, KIND_UUID, false),
-	KEY(machine, KIND_NAME, false),
+	KEY(machine, KIND_NAME, true),
 	KEY(instance, KIND_NAME, false),
 	KEY(database, KIND_PATH, false),
 	KEY(service_account, KIND_NAME, false),
@@ -471,6 +471,25 @@ static int default_system_paths(rs_config *cfg, rs_error *err)
 	return RS_OK;
 }
 
+/* machine defaults to this host's name (its first label), as a report
+ * server on Windows shows its computer name. */
+static int default_machine(rs_config *cfg, rs_error *err)
+{
+	char host[256];
+
+	if (cfg->machine[0] != '\0')
+		return RS_OK;
+	if (gethostname(host, sizeof host) != 0 || host[0] == '\0' ||
+	    host[0] == '.')
+		return rs_err(err, RS_ERR_CONFIG, _("%s: missing keys: %s"),
+		    cfg->path, "machine");
+	host[sizeof host - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+	snprintf(cfg->machine, sizeof cfg->machine, "%s", host);
+	cfg->machine_implicit = true;
+	return RS_OK;
+}
+
 int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 {
 	FILE *f;
@@ -488,6 +507,8 @@ int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 	if (rc == RS_OK)
 		rc = parse_stream(f, path, cfg, err);
 	fclose(f);
+	if (rc == RS_OK)
+		rc = default_machine(cfg, err);
 	if (rc == RS_OK && cfg->database[0] == '\0') {
 		/* postgresql without database: a name next to the config file,
 		 * so that every field is a path (the audit log has its own key). */
@@ -527,6 +548,8 @@ static bool key_written(const rs_config *cfg, const struct config_key *k)
 	if (strcmp(k->name, "runtime") == 0 && cfg->runtime_implicit)
 		return false;
 	if (strcmp(k->name, "audit_log") == 0 && cfg->audit_log_implicit)
+		return false;
+	if (strcmp(k->name, "machine") == 0 && cfg->machine_implicit)
 		return false;
 	return !k->optional || v[0] != '\0';
 }

@@ -57,6 +57,7 @@ typedef struct rs_config {
 	 * LOGDIR/rsconfig/NAME-audit.log unless the file says otherwise. */
 	char audit_log[PATH_MAX];
 	bool audit_log_implicit;
+	bool machine_implicit;          /* the host name: the file has none */
 } rs_config;
 
 #define RS_BACKEND_SQLITE "sqlite"

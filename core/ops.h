@@ -334,6 +334,29 @@ int rs_op_service_start(rs_ctx *ctx, int heartbeat, rs_error *err);
 /* Stopping a service that is not running is RS_OK with *was_running false
  * (was_running may be NULL). */
 int rs_op_service_stop(rs_ctx *ctx, bool *was_running, rs_error *err);
+typedef enum rs_service_action {
+	RS_SERVICE_START, RS_SERVICE_STOP, RS_SERVICE_RELOAD
+} rs_service_action;
+
+/* What a start, stop or reload did, and how. */
+typedef struct rs_service_done {
+	bool by_systemd;           /* through "systemctl ACTION unit" */
+	char unit[300];            /* rsserverd@NAME.service */
+	bool was_running;          /* before the action */
+} rs_service_done;
+
+/* The one way the faces and the core start, stop and reload the service:
+ * through systemctl when systemd runs and its unit rsserverd@NAME runs this
+ * config (SYSCONFDIR/rsconfig/NAME.conf), else directly (a detached
+ * rsserverd, SIGTERM, SIGHUP).  heartbeat 0: the default (systemd: the
+ * config's).  RS_ERR_STATE when starting one that runs. */
+int rs_op_service_control(rs_ctx *ctx, rs_service_action action,
+    int heartbeat, rs_service_done *done, rs_error *err);
+/* True and the unit (rsserverd@NAME.service) when start, stop and reload
+ * go through systemctl. */
+bool rs_op_service_unit(rs_ctx *ctx, char *unit, size_t size);
+/* "through systemctl (UNIT)" or "directly (...)", for a step. */
+void rs_service_done_how(const rs_service_done *done, char *out, size_t size);
 /* Asks the running service to decrypt the data source NAME; answer gets
  * "ok" or "failed: WHY" (never a value).  RS_ERR_FAILED unless "ok". */
 int rs_op_service_test_datasource(rs_ctx *ctx, const char *name,

@@ -110,11 +110,17 @@ static void describe_ownership(rs_ctx *ctx, rs_account_result *res)
 static int service_stop_for_change(rs_ctx *ctx, rs_account_result *res,
     rs_error *err)
 {
-	int rc = rs_service_stop(&ctx->cfg, &res->was_running, err);
+	rs_service_done done;
+	char said[RS_ERROR_MESSAGE_MAX], how[400];
+	int rc = rs_service_control(&ctx->cfg, RS_SERVICE_STOP, 0, &done, err);
 
-	if (rc == RS_OK && res->was_running)
-		ops_step(ctx, RS_STEP_OK, _("Stopped the report server service "
+	res->was_running = done.was_running;
+	if (rc == RS_OK && res->was_running) {
+		snprintf(said, sizeof said, _("Stopped the report server service "
 		    "(it runs as %s)"), res->old_account);
+		rs_service_done_how(&done, how, sizeof how);
+		ops_step(ctx, RS_STEP_OK, "%s, %s", said, how);
+	}
 	return rc;
 }
 
@@ -126,6 +132,8 @@ static void service_restart_after_change(rs_ctx *ctx, int heartbeat,
     rs_account_result *res)
 {
 	rs_error err = { 0 };
+	rs_service_done done;
+	char said[RS_ERROR_MESSAGE_MAX], how[400];
 
 	if (!res->was_running)
 		return;
@@ -133,11 +141,14 @@ static void service_restart_after_change(rs_ctx *ctx, int heartbeat,
 	    ctx->cfg.service_account);
 	rs_store_close(ctx->store);
 	ctx->store = NULL;
-	res->restarted = rs_service_start(&ctx->cfg, heartbeat, &err) == RS_OK;
-	if (res->restarted)
-		ops_step(ctx, RS_STEP_OK, _("Restarted the report server service "
-		    "as %s"), res->service_account);
-	else {
+	res->restarted = rs_service_control(&ctx->cfg, RS_SERVICE_START,
+	    heartbeat, &done, &err) == RS_OK;
+	if (res->restarted) {
+		snprintf(said, sizeof said, _("Restarted the report server "
+		    "service as %s"), res->service_account);
+		rs_service_done_how(&done, how, sizeof how);
+		ops_step(ctx, RS_STEP_OK, "%s, %s", said, how);
+	} else {
 		snprintf(res->restart_error, sizeof res->restart_error, "%s",
 		    err.message);
 		ops_step(ctx, RS_STEP_WARNING, _("The report server service could "

@@ -353,5 +353,5 @@ int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err)
 {
-	return rs_audit_read_from(ctx->cfg.audit_log, max, out, n, err);
+	return rs_audit_read_rotated(ctx->cfg.audit_log, max, out, n, err);
 }

@@ -132,6 +132,26 @@ static void init_done(rs_ctx *ctx, void *arg)
 	    : _("Instance initialized; waiting to join"));
 }
 
+/* The example config's installation_id (all zeros but the version and
+ * variant digits): every instance copied from it would share it. */
+static bool placeholder_id(const char *id)
+{
+	int nonzero = 0;
+
+	for (; *id != '\0'; id++)
+		nonzero += *id != '0' && *id != '-';
+	return nonzero <= 2;
+}
+
+static int refuse_placeholder_id(const rs_config *cfg, rs_error *err)
+{
+	return rs_err(err, RS_ERR_CONFIG, _("%s: installation_id %s is the "
+	    "example's placeholder, and every instance needs its own; give it "
+	    "a fresh one: sed -i \"s/^installation_id .*/installation_id = "
+	    "$(cat /proc/sys/kernel/random/uuid)/\" %s"), cfg->path,
+	    cfg->installation_id, cfg->path);
+}
+
 int rs_op_init(rs_ctx *ctx, rs_init_result *res, rs_error *err)
 {
 	rs_init_result local;
@@ -142,6 +162,8 @@ int rs_op_init(rs_ctx *ctx, rs_init_result *res, rs_error *err)
 	int rc;
 
 	memset(r.res, 0, sizeof *r.res);
+	if (placeholder_id(ctx->cfg.installation_id))
+		return refuse_placeholder_id(&ctx->cfg, err);
 	rc = ops_run(ctx, &op, err);
 	rs_keypair_free(r.kp);
 	return rc;

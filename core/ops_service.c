@@ -160,13 +160,17 @@ int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err)
 void ops_service_reload_local(rs_ctx *ctx)
 {
 	rs_error err = { 0 };
-	bool sent = false;
+	rs_service_done done;
+	char how[400];
 
-	if (rs_service_reload(&ctx->cfg, &sent, &err) != RS_OK)
+	if (rs_service_control(&ctx->cfg, RS_SERVICE_RELOAD, 0, &done,
+	    &err) != RS_OK) {
 		ops_step(ctx, RS_STEP_WARNING, "%s", err.message);
-	else if (sent)
-		ops_step(ctx, RS_STEP_OK, "%s", _("Told the local report server "
-		    "service to reload the key"));
+	} else if (done.was_running) {
+		rs_service_done_how(&done, how, sizeof how);
+		ops_step(ctx, RS_STEP_OK, "%s, %s", _("Told the local report "
+		    "server service to reload the key"), how);
+	}
 }
 
 /* ---- start, stop, status and test of this instance's service ---- */
@@ -179,6 +183,17 @@ int rs_op_service_status(rs_ctx *ctx, rs_service_status *st, rs_error *err)
 int rs_op_service_start(rs_ctx *ctx, int heartbeat, rs_error *err)
 {
 	return rs_service_start(&ctx->cfg, heartbeat, err);
+}
+
+int rs_op_service_control(rs_ctx *ctx, rs_service_action action,
+    int heartbeat, rs_service_done *done, rs_error *err)
+{
+	return rs_service_control(&ctx->cfg, action, heartbeat, done, err);
+}
+
+bool rs_op_service_unit(rs_ctx *ctx, char *unit, size_t size)
+{
+	return rs_service_unit(&ctx->cfg, unit, size);
 }
 
 int rs_op_service_stop(rs_ctx *ctx, bool *was_running, rs_error *err)

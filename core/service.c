@@ -434,18 +434,13 @@ static int wait_ready(const rs_config *cfg, int fd, rs_error *err)
 	    cfg->instance, RS_SERVICE_WAIT_MS / 1000);
 }
 
-int rs_service_start(const rs_config *cfg, int heartbeat, rs_error *err)
+static int start_directly(const rs_config *cfg, int heartbeat, rs_error *err)
 {
 	char prog[PATH_MAX], beat[16];
 	char *argv[8];
 	rs_service_paths p;
-	pid_t pid = rs_service_pid(cfg);
 	int fds[2], rc, n = 0;
 
-	if (pid != 0)
-		return rs_err(err, RS_ERR_STATE, _("The report server service of "
-		    "%s\\%s is already running (pid %" PRId64 ")."), cfg->machine,
-		    cfg->instance, (int64_t)pid);
 	rs_service_program(prog, sizeof prog);
 	if (access(prog, X_OK) != 0)
 		return rs_err(err, RS_ERR_NOT_FOUND, _("cannot run %s: %s"), prog,
@@ -494,12 +489,8 @@ static void wait_exit(pid_t pid)
 	}
 }
 
-int rs_service_stop(const rs_config *cfg, bool *was_running, rs_error *err)
+static int stop_directly(const rs_config *cfg, pid_t pid, rs_error *err)
 {
-	pid_t pid = rs_service_pid(cfg);
-
-	if (was_running)
-		*was_running = pid != 0;
 	if (pid == 0)
 		return RS_OK;
 	if (pid < 0)
@@ -521,17 +512,105 @@ int rs_service_stop(const rs_config *cfg, bool *was_running, rs_error *err)
 	    RS_SERVICE_WAIT_MS / 1000);
 }
 
-int rs_service_reload(const rs_config *cfg, bool *sent, rs_error *err)
+static int reload_directly(const rs_config *cfg, pid_t pid, rs_error *err)
+{
+	if (pid > 0 && kill(pid, SIGHUP) != 0)
+		return signal_failed(cfg, pid, err);
+	return RS_OK;
+}
+
+static int systemctl_failed(const rs_config *cfg, const char *verb,
+    const char *unit, const char *said, rs_error *err)
+{
+	return rs_err(err, RS_ERR_FAILED, _("The report server service of "
+	    "%s\\%s: systemctl %s %s failed: %s"), cfg->machine, cfg->instance,
+	    verb, unit, said[0] ? said : _("it exited without a message"));
+}
+
+static const char *const action_verbs[] = { "start", "stop", "reload" };
+
+/* systemd waits for READY=1 (start) and for the exit (stop).  A service
+ * still holding the run lock afterwards was started beside systemd (by an
+ * older version): it is stopped or reloaded directly. */
+static int control_by_systemd(const rs_config *cfg, rs_service_action action,
+    rs_service_done *done, rs_error *err)
+{
+	const char *verb = action_verbs[action];
+	char said[512];
+	int status = rs_systemctl(verb, done->unit, said, sizeof said);
+	pid_t pid;
+
+	if (status != 0 && action == RS_SERVICE_START)
+		return systemctl_failed(cfg, verb, done->unit, said, err);
+	pid = rs_service_pid(cfg);
+	if (action == RS_SERVICE_STOP && pid != 0) {
+		done->by_systemd = false;
+		return stop_directly(cfg, pid, err);
+	}
+	if (action == RS_SERVICE_RELOAD && status != 0) {
+		done->by_systemd = false;
+		return reload_directly(cfg, pid, err);
+	}
+	return RS_OK;
+}
+
+int rs_service_control(const rs_config *cfg, rs_service_action action,
+    int heartbeat, rs_service_done *done, rs_error *err)
 {
 	pid_t pid = rs_service_pid(cfg);
 
-	if (sent)
-		*sent = false;
-	if (pid <= 0)
+	memset(done, 0, sizeof *done);
+	done->was_running = pid != 0;
+	if (action == RS_SERVICE_START && pid != 0)
+		return rs_err(err, RS_ERR_STATE, _("The report server service of "
+		    "%s\\%s is already running (pid %" PRId64 ")."), cfg->machine,
+		    cfg->instance, (int64_t)pid);
+	/* Nothing to reload; a stopped unit is stopped again (it may be
+	 * waiting to restart). */
+	if (action == RS_SERVICE_RELOAD && pid == 0)
 		return RS_OK;
-	if (kill(pid, SIGHUP) != 0)
-		return signal_failed(cfg, pid, err);
+	done->by_systemd = rs_service_unit(cfg, done->unit, sizeof done->unit);
+	if (done->by_systemd)
+		return control_by_systemd(cfg, action, done, err);
+	if (action == RS_SERVICE_START)
+		return start_directly(cfg, heartbeat, err);
+	if (action == RS_SERVICE_STOP)
+		return stop_directly(cfg, pid, err);
+	return reload_directly(cfg, pid, err);
+}
+
+void rs_service_done_how(const rs_service_done *done, char *out, size_t size)
+{
+	if (done->by_systemd)
+		snprintf(out, size, _("through systemctl (%s)"), done->unit);
+	else
+		snprintf(out, size, "%s", _("directly (systemd does not run this "
+		    "instance)"));
+}
+
+int rs_service_start(const rs_config *cfg, int heartbeat, rs_error *err)
+{
+	rs_service_done done;
+
+	return rs_service_control(cfg, RS_SERVICE_START, heartbeat, &done, err);
+}
+
+int rs_service_stop(const rs_config *cfg, bool *was_running, rs_error *err)
+{
+	rs_service_done done;
+	int rc = rs_service_control(cfg, RS_SERVICE_STOP, 0, &done, err);
+
+	if (was_running)
+		*was_running = done.was_running;
+	return rc;
+}
+
+int rs_service_reload(const rs_config *cfg, bool *sent, rs_error *err)
+{
+	rs_service_done done;
+	int rc = rs_service_control(cfg, RS_SERVICE_RELOAD, 0, &done, err);
+
 	if (sent)
-		*sent = true;
-	return RS_OK;
+		*sent = rc == RS_OK && done.was_running;
+	return rc;
 }

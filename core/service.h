@@ -2,7 +2,8 @@
  * its run lock, socket, start and stop.  The faces and rsserverd use ops.h.
  *
  * Each instance's service has a runtime folder (config key runtime, default
- * KEYSTORE.run, next to the key store) holding:
+ * RUNSTATEDIR/rsconfig/NAME, the unit's RuntimeDirectory=; see config.c)
+ * holding:
  *   rsserverd.lock  the run lock: flock()ed while the service runs, holds
  *                   its pid, so two copies of one instance cannot run and
  *                   --stop knows whom to signal;
@@ -38,16 +39,27 @@ int rs_service_request(const rs_config *cfg, const char *request,
 /* Fills st; RS_OK also when the service is not running (st->running). */
 int rs_service_status_get(const rs_config *cfg, rs_service_status *st,
     rs_error *err);
-/* Starts rsserverd in the background, detached, and waits until its socket
- * answers.  heartbeat 0: the service's default.  RS_ERR_STATE when it
- * already runs. */
+/* The one way to start, stop and reload (service_control in ops.h):
+ * through systemctl when rs_service_unit() names the unit, else directly:
+ * start runs rsserverd in the background, detached, and waits until its
+ * socket answers (heartbeat 0: the service's default; systemd runs it with
+ * the config's own); stop sends SIGTERM and waits until the run lock is
+ * free; reload sends SIGHUP.  RS_ERR_STATE when starting one that runs;
+ * stopping or reloading one that is not running is RS_OK. */
+int rs_service_control(const rs_config *cfg, rs_service_action action,
+    int heartbeat, rs_service_done *done, rs_error *err);
+/* Shorthands for rs_service_control(). */
 int rs_service_start(const rs_config *cfg, int heartbeat, rs_error *err);
-/* SIGTERM, then waits until the run lock is free.  Stopping a service
- * that is not running is RS_OK with *was_running false (may be NULL). */
 int rs_service_stop(const rs_config *cfg, bool *was_running, rs_error *err);
-/* Tells a running local service to re-read the key (SIGHUP); RS_OK and
- * *sent false when none runs. */
+/* *sent: a running service was told to re-read the key. */
 int rs_service_reload(const rs_config *cfg, bool *sent, rs_error *err);
+/* systemctl.c: the unit (rsserverd@NAME.service) when systemd runs (PID 1),
+ * systemctl is in /usr/bin or /bin, cfg->path is the unit's config,
+ * SYSCONFDIR/rsconfig/NAME.conf, and the unit is installed. */
+bool rs_service_unit(const rs_config *cfg, char *unit, size_t size);
+/* Runs systemctl VERB UNIT without a terminal; its exit status (-1 when it
+ * could not run) and what it said on stderr. */
+int rs_systemctl(const char *verb, const char *unit, char *said, size_t size);
 /* Where rsserverd is: next to the running program, else SBINDIR. */
 void rs_service_program(char *out, size_t size);
 

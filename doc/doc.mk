@@ -12,6 +12,7 @@ man_MANS = doc/rsconfig.8 doc/rskeymgmt.8 doc/rsserverd.8 doc/rsdemo.1 \
 DOC_GENERATED = $(man_MANS) doc/rsreportserver.conf.example
 DOC_EDIT = sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localstatedir[@]|$(localstatedir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g' \
 	-e 's|@sbindir[@]|$(sbindir)|g' -e 's|@bindir[@]|$(bindir)|g' \
 	-e 's|@localedir[@]|$(localedir)|g' \
 	-e 's|@systemdsystemunitdir[@]|$(systemdsystemunitdir)|g' \
@@ -43,12 +44,13 @@ install-data-local:
 	$(MKDIR_P) '$(DESTDIR)$(sysconfdir)/rsconfig'
 
 # bash completion (configure: --with-bash-completion-dir).
-bashcompletion_DATA = completions/rskeymgmt
+bashcompletion_DATA = completions/rskeymgmt completions/rsconfig \
+	completions/rsserverd
 
 EXTRA_DIST += doc/rsconfig.8.in doc/rskeymgmt.8.in doc/rsserverd.8.in \
 	doc/rsdemo.1.in doc/rsreportserver.conf.5.in \
 	doc/rsreportserver.conf.example.in doc/ssrs.md doc/style.md \
-	completions/rskeymgmt \
+	completions/rskeymgmt completions/rsconfig completions/rsserverd \
 	tests/tui/tuilib.sh $(I18N_TESTS) tests/i18n/doclib.sh
 # Helpers that other fragments' tests source, for make distcheck.
 EXTRA_DIST += tests/pg/mkdb.sh

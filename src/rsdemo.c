@@ -238,6 +238,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	rs_harden_process();
+	rs_stdout_close_at_exit(PROG);
 	rs_i18n_init(NULL);
 	if ((rc = cli_parse(argc, argv, &c)) >= 0)
 		return rc;

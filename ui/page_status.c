@@ -141,30 +141,40 @@ static const char *buttons[] = { N_("Refresh"), N_("Start Service"),
 static void service_start(void)
 {
 	rs_error err;
+	rs_service_done done;
+	char how[400];
 
 	ui_results_clear(_("Start the report server service"));
 	rs_err_clear(&err);
-	if (rs_op_service_start(ui->ctx, 0, &err) != RS_OK) {
+	if (rs_op_service_control(ui->ctx, RS_SERVICE_START, 0, &done,
+	    &err) != RS_OK) {
 		ui_error_box(_("Start Service"), &err);
 		return;
 	}
+	rs_service_done_how(&done, how, sizeof how);
 	ui_results_add(RS_STEP_OK, "%s", _("The report server service is running"));
+	ui_results_add(RS_STEP_OK, _("Started %s"), how);
 }
 
 static void service_stop(void)
 {
 	rs_error err;
-	bool was_running = false;
+	rs_service_done done;
+	char how[400];
 
 	ui_results_clear(_("Stop the report server service"));
 	rs_err_clear(&err);
-	if (rs_op_service_stop(ui->ctx, &was_running, &err) != RS_OK) {
+	if (rs_op_service_control(ui->ctx, RS_SERVICE_STOP, 0, &done,
+	    &err) != RS_OK) {
 		ui_error_box(_("Stop Service"), &err);
 		return;
 	}
-	ui_results_add(was_running ? RS_STEP_OK : RS_STEP_SKIPPED, "%s",
-	    was_running ? _("The report server service was stopped") :
+	ui_results_add(done.was_running ? RS_STEP_OK : RS_STEP_SKIPPED, "%s",
+	    done.was_running ? _("The report server service was stopped") :
 	    _("The report server service was not running"));
+	rs_service_done_how(&done, how, sizeof how);
+	if (done.was_running)
+		ui_results_add(RS_STEP_OK, _("Stopped %s"), how);
 }
 
 /* The frame reloads after every action, Refresh included. */

@@ -59,9 +59,9 @@ int args_parse(int argc, char **argv, struct daemon *d)
 			fprintf(stderr, _("%s: --heartbeat needs 1 to 3600 seconds\n"),
 			    PROG);
 			return rs_err_exit_status(RS_ERR_USAGE);
-		case 'h': help_print(); return 0;
+		case 'h': help_print(); return rs_stdout_close(PROG);
 		case 'V': printf("%s (%s) %s\n", PROG, PACKAGE_NAME, PACKAGE_VERSION);
-			return 0;
+			return rs_stdout_close(PROG);
 		default:
 			fprintf(stderr, _("Try '%s --help' for more information.\n"),
 			    PROG);

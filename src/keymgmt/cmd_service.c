@@ -45,15 +45,32 @@ static void service_text(struct out *o, const rs_config *cfg,
 		out_text(o, _("Not activated since %s: %s\n"), when, st->reason);
 }
 
+/* Which way start and stop go (went): "systemctl" or "directly". */
+static void service_how(struct out *o, const rs_service_done *done,
+    const char *text)
+{
+	char how[400];
+
+	j_str(o, "by", done->by_systemd ? "systemctl" : "directly");
+	j_str(o, "unit", done->by_systemd ? done->unit : NULL);
+	rs_service_done_how(done, how, sizeof how);
+	if (text != NULL)
+		out_text(o, "%s %s.\n", text, how);
+}
+
 int cmd_service_status(struct run *r)
 {
 	const rs_config *cfg = rs_ctx_config(r->ctx);
 	rs_service_status st;
+	rs_service_done done = { .by_systemd = false };
 	int rc = rs_op_service_status(r->ctx, &st, &r->err);
 
 	if (rc != RS_OK)
 		return rc;
+	done.by_systemd = rs_op_service_unit(r->ctx, done.unit,
+	    sizeof done.unit);
 	service_json(&r->out, &st);
+	service_how(&r->out, &done, NULL);
 	service_text(&r->out, cfg, &st);
 	return RS_OK;
 }
@@ -62,12 +79,15 @@ int cmd_start(struct run *r)
 {
 	const rs_config *cfg = rs_ctx_config(r->ctx);
 	rs_service_status st;
-	int rc = rs_op_service_start(r->ctx, r->cli->heartbeat, &r->err);
+	rs_service_done done;
+	int rc = rs_op_service_control(r->ctx, RS_SERVICE_START,
+	    r->cli->heartbeat, &done, &r->err);
 
 	if (rc != RS_OK)
 		return rc;
 	rs_op_service_status(r->ctx, &st, &r->err);
 	service_json(&r->out, &st);
+	service_how(&r->out, &done, _("Started"));
 	service_text(&r->out, cfg, &st);
 	return RS_OK;
 }
@@ -75,12 +95,15 @@ int cmd_start(struct run *r)
 int cmd_stop(struct run *r)
 {
 	const rs_config *cfg = rs_ctx_config(r->ctx);
-	bool was_running = false;
-	int rc = rs_op_service_stop(r->ctx, &was_running, &r->err);
+	rs_service_done done;
+	int rc = rs_op_service_control(r->ctx, RS_SERVICE_STOP, 0, &done,
+	    &r->err);
+	bool was_running = done.was_running;
 
 	if (rc != RS_OK)
 		return rc;
 	j_bool(&r->out, "was_running", was_running);
+	service_how(&r->out, &done, was_running ? _("Stopped") : NULL);
 	if (was_running)
 		out_text(&r->out, _("Stopped the report server service of %s\\%s.\n"),
 		    cfg->machine, cfg->instance);

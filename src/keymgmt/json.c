@@ -7,19 +7,60 @@
 #include <time.h>
 #include "rskeymgmt.h"
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), 0 if none. */
+static size_t utf8_length(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 /* Writes runs of plain characters at once: --list --json of 10,000
  * members prints megabytes.  Unlocked stdio: only the main thread
- * writes output. */
+ * writes output.  JSON is UTF-8: a byte that is not part of a
+ * well-formed sequence becomes U+FFFD (doc/json.md). */
 void json_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
+	size_t n;
 
 	putc_unlocked('"', f);
 	for (; *p != '\0'; p++) {
-		if (*p >= 0x20 && *p != 0x7f && *p != '"' && *p != '\\')
+		if (*p >= 0x80 && (n = utf8_length(p)) > 0) {
+			p += n - 1;
+			continue;
+		}
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
 			continue;
 		fwrite_unlocked(run, 1, (size_t)(p - run), f);
 		run = p + 1;
+		if (*p >= 0x80) {
+			fputs("\xef\xbf\xbd", f);
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;

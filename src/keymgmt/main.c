@@ -58,10 +58,11 @@ int main(int argc, char **argv)
 	struct cli c;
 
 	rs_harden_process();
+	rs_stdout_close_at_exit("rskeymgmt");
 	rs_i18n_init(NULL);
 	switch (cli_parse(argc, argv, &c, &err)) {
 	case PARSE_EXIT_OK:
-		return fflush(stdout) == 0 ? 0 : rs_err_exit_status(RS_ERR_IO);
+		return 0;
 	case PARSE_USAGE:
 		return usage_fail(&c, &err);
 	default:

@@ -89,6 +89,24 @@ t_expect_exit 0 join_new_instance "$RSKEYMGMT" -c "$C" --join "$NID"
 t_expect_exit 0 new_instance_reads_every_value "$RSKEYMGMT" -c "$NEWC" --verify
 t_grep new_instance_verify_counts "$T_OUT" '200 readable, 0 unreadable'
 
+# The example config's placeholder ID is refused, with the fix; a config
+# without machine takes the host name (its first label).
+mkdir "$T_TMP/ex"
+sed -e 's/^installation_id .*/installation_id = 00000000-0000-4000-8000-000000000000/' \
+    -e '/^machine /d' -e 's/^instance .*/instance = RSEX/' \
+    -e "s|^keystore .*|keystore = $T_TMP/ex/keys|" "$NEWC" >"$T_TMP/ex/rsreportserver.conf"
+EXC=$T_TMP/ex/rsreportserver.conf
+t_expect_exit "$EX_CONFIG" init_refuses_placeholder_id "$RSKEYMGMT" -c "$EXC" --init
+t_grep placeholder_id_says_fix "$T_ERR" "placeholder.*cat /proc/sys/kernel/random/uuid.*$EXC"
+t_absent placeholder_id_no_keystore "$T_TMP/ex/keys"
+XID=$(cat /proc/sys/kernel/random/uuid)
+sed -i "s/^installation_id .*/installation_id = $XID/" "$EXC"
+t_expect_exit 0 init_without_machine "$RSKEYMGMT" -c "$EXC" --init
+HOST=$(uname -n | cut -d. -f1)
+t_expect_exit 0 list_shows_host_name "$RSKEYMGMT" -c "$C" --list
+t_grep machine_defaults_to_host_name "$T_OUT" "^ *$HOST +RSEX +Waiting to join +$XID "
+t_expect_exit 0 remove_example_instance "$RSKEYMGMT" -c "$C" --remove "$XID" --yes
+
 # A key store open to others: not activated, and the fix is named.
 chmod 0755 "$T_TMP/new/keys"
 t_expect_exit "$EX_NOT_ACTIVATED" unsafe_keystore_not_activated "$RSKEYMGMT" -c "$NEWC" --status

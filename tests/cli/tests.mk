@@ -11,3 +11,6 @@ CLI_TESTS += tests/cli/tty.sh
 CLI_TESTS += tests/cli/commands.sh
 CLI_TESTS += tests/cli/includes.sh
 CLI_TESTS += tests/cli/reentry.sh
+CLI_TESTS += tests/cli/rsconfig_args.sh
+CLI_TESTS += tests/cli/output.sh
+CLI_TESTS += tests/cli/json_utf8.sh

@@ -198,7 +198,8 @@ conf_case() {
 	bad "$1" "$2" "$3" "$RSKEYMGMT" -c "$M1/bad.conf" -s --yes
 }
 conf_case config_missing_field "$EX_CONFIG" 'missing keys: keystore' '/^keystore/d'
-conf_case config_missing_two_fields "$EX_CONFIG" 'missing keys: machine, instance' '/^machine/d; /^instance/d'
+# (machine is no longer one: it defaults to the host name.)
+conf_case config_missing_two_fields "$EX_CONFIG" 'missing keys: instance, service_account' '/^instance/d; /^service_account/d'
 # shellcheck disable=SC2016  # sed's $ (last line)
 conf_case config_unknown_field "$EX_CONFIG" 'unknown key "colour"' '$a colour = blue'
 conf_case config_misspelt_field "$EX_CONFIG" 'unknown key "databse"' 's/^database /databse /'

@@ -13,6 +13,7 @@ SERVICE_TESTS += tests/service/notify.sh
 SERVICE_TESTS += tests/service/logs.sh
 SERVICE_TESTS += tests/service/account_tui.sh
 SERVICE_TESTS += tests/service/reentry.sh
+SERVICE_TESTS += tests/service/systemctl.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
 

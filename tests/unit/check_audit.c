@@ -118,6 +118,47 @@ START_TEST(test_newest_first_and_max)
 }
 END_TEST
 
+/* After logrotate (delaycompress): the current log, then LOG.1. */
+START_TEST(test_rotated_log_read_on)
+{
+	rs_error err = { 0 };
+	rs_audit_entry *e;
+	char rotated[PATH_MAX + 40], target[32];
+	size_t n, i;
+
+	snprintf(rotated, sizeof rotated, "%s.1", logpath);
+	for (i = 0; i < 5; i++) {
+		if (i == 3)
+			ck_assert_int_eq(rename(logpath, rotated), 0);
+		snprintf(target, sizeof target, "t%zu", i);
+		ck_assert_int_eq(rs_audit_record(db, "change", target, "ok", "",
+		    &err), RS_OK);
+	}
+	ck_assert_int_eq(rs_audit_read_rotated(logpath, 100, &e, &n, &err),
+	    RS_OK);
+	ck_assert_uint_eq(n, 5);
+	for (i = 0; i < 5; i++) {
+		snprintf(target, sizeof target, "t%zu", 4 - i);
+		ck_assert_str_eq(e[i].target, target);
+	}
+	free(e);
+	ck_assert_int_eq(rs_audit_read_rotated(logpath, 3, &e, &n, &err), RS_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(e[2].target, "t2");
+	free(e);
+	ck_assert_int_eq(rs_audit_read_rotated(logpath, 2, &e, &n, &err), RS_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(e[1].target, "t3");
+	free(e);
+	/* Only the rotated log (nothing recorded since the rotation). */
+	ck_assert_int_eq(unlink(logpath), 0);
+	ck_assert_int_eq(rs_audit_read_rotated(logpath, 0, &e, &n, &err), RS_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(e[0].target, "t2");
+	free(e);
+}
+END_TEST
+
 START_TEST(test_escaping)
 {
 	rs_error err = { 0 };
@@ -251,6 +292,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, audit_log_is_named_after_the_database);
 	tcase_add_test(tc, record_is_read_back_from_a_private_log);
 	tcase_add_test(tc, test_newest_first_and_max);
+	tcase_add_test(tc, test_rotated_log_read_on);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_bare_fields_sanitized);
 	tcase_add_test(tc, test_malformed_skipped);

@@ -167,7 +167,8 @@ START_TEST(test_missing_keys)
 {
 	expect_error("installation_id = " UUID "\nmachine = m\ninstance = i\n"
 	    "database = d\n", RS_ERR_CONFIG, "missing keys: service_account, keystore");
-	expect_error("", RS_ERR_CONFIG, "missing keys: installation_id, machine");
+	/* machine is not required: it defaults to the host name. */
+	expect_error("", RS_ERR_CONFIG, "missing keys: installation_id, instance");
 }
 END_TEST
 
