@@ -59,7 +59,8 @@
 	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) \
 	X(PQconnectionNeedsPassword) X(PQdb) X(PQerrorMessage) X(PQexec) \
 	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQgetisnull) \
-	X(PQgetlength) X(PQgetvalue) X(PQhost) X(PQntuples) X(PQport) \
+	X(PQgetlength) X(PQgetResult) X(PQputCopyData) X(PQputCopyEnd) \
+	X(PQgetvalue) X(PQhost) X(PQntuples) X(PQport) \
 	X(PQprepare) X(PQresultErrorField) X(PQresultStatus) \
 	X(PQserverVersion) X(PQstatus) X(PQtransactionStatus) X(PQuser)
 
@@ -1410,11 +1411,13 @@ static int pg_content_import(rs_store *base, int table,
 	return rc;
 }
 
-/* ---- content_rewrite: a key change in batches ----
+/* ---- content_rewrite: a key change ----
  *
- * Each round trip reads REWRITE_ROWS rows (keyset pagination on id) and
- * writes them back with one UPDATE ... FROM unnest(arrays): two statements
- * per batch instead of one per row, memory of one batch. */
+ * Each round trip reads REWRITE_ROWS rows (keyset pagination on id); the
+ * new cells go to the server by binary COPY into a temporary table, and
+ * one UPDATE ... FROM that table rewrites every row at the end, in the
+ * caller's transaction (a rollback drops the table too).  No per-row
+ * parameters, no per-batch join through the index; memory of one batch. */
 
 typedef struct rewrite_run {
 	rs_store_pg *s;
@@ -1423,8 +1426,56 @@ typedef struct rewrite_run {
 	rs_rewrite_batch_fn batch_done;
 	void *arg;
 	uint64_t cells;          /* cells in the current batch */
+	uint64_t rows;           /* rows sent to the temporary table */
+	char temp[32];           /* its name */
+	int design;              /* EXPERIMENT */
 	pg_array arr[1 + RS_MAX_CELLS];
+	pg_array copy;           /* one batch in COPY's binary format */
 } rewrite_run;
+
+/* COPY's binary format: signature, flags, header extension length. */
+static const unsigned char copy_header[19] = { 'P', 'G', 'C', 'O', 'P', 'Y',
+	'\n', 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+static int copy_put_i16(pg_array *a, int16_t v)
+{
+	uint16_t be = htobe16((uint16_t)v);
+
+	return array_put(a, &be, 2);
+}
+
+static int copy_put_field(pg_array *a, const void *p, size_t n)
+{
+	if (p == NULL)
+		return array_put_i32(a, -1);
+	return array_put_i32(a, (int32_t)n) || array_put(a, p, n) ? -1 : 0;
+}
+
+static int copy_put_i64(pg_array *a, int64_t v)
+{
+	uint64_t be = htobe64((uint64_t)v);
+
+	return copy_put_field(a, &be, 8);
+}
+
+/* Reseals one cell; *out is NULL for an empty cell. */
+static int rewrite_cell(rewrite_run *w, const PGresult *res, int i, int c,
+    int64_t id, const unsigned char **out, size_t *out_len, rs_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if (pq.PQgetisnull(res, i, 1 + c))
+		return RS_OK;
+	rc = w->fn(w->arg, w->table, id, c,
+	    (const unsigned char *)pq.PQgetvalue(res, i, 1 + c),
+	    (size_t)pq.PQgetlength(res, i, 1 + c), out, out_len, err);
+	if (rc == RS_OK && *out == NULL)
+		*out = (const unsigned char *)"";
+	w->cells++;
+	return rc;
+}
 
 static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
     rs_error *err)
@@ -1434,34 +1485,138 @@ static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
 	size_t out_len;
 	int rc;
 
-	if (array_add_i64(&w->arr[0], id) != 0)
+	if (w->design == 0) {
+		if (copy_put_i16(&w->copy, (int16_t)(1 + w->ncells)) ||
+		    copy_put_i64(&w->copy, id))
+			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	} else if (array_add_i64(&w->arr[0], id) != 0)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int c = 0; c < w->ncells; c++) {
-		if (pq.PQgetisnull(res, i, 1 + c)) {
-			if (array_add(&w->arr[1 + c], NULL, 0, true) != 0)
-				return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-			continue;
-		}
-		out = NULL;
-		out_len = 0;
-		rc = w->fn(w->arg, w->table, id, c,
-		    (const unsigned char *)pq.PQgetvalue(res, i, 1 + c),
-		    (size_t)pq.PQgetlength(res, i, 1 + c), &out, &out_len, err);
+		rc = rewrite_cell(w, res, i, c, id, &out, &out_len, err);
 		if (rc != RS_OK)
 			return rc;
-		w->cells++;
-		if (array_add(&w->arr[1 + c], out ? out : (const unsigned char *)"",
-		    out_len, false) != 0)
+		if (w->design == 0 ? copy_put_field(&w->copy, out, out_len)
+		    : array_add(&w->arr[1 + c], out, out_len, out == NULL))
 			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	}
 	return RS_OK;
+}
+
+/* Drains what libpq still holds of a command; the first failure wins. */
+static int copy_finish(rs_store_pg *s, int rc, const char *what,
+    rs_error *err)
+{
+	PGresult *res;
+
+	while ((res = pq.PQgetResult(s->conn)) != NULL) {
+		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(s, res, what, err);
+		pq.PQclear(res);
+	}
+	return rc;
+}
+
+/* One COPY command carrying a batch: the server answers once, at the end. */
+static int copy_batch(rewrite_run *w, rs_error *err)
+{
+	const char *what = _("rewriting encrypted values");
+	rs_store_pg *s = w->s;
+	char sql[96];
+	PGresult *res;
+	int rc = RS_OK;
+
+	if (copy_put_i16(&w->copy, -1) != 0)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	snprintf(sql, sizeof sql, "COPY %s FROM STDIN WITH (FORMAT binary)",
+	    w->temp);
+	res = pq.PQexec(s->conn, sql);
+	if (pq.PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = pg_fail(s, res, what, err);
+		pq.PQclear(res);
+		return copy_finish(s, rc, what, err);
+	}
+	pq.PQclear(res);
+	if (pq.PQputCopyData(s->conn, (const char *)w->copy.data,
+	    (int)w->copy.len) != 1 || pq.PQputCopyEnd(s->conn, NULL) != 1)
+		rc = pg_fail(s, NULL, what, err);
+	return copy_finish(s, rc, what, err);
+}
+
+static int temp_create(rewrite_run *w, rs_error *err)
+{
+	const rs_content_table_info *t = rs_content_info(w->table);
+	char sql[256];
+
+	snprintf(w->temp, sizeof w->temp, "rs_rewrite_%d", w->table);
+	snprintf(sql, sizeof sql, "CREATE TEMP TABLE %s (id int8, %s bytea%s%s%s) "
+	    "ON COMMIT DROP", w->temp, t->columns[0], t->ncells > 1 ? ", " : "",
+	    t->ncells > 1 ? t->columns[1] : "", t->ncells > 1 ? " bytea" : "");
+	return exec_sql(w->s, sql, _("rewriting encrypted values"), err);
+}
+
+/* Every row from the temporary table at once; then it goes. */
+static int temp_apply(rewrite_run *w, rs_error *err)
+{
+	const rs_content_table_info *t = rs_content_info(w->table);
+	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+	char sql[512], count[32];
+	PGresult *res;
+	int rc = RS_OK;
+
+	snprintf(sql, sizeof sql, "UPDATE %s AS t SET %s = r.%s%s%s%s%s FROM %s "
+	    "AS r WHERE t.id = r.id", t->table, t->columns[0], t->columns[0],
+	    c2 ? ", " : "", c2 ? c2 : "", c2 ? " = r." : "", c2 ? c2 : "",
+	    w->temp);
+	res = pq.PQexec(w->s->conn, sql);
+	snprintf(count, sizeof count, "%" PRIu64, w->rows);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(w->s, res, _("rewriting encrypted values"), err);
+	else if (strcmp(pq.PQcmdTuples(res), count) != 0)
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("rows of %s are gone from %s "
+		    "during the key change"), t->table, w->s->description);
+	pq.PQclear(res);
+	if (rc == RS_OK) {
+		snprintf(sql, sizeof sql, "DROP TABLE %s", w->temp);
+		rc = exec_sql(w->s, sql, _("rewriting encrypted values"), err);
+	}
+	return rc;
+}
+
+static int write_unnest(rewrite_run *w, int64_t first, int64_t last,
+    rs_error *err)
+{
+	pg_args a = { 0 };
+	PGresult *done;
+	int rc;
+
+	for (int c = 0; c < 1 + w->ncells; c++)
+		arg_array(&a, &w->arr[c]);
+	arg_i64(&a, first);
+	arg_i64(&a, last);
+	rc = run_content(w->s, w->table, CS_WRITE, &a,
+	    _("rewriting encrypted values"), &done, err);
+	pq.PQclear(done);
+	return rc;
+}
+
+static int batch_start(rewrite_run *w, rs_error *err)
+{
+	int bad = 0;
+
+	if (w->design == 0) {
+		w->copy.len = 0;
+		bad = array_put(&w->copy, copy_header, sizeof copy_header);
+	}
+	for (int c = 0; w->design != 0 && c < 1 + w->ncells; c++)
+		bad = bad || array_start(&w->arr[c], c == 0 ? OID_INT8 : OID_BYTEA);
+	return bad ? rs_err(err, RS_ERR_INTERNAL, _("out of memory")) : RS_OK;
 }
 
 static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
     rs_error *err)
 {
 	pg_args a = { 0 };
-	PGresult *res, *done;
+	PGresult *res;
 	int64_t first = 0;
 	int rc, rows;
 
@@ -1472,9 +1627,7 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 		return rc;
 	rows = pq.PQntuples(res);
 	*more = rows > 0;
-	for (int c = 0; rc == RS_OK && c < 1 + w->ncells; c++)
-		if (array_start(&w->arr[c], c == 0 ? OID_INT8 : OID_BYTEA) != 0)
-			rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = batch_start(w, err);
 	for (int i = 0; rc == RS_OK && i < rows; i++)
 		rc = rewrite_row(w, res, i, err);
 	if (rows > 0) {
@@ -1484,15 +1637,9 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 	pq.PQclear(res);
 	if (rc != RS_OK || rows == 0)
 		return rc;
-	memset(&a, 0, sizeof a);
-	for (int c = 0; c < 1 + w->ncells; c++)
-		arg_array(&a, &w->arr[c]);
-	arg_i64(&a, first);
-	arg_i64(&a, *after);
-	rc = run_content(w->s, w->table, CS_WRITE, &a,
-	    _("rewriting encrypted values"), &done, err);
-	pq.PQclear(done);
-	return rc;
+	w->rows += (uint64_t)rows;
+	return w->design == 0 ? copy_batch(w, err)
+	    : write_unnest(w, first, *after, err);
 }
 
 static int pg_content_rewrite(rs_store *base, int table,
@@ -1507,14 +1654,20 @@ static int pg_content_rewrite(rs_store *base, int table,
 
 	if (table < 0 || table >= RS_TABLE_COUNT)
 		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
+	w.design = getenv("RS_PG_REWRITE_UNNEST") != NULL;
 	w.ncells = rs_content_info(table)->ncells;
+	if (w.design == 0)
+		rc = temp_create(&w, err);
 	while (rc == RS_OK && more) {
 		w.cells = 0;
 		rc = rewrite_batch(&w, &after, &more, err);
 		if (rc == RS_OK && more && w.batch_done)
 			rc = w.batch_done(w.arg, w.cells, err);
 	}
+	if (rc == RS_OK && w.design == 0)
+		rc = temp_apply(&w, err);
 	arrays_free(w.arr, 1 + RS_MAX_CELLS);
+	free(w.copy.data);
 	return rc;
 }
 
