@@ -13,7 +13,7 @@ rsdemo=$build/src/rsdemo
 rskeymgmt=$build/src/rskeymgmt
 work=$(mktemp -d "${TMPDIR:-/tmp}/rsbench.XXXXXX")
 trap 'pg_bench_stop; rm -rf "$work"' EXIT
-# shellcheck source=bench_pg.sh
+# shellcheck source-path=SCRIPTDIR source=bench_pg.sh
 . "$(dirname "$0")/bench_pg.sh"
 for tool in sqlite3 openssl /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install sqlite3 openssl time)" >&2; exit 2; }

@@ -10,7 +10,7 @@
 # transaction, through psql over the same socket.  Before every timed run,
 # of either kind, the tables are vacuumed and a checkpoint is taken, so
 # neither pays for the other's dead rows or dirty pages.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # work, build, rsdemo, ... are bench.sh's
 
 pg_sizes=${BENCH_PG_SIZES:-"100000 300000 1000000"}
 
