@@ -2,7 +2,9 @@
 # bench.sh BUILD_DIR: measures rsconfig against a baseline run on the same
 # machine in the same run, and prints the ratio, so that noise cancels out.
 # Each pair is run BENCH_REPEAT times, alternating, and the fastest of each
-# kept.  Sizes: BENCH_SIZES (default "10000 100000 1000000").
+# kept.  Sizes: BENCH_SIZES (default "10000 100000 1000000"); on PostgreSQL
+# BENCH_PG_SIZES (bench_pg.sh).  BENCH_PARTS picks what runs (default: all
+# of "change startup members backup demo pg").
 set -euo pipefail
 build=$(cd "${1:-.}" && pwd)
 sizes=${BENCH_SIZES:-"10000 100000 1000000"}
@@ -10,7 +12,9 @@ repeat=${BENCH_REPEAT:-3}
 rsdemo=$build/src/rsdemo
 rskeymgmt=$build/src/rskeymgmt
 work=$(mktemp -d "${TMPDIR:-/tmp}/rsbench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'pg_bench_stop; rm -rf "$work"' EXIT
+# shellcheck source-path=SCRIPTDIR source=bench_pg.sh
+. "$(dirname "$0")/bench_pg.sh"
 for tool in sqlite3 openssl /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install sqlite3 openssl time)" >&2; exit 2; }
 done
@@ -173,10 +177,14 @@ bench_import() {
 	rm -rf "$demo" "$work/pristine.db" "$work/plain.db" "$work/import.jsonl" "$work/plain.sql"
 }
 
+parts=${BENCH_PARTS:-"change import startup members backup demo pg"}
+part() { [[ " $parts " == *" $1 "* ]]; }
+
 echo "rsconfig benchmarks ($(nproc) cores, best of $repeat)"
-for n in $sizes; do bench_change "$n"; done
-bench_import "${BENCH_IMPORT:-100000}"
-bench_startup
-bench_members
-bench_backup
-bench_demo
+if part change; then for n in $sizes; do bench_change "$n"; done; fi
+if part import; then bench_import "${BENCH_IMPORT:-100000}"; fi
+if part startup; then bench_startup; fi
+if part members; then bench_members; fi
+if part backup; then bench_backup; fi
+if part demo; then bench_demo; fi
+if part pg; then bench_pg; fi

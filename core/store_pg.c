@@ -35,6 +35,7 @@
 #define LOCK_ADMIN 1               /* the one-admin-at-a-time lock */
 #define LOCK_SCHEMA 2              /* creating the schema */
 #define REWRITE_ROWS 4096          /* rows per round trip of a key change */
+#define REWRITE_APPLY_ROWS 65536   /* rows per UPDATE of a key change */
 #define MAX_PARAMS 10
 
 /* pg_type OIDs of the parameters we send in binary. */
@@ -61,7 +62,8 @@
 	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) \
 	X(PQconnectionNeedsPassword) X(PQdb) X(PQerrorMessage) X(PQexec) \
 	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQgetisnull) \
-	X(PQgetlength) X(PQgetvalue) X(PQhost) X(PQntuples) X(PQport) \
+	X(PQgetlength) X(PQgetResult) X(PQputCopyData) X(PQputCopyEnd) \
+	X(PQgetvalue) X(PQhost) X(PQntuples) X(PQport) \
 	X(PQprepare) X(PQresultErrorField) X(PQresultStatus) \
 	X(PQserverVersion) X(PQstatus) X(PQtransactionStatus) X(PQuser)
 
@@ -172,7 +174,7 @@ static const struct { const char *sql, *types; } stmt_def[PS_COUNT] = {
 
 /* Per content table: statements built from the catalogue. */
 enum content_stmt { CS_NEXT, CS_SCAN, CS_UPDATE, CS_INSERT, CS_CLEAR,
-	CS_COUNT_CELLS, CS_FETCH, CS_WRITE, CS_IMPORT, CS_COUNT };
+	CS_COUNT_CELLS, CS_FETCH, CS_IMPORT, CS_COUNT };
 
 struct rs_store_pg {
 	rs_store base;
@@ -442,17 +444,6 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 	case CS_COUNT_CELLS:
 		snprintf(sql, size, "SELECT count(%s)%s%s%s FROM %s", c1,
 		    c2 ? ", count(" : "", c2s, c2 ? ")" : "", t->table);
-		break;
-	case CS_WRITE:
-		/* One statement per batch: arrays of ids and new cells.  The
-		 * id range lets the planner join through the primary key
-		 * instead of hashing the whole table for every batch. */
-		snprintf(sql, size, "UPDATE %s AS t SET %s = v.c1%s%s%s FROM "
-		    "unnest($1::int8[], $2::bytea[]%s) AS v(id, c1%s) WHERE "
-		    "t.id = v.id AND t.id BETWEEN $%d AND $%d", t->table, c1, sep,
-		    c2s, c2 ? " = v.c2" : "", c2 ? ", $3::bytea[]" : "",
-		    c2 ? ", c2" : "", c2 ? 4 : 3, c2 ? 5 : 4);
-		*types = c2 ? "IBBii" : "IBii";
 		break;
 	case CS_IMPORT:
 		snprintf(sql, size, "INSERT INTO %s (id, name, %s%s%s) SELECT * "
@@ -1412,11 +1403,18 @@ static int pg_content_import(rs_store *base, int table,
 	return rc;
 }
 
-/* ---- content_rewrite: a key change in batches ----
+/* ---- content_rewrite: a key change ----
  *
- * Each round trip reads REWRITE_ROWS rows (keyset pagination on id) and
- * writes them back with one UPDATE ... FROM unnest(arrays): two statements
- * per batch instead of one per row, memory of one batch. */
+ * Each round trip reads REWRITE_ROWS rows (keyset pagination on id); the
+ * new cells go to the server by binary COPY into a temporary table, and
+ * every REWRITE_APPLY_ROWS rows one UPDATE ... FROM that table rewrites
+ * them, in the caller's transaction (a rollback drops the table too).  No
+ * per-row parameters and no per-batch join; memory of one batch on our
+ * side, of REWRITE_APPLY_ROWS rows on the server's.  Against PostgreSQL's
+ * own UPDATE of the same rows (bench_pg.sh), on a loaded 2-core machine at
+ * 300,000 values: UPDATE ... FROM unnest(arrays) per batch 1.51x, COPY
+ * then one UPDATE per table 1.68x (its join spills), this 1.26x; quiet, at
+ * 100,000: unnest 2.27x, this 2.03x. */
 
 typedef struct rewrite_run {
 	rs_store_pg *s;
@@ -1425,9 +1423,58 @@ typedef struct rewrite_run {
 	rs_rewrite_batch_fn batch_done;
 	void *arg;
 	uint64_t cells;          /* cells in the current batch */
-	pg_array arr[1 + RS_MAX_CELLS];
+	uint64_t rows;           /* rows waiting in the temporary table */
+	int64_t first, last;     /* their lowest and highest id */
+	char temp[32];           /* its name */
+	pg_array copy;           /* one batch in COPY's binary format */
 } rewrite_run;
 
+/* COPY's binary format: signature, flags, header extension length. */
+static const unsigned char copy_header[19] = { 'P', 'G', 'C', 'O', 'P', 'Y',
+	'\n', 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+static int copy_put_i16(pg_array *a, int16_t v)
+{
+	uint16_t be = htobe16((uint16_t)v);
+
+	return array_put(a, &be, 2);
+}
+
+/* NULL is SQL NULL. */
+static int copy_put_field(pg_array *a, const void *p, size_t n)
+{
+	if (p == NULL)
+		return array_put_i32(a, -1);
+	return array_put_i32(a, (int32_t)n) || array_put(a, p, n) ? -1 : 0;
+}
+
+static int copy_put_i64(pg_array *a, int64_t v)
+{
+	uint64_t be = htobe64((uint64_t)v);
+
+	return copy_put_field(a, &be, 8);
+}
+
+/* Reseals one cell; *out is NULL for an empty cell. */
+static int rewrite_cell(rewrite_run *w, const PGresult *res, int i, int c,
+    int64_t id, const unsigned char **out, size_t *out_len, rs_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if (pq.PQgetisnull(res, i, 1 + c))
+		return RS_OK;
+	rc = w->fn(w->arg, w->table, id, c,
+	    (const unsigned char *)pq.PQgetvalue(res, i, 1 + c),
+	    (size_t)pq.PQgetlength(res, i, 1 + c), out, out_len, err);
+	if (rc == RS_OK && *out == NULL)
+		*out = (const unsigned char *)"";
+	w->cells++;
+	return rc;
+}
+
+/* One tuple: field count, id, the new cells. */
 static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
     rs_error *err)
 {
@@ -1436,35 +1483,113 @@ static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
 	size_t out_len;
 	int rc;
 
-	if (array_add_i64(&w->arr[0], id) != 0)
+	if (copy_put_i16(&w->copy, (int16_t)(1 + w->ncells)) ||
+	    copy_put_i64(&w->copy, id))
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int c = 0; c < w->ncells; c++) {
-		if (pq.PQgetisnull(res, i, 1 + c)) {
-			if (array_add(&w->arr[1 + c], NULL, 0, true) != 0)
-				return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-			continue;
-		}
-		out = NULL;
-		out_len = 0;
-		rc = w->fn(w->arg, w->table, id, c,
-		    (const unsigned char *)pq.PQgetvalue(res, i, 1 + c),
-		    (size_t)pq.PQgetlength(res, i, 1 + c), &out, &out_len, err);
+		rc = rewrite_cell(w, res, i, c, id, &out, &out_len, err);
 		if (rc != RS_OK)
 			return rc;
-		w->cells++;
-		if (array_add(&w->arr[1 + c], out ? out : (const unsigned char *)"",
-		    out_len, false) != 0)
+		if (copy_put_field(&w->copy, out, out_len) != 0)
 			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	}
+	if (w->rows == 0 || id < w->first)
+		w->first = id;
+	if (w->rows == 0 || id > w->last)
+		w->last = id;
+	w->rows++;
 	return RS_OK;
+}
+
+/* Drains what libpq still holds of a command; the first failure wins. */
+static int copy_finish(rs_store_pg *s, int rc, const char *what,
+    rs_error *err)
+{
+	PGresult *res;
+
+	while ((res = pq.PQgetResult(s->conn)) != NULL) {
+		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(s, res, what, err);
+		pq.PQclear(res);
+	}
+	return rc;
+}
+
+/* One COPY command carrying a batch: the server answers once, at the end. */
+static int copy_batch(rewrite_run *w, rs_error *err)
+{
+	const char *what = _("rewriting encrypted values");
+	rs_store_pg *s = w->s;
+	char sql[96];
+	PGresult *res;
+	int rc = RS_OK;
+
+	if (copy_put_i16(&w->copy, -1) != 0)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	snprintf(sql, sizeof sql, "COPY %s FROM STDIN WITH (FORMAT binary)",
+	    w->temp);
+	res = pq.PQexec(s->conn, sql);
+	if (pq.PQresultStatus(res) != PGRES_COPY_IN) {
+		rc = pg_fail(s, res, what, err);
+		pq.PQclear(res);
+		return copy_finish(s, rc, what, err);
+	}
+	pq.PQclear(res);
+	if (pq.PQputCopyData(s->conn, (const char *)w->copy.data,
+	    (int)w->copy.len) != 1 || pq.PQputCopyEnd(s->conn, NULL) != 1)
+		rc = pg_fail(s, NULL, what, err);
+	return copy_finish(s, rc, what, err);
+}
+
+static int temp_create(rewrite_run *w, rs_error *err)
+{
+	const rs_content_table_info *t = rs_content_info(w->table);
+	char sql[256];
+
+	snprintf(w->temp, sizeof w->temp, "rs_rewrite_%d", w->table);
+	snprintf(sql, sizeof sql, "CREATE TEMP TABLE %s (id int8, %s bytea%s%s%s) "
+	    "ON COMMIT DROP", w->temp, t->columns[0], t->ncells > 1 ? ", " : "",
+	    t->ncells > 1 ? t->columns[1] : "", t->ncells > 1 ? " bytea" : "");
+	return exec_sql(w->s, sql, _("rewriting encrypted values"), err);
+}
+
+/* The rows waiting in the temporary table into the content table, then
+ * empties it.  The id range lets the planner reach the content table
+ * through its primary key. */
+static int temp_apply(rewrite_run *w, rs_error *err)
+{
+	const rs_content_table_info *t = rs_content_info(w->table);
+	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+	char sql[512], count[32];
+	PGresult *res;
+	int rc = RS_OK;
+
+	snprintf(sql, sizeof sql, "UPDATE %s AS t SET %s = r.%s%s%s%s%s FROM %s "
+	    "AS r WHERE t.id = r.id AND t.id BETWEEN %" PRId64 " AND %" PRId64,
+	    t->table, t->columns[0], t->columns[0], c2 ? ", " : "",
+	    c2 ? c2 : "", c2 ? " = r." : "", c2 ? c2 : "", w->temp, w->first,
+	    w->last);
+	res = pq.PQexec(w->s->conn, sql);
+	snprintf(count, sizeof count, "%" PRIu64, w->rows);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(w->s, res, _("rewriting encrypted values"), err);
+	else if (strcmp(pq.PQcmdTuples(res), count) != 0)
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("rows of %s are gone from %s "
+		    "during the key change"), t->table, w->s->description);
+	pq.PQclear(res);
+	if (rc == RS_OK) {
+		snprintf(sql, sizeof sql, "TRUNCATE %s", w->temp);
+		rc = exec_sql(w->s, sql, _("rewriting encrypted values"), err);
+	}
+	w->rows = 0;
+	return rc;
 }
 
 static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
     rs_error *err)
 {
 	pg_args a = { 0 };
-	PGresult *res, *done;
-	int64_t first = 0;
+	PGresult *res;
 	int rc, rows;
 
 	arg_i64(&a, *after);
@@ -1474,26 +1599,19 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 		return rc;
 	rows = pq.PQntuples(res);
 	*more = rows > 0;
-	for (int c = 0; rc == RS_OK && c < 1 + w->ncells; c++)
-		if (array_start(&w->arr[c], c == 0 ? OID_INT8 : OID_BYTEA) != 0)
-			rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	w->copy.len = 0;
+	if (array_put(&w->copy, copy_header, sizeof copy_header) != 0)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int i = 0; rc == RS_OK && i < rows; i++)
 		rc = rewrite_row(w, res, i, err);
-	if (rows > 0) {
-		first = get_i64(res, 0, 0);
+	if (rows > 0)
 		*after = get_i64(res, rows - 1, 0);
-	}
 	pq.PQclear(res);
 	if (rc != RS_OK || rows == 0)
 		return rc;
-	memset(&a, 0, sizeof a);
-	for (int c = 0; c < 1 + w->ncells; c++)
-		arg_array(&a, &w->arr[c]);
-	arg_i64(&a, first);
-	arg_i64(&a, *after);
-	rc = run_content(w->s, w->table, CS_WRITE, &a,
-	    _("rewriting encrypted values"), &done, err);
-	pq.PQclear(done);
+	rc = copy_batch(w, err);
+	if (rc == RS_OK && w->rows >= REWRITE_APPLY_ROWS)
+		rc = temp_apply(w, err);
 	return rc;
 }
 
@@ -1505,18 +1623,27 @@ static int pg_content_rewrite(rs_store *base, int table,
 	    .batch_done = batch_done, .arg = arg };
 	int64_t after = INT64_MIN;
 	bool more = true;
-	int rc = RS_OK;
+	char sql[64];
+	int rc;
 
 	if (table < 0 || table >= RS_TABLE_COUNT)
 		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
 	w.ncells = rs_content_info(table)->ncells;
+	rc = temp_create(&w, err);
 	while (rc == RS_OK && more) {
 		w.cells = 0;
 		rc = rewrite_batch(&w, &after, &more, err);
 		if (rc == RS_OK && more && w.batch_done)
 			rc = w.batch_done(w.arg, w.cells, err);
 	}
-	arrays_free(w.arr, 1 + RS_MAX_CELLS);
+	if (rc == RS_OK && w.rows > 0)
+		rc = temp_apply(&w, err);
+	/* Dropped now, so that a second rewrite in this transaction can make
+	 * it again; ON COMMIT DROP or the rollback on an error. */
+	snprintf(sql, sizeof sql, "DROP TABLE %s", w.temp);
+	if (rc == RS_OK)
+		rc = exec_sql(w.s, sql, _("rewriting encrypted values"), err);
+	free(w.copy.data);
 	return rc;
 }
 

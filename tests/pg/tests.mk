@@ -3,6 +3,7 @@
 # without PostgreSQL.
 PG_TESTS += tests/pg/store.sh
 PG_TESTS += tests/pg/ops.sh
+PG_TESTS += tests/pg/change.sh
 PG_TESTS += tests/pg/cli.sh
 PG_TESTS += tests/pg/scaleout.sh
 PG_TESTS += tests/pg/migrate.sh
