@@ -352,24 +352,10 @@ static void trial_cell(trial_run *run, const rs_content_table_info *ti,
 		run->out->lost++;
 }
 
-static int trial_table(rs_ctx *ctx, trial_run *run, int table,
-    rs_content_batch *batch, rs_error *err)
+static void trial_cell_cb(void *arg, const rs_content_table_info *ti,
+    const rs_content_row *row, int c)
 {
-	const rs_content_table_info *ti = rs_content_info(table);
-	int64_t after = 0;
-	int rc;
-
-	for (;;) {
-		rc = ctx->store->ops->content_next(ctx->store, table, after, batch,
-		    err);
-		if (rc != RS_OK || batch->count == 0)
-			return rc;
-		for (size_t i = 0; i < batch->count; i++)
-			for (int c = 0; c < ti->ncells; c++)
-				if (batch->rows[i].cell[c])
-					trial_cell(run, ti, &batch->rows[i], c);
-		after = batch->rows[batch->count - 1].id;
-	}
+	trial_cell(arg, ti, row, c);
 }
 
 /* The key in use, when this instance can unlock it; NULL otherwise (not
@@ -404,8 +390,10 @@ static int trial_all(rs_ctx *ctx, const rs_symkey *key,
 	out->current_known = run.current != NULL;
 	if (run.plain == NULL || run.backup == NULL)
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	const ops_cell_walk walk = { trial_cell_cb, NULL, &run };
+
 	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
-		rc = trial_table(ctx, &run, t, &batch, err);
+		rc = ops_walk_cells(ctx, t, &batch, &walk, err);
 	rs_content_batch_free(&batch);
 	rs_aead_free(run.backup);
 	rs_aead_free(run.current);

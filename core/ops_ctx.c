@@ -119,6 +119,28 @@ int ops_conclude(rs_ctx *ctx, const char *operation, const char *target,
 	return ops_audit(ctx, operation, target, rc, err);
 }
 
+int ops_walk_cells(rs_ctx *ctx, int table, rs_content_batch *batch,
+    const ops_cell_walk *w, rs_error *err)
+{
+	const rs_content_table_info *ti = rs_content_info(table);
+	int64_t after = 0;
+	int rc;
+
+	for (;;) {
+		rc = ctx->store->ops->content_next(ctx->store, table, after, batch,
+		    err);
+		if (rc != RS_OK || batch->count == 0)
+			return rc;
+		for (size_t i = 0; i < batch->count; i++)
+			for (int c = 0; c < ti->ncells; c++)
+				if (batch->rows[i].cell[c])
+					w->cell(w->arg, ti, &batch->rows[i], c);
+		if (w->batch_done && (rc = w->batch_done(w->arg, err)) != RS_OK)
+			return rc;
+		after = batch->rows[batch->count - 1].id;
+	}
+}
+
 int ops_load_keypair(rs_ctx *ctx, rs_keypair **out, rs_error *err)
 {
 	struct stat st;

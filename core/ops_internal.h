@@ -86,6 +86,19 @@ typedef struct ops_op {
 } ops_op;
 int ops_run(rs_ctx *ctx, const ops_op *op, rs_error *err);
 
+/* Walks every value of one content table in id order, a batch at a time:
+ * cell() for each non-empty cell; after each batch, batch_done() (may be
+ * NULL) can stop the walk with a code (e.g. a cancel).  batch is reused
+ * across calls; the caller frees it. */
+typedef struct ops_cell_walk {
+	void (*cell)(void *arg, const rs_content_table_info *ti,
+	    const rs_content_row *row, int c);
+	int (*batch_done)(void *arg, rs_error *err);
+	void *arg;
+} ops_cell_walk;
+int ops_walk_cells(rs_ctx *ctx, int table, rs_content_batch *batch,
+    const ops_cell_walk *w, rs_error *err);
+
 /* ops_open.c: the service-account change's marker (naming the new
  * account) and its last step, shared by the change and crash recovery. */
 int ops_marker_write(rs_ctx *ctx, const char *account, rs_error *err);

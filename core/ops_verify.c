@@ -12,6 +12,10 @@ typedef struct verify_run {
 	unsigned char *plain;
 	size_t plain_cap;
 	rs_verify_result *res;
+	int table;                 /* being walked */
+	rs_progress_fn progress;
+	void *progress_arg;
+	uint64_t total;
 } verify_run;
 
 static void verify_cell(verify_run *run, const rs_content_table_info *ti,
@@ -41,33 +45,30 @@ static void verify_cell(verify_run *run, const rs_content_table_info *ti,
 		run->res->auth_failed++;
 }
 
-static int verify_table(rs_ctx *ctx, verify_run *run, int table,
-    rs_content_batch *batch, rs_progress_fn progress, void *arg,
-    uint64_t total, rs_error *err)
+static void verify_cell_cb(void *arg, const rs_content_table_info *ti,
+    const rs_content_row *row, int c)
 {
-	const rs_content_table_info *ti = rs_content_info(table);
-	int64_t after = 0;
-	int rc;
+	verify_run *run = arg;
 
-	for (;;) {
-		rc = ctx->store->ops->content_next(ctx->store, table, after, batch,
-		    err);
-		if (rc != RS_OK || batch->count == 0)
-			return rc;
-		for (size_t i = 0; i < batch->count; i++)
-			for (int c = 0; c < ti->ncells; c++)
-				if (batch->rows[i].cell[c])
-					verify_cell(run, ti, table, &batch->rows[i], c);
-		if (progress && progress(arg, run->res->checked, total) != 0)
-			return rs_err(err, RS_ERR_CANCELLED, _("Verification cancelled."));
-		after = batch->rows[batch->count - 1].id;
-	}
+	verify_cell(run, ti, run->table, row, c);
+}
+
+static int verify_batch_done(void *arg, rs_error *err)
+{
+	verify_run *run = arg;
+
+	if (run->progress && run->progress(run->progress_arg, run->res->checked,
+	    run->total) != 0)
+		return rs_err(err, RS_ERR_CANCELLED, _("Verification cancelled."));
+	return RS_OK;
 }
 
 static int verify_all(rs_ctx *ctx, rs_progress_fn progress, void *arg,
     rs_verify_result *res, rs_error *err)
 {
-	verify_run run = { .res = res, .plain_cap = 1 << 20 };
+	verify_run run = { .res = res, .plain_cap = 1 << 20,
+	    .progress = progress, .progress_arg = arg };
+	const ops_cell_walk walk = { verify_cell_cb, verify_batch_done, &run };
 	rs_content_batch batch = { .count = 0 };
 	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	ops_unlocked u;
@@ -81,9 +82,11 @@ static int verify_all(rs_ctx *ctx, rs_progress_fn progress, void *arg,
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	if (rc == RS_OK)
 		rc = ctx->store->ops->content_count(ctx->store, cells, err);
-	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
-		rc = verify_table(ctx, &run, t, &batch, progress, arg,
-		    ops_count_values(cells), err);
+	run.total = rc == RS_OK ? ops_count_values(cells) : 0;
+	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++) {
+		run.table = t;
+		rc = ops_walk_cells(ctx, t, &batch, &walk, err);
+	}
 	rs_content_batch_free(&batch);
 	rs_aead_free(run.aead);
 	rs_secret_free(run.plain, run.plain_cap);

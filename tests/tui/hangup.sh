@@ -369,12 +369,15 @@ check_files() {
 
 # backup_state LAST_BACKUP: BACKUP_STATE none (no file, none recorded),
 # same (the file put there before, none recorded) or new (a complete
-# backup of the current key, recorded).
+# backup of the current key, recorded).  A restore records the date of the
+# backup it applied (that file is a backup of the key now in use), so after
+# a restore a date may be recorded with no file here.
 backup_state() {
 	_last=$1
 	if [ ! -e "$BACKUP" ]; then
 		BACKUP_STATE=none
-		[ "$_last" = null ] || bad "backup recorded at $_last, but there is no file"
+		[ "$_last" = null ] || [ "$_op" = restore ] ||
+		    bad "backup recorded at $_last, but there is no file"
 		return
 	fi
 	if cmp -s "$BACKUP" "$T_TMP/same.rskey"; then
