@@ -25,6 +25,7 @@ static void usage(FILE *out)
 	    "Esc then a digit is that F-key (Esc 1 = F1, Esc 0 = F10).\n"
 	    "NO_COLOR=1 draws in monochrome.  For scripts use rskeymgmt.\n"),
 	    rs_config_default_path());
+	printf(_("\nReport bugs to %s.\n"), PACKAGE_BUGREPORT);
 }
 
 /* One line saying what is wrong, one saying where to look (as GNU). */

@@ -68,6 +68,7 @@ static void help_print(void)
 	    "  -V, --version     show the version and exit\n"), stdout);
 	printf(_("\nThen: export RSCONFIG=DIR/member1/rsreportserver.conf; "
 	    "rskeymgmt --status\n"));
+	printf(_("\nReport bugs to %s.\n"), PACKAGE_BUGREPORT);
 }
 
 /* Progress on a terminal only: a pipe or a log gets no carriage returns. */

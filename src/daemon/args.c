@@ -20,6 +20,7 @@ static void help_print(void)
 	    "  -h, --help               show this help and exit\n"
 	    "  -V, --version            show the version and exit\n"), stdout);
 	printf(_("\nSignals: HUP re-reads the key, TERM and INT stop.\n"));
+	printf(_("\nReport bugs to %s.\n"), PACKAGE_BUGREPORT);
 }
 
 static int parse_interval(const char *text, int *out)

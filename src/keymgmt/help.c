@@ -77,6 +77,7 @@ int opt_help(struct cli *c, const struct rk_option *o, const char *arg,
 	    "asked on the terminal."));
 	printf(_("Default config: %s\n"), rs_config_default_path());
 	help_exit_codes();
+	printf(_("\nReport bugs to %s.\n"), PACKAGE_BUGREPORT);
 	return RS_OK;
 }
 
