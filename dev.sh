@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # dev.sh: the README's two commands.
 #   bash dev.sh demo   install what is missing, build, make a demo, open rsconfig
 #   bash dev.sh test   install what is missing, build, run the whole test suite

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench.sh BUILD_DIR: measures rsconfig against a baseline run on the same
 # machine in the same run, and prints the ratio, so that noise cancels out.
 # Each pair is run BENCH_REPEAT times, alternating, and the fastest of each

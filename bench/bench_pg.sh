@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # bench/bench_pg.sh: Change on PostgreSQL against PostgreSQL's own UPDATE.
 #
 # Sourced by bench.sh (uses its work dir, measure, best, ratio, mib,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* atomic_write.c: a file written whole or not at all (see atomic_write.h). */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* atomic_write.h: a file written whole or not at all.
  *
  * The data go to a temp file in the target's folder (mkostemp: O_EXCL and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit.c: one line per key operation, in the config's audit_log (default
  * /var/log/rsconfig/NAME-audit.log) and in syslog.
  *

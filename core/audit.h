@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit.h: one line per key operation, appended to the instance's audit log
  * (config key audit_log, mode 0640) and sent to syslog (LOG_AUTH).
  * Never a secret: callers pass targets (paths, installation IDs), not values.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* backup.c: the key backup file.
  *
  * A standard CMS EnvelopedData with one password recipient (RFC 3211), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* backup.h: the key backup file.
  *
  * PEM CMS EnvelopedData (RFC 5652) with one password recipient (RFC 3211:

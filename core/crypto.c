@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* crypto.c: the symmetric key, the AEAD that seals each value to its place,
  * the instance key pair and the RSA-OAEP wrapping of the symmetric key. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* crypto.h: the symmetric key, the AEAD that seals each value to its place,
  * the instance key pair and the wrapping of the symmetric key (RSA-OAEP).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* demo.c: a ready demo deployment without root (see demo.h). */
 #include <config.h>
 

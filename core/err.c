@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* err.c: the error type every core call fills. */
 #include <config.h>
 

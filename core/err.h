@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* err.h: one error type every core call fills, and the exit status each
  * error code maps to.  The core never prints or exits: it returns a code and
  * leaves a sentence in rs_error.message that says what went wrong and what to

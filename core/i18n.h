@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* i18n.h: gettext wiring shared by core, ui and the programs. */
 #ifndef RS_I18N_H
 #define RS_I18N_H

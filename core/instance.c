@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* instance.c: the instance config file (the analogue of RSReportServer.config).
  *
  * Strict on purpose: a typo in a key name must not silently leave a setting

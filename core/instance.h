@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* instance.h: the instance config file, the analogue of RSReportServer.config.
  *
  *   # comment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jsonl.c: the strict line reader of jsonl.h.  Small on purpose: what it
  * accepts is exactly what --import documents, so a value never turns into
  * something else because a general parser was lenient. */

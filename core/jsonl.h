@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jsonl.h: a strict reader of one line of an --import file: a JSON object
  * with exactly the two string members "item" and "value" (any order), and
  * nothing else.  Escapes \" \\ \/ \b \f \n \r \t and \uXXXX (surrogate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* keystore.c: the instance's private key on disk.
  *
  * The key file is protected by its owner and mode only (as the service

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* keystore.h: the instance's private key on disk.
  *
  * DIR (0700) holds INSTALLATION_ID.key (0600, PEM PKCS#8), owned by the

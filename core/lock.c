@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* lock.c: one admin at a time, through flock() on a small file.
  *
  * flock() rather than fcntl() locks: an fcntl lock is dropped when any

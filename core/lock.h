@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* lock.h: one admin at a time.  An flock()ed file that records who holds it,
  * so the second admin reads "in use by USER (pid N) since TIME" instead of
  * hanging.  The kernel drops the flock when its process dies, so a lock left

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops.h: the key operations.  The TUI and the CLI are two faces of these
  * calls and include nothing else from the core but secret.h: every flow
  * both run is decided here, and the faces only collect input and format

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_account.c: change the service account (seeds 000, 002).
  *
  * A new identity means a new key pair, so the symmetric key is re-wrapped

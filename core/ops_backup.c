@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_backup.c: back up and restore the symmetric key (doc/ssrs.md, Backup and Restore). */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_change.c: make a new key and re-encrypt every value (doc/ssrs.md,
  * Change).
  *

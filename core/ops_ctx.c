@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_ctx.c: what the operations share: the skeleton every operation
  * runs in (lock, transaction, steps, audit), unlocking the key, wrapping
  * copies.  It calls no other ops file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_delete.c: delete the key and all encrypted content, then make a fresh
  * key (doc/ssrs.md, Delete).  Irreversible; meant for when no backup can be
  * restored, so it does not need this instance to be activated. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_import.c: re-enter many values from a JSON Lines file, all or
  * nothing.  The file is read once into secret memory and decoded there in
  * place; the lines are sorted by table and row, so the store is walked once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_init.c: first start of an instance (doc/ssrs.md, Initialization and
  * scale-out).  Make the key pair, store the installation ID and public key,
  * and make the symmetric key if the database has none; otherwise wait to be

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_internal.h: what the operation files share; not part of the API. */
 #ifndef RS_OPS_INTERNAL_H
 #define RS_OPS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_members.c: the scale-out deployment (seeds 000, 002): list members
  * with what their services' heartbeats say (who runs), join a waiting one
  * by wrapping a copy of the key with its public key, remove one. */

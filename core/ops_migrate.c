@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_migrate.c: move an SQLite deployment to PostgreSQL.
  *
  * Nothing is decrypted to be copied: members with their wrapped copies, the

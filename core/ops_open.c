@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_open.c: opening and closing a context, and the crash recovery of
  * interrupted operations that every opening runs.  Today one operation can
  * be cut short outside the database's transaction: the service-account

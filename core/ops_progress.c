@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_progress.c: the time-left estimate both faces show for a long
  * operation, from the rate so far. */
 #include <config.h>

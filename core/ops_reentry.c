@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_reentry.c: after a delete or a forced restore, what is missing, and
  * putting one value back (issue 17).  The seed's Delete section says each
  * item "must be updated one at a time" by hand; here every value has an

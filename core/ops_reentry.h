@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_reentry.h: what ops_reentry.c and ops_import.c share; not part of
  * the API. */
 #ifndef RS_OPS_REENTRY_H

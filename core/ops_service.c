@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_service.c: the report server service (rsserverd) of this instance:
  * what it needs from the key, and starting, stopping and asking it.  What
  * its heartbeats say about the members is in ops_members.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_status.c: is this instance activated, and why not (doc/ssrs.md,
  * Initialization and scale-out). */
 #include <config.h>

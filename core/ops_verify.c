@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ops_verify.c: open every value with the current key and count failures by
  * kind and by column.  Changes nothing; holds the admin lock so that no key
  * operation runs underneath. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* policy.c: the strong-password policy for key backups (doc/ssrs.md,
  * Backup).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* policy.h: the strong-password policy for key backups (doc/ssrs.md,
  * Backup).
  * Each rule is reported on its own, so a dialog can show a live checklist

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* secret.c: memory for keys and passwords, and process hardening.
  *
  * Each secret gets its own page-aligned block: mlock keeps it out of swap

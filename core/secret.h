@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* secret.h: memory for keys and passwords, and process hardening.
  * Secrets live in buffers from rs_secret_alloc: locked in memory where the
  * system allows (mlock), excluded from core dumps (MADV_DONTDUMP) and wiped

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* service.c: finding, asking, starting and stopping the report server
  * service of a local instance (see service.h).  Used by rskeymgmt, rsconfig
  * and rsserverd itself; nothing here touches the key. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* service.h: the report server service (rsserverd) as the core reaches it:
  * its run lock, socket, start and stop.  The faces and rsserverd use ops.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store.c: what the store's callers and both backends share: the catalogue
  * of encrypted content, the memory helpers, and the arena the backends fill
  * batches from.  The backends (store_sqlite.c, store_pg.c) are leaves that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store.h: the report server database, reached only through this interface.
  *
  * The operations see members, key metadata and encrypted content; they never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store_internal.h: inside the store package (store.c and the backends
  * store_sqlite.c, store_pg.c); not part of the API.  store.c picks the
  * backend and holds what they share; a backend never calls another. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store_open.c: the backend picker (rs_store_open).  It alone knows both
  * backends, and checks that the one it opened fills every slot of the table
  * of functions (so no caller needs a fallback for a missing one). */

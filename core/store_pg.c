@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store_pg.c: the report server database on PostgreSQL, through libpq
  * (loaded when a PostgreSQL store is first opened, see "libpq" below).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store_sqlite.c: the report server database on embedded SQLite.
  *
  * WAL with synchronous=FULL: a key change is one transaction over every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* systemctl.c: reaching an instance's service through systemd, as
  * pg_ctlcluster does, when systemd runs and the unit rsserverd@NAME would
  * run exactly this config (see service.h).  A service started beside

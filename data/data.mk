@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # data/data.mk: the system integration files (issue 16): the service account
 # (sysusers.d), its folders (tmpfiles.d) and the logrotate rules, filled in
 # with this build's paths like the man pages (DOC_EDIT, doc/doc.mk).  Each

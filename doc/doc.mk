@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # doc/doc.mk: the install layout, man pages, sample config, bash completion
 # and the JSON document (issue 8).  Included from Makefile.am after every
 # fragment that sets sbin_PROGRAMS or CLEANFILES, so only += here.

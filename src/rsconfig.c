@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rsconfig: the Report Server Configuration Manager in a terminal.
  * A thin main: options, locale, then the CDK interface in ui/. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rsdemo.c: makes a ready demo deployment without root, for trying the
  * tools and for the tests:
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # rsserverd, the report server service (issue 5), and its systemd unit.
 # Its sources are in src/daemon/: a folder named src/rsserverd would be
 # the program's own path in the build tree.

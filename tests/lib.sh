@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/lib.sh: sourced by every shell test (tests/cli/*.sh, tests/tui/*.sh).
 #
 # The harness runs each script with sh and RS_BUILDDIR (binaries in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # summary.sh BUILD_DIR: counts the checks of a finished `make check` and
 # prints "N passed, N failed".  Check binaries report "Checks: N, Failures:
 # F, Errors: E"; shell tests print one "PASS: name" or "FAIL: name" line per

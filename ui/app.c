@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* app.c: the terminal, the frame and the main key loop.
  *
  *   row 0          title: machine\instance and activation state

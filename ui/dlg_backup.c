@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dlg_backup.c: Backup Encryption Key (seeds 000, 001).  File location with
  * a default name, password and confirmation in hidden fields, and a live
  * checklist of the strong-password rules; OK is refused until every rule

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dlg_change.c: Change Encryption Key.  First the scale-out members for
  * review, then a confirmation, then a progress bar (count, percent, time
  * left).  Esc asks whether to cancel; cancelling, or a terminating signal,

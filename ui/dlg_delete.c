@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dlg_delete.c: Delete Encrypted Content (doc/ssrs.md, Delete).  Explains
  * what is lost with the counts from rs_op_delete_preview, offers a backup
  * first and demands the typed word DELETE. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dlg_form.c: every dialog is a form: a boxed panel with a title, wrapped
  * text that scrolls with PgUp/PgDn, up to three entry fields, optional live
  * lines (the password checklist) and a row of buttons.  The form keeps its

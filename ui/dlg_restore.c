@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dlg_restore.c: Restore Encryption Key (doc/ssrs.md, Restore).  Opens the file first
  * and shows what it holds and how many values each key opens (the core's
  * trial decryption); a restore that loses readable values needs a second,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* dlg_text.c: message boxes and confirmations, as forms without fields. */
 #include <config.h>
 

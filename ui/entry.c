@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* entry.c: entry fields.  A hidden (password) field refuses CDK's
  * copy/cut/paste keys, because the paste buffer is global and never wiped,
  * and its buffer is wiped before CDK frees it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* help.c: the F1 help texts of every page and dialog, from the seed
  * documents.  Only text: dlg_form.c shows it. */
 #include <config.h>

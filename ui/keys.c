@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* keys.c: reading keys the same way in every loop of the program.
  *
  * Terminating signals only set a flag: the loops see UI_KEY_SIGNAL, a long

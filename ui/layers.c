@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* layers.c: the stack of layers on the screen (the frame at the bottom,
  * dialogs above it): push, pop, draw again and rebuild on a resize.  The
  * bottom of the ui: it calls nothing above it, so the frame and every

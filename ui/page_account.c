@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* page_account.c: Service Account.  A new identity means a new key pair, so
  * the key must be re-wrapped; Apply first offers a key backup (seeds 000,
  * 001) and goes on without one only when the admin states one exists. */

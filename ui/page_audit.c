@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* page_audit.c: Audit Log: the key operations, newest first. */
 #include <config.h>
 

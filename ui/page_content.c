@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* page_content.c: Encrypted Content: how many values of each kind open
  * with the current key, the items that need attention (after a Delete or a
  * forced restore), and re-entering one of them (issue 17). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* page_keys.c: Encryption Keys: the four actions of doc/ssrs.md (Backup,
  * Restore, Change, Delete), each with its explanation. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* page_scaleout.c: Scale-out Deployment: the servers sharing the report
  * server database, joining a waiting one, removing one. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* page_status.c: Report Server Status: who this instance is, whether it can
  * use the key (and why not), the key's generation and its last backup. */
 #include <config.h>

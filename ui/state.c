@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* state.c: what every page and dialog shares with the frame: the app's
  * state, the styles, the Results lines, and what pages ask of the frame.
  * The frame (app.c) sits above the pages and registers its answers here

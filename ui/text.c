@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* text.c: text for CDK widgets: wrapping to a width, escaping user text so
  * CDK does not read it as markup, small string helpers. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ui.h: the terminal interface (CDK).  The only entry point rsconfig needs. */
 #ifndef RS_UI_H
 #define RS_UI_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # ui/ sources, owned by the TUI work (issue 4).
 ui_librsui_a_SOURCES += ui/ui.h ui/ui_int.h ui/app.c ui/state.c ui/keys.c ui/text.c \
 	ui/layers.c ui/entry.c ui/dlg_form.c ui/dlg_text.c ui/help.c \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ui_int.h: what the ui/ files share.  Grouped by the file that defines it.
  *
  * The screen is a stack of layers: the frame (title, navigation, page,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* account.c: the service account, and nobody else.  Started as root the
  * service prepares its runtime folder, then drops to the account named in
  * the config for good; started as that account it goes on; anyone else is

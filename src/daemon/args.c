@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* args.c: rsserverd's command line. */
 #include <config.h>
 

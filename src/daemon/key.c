@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* key.c: the key in memory, the state it gives (activated or not, and why)
  * and the heartbeat that records that state in the database. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.c: every line goes to one place.
  *
  * journald reads standard error of a service and adds the time, the PID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c: rsserverd's start and stop (see rsserverd.h for what it does).
  *
  * The order matters: the config says who to be; root prepares the runtime

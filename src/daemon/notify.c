@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* notify.c: telling systemd how the service is (Type=notify).
  *
  * The protocol is small and documented as stable (sd_notify(3), "Notify

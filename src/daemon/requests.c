@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* requests.c: the service's socket, one request per connection:
  * "status", or "test-datasource NAME", which answers only ok or failed. */
 #include <config.h>

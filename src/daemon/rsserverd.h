@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rsserverd.h: the report server service, as far as the key is concerned.
  *
  *   rsserverd -c CONFIG [--heartbeat SECONDS] [--log-file FILE]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* runtime.c: the runtime folder (RUNSTATEDIR/rsconfig/NAME by default,
  * systemd's RuntimeDirectory=) and the run lock in it, which holds the pid
  * so that two copies of one instance never run and --stop knows whom to

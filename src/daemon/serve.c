@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* serve.c: the main loop.  It waits for a request, a signal or the next
  * deadline: the heartbeat every interval, and the watchdog ping at half of
  * systemd's WatchdogSec=.  The ping is sent from this loop, right after the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_account.c: --service-account: a backup first, the service stopped,
  * the key re-wrapped for the new account, the service restarted.  The
  * stop / change / restart flow is the core's (rs_op_account_change), the

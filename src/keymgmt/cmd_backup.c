@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_backup.c: --extract (back up the key), --apply (restore it) and
  * --check-backup (the restore drill). */
 #include <config.h>

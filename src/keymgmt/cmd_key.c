@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_key.c: what a command does to the key and every value sealed with
  * it: --delete, --reencrypt and --verify. */
 #include <config.h>

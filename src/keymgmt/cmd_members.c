@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_members.c: --join and --remove of scale-out members. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_migrate.c: --migrate-to: copy this SQLite database to PostgreSQL. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_reentry.c: --missing, --set-value and --import: after a delete or a
  * forced restore, see what has to be re-entered and put it back (issue
  * 17).  Values come from a file, a descriptor or the terminal, never from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_service.c: the report server service (rsserverd) of this instance:
  * --start, --stop, --service-status and --test-datasource. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_status.c: --status, --init and --list. */
 #include <config.h>
 

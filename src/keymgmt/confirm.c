@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* confirm.c: destructive commands ask the admin to type a word, or need
  * --yes when there is no terminal. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* help.c: --help and --version, and the hidden --list-options of the bash
  * completion, all made from table.c. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* json.c: the JSON writer of --json: strings escaped in runs, values
  * with their commas, objects and arrays nested up to JSON_DEPTH. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c: rskeymgmt, the command-line twin of SSRS's rskeymgmt utility.
  *
  * Parse the command line (parse.c, from the table in table.c), refuse

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* members.c: the scale-out members as a table (columns as wide as their
  * longest cell) or as JSON, and the hint to join those left waiting. */
 #include <config.h>

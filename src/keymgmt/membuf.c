@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* membuf.c: a FILE that appends to a buffer growing by realloc, where a
  * command's text and JSON are built before they are printed. */
 #include <config.h>     /* _GNU_SOURCE: fopencookie */

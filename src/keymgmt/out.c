@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* out.c: a command's outcome: text or one JSON object on standard output,
  * errors with the program's prefix on standard error, the exit status. */
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* parse.c: the command line, read with getopt_long from the options that
  * table.c lists; the rules between options that getopt cannot express. */
 #include <config.h>

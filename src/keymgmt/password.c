@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* password.c: the password of a backup, from --password-file,
  * --password-fd or the terminal; a new one is checked against the policy
  * (one line per broken rule) and asked twice. */

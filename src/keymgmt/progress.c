@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* progress.c: long operations draw a bar with the time left on stderr
  * when it is a terminal, and print progress events with --json. */
 #include <config.h>

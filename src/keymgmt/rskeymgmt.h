@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rskeymgmt.h: what the files of rskeymgmt share, grouped by the file that
  * defines it (as tmux.h does).  A reader learns the whole program here.
  *

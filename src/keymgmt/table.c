@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* table.c: every command and option of rskeymgmt, once.  getopt's short
  * and long options, --help, the hidden --list-options of the bash
  * completion and the checks of tests/cli/commands.sh are made from it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tty.c: signals and the terminal (as minisign's get_line.c): lines read
  * byte by byte, echo off for secrets and always restored, Ctrl-C only
  * sets a flag while a prompt or a long operation runs. */

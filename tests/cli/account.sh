@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # account.sh: change the service account: refused without a backup; with
 # --backup-exists or a backup made in the same run the key is re-wrapped
 # for the new identity.  As root the account really owns the key store

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # backup.sh: extract and apply: the password policy, the file's mode, the
 # file opened by stock openssl, no silent overwrite, wrong passwords,
 # damaged files, and a backup of another database's key.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # backup_trust.sh: backups you can trust (issue 15): the restore drill
 # (--check-backup) on a good, a foreign and a damaged file; a backup never
 # overwrites the instance's own files.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # busy.sh: one admin at a time.  While a change holds the lock (stopped
 # mid-way), a second key operation fails at once with "in use by", and
 # read-only commands still answer.

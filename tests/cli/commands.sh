@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # commands.sh: every entry of rskeymgmt's table (as its hidden
 # --list-options prints it) is parsed, documented in --help, offered by the
 # bash completion, and a command names itself in its JSON.  A command added

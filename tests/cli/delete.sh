@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # delete.sh: delete the key: typed confirmation or --yes, the list of what
 # to re-enter, no value left, a fresh key in place.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

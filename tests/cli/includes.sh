@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # includes.sh: the faces (ui/ and src/) reach the core only through ops.h
 # (and secret.h for wiping what they typed), so every flow both faces run
 # is decided once, in the core (issue 13).  One check per file.

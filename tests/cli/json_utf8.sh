@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # JSON output is valid UTF-8 whatever the database holds: a member whose
 # instance name has bytes that are not UTF-8 (put there with sqlite3, as
 # another program might) is listed with U+FFFD in their place; control

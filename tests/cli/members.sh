@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # members.sh: status, the scale-out list, join and remove on a demo with
 # two joined members and one waiting to join.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

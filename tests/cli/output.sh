@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Every program exits non-zero, with a message, when its output cannot be
 # written (/dev/full): rskeymgmt's results, rsdemo's, and the help and
 # version of rsconfig and rsserverd (gnulib's close_stdout).

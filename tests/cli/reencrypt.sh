@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # reencrypt.sh: change the key: every value stays readable, the key check
 # value changes, members get the new key; progress; Ctrl-C rolls back.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

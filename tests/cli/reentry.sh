@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # reentry.sh: after a delete, --missing lists every value Delete removed
 # (also in a 0600 file beside the audit log), --set-value puts one back
 # from a file or a descriptor, --import many, all or nothing; --verify

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # rsconfig's command line (getopt_long): -h/--help, -V/--version,
 # -c FILE, --config FILE, --config=FILE, "--", and a one-line usage error
 # with "Try 'rsconfig --help'" and exit status 2.  Without a terminal it

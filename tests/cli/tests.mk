@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shell tests driving rskeymgmt and rsdemo end to end (see tests/lib.sh).
 CLI_TESTS += tests/cli/usage.sh
 CLI_TESTS += tests/cli/members.sh

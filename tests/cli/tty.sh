@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tty.sh: what an admin at a terminal sees: echo-off password prompts that
 # list the broken rules and ask twice, Ctrl-C that restores the terminal,
 # typed confirmations, and the progress bar.  Runs rskeymgmt in a private

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # usage.sh: the command line itself: help, version, exit codes, and what
 # it refuses before touching anything.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # forgekdf.sh IN OUT OID INTEGER: writes OUT, the PEM backup IN with the key
 # derivation of its password block forged: the PBKDF2 OID replaced by OID
 # and the iteration count by INTEGER (each the hex of its content).  The

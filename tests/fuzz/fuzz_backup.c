@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_backup.c: libFuzzer target for the key backup reader.
  *
  * Each input is written to a private temp file and opened with

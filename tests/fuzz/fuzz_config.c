@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_config.c: libFuzzer target for the instance config parser.
  * Each input is written to a private temp file (mode 0600) and loaded with
  * rs_config_load. */

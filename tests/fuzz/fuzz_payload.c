@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_payload.c: libFuzzer target for the backup payload parser alone
  * (the decrypted text inside the CMS envelope), which rs_backup_read only
  * reaches after a successful decryption.  It includes backup.c to call the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzzutil.h: shared by the fuzz targets.  fuzz_file writes the input to
  * one private temp file (made once per process, mode 0600) and returns its
  * path; the readers under test take paths, not buffers. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # mkcorpus.sh: regenerates the seed corpus in tests/fuzz/corpus/ (it is kept
 # in git; run this only to refresh it).  Needs openssl, od and awk.
 #   corpus/backup/   valid backups with the fuzz password (stock openssl cms,

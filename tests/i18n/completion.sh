@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # completion.sh: the bash completion of rskeymgmt completes its options,
 # files after -c and -f, and members' installation IDs after --join; those
 # of rsconfig and rsserverd their options and files after -c; all three

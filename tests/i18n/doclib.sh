@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/i18n/doclib.sh: helpers of the issue-8 tests (translations, man
 # pages, completion, JSON document).  Sourced after tests/lib.sh.
 # shellcheck shell=sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # german.sh: the German catalog is complete and used: rskeymgmt, rsdemo
 # (and rsserverd) speak German in UTF-8 under LANG=de_DE.UTF-8, rsconfig
 # speaks German in ASCII (narrow curses), JSON keeps its stable names.

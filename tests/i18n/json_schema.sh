@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # json_schema.sh: every --json object of rskeymgmt and rsdemo matches
 # doc/json.md: each field printed is documented with its type, each field
 # documented is printed, nested objects and arrays too; every command of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # manpages.sh: every man page passes mandoc's lint with no warning; every
 # long option in a program's --help is in its page; every exit status of
 # core/err.h is in rskeymgmt(8); every config key is in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Translations, man pages, install layout, bash completion, JSON document
 # (issue 8).
 I18N_TESTS += tests/i18n/german.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # layout.sh: make install DESTDIR=... from the build tree puts every file
 # where this build's configure said (programs, rsserverd@.service, the
 # sysusers.d, tmpfiles.d and logrotate files, json.md and the example config

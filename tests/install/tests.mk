@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The installed layout (issue 16): make install DESTDIR from the build tree
 # puts the programs, the unit, sysusers.d, tmpfiles.d, logrotate, the docs
 # and the man pages where configure said; --without-DIR installs none.

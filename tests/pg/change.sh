@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # change.sh: a key change on PostgreSQL that stops after the first table
 # was already rewritten leaves the old key and every value as it was: a
 # cancel, a database error (lock timeout) and an unreadable value, each at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_store_pg.c: the store contract (tests/unit/store_contract.c) on
  * the PostgreSQL backend, and what only PostgreSQL has (a server, a
  * connection string, locks seen from several machines).  Run by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # cli.sh: the whole CLI suite (tests/cli/*.sh) again, on PostgreSQL: every
 # demo the scripts make gets a fresh database on a private server (the hook
 # in t_demo of tests/lib.sh).  Each check is reported as "pg:NAME".

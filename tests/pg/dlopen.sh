@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # dlopen.sh: libpq is loaded only when a PostgreSQL store is opened
 # (core/store_pg.c), so the programs do not link it (nor the twenty
 # libraries it pulls in), an instance on SQLite runs on a machine without

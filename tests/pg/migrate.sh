@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # migrate.sh: rskeymgmt --migrate-to moves an SQLite deployment to
 # PostgreSQL without decrypting anything: every value opens there, key and
 # members are the same, the config points at PostgreSQL afterwards, and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/pg/mkdb.sh: makes a fresh database on the test server of
 # tests/pg/pglib.sh (RS_TEST_PG, RS_TEST_PSQL, PGPASSFILE in the
 # environment) and prints its connection string.

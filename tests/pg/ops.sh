@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ops.sh: the core's operation tests (tests/unit/check_ops) on PostgreSQL:
 # the same Check suite, each template and each test on its own database.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/pg/pglib.sh: a private PostgreSQL server for one test script.
 #
 # Sourced after tests/lib.sh.  pg_start makes a cluster with initdb in a temp

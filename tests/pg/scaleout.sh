@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # scaleout.sh: members on two "machines" sharing one PostgreSQL database.
 # Host B is an instance with its own machine name, config and key store,
 # connecting to the same server.  Two admins at once: the second is refused

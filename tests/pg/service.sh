@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # service.sh: the rsserverd tests (heartbeats, running/stale members, the
 # change refusal) again, on PostgreSQL: every demo gets a fresh database on
 # a private server (the t_demo hook).  Checks are reported as "pg:NAME".

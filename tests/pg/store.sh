@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # store.sh: the store's contract (tests/unit/store_contract.c) and the
 # PostgreSQL backend's own tests (tests/pg/check_store_pg; SQLite's are
 # tests/unit/check_store), on a private server.

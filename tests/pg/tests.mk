@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # PostgreSQL backend tests (issue 9): each script starts its own server
 # (tests/pg/pglib.sh; dlopen.sh needs none) and skips when rsconfig is built
 # without PostgreSQL.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # badinput.sh: the bad-input catalogue.  Every case asserts the exact exit
 # status, a key phrase of the message, and that nothing changed: the key
 # check value is the same and every value still opens (one --verify --json

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # concurrency.sh: one admin at a time.
 #  - two key operations released at the same instant (their passwords come
 #    through FIFOs written together): exactly one proceeds, the other exits

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # crash.sh: crash injection.  Every key operation (backup, restore, forced
 # restore of another key, re-encrypt, delete, service account, join, remove,
 # init of a waiting member, init of a new database) runs on a copy of a

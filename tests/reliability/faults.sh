@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # faults.sh: storage faults.  A read-only database file or folder, a
 # database locked by another process (sqlite3 holding BEGIN EXCLUSIVE), a
 # corrupt database, a missing key store and a full disk each give a clear

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # fuzzregress.sh: every input that once crashed a fuzz target
 # (tests/fuzz/regress/TARGET/) goes through the program that reads it and
 # is refused cleanly:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # importleaks.sh: the values of an --import and of --set-value are found in
 # clear nowhere but in the import file itself: not in the database, its WAL,
 # the audit log, the list Delete writes, the programs' output, files written

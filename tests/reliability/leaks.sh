@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # leaks.sh: secret hygiene.  Every operation runs with known passwords; the
 # keys it handles are learnt by opening backups with stock openssl (kept in
 # shell variables, never in files).  Then the database, its WAL and shared

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # perms.sh: file modes, whatever the umask.  Key stores 0700 with key files
 # 0600, backups 0600, the database, its WAL, the lock file and the audit log
 # not readable by others; all of it also when made under umask 000.  A key

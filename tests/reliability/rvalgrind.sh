@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # rvalgrind.sh: sourced by tests/lib.sh when RS_VALGRIND=1.  Replaces
 # $RSKEYMGMT with a wrapper that runs it under valgrind memcheck: an error
 # or a definite leak makes it exit 99 (so the test's exit-status check

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Reliability tests (issue 6): crash injection, storage faults, leak scan,
 # bad input; and the fuzz targets (make fuzz), built only on request.
 RELIABILITY_TESTS += tests/reliability/crash.sh

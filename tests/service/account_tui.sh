@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # As root, from rsconfig: a service account change while the service runs
 # stops it, re-wraps the key and starts it again under the new account, the
 # same core flow as rskeymgmt's (issue 13: the TUI's copy did not close its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Change key with the members' services running: refused, naming them;
 # stopped, changed, started: both decrypt with the new key.  Forced while
 # they run: the local one reloads at once, the other after SIGHUP.

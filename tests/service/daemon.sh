@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # rsserverd: activated members answer status and test-datasource; a waiting
 # member and one with a damaged copy stay up "not activated" and say why;
 # one run per instance; answers and logs never carry a secret; SIGTERM

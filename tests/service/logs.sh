@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Logs once (issue 16).  Under journald (JOURNAL_STREAM names standard
 # error) each line is "<N>EVENT: text" on standard error, without time or
 # PID, and syslog is never used; elsewhere a line has its time and PID.

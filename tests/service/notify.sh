@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Type=notify without systemd: a stand-in notify socket (notify_listen, a
 # path and an abstract name) hears READY=1 once the service answers, STATUS=
 # saying whether it is activated, RELOADING=1 and READY=1 again on SIGHUP,

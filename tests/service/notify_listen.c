@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* notify_listen.c: a stand-in for systemd's notify socket in the tests.
  *
  *   notify_listen SOCKET SECONDS

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # reentry.sh: done means readable.  After a delete, a data source's two
 # values are re-entered (one from a file, one from a descriptor); --verify
 # counts them readable and the running rsserverd decrypts the data source.

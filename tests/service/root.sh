@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # As root: rsserverd started by root switches to the config's service
 # account (checked in /proc/PID/status) before it touches the key store; a
 # service account change restarts a running service under the new account;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A service killed with SIGKILL says nothing: after three heartbeats of
 # silence its member is shown as stale, with the time it was last seen,
 # and it no longer blocks a key change.

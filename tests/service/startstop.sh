@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # rskeymgmt --start / --stop / --service-status for machines without
 # systemd: start detaches and waits until the service answers, stop waits
 # until it is gone; both say so when there is nothing to do.  Restore and

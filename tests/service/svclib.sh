@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/service/svclib.sh: start, ask and stop rsserverd in the tests.
 # Sourced after lib.sh.  Every service a test starts is stopped on exit,
 # however the test ends.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # With systemd running and the unit installed, --start, --stop, the reload
 # after a key operation and the account change's restart go through
 # "systemctl start|stop|reload rsserverd@NAME.service", and say so; a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # rsserverd end to end (issue 5): start, heartbeats, stale members, the
 # change refusal, test-datasource, privilege drop (see tests/service/svclib.sh);
 # and as a systemd service (issue 16): the unit, sd_notify, the logs.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # rsconfig shows which members run before a change: the status page says
 # whether this instance's service runs and starts / stops it; the scale-out
 # table has a Service column; the change review lists who runs, offers to

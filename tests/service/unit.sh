@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The systemd unit as built: systemd-analyze verify accepts it and
 # systemd-analyze security rates its exposure 2.5 or lower (issue 16: it
 # was 9.1).  It is Type=notify, does not restart on permanent failures

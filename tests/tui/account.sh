@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Service account: Apply first prompts for a key backup; with one made in
 # the dialog the account changes and the key is re-wrapped; without one,
 # nothing changes unless the admin states a backup exists.

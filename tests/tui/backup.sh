@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Backup: a weak password is refused with its rules, a strong one writes a
 # verified file (mode 600) and records the backup; a second backup asks
 # before replacing the file.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Change: members for review, confirmation, progress, summary; and a change
 # cancelled with Esc in the middle leaves the key and every value as they
 # were.

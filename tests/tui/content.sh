@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Encrypted Content: after a Delete the result offers to go there; the page
 # counts each kind, lists what needs attention, filters by kind, explains
 # the kinds (F1) and re-enters a value typed twice, hidden; rskeymgmt

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Delete: consequences with counts, a backup offered, the typed word DELETE
 # demanded; afterwards no encrypted values are left and a new key is in use.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The frame at 80x24: every page shows whole, F1 helps on each page,
 # ESC + digit works as an F-key, F10 quits with the terminal restored.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

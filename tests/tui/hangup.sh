@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Hang-ups: SIGHUP to rsconfig (kill -HUP) and the pane closed under it
 # (tmux kill-pane or kill-server: what a dropped SSH session does), while a
 # backup, a restore (same key and a forced different key), a delete and a

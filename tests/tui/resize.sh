@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Resizing at any moment: the frame and an open dialog are rebuilt for the
 # new size, typed fields survive, and 80x24 shows everything again.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

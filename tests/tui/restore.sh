@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Restore: the dialog shows what the file holds before applying; the same
 # key applies at once, a different key only after a second confirmation
 # that says how many values become unreadable; the key the values are

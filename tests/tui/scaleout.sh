@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Scale-out: Add Server joins the selected waiting member; Remove Server
 # offers a backup, confirms, removes; the last member gets a warning.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

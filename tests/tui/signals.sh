@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Signals: SIGTERM restores the terminal; SIGHUP (a dropped SSH session)
 # during a change cancels it, the core rolls back, every value stays
 # readable with the unchanged key.

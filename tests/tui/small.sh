@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A window below 80x24 shows what to do instead of a cut-off layout; keys
 # other than F10 (on the frame) do nothing meanwhile, and an open dialog
 # comes back intact, with what was typed, once the window is large enough.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The common terminal types work; NO_COLOR draws without colour; an
 # unknown TERM gets a clear message and exit status 2.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tmux end-to-end tests of rsconfig (see tests/tui/tuilib.sh).
 TUI_TESTS += tests/tui/frame.sh
 TUI_TESTS += tests/tui/backup.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/tui/tuilib.sh: drive rsconfig in a private tmux server, as an admin
 # at a terminal would, and read the screen back.  Sourced after lib.sh.
 # shellcheck shell=sh

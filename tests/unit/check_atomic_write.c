@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_atomic_write.c: a file written whole or not at all: its mode, a
  * refused existing name, the verify hook, and no temp file left behind. */
 #include <config.h>

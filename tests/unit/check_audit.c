@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_audit.c: the audit log. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_backup.c: the key backup file: round trip, refusals, file handling
  * and compatibility with stock `openssl cms`. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_config.c: the strict config parser, save and UUIDs. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_crypto.c: the AEAD, the key check value, the key pair and wrapping. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_keystore.c: the private key on disk, its modes and owner. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_lock.c: the one-admin-at-a-time lock. */
 #include <config.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_ops.c: the key operations, end to end through the core API, on demo
  * deployments (member1 and member2 joined, member3 waiting).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_policy.c: the strong-password policy. */
 #include <config.h>
 

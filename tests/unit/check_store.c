@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_store.c: the store package (store.c) and its SQLite backend: the
  * store contract (store_contract.c) on SQLite, and what only SQLite has (a
  * file, its mode, WAL, the lock file beside it). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store_contract.c: what every backend of the store promises (store.h),
  * written once and run on each (store_contract.h).  The union of what
  * check_store.c (SQLite) and check_store_pg.c (PostgreSQL) tested when

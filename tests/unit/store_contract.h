@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* store_contract.h: the store's contract, one suite of tests that every
  * backend must pass (store_contract.c).  A backend's check program
  * (tests/unit/check_store.c for SQLite, tests/pg/check_store_pg.c for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* testutil.c: helpers shared by the Check unit tests. */
 #define _XOPEN_SOURCE 700
 #include <config.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* testutil.h: helpers shared by the Check unit tests. */
 #ifndef RS_TESTUTIL_H
 #define RS_TESTUTIL_H
