@@ -161,7 +161,8 @@ static size_t import_sort(import_run *run)
 {
 	size_t good = 0;
 
-	qsort(run->entries, run->n, sizeof run->entries[0], place_cmp);
+	if (run->n > 0)   /* qsort's array may not be NULL, even for 0 */
+		qsort(run->entries, run->n, sizeof run->entries[0], place_cmp);
 	while (good < run->n && run->entries[good].outcome != RS_IMPORT_REFUSED)
 		good++;
 	for (size_t i = 1; i < good; i++) {
@@ -276,7 +277,8 @@ static void import_report(import_run *run, bool applied,
     void (*each)(void *arg, const rs_import_line *l), void *arg,
     rs_import_result *res)
 {
-	qsort(run->entries, run->n, sizeof run->entries[0], line_cmp);
+	if (run->n > 0)
+		qsort(run->entries, run->n, sizeof run->entries[0], line_cmp);
 	res->lines = run->lines;
 	res->applied = applied;
 	for (size_t i = 0; i < run->n; i++) {
