@@ -21,7 +21,9 @@
 #include "ui_int.h"
 
 #define NAV_WIDTH 24
-#define RESULTS_HEIGHT 6
+/* Results grow with the window: 6 rows at 24 lines, a quarter of more. */
+#define RESULTS_HEIGHT (LINES > 24 ? 6 + (LINES - 24) / 4 : 6)
+#define RESULTS_PANE_LINES 150   /* the newest; the viewer (r) has all */
 
 static const ui_page *const pages[] = {
 	&ui_page_status, &ui_page_keys, &ui_page_account, &ui_page_scaleout,
@@ -70,7 +72,10 @@ static void results_fill(void)
 	if (fr.results == NULL)
 		return;
 	width = getmaxx(fr.results->win) - 3;
-	for (i = 0; i < ui->nresults; i++) {
+	i = ui->nresults > RESULTS_PANE_LINES ? ui->nresults - RESULTS_PANE_LINES : 0;
+	if (i > 0)
+		ui_lines_add(&lines, &n, _("(%d earlier lines: r shows them all)"), i);
+	for (; i < ui->nresults; i++) {
 		wrapped = ui_wrap(ui->results[i], width, &k);
 		for (int j = 0; j < k; j++)
 			ui_lines_add(&lines, &n, "%s", wrapped[j]);
@@ -121,7 +126,7 @@ static void draw_title(void)
 
 static void draw_hints(void)
 {
-	const char *h = _(" F1 Help  Tab Next  Enter Select  F5 Refresh  F10 Quit   (Esc 1: F1, Esc 0: F10)");
+	const char *h = _(" F1 Help  Tab Next  r Results  F5 Refresh  F10 Quit   (Esc 1: F1, Esc 0: F10)");
 
 	move(LINES - 1, 0);
 	clrtoeol();
@@ -292,7 +297,8 @@ static void frame_build(ui_layer *l)
 	nav_build();
 	page_build();
 	fr.results = newCDKSwindow(ui->screen, 0, LINES - RESULTS_HEIGHT - 1,
-	    RESULTS_HEIGHT - 2, COLS, _("</B>Results<!B>"), 200, TRUE, FALSE);
+	    RESULTS_HEIGHT - 2, COLS, _("</B>Results<!B>  (r: history, save)"),
+	    RESULTS_PANE_LINES * 4, TRUE, FALSE);
 	frame_draw(l);
 }
 
@@ -470,7 +476,9 @@ static void slot_key(int key)
 		buttons_key(key);
 		break;
 	case SLOT_RESULTS:
-		if (is_scroll_key(key))
+		if (key == KEY_ENTER)
+			ui_results_view();
+		else if (is_scroll_key(key))
 			(void)injectCDKSwindow(fr.results, (chtype)key);
 		break;
 	default:
@@ -490,6 +498,8 @@ static void main_loop(void)
 	int key;
 
 	for (;;) {
+		if (fr.slot == SLOT_ENTRY && !ui->too_small)
+			ui_entry_cursor(fr.entry);
 		key = ui_getkey(focus_window());
 		if (key == UI_KEY_SIGNAL || key == KEY_F(10))
 			return;
@@ -499,6 +509,8 @@ static void main_loop(void)
 			ui_help(cur()->help);
 		else if (key == KEY_F(5))
 			refresh_all();
+		else if ((key == 'r' || key == 'R') && fr.slot != SLOT_ENTRY)
+			ui_results_view();
 		else if (key == KEY_TAB)
 			move_slot(1);
 		else if (key == KEY_BTAB)
@@ -615,5 +627,6 @@ int rs_ui_run(const char *config_path)
 	rs_ctx_close(app.ctx);
 	for (i = 0; i < app.nresults; i++)
 		free(app.results[i]);
+	free(app.results);
 	return ui_quitting() ? 128 + ui_signal_number() : 0;
 }

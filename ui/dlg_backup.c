@@ -15,7 +15,10 @@
 #include "secret.h"
 #include "ui_int.h"
 
-enum { F_FILE, F_PASSWORD, F_CONFIRM };
+/* The password first, in reading order and where typing starts: a password
+ * typed at once never lands in the clear file field (the same order in
+ * Restore and Check a backup). */
+enum { F_PASSWORD, F_CONFIRM, F_FILE };
 
 typedef struct backup_dlg {
 	const char *why;
@@ -128,11 +131,26 @@ static void show_result(const rs_backup_info *info)
 	free(msg);
 }
 
+typedef struct backup_call {
+	const char *path, *pw;
+	bool overwrite;
+	rs_backup_info *out;
+	rs_error err;
+} backup_call;
+
+static int backup_work(void *arg)
+{
+	backup_call *c = arg;
+
+	return rs_op_backup(ui->ctx, c->path, c->pw, strlen(c->pw), c->overwrite,
+	    c->out, &c->err);
+}
+
 static bool backup_ok(ui_form *f)
 {
 	backup_dlg *d = f->arg;
 	const char *path = f->values[F_FILE], *pw = f->values[F_PASSWORD];
-	rs_error err;
+	backup_call c;
 	bool overwrite;
 
 	if (path[0] == '\0') {
@@ -144,10 +162,13 @@ static bool backup_ok(ui_form *f)
 	overwrite = access(path, F_OK) == 0;
 	if (overwrite && !confirm_overwrite(path))
 		return false;
-	rs_err_clear(&err);
 	memset(d->out, 0, sizeof *d->out);
-	if (rs_op_backup(ui->ctx, path, pw, strlen(pw), overwrite, d->out, &err) != RS_OK) {
-		ui_error_box(_("Backup"), &err);
+	c = (backup_call){ path, pw, overwrite, d->out, { 0 } };
+	rs_err_clear(&c.err);
+	/* The file is written once the key is derived: no cancel. */
+	if (ui_busy_run(_("Backup Encryption Key"), _("Working: deriving the key "
+	    "from the password..."), false, backup_work, &c) != RS_OK) {
+		ui_error_box(_("Backup"), &c.err);
 		return false;
 	}
 	d->done = true;
@@ -190,7 +211,8 @@ bool ui_dlg_backup(const char *why, rs_backup_info *out)
 	f.text_fn = backup_text;
 	f.live_fn = checklist;
 	f.nentries = 3;
-	f.labels[F_FILE] = _("File location:");
+	f.labels[F_FILE] = _("Backup file:");
+	f.browse[F_FILE] = true;
 	f.labels[F_PASSWORD] = _("Password:");
 	f.labels[F_CONFIRM] = _("Confirm password:");
 	f.hidden[F_PASSWORD] = f.hidden[F_CONFIRM] = true;
@@ -201,7 +223,7 @@ bool ui_dlg_backup(const char *why, rs_backup_info *out)
 	f.nbuttons = 2;
 	f.on_button = backup_button;
 	f.arg = &d;
-	f.focus = F_PASSWORD;
+	f.focus = 0;
 	/* Inside another flow (account change) the results continue. */
 	if (why == NULL)
 		ui_results_clear(_("Back up the encryption key"));
@@ -210,4 +232,16 @@ bool ui_dlg_backup(const char *why, rs_backup_info *out)
 	if (!d.done)
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("Backup cancelled"));
 	return d.done;
+}
+
+/* The end of Change, Delete and a forced restore: older backups hold a key
+ * that is no longer in use, so the summary offers a backup right there.
+ * Close is the default: Enter never starts another dialog unasked. */
+void ui_done_backup_now(const char *title, const char *text)
+{
+	const char *b[] = { _("Back up now"), _("Close") };
+	rs_backup_info info;
+
+	if (ui_text_dialog(title, text, b, 2, 1, "message") == 0)
+		(void)ui_dlg_backup(_("Back up the key now in use"), &info);
 }

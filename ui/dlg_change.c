@@ -228,7 +228,7 @@ static void show_summary(const rs_change_result *r)
 	    _("Servers still waiting:"), (unsigned long long)r->members_waiting,
 	    _("Back up the new key now: older backups hold the old key."));
 
-	ui_message(_("Change complete"), msg);
+	ui_done_backup_now(_("Change complete"), msg);
 	free(msg);
 }
 

@@ -10,6 +10,8 @@
 
 #include "ui_int.h"
 
+/* Longer lists are summarized on the page; Results keep every item (the
+ * history viewer shows and saves them all). */
 #define REENTRY_SHOWN 40
 
 typedef struct reentry {
@@ -90,8 +92,7 @@ static void each_item(void *arg, int table, int64_t id, const char *name,
 	char n[RS_NAME_MAX * 3], w[512];
 
 	(void)table;
-	if (re->count++ >= REENTRY_SHOWN)
-		return;
+	re->count++;
 	ui_escape(name, n, sizeof n);
 	ui_escape(what, w, sizeof w);
 	ui_results_add(RS_STEP_WARNING, _("re-enter %s of %s (id %lld)"), w, n, (long long)id);
@@ -106,10 +107,11 @@ static void show_result(const rs_delete_result *r, const reentry *re)
 	    _("Subscriptions to update:"), (unsigned long long)r->subscriptions,
 	    _("New key generation:"), (unsigned)r->new_generation, r->new_kcv,
 	    re->count > REENTRY_SHOWN ?
-	    _("The first items to re-enter are listed in Results; rskeymgmt lists them all.") :
+	    _("The items to re-enter are listed in Results: press r for the whole "
+	    "list, to search it and to save it to a file. Back up the new key now.") :
 	    _("The items to re-enter are listed in Results. Back up the new key now."));
 
-	ui_message(_("Delete complete"), msg);
+	ui_done_backup_now(_("Delete complete"), msg);
 	free(msg);
 }
 

@@ -5,6 +5,8 @@
  * values outside the widgets so it can be rebuilt on resize. */
 #include <config.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +84,40 @@ static void fix_border(ui_form *f)
 	wrefresh(f->panel);
 }
 
+static bool on_entry(const ui_form *f)
+{
+	return f->focus >= 0 && f->focus < f->nentries;
+}
+
+static bool on_buttons(const ui_form *f)
+{
+	return f->focus == f->nentries;
+}
+
+static int browse_width(void)
+{
+	return (int)strlen(_("Browse")) + 2;
+}
+
+/* "[Browse]" beside a file field: reversed and bold when it has the focus,
+ * so the focus shows without colour too. */
+static void draw_browse(ui_form *f)
+{
+	char b[64];
+	int i;
+
+	for (i = 0; i < f->nentries; i++) {
+		if (!f->browse[i] || f->panel == NULL)
+			continue;
+		snprintf(b, sizeof b, "[%s]", _("Browse"));
+		wattrset(f->panel, f->focus == UI_FOCUS_BROWSE + i ? A_REVERSE | A_BOLD : A_NORMAL);
+		mvwaddstr(f->panel, f->browse_y[i], f->browse_x, b);
+		wattrset(f->panel, A_NORMAL);
+		wnoutrefresh(f->panel);
+	}
+	doupdate();
+}
+
 static void draw_buttons(ui_form *f)
 {
 	if (f->bbox == NULL)
@@ -90,15 +126,22 @@ static void draw_buttons(ui_form *f)
 	fix_border(f);
 }
 
+/* The focused button is reversed and bold (visible in monochrome and with
+ * NO_COLOR); while an entry has the focus the default button is only
+ * underlined and the cursor sits in the entry. */
 static void form_focus_visual(ui_form *f)
 {
-	bool on_buttons = f->focus >= f->nentries;
-
 	if (f->bbox != NULL) {
-		setCDKButtonboxHighlight(f->bbox, on_buttons ? A_REVERSE : A_UNDERLINE);
+		setCDKButtonboxHighlight(f->bbox, on_buttons(f) ? A_REVERSE | A_BOLD : A_UNDERLINE);
 		setCDKButtonboxCurrentButton(f->bbox, f->button);
 	}
-	curs_set(on_buttons ? 0 : 1);
+	curs_set(on_entry(f) ? 1 : 0);
+}
+
+static void place_cursor(ui_form *f)
+{
+	if (on_entry(f))
+		ui_entry_cursor(f->entry[f->focus]);
 }
 
 static void form_draw(ui_layer *l)
@@ -119,6 +162,8 @@ static void form_draw(ui_layer *l)
 		drawCDKSwindow(f->live, FALSE);
 	form_focus_visual(f);
 	draw_buttons(f);
+	draw_browse(f);
+	place_cursor(f);
 }
 
 /* An unboxed CDK swindow still keeps a row above and below its lines and a
@@ -143,16 +188,18 @@ static int fixed_rows(const ui_form *f, int live)
 static void build_widgets(ui_form *f, int x0, int y, int iw, int trows,
     char **tl, int tn, char **ll, int ln)
 {
-	int i, lw = label_width(f);
+	int i, lw = label_width(f), bw = browse_width();
 
 	f->sw = make_text(x0, y, trows, iw, tl, tn);
 	y += trows + 1;
+	f->browse_x = x0 + iw - bw - getbegx(f->panel);
 	for (i = 0; i < f->nentries; i++, y++) {
 		char label[128];
 
 		snprintf(label, sizeof label, "%-*s", lw, f->labels[i]);
-		f->entry[i] = ui_entry_new(x0, y, label, iw - lw, f->max[i],
-		    f->hidden[i]);
+		f->browse_y[i] = y - getbegy(f->panel);
+		f->entry[i] = ui_entry_new(x0, y, label, iw - lw -
+		    (f->browse[i] ? bw + 1 : 0), f->max[i], f->hidden[i]);
 		ui_entry_restore(f->entry[i], f->values[i]);
 		rs_wipe(f->values[i], RS_PASSWORD_MAX + 1);
 	}
@@ -276,9 +323,14 @@ static bool press(ui_form *f, int button)
 	sync_values(f);
 	f->result = button;
 	close = f->on_button ? f->on_button(f, button) : true;
-	/* The values stay only in the widgets while the form is open. */
+	/* The values stay only in the widgets while the form is open; the
+	 * next visit to the buttons starts on the default one again. */
 	if (!close) {
 		int i;
+
+		f->button = f->default_button;
+		form_focus_visual(f);
+		draw_buttons(f);
 
 		for (i = 0; i < f->nentries; i++)
 			if (f->entry[i])
@@ -287,13 +339,42 @@ static bool press(ui_form *f, int button)
 	return close;
 }
 
+/* Focus stops in reading order: each entry (and its Browse button), then
+ * the buttons. */
 static void move_focus(ui_form *f, int delta)
 {
-	int n = f->nentries + 1;
+	int stops[2 * UI_FORM_MAX_ENTRIES + 1], n = 0, i, at = 0;
 
-	f->focus = (f->focus + delta + n) % n;
+	for (i = 0; i < f->nentries; i++) {
+		stops[n++] = i;
+		if (f->browse[i])
+			stops[n++] = UI_FOCUS_BROWSE + i;
+	}
+	stops[n++] = f->nentries;
+	for (i = 0; i < n; i++)
+		if (stops[i] == f->focus)
+			at = i;
+	f->focus = stops[(at + delta + n) % n];
 	form_focus_visual(f);
 	draw_buttons(f);
+	draw_browse(f);
+	place_cursor(f);
+}
+
+/* Browse: the file selector fills entry i. */
+static void browse(ui_form *f, int i)
+{
+	char path[PATH_MAX];
+
+	sync_values(f);
+	snprintf(path, sizeof path, "%s", f->values[i]);
+	for (int k = 0; k < f->nentries; k++)
+		rs_wipe(f->values[k], RS_PASSWORD_MAX + 1);
+	if (ui_file_browse(path, sizeof path) && f->entry[i] != NULL) {
+		setCDKEntryValue(f->entry[i], path);
+		f->focus = i;
+	}
+	ui_redraw();
 }
 
 static void scroll_text(ui_form *f, int key)
@@ -339,10 +420,17 @@ static bool entry_key(ui_form *f, int key)
 		move_focus(f, 1);
 		return false;
 	case KEY_ENTER:
-		if (f->focus == f->nentries - 1)
-			return press(f, 0);
-		move_focus(f, 1);
-		return false;
+		/* Enter presses the default button once the later fields hold
+		 * something (a default file name, say); else it goes on. */
+		sync_values(f);
+		for (int i = f->focus + 1; i < f->nentries; i++)
+			if (f->values[i][0] == '\0') {
+				for (i = 0; i < f->nentries; i++)
+					rs_wipe(f->values[i], RS_PASSWORD_MAX + 1);
+				move_focus(f, 1);
+				return false;
+			}
+		return press(f, f->default_button);
 	default:
 		if (ui_entry_key(f->entry[f->focus], key) && f->live_fn) {
 			sync_values(f);
@@ -368,7 +456,7 @@ static bool form_key(ui_form *f, int key)
 	case KEY_NPAGE:
 	case KEY_HOME:
 	case KEY_END:
-		if (f->focus >= f->nentries || (key != KEY_HOME && key != KEY_END))
+		if (!on_entry(f) || (key != KEY_HOME && key != KEY_END))
 			scroll_text(f, key);
 		else
 			ui_entry_key(f->entry[f->focus], key);
@@ -377,7 +465,16 @@ static bool form_key(ui_form *f, int key)
 		f->result = -1;
 		return true;
 	default:
-		if (f->focus >= f->nentries)
+		if (f->focus >= UI_FOCUS_BROWSE) {
+			if (key == KEY_ENTER || key == ' ')
+				browse(f, f->focus - UI_FOCUS_BROWSE);
+			else if (key == KEY_UP || key == KEY_LEFT)
+				move_focus(f, -1);
+			else if (key == KEY_DOWN || key == KEY_RIGHT)
+				move_focus(f, 1);
+			return false;
+		}
+		if (on_buttons(f))
 			return button_key(f, key);
 		return entry_key(f, key);
 	}
@@ -385,7 +482,7 @@ static bool form_key(ui_form *f, int key)
 
 static WINDOW *form_input_window(ui_form *f)
 {
-	if (f->focus < f->nentries && f->entry[f->focus])
+	if (on_entry(f) && f->entry[f->focus])
 		return f->entry[f->focus]->fieldWin;
 	return f->panel;
 }
@@ -418,8 +515,13 @@ int ui_form_run(ui_form *f)
 
 	if (f->focus > f->nentries)
 		f->focus = 0;
+	if (f->button < 0 || f->button >= f->nbuttons)
+		f->button = 0;
+	f->default_button = f->button;
 	ui_push(&f->layer);
 	for (;;) {
+		if (!ui->too_small)
+			place_cursor(f);
 		key = ui_getkey(form_input_window(f));
 		if (key == UI_KEY_SIGNAL) {
 			f->result = -1;

@@ -13,7 +13,43 @@
 #include "secret.h"
 #include "ui_int.h"
 
-enum { F_FILE, F_PASSWORD };
+/* The password first, hidden, where typing starts (as in Backup): a
+ * password typed at once never shows in the file field. */
+enum { F_PASSWORD, F_FILE };
+
+/* One core call on the busy worker (key derivation takes 1-2 s). */
+typedef struct restore_call {
+	int (*op)(rs_ctx *, const char *, const char *, size_t,
+	    rs_restore_result *, rs_error *);
+	const char *path, *pw;
+	bool force;
+	rs_restore_result *res;
+	rs_error err;
+} restore_call;
+
+static int call_work(void *arg)
+{
+	restore_call *c = arg;
+
+	if (c->op == NULL)
+		return rs_op_restore(ui->ctx, c->path, c->pw, strlen(c->pw),
+		    c->force, c->res, &c->err);
+	return c->op(ui->ctx, c->path, c->pw, strlen(c->pw), c->res, &c->err);
+}
+
+/* op NULL: rs_op_restore (changes the key: cannot be cancelled). */
+static int run_busy(const char *title, restore_call *c)
+{
+	int rc;
+
+	rs_err_clear(&c->err);
+	memset(c->res, 0, sizeof *c->res);
+	rc = ui_busy_run(title, _("Working: deriving the key from the "
+	    "password..."), c->op != NULL, call_work, c);
+	if (rc == RS_ERR_CANCELLED && c->err.code == 0)
+		rs_err(&c->err, RS_ERR_CANCELLED, "%s", _("Cancelled; nothing was changed."));
+	return rc;
+}
 
 typedef struct restore_dlg {
 	bool done;
@@ -103,27 +139,31 @@ static bool restore_open(ui_form *f)
 	restore_dlg *d = f->arg;
 	const char *path = f->values[F_FILE], *pw = f->values[F_PASSWORD];
 	rs_restore_result preview, res;
-	rs_error err;
+	restore_call c = { rs_op_restore_preview, path, pw, false, &preview, { 0 } };
 
-	rs_err_clear(&err);
-	if (rs_op_restore_preview(ui->ctx, path, pw, strlen(pw), &preview, &err) != RS_OK) {
-		ui_error_box(_("Restore"), &err);
+	if (run_busy(_("Restore Encryption Key"), &c) != RS_OK) {
+		if (c.err.code != RS_ERR_CANCELLED)
+			ui_error_box(_("Restore"), &c.err);
 		return false;
 	}
 	if (!confirm_apply(&preview))
 		return false;
-	rs_err_clear(&err);
-	memset(&res, 0, sizeof res);
-	if (rs_op_restore(ui->ctx, path, pw, strlen(pw), preview.trial.lost > 0,
-	    &res, &err) != RS_OK) {
-		ui_error_box(_("Restore"), &err);
+	c = (restore_call){ NULL, path, pw, preview.trial.lost > 0, &res, { 0 } };
+	if (run_busy(_("Restore Encryption Key"), &c) != RS_OK) {
+		ui_error_box(_("Restore"), &c.err);
 		return false;
 	}
 	d->done = true;
-	ui_message(_("Restore complete"), res.unreadable_values > 0 ?
-	    _("The key from the file is now in use. Values sealed with the "
-	    "replaced key cannot be read: delete and re-enter them.") :
-	    _("The key from the file is applied to this instance."));
+	if (preview.trial.lost > 0 || res.key_replaced)
+		ui_done_backup_now(_("Restore complete"), res.unreadable_values > 0 ?
+		    _("The key from the file is now in use. Values sealed with the "
+		    "replaced key cannot be read: delete and re-enter them.") :
+		    _("The key from the file is applied to this instance."));
+	else
+		ui_message(_("Restore complete"), res.unreadable_values > 0 ?
+		    _("The key from the file is now in use. Values sealed with the "
+		    "replaced key cannot be read: delete and re-enter them.") :
+		    _("The key from the file is applied to this instance."));
 	offer_join(res.members_reset);
 	return true;
 }
@@ -133,7 +173,7 @@ static bool restore_button(ui_form *f, int button)
 	if (button != 0)
 		return true;
 	if (f->values[F_FILE][0] == '\0' || f->values[F_PASSWORD][0] == '\0') {
-		ui_message(_("Restore"), _("Type the file location and its password."));
+		ui_message(_("Restore"), _("Type the password and the backup file."));
 		return false;
 	}
 	return restore_open(f);
@@ -150,11 +190,13 @@ bool ui_dlg_restore(void)
 	f.title = _("Restore Encryption Key");
 	f.help = "restore";
 	f.text = _("Applies a saved copy of the symmetric key to this instance. "
-	    "Type the file and the password that protects it; the dialog shows "
-	    "what the file holds before anything is applied.");
+	    "Type the password that protects the backup, then choose the file "
+	    "(Browse); the dialog shows what the file holds before anything is "
+	    "applied.");
 	f.nentries = 2;
-	f.labels[F_FILE] = _("File location:");
-	f.labels[F_PASSWORD] = _("Password:");
+	f.labels[F_PASSWORD] = _("Backup password:");
+	f.labels[F_FILE] = _("Backup file:");
+	f.browse[F_FILE] = true;
 	f.hidden[F_PASSWORD] = true;
 	f.max[F_FILE] = RS_PASSWORD_MAX;
 	f.max[F_PASSWORD] = RS_PASSWORD_MAX_CHARS * 4;
@@ -163,10 +205,75 @@ bool ui_dlg_restore(void)
 	f.nbuttons = 2;
 	f.on_button = restore_button;
 	f.arg = &d;
-	f.focus = F_FILE;
+	f.focus = 0;
 	(void)ui_form_run(&f);
 	ui_form_free(&f);
 	if (!d.done)
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("Restore cancelled; nothing was applied"));
 	return d.done;
+}
+
+/* ---- Check a backup: the restore drill (rs_op_backup_check, the same op
+ * as rskeymgmt --check-backup), changing nothing ---- */
+
+static bool check_button(ui_form *f, int button)
+{
+	const char *path = f->values[F_FILE], *pw = f->values[F_PASSWORD];
+	rs_restore_result res;
+	restore_call c = { rs_op_backup_check, path, pw, false, &res, { 0 } };
+	char *text, *msg;
+	int rc;
+
+	if (button != 0)
+		return true;
+	if (path[0] == '\0' || pw[0] == '\0') {
+		ui_message(_("Check a backup"), _("Type the password and the backup file."));
+		return false;
+	}
+	rc = run_busy(_("Check a backup"), &c);
+	if (rc == RS_ERR_CANCELLED)
+		return false;
+	if (rc != RS_OK && !(rc == RS_ERR_KEY_MISMATCH && res.file.verified)) {
+		ui_error_box(_("Check a backup"), &c.err);
+		return false;
+	}
+	*(bool *)f->arg = true;
+	text = describe(&res);
+	msg = ui_strdupf("%s\n\n%s", text, _("Nothing was changed."));
+	ui_message(_("Check a backup: what the file holds"), msg);
+	free(msg);
+	free(text);
+	return true;
+}
+
+bool ui_dlg_check_backup(void)
+{
+	ui_form f;
+	bool done = false;
+	const char *buttons[] = { _("Check"), _("Cancel") };
+
+	ui_results_clear(_("Check a backup"));
+	ui_form_init(&f);
+	f.title = _("Check a backup");
+	f.help = "restore";
+	f.text = _("Opens a backup file with its password and says what it holds "
+	    "and how many of the encrypted values its key opens. Nothing is "
+	    "changed: a restore drill.");
+	f.nentries = 2;
+	f.labels[F_PASSWORD] = _("Backup password:");
+	f.labels[F_FILE] = _("Backup file:");
+	f.browse[F_FILE] = true;
+	f.hidden[F_PASSWORD] = true;
+	f.max[F_FILE] = RS_PASSWORD_MAX;
+	f.max[F_PASSWORD] = RS_PASSWORD_MAX_CHARS * 4;
+	ui_default_backup_path(f.values[F_FILE], RS_PASSWORD_MAX + 1);
+	f.buttons = buttons;
+	f.nbuttons = 2;
+	f.on_button = check_button;
+	f.arg = &done;
+	(void)ui_form_run(&f);
+	ui_form_free(&f);
+	if (!done)
+		ui_results_add(RS_STEP_SKIPPED, "%s", _("Check cancelled"));
+	return done;
 }

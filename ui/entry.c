@@ -94,3 +94,14 @@ bool ui_entry_key(CDKENTRY *e, int key)
 	(void)injectCDKEntry(e, (chtype)key);
 	return true;
 }
+
+/* CDK leaves the cursor wherever the last widget drawn left it (the
+ * dialog's bottom-right corner): put it back in the field the keys go to. */
+void ui_entry_cursor(CDKENTRY *e)
+{
+	if (e == NULL || e->fieldWin == NULL)
+		return;
+	curs_set(1);
+	wmove(e->fieldWin, 0, e->screenCol);
+	wrefresh(e->fieldWin);
+}

@@ -8,10 +8,32 @@
 
 #include "ui_int.h"
 
+/* Backup freshness (the status op's key info, as --status's
+ * backup_current): is there a backup of the key in use? */
+static void freshness(const rs_status *st, char *out, size_t size)
+{
+	char when[64];
+
+	if (!ui->status_ok || !st->key.present) {
+		out[0] = '\0';
+		return;
+	}
+	ui_format_time(st->key.last_backup, when, sizeof when);
+	if (rs_backup_current(&st->key))
+		snprintf(out, size, _("\nBackup of this key: yes, made %s."), when);
+	else if (st->key.last_backup == 0)
+		snprintf(out, size, "\n%s%s%s", ui_on(UI_WARN),
+		    _("Backup of this key: NONE. Back up the key now."), ui_off(UI_WARN));
+	else
+		snprintf(out, size, "\n%s%s%s", ui_on(UI_WARN),
+		    _("Backup of this key: NONE; the last backup holds an older key. "
+		    "Back up the key now."), ui_off(UI_WARN));
+}
+
 static char *keys_text(int width)
 {
 	const rs_status *st = &ui->status;
-	char state[256];
+	char state[256], fresh[512];
 
 	(void)width;
 	if (ui->status_ok && st->key.present)
@@ -19,12 +41,13 @@ static char *keys_text(int width)
 		    (unsigned)st->key.generation, st->key.kcv);
 	else
 		snprintf(state, sizeof state, "%s", _("No key information available."));
-	return ui_strdupf("%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s",
+	freshness(st, fresh, sizeof fresh);
+	return ui_strdupf("%s\n%s%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s",
 	    _("The symmetric key encrypts connection strings, stored credentials and "
 	    "subscription settings in the report server database. Keep a backup copy: "
 	    "changing the service account, moving the installation and joining a "
 	    "scale-out deployment all need it."),
-	    state,
+	    state, fresh,
 	    ui_on(UI_EMPH), _("Backup"), ui_off(UI_EMPH),
 	    _("Copies the symmetric key to a file protected by a strong password. "
 	    "The key is never stored in plain text."),
@@ -39,10 +62,15 @@ static char *keys_text(int width)
 	    ui_on(UI_EMPH), _("Delete"), ui_off(UI_EMPH),
 	    _("Deletes the key and all encrypted content. Irreversible: connection "
 	    "strings, stored credentials and subscription settings must be "
-	    "re-entered one by one. Only when the key cannot be restored."));
+	    "re-entered one by one. Only when the key cannot be restored."),
+	    ui_on(UI_EMPH), _("Check a backup"), ui_off(UI_EMPH),
+	    _("Opens a backup with its password and says what it holds and how "
+	    "many encrypted values its key opens, changing nothing: a restore "
+	    "drill."));
 }
 
-static const char *buttons[] = { N_("Backup"), N_("Restore"), N_("Change"), N_("Delete") };
+static const char *buttons[] = { N_("Backup"), N_("Restore"), N_("Change"),
+	N_("Delete"), N_("Check") };
 
 static void keys_action(int button)
 {
@@ -63,6 +91,9 @@ static void keys_action(int button)
 		if (ui_dlg_delete())
 			ui_offer_content();
 		break;
+	case 4:
+		(void)ui_dlg_check_backup();
+		break;
 	default:
 		break;
 	}
@@ -73,6 +104,6 @@ const ui_page ui_page_keys = {
 	.help = "keys",
 	.text = keys_text,
 	.buttons = buttons,
-	.nbuttons = 4,
+	.nbuttons = 5,
 	.action = keys_action,
 };

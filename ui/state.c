@@ -16,6 +16,8 @@
 
 ui_app *ui;
 
+#define RESULTS_MAX 100000
+
 static ui_frame_hooks hooks;
 
 void ui_frame_hooks_set(const ui_frame_hooks *h)
@@ -125,7 +127,6 @@ void ui_results_add(int outcome, const char *fmt, ...)
 	enum ui_style st;
 	const char *tag = outcome_tag(outcome, &st);
 	va_list ap;
-	int i;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
@@ -134,11 +135,22 @@ void ui_results_add(int outcome, const char *fmt, ...)
 		snprintf(line, sizeof line, "%s[%-7s]%s %s", ui_on(st), tag, ui_off(st), text);
 	else
 		snprintf(line, sizeof line, "%s", text);
-	if (ui->nresults == (int)(sizeof ui->results / sizeof ui->results[0])) {
+	/* Far more than any action makes; past it the oldest steps (after
+	 * the action's header) go. */
+	if (ui->nresults == RESULTS_MAX) {
 		free(ui->results[1]);
-		for (i = 2; i < ui->nresults; i++)
-			ui->results[i - 1] = ui->results[i];
+		memmove(ui->results + 1, ui->results + 2,
+		    (size_t)(ui->nresults - 2) * sizeof *ui->results);
 		ui->nresults--;
+	}
+	if (ui->nresults == ui->results_cap) {
+		int cap = ui->results_cap ? ui->results_cap * 2 : 64;
+		char **r = realloc(ui->results, (size_t)cap * sizeof *r);
+
+		if (r == NULL)
+			abort();
+		ui->results = r;
+		ui->results_cap = cap;
 	}
 	ui->results[ui->nresults++] = ui_strdupf("%s", line);
 }

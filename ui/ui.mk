@@ -7,3 +7,5 @@ ui_librsui_a_SOURCES += ui/ui.h ui/ui_int.h ui/app.c ui/state.c ui/keys.c ui/tex
 	ui/dlg_backup.c ui/dlg_restore.c ui/dlg_change.c ui/dlg_delete.c
 # Encrypted Content (issue 17).
 ui_librsui_a_SOURCES += ui/page_content.c
+# Focus, Browse, busy feedback, Results history (issue 18).
+ui_librsui_a_SOURCES += ui/dlg_file.c ui/busy.c ui/viewer.c

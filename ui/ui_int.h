@@ -40,15 +40,17 @@ typedef struct ui_app {
 	rs_status status;
 	bool status_ok;
 	char status_error[RS_ERROR_MESSAGE_MAX];
-	/* Results pane: the steps of the last action. */
-	char *results[64];
-	int nresults;
+	/* Results: every step of the last action (the history viewer shows
+	 * them all; the pane the newest). */
+	char **results;
+	int nresults, results_cap;
 } ui_app;
 
 extern ui_app *ui;
 
 void ui_reload(void);               /* status and page data from the core */
 void ui_results_clear(const char *action);
+void ui_results_view(void);         /* viewer.c: the full-screen history */
 void ui_results_add(int outcome, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool ui_quitting(void);             /* a terminating signal arrived */
@@ -116,6 +118,8 @@ void ui_entry_restore(CDKENTRY *e, const char *value);
 /* Passes a key to the entry; returns true when it is an editing key it
  * took (Tab, Enter and Esc are left to the caller). */
 bool ui_entry_key(CDKENTRY *e, int key);
+/* Puts the terminal cursor at the entry's insertion point (visible focus). */
+void ui_entry_cursor(CDKENTRY *e);
 
 /* ---- help.c: the help texts ---- */
 
@@ -130,6 +134,24 @@ void ui_default_backup_path(char *out, size_t size);         /* dlg_backup.c */
 bool ui_dlg_restore(void);                                  /* dlg_restore.c */
 bool ui_dlg_change(void);                                   /* dlg_change.c */
 bool ui_dlg_delete(void);                                   /* dlg_delete.c */
+bool ui_dlg_check_backup(void);                             /* dlg_restore.c */
+/* A finished Change, Delete or forced restore: the summary with a "Back
+ * up now" button that opens Backup (dlg_backup.c). */
+void ui_done_backup_now(const char *title, const char *text);
+
+/* ---- dlg_file.c: the Browse button's file selector ---- */
+
+/* path: the field's text in, the chosen file out; false when none. */
+bool ui_file_browse(char *path, size_t size);
+
+/* ---- busy.c: work that takes a while (key derivation) ---- */
+
+/* Runs fn(arg) on a worker thread; after 200 ms a "Working: what" box with
+ * a spinner and the seconds so far shows.  Keys are ignored meanwhile, but
+ * Esc when cancellable: then the result is dropped once fn returns and
+ * RS_ERR_CANCELLED comes back.  fn must not touch curses. */
+int ui_busy_run(const char *title, const char *what, bool cancellable,
+    int (*fn)(void *arg), void *arg);
 
 /* ---- dlg_form.c: a dialog of text, entries and buttons ---- */
 
@@ -147,6 +169,7 @@ struct ui_form {
 	int nentries;
 	const char *labels[UI_FORM_MAX_ENTRIES];
 	bool hidden[UI_FORM_MAX_ENTRIES];
+	bool browse[UI_FORM_MAX_ENTRIES];  /* a Browse button beside it */
 	int max[UI_FORM_MAX_ENTRIES];
 	char *values[UI_FORM_MAX_ENTRIES]; /* secret memory, RS_PASSWORD_MAX+1 */
 	const char **buttons;
@@ -155,8 +178,11 @@ struct ui_form {
 	bool (*on_button)(ui_form *f, int button);
 	void *arg;
 	/* Widgets and state. */
-	int focus;       /* 0..nentries-1 entries, nentries: buttons */
+	int focus;       /* 0..nentries-1 entries, nentries: buttons,
+	                  * UI_FOCUS_BROWSE + i: entry i's Browse button */
 	int button;
+	int default_button;  /* where button focus starts (set at run) */
+	int browse_y[UI_FORM_MAX_ENTRIES], browse_x;  /* panel cells */
 	int result;      /* button that closed the form, -1 on Esc */
 	CDKSWINDOW *sw;
 	CDKENTRY *entry[UI_FORM_MAX_ENTRIES];
@@ -166,6 +192,7 @@ struct ui_form {
 	int live_rows;
 };
 
+#define UI_FOCUS_BROWSE 16
 void ui_form_init(ui_form *f);
 int ui_form_run(ui_form *f);   /* returns result */
 void ui_form_free(ui_form *f); /* wipes the values */
