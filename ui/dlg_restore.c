@@ -238,6 +238,13 @@ static bool check_button(ui_form *f, int button)
 		return false;
 	}
 	*(bool *)f->arg = true;
+	{
+		char counts[RS_ERROR_MESSAGE_MAX];
+
+		rs_restore_trial_text(&res.trial, counts, sizeof counts);
+		ui_results_add(res.trial.lost == 0 ? RS_STEP_OK : RS_STEP_WARNING,
+		    "%s", counts);
+	}
 	text = describe(&res);
 	msg = ui_strdupf("%s\n\n%s", text, _("Nothing was changed."));
 	ui_message(_("Check a backup: what the file holds"), msg);

@@ -131,7 +131,7 @@ static void viewer_draw(ui_layer *l)
 	clamp_top();
 	erase();
 	last = v.top + page_rows() < v.nrows ? v.top + page_rows() : v.nrows;
-	snprintf(head, sizeof head, _(" Results history: %d lines   rows %d-%d of %d"),
+	snprintf(head, sizeof head, _(" Results history (lines: %d)   rows %d-%d of %d"),
 	    v.nplain, v.nrows ? v.top + 1 : 0, last, v.nrows);
 	bar(0, head, A_REVERSE | A_BOLD);
 	for (i = v.top; i < last; i++) {
@@ -255,8 +255,8 @@ static void save(void)
 	else if (e != 0)
 		snprintf(v.status, sizeof v.status, _(" Not saved: %s: %s"), path, strerror(e));
 	else
-		snprintf(v.status, sizeof v.status, _(" Saved %d lines to %s (mode 0600)."),
-		    v.nplain, path);
+		snprintf(v.status, sizeof v.status, _(" Saved to %s (mode 0600, lines: %d)."),
+		    path, v.nplain);
 }
 
 static bool viewer_key(int key)
