@@ -420,8 +420,9 @@ static bool entry_key(ui_form *f, int key)
 		move_focus(f, 1);
 		return false;
 	case KEY_ENTER:
-		/* Enter presses the default button once the later fields hold
-		 * something (a default file name, say); else it goes on. */
+		/* Enter presses the form's action (first) button once the later
+		 * fields hold something (a default file name, say); else it goes
+		 * on to the next field. */
 		sync_values(f);
 		for (int i = f->focus + 1; i < f->nentries; i++)
 			if (f->values[i][0] == '\0') {
@@ -430,7 +431,7 @@ static bool entry_key(ui_form *f, int key)
 				move_focus(f, 1);
 				return false;
 			}
-		return press(f, f->default_button);
+		return press(f, 0);
 	default:
 		if (ui_entry_key(f->entry[f->focus], key) && f->live_fn) {
 			sync_values(f);

@@ -26,7 +26,7 @@ static struct viewer {
 	char **rows;       /* plain lines cut to the window's width */
 	int *row_of;       /* first row of each plain line */
 	int nrows;
-	int top, hit;      /* first row shown; row of the last match or -1 */
+	int top, hit;      /* first row shown; line of the last match or -1 */
 	char needle[128];
 	char status[PATH_MAX + 128];
 } v;
@@ -72,7 +72,7 @@ static void rows_make(int width)
 	int i, cap = 0;
 
 	rows_free();
-	v.row_of = calloc((size_t)v.nplain + 1, sizeof *v.row_of);
+	v.row_of = calloc((size_t)v.nplain + 2, sizeof *v.row_of);
 	if (v.row_of == NULL)
 		abort();
 	for (i = 0; i < v.nplain; i++) {
@@ -96,6 +96,7 @@ static void rows_make(int width)
 			len -= take;
 		} while (len > 0);
 	}
+	v.row_of[v.nplain] = v.nrows;
 }
 
 static int page_rows(void)
@@ -135,7 +136,7 @@ static void viewer_draw(ui_layer *l)
 	    v.nplain, v.nrows ? v.top + 1 : 0, last, v.nrows);
 	bar(0, head, A_REVERSE | A_BOLD);
 	for (i = v.top; i < last; i++) {
-		if (i == v.hit)
+		if (v.hit >= 0 && i >= v.row_of[v.hit] && i < v.row_of[v.hit + 1])
 			attrset(A_REVERSE | A_BOLD);
 		mvaddnstr(1 + i - v.top, 0, v.rows[i], COLS);
 		attrset(A_NORMAL);
@@ -191,16 +192,18 @@ static bool prompt(const char *label, char *buf, size_t size)
 	}
 }
 
+/* Searches whole lines (a match may span the rows a long line wraps to),
+ * from line start on, wrapping around. */
 static void search_from(int start)
 {
-	for (int k = 0; k < v.nrows; k++) {
-		int r = (start + k) % v.nrows;
+	for (int k = 0; k < v.nplain; k++) {
+		int l = (start + k) % v.nplain;
 
-		if (strcasestr(v.rows[r], v.needle) != NULL) {
-			v.hit = r;
-			v.top = r - page_rows() / 2;
+		if (strcasestr(v.plain[l], v.needle) != NULL) {
+			v.hit = l;
+			v.top = v.row_of[l] - page_rows() / 2;
 			snprintf(v.status, sizeof v.status, _(" Found \"%s\" on row %d (n: next)"),
-			    v.needle, r + 1);
+			    v.needle, v.row_of[l] + 1);
 			return;
 		}
 	}
@@ -259,6 +262,16 @@ static void save(void)
 		    path, v.nplain);
 }
 
+/* The line shown on row r. */
+static int line_at(int r)
+{
+	int l = 0;
+
+	while (l + 1 < v.nplain && v.row_of[l + 1] <= r)
+		l++;
+	return l;
+}
+
 static bool viewer_key(int key)
 {
 	v.status[0] = '\0';
@@ -272,11 +285,11 @@ static bool viewer_key(int key)
 	case '/':
 		v.needle[0] = '\0';
 		if (prompt(" /", v.needle, sizeof v.needle))
-			search_from(v.top);
+			search_from(line_at(v.top));
 		break;
 	case 'n':
 		if (v.needle[0] != '\0')
-			search_from(v.hit >= 0 ? v.hit + 1 : v.top);
+			search_from(v.hit >= 0 ? v.hit + 1 : line_at(v.top));
 		break;
 	case 's':
 		save();

@@ -157,13 +157,12 @@ after_enter() {  # after_enter MOMENT MAX_MS
 	esac
 }
 
-fill_backup_form() {  # the backup dialog: file, password, confirmation
-	tui_keys BTab C-u
+fill_backup_form() {  # the backup dialog: password, confirmation, file
+	tui_type "$PW"
+	tui_keys Tab
+	tui_type "$PW"
+	tui_keys Tab C-u
 	tui_type "$BACKUP"
-	tui_keys Tab
-	tui_type "$PW"
-	tui_keys Tab
-	tui_type "$PW"
 	tui_wait '[x] password and confirmation match'
 }
 
@@ -191,13 +190,12 @@ drive_restore() {
 	tui_page 1
 	tui_keys Tab Right Enter
 	tui_wait "Restore Encryption Key" || return 1
-	tui_keys C-u
+	tui_type "$PW"
+	tui_keys Tab C-u
 	case $1 in
 	forced*) tui_type "$T_TMP/other.rskey" ;;
 	*) tui_type "$T_TMP/same.rskey" ;;
 	esac
-	tui_keys Tab
-	tui_type "$PW"
 	case $1 in
 	dialog) return 0 ;;
 	open-enter | open-rand)

@@ -19,10 +19,9 @@ restore_file() {
 	tui_page 1
 	tui_keys Tab Right Enter
 	tui_wait "Restore Encryption Key" || return 1
-	tui_keys C-u
-	tui_type "$1"
-	tui_keys Tab
 	tui_type 'Rest0re!Pass'
+	tui_keys Tab C-u
+	tui_type "$1"
 	tui_keys Enter
 }
 

@@ -13,3 +13,6 @@ TUI_TESTS += tests/tui/signals.sh
 TUI_TESTS += tests/tui/small.sh
 TUI_TESTS += tests/tui/hangup.sh
 TUI_TESTS += tests/tui/content.sh
+# Focus, busy feedback, Check a backup, Results history (issues 18, 15).
+TUI_TESTS += tests/tui/focus.sh
+TUI_TESTS += tests/tui/results.sh
