@@ -42,15 +42,15 @@ static char *keys_text(int width)
 	else
 		snprintf(state, sizeof state, "%s", _("No key information available."));
 	freshness(st, fresh, sizeof fresh);
-	return ui_strdupf("%s\n%s%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s",
+	return ui_strdupf("%s\n%s\n\n%s%s%s\n%s%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s\n\n%s%s%s\n%s",
 	    _("The symmetric key encrypts connection strings, stored credentials and "
 	    "subscription settings in the report server database. Keep a backup copy: "
 	    "changing the service account, moving the installation and joining a "
 	    "scale-out deployment all need it."),
-	    state, fresh,
+	    state,
 	    ui_on(UI_EMPH), _("Backup"), ui_off(UI_EMPH),
 	    _("Copies the symmetric key to a file protected by a strong password. "
-	    "The key is never stored in plain text."),
+	    "The key is never stored in plain text."), fresh,
 	    ui_on(UI_EMPH), _("Restore"), ui_off(UI_EMPH),
 	    _("Applies a saved copy of the key to this instance. Only restore the "
 	    "key the database uses; afterwards the other report servers of the "
