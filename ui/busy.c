@@ -71,11 +71,15 @@ static void watch(busy *b, bool cancellable, bool *resized)
 	curs_set(0);
 	while (!atomic_load(&b->done)) {
 		napms(TICK_MS);
+		/* A signal stays pending (every read answers it): note it and
+		 * wait for the worker, whose result is then dropped if it can be. */
 		while ((key = ui_pollkey(b->form.panel)) != ERR) {
 			if (key == KEY_RESIZE)
 				*resized = true;
 			else if (cancellable && (key == KEY_ESC || key == UI_KEY_SIGNAL))
 				b->cancel = true;
+			if (key == UI_KEY_SIGNAL)
+				break;
 		}
 		b->tick++;
 		if (!ui->too_small)

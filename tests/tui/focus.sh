@@ -70,8 +70,9 @@ at_size() {  # W H
 	tui_keys Escape
 	tui_wait_gone "Backup Encryption Key" 5
 
-	# Restore: a password typed at once lands hidden.
-	tui_keys Tab Right Enter
+	# Restore: a password typed at once lands hidden.  (After a dialog
+	# the focus is on the page's buttons, on the one last pressed.)
+	tui_keys Right Enter
 	tui_type 'Typed!At0nce'
 	t_screen "restore_opens_$s" "Restore Encryption Key"
 	cursor_wait "Backup password:"
@@ -85,7 +86,7 @@ at_size() {  # W H
 	tui_wait_gone "Restore Encryption Key" 5
 
 	# Check a backup: the same order; then what the file holds.
-	tui_keys Tab Right Right Right Right Enter
+	tui_keys Right Right Right Enter
 	t_screen "check_opens_$s" "Check a backup"
 	cursor_wait "Backup password:"
 	cursor_in "check_opens_on_password_$s" "Backup password:"
@@ -158,7 +159,7 @@ tui_tmux capture-pane -t 0 -e -p >"$T_TMP/attr"
 t_grep nocolor_right_moves_to_cancel "$T_TMP/attr" "${esc}\[1;7m *Cancel"
 tui_keys Escape
 tui_wait_gone "Backup Encryption Key" 5
-tui_keys Tab Enter
+tui_keys Enter
 tui_wait "Backup Encryption Key"
 tui_keys Tab Tab Tab Tab
 sleep 0.3
