@@ -82,6 +82,15 @@ at_size() {  # W H
 	tui_keys Tab
 	cursor_wait "Backup file:"
 	cursor_in "restore_file_focused_$s" "Backup file:"
+	# Browse beside the file field: the selector opens in the folder of
+	# the default file (the current one) and fills the field.
+	tui_keys Tab Enter
+	t_screen "browse_opens_selector_$s" "Choose the backup file"
+	t_screen "browse_lists_backup_folder_$s" "good.rskey"
+	tui_type '/good.rskey'
+	tui_keys Enter
+	tui_wait_gone "Choose the backup file" 5
+	t_grep "browse_fills_field_$s" "$TUI_SCREEN" "Backup file: *$T_TMP/good.rskey"
 	tui_keys Escape
 	tui_wait_gone "Restore Encryption Key" 5
 
