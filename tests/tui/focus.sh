@@ -109,6 +109,14 @@ at_size() {  # W H
 	t_screen "check_changes_nothing_$s" "Nothing was changed."
 	tui_keys Enter
 	tui_wait_gone "what the file holds" 5
+
+	# The page's own entry (Service Account) has the cursor too.
+	tui_keys Escape Down
+	t_screen "account_page_$s" "New account:"
+	tui_keys Tab
+	tui_type 'abc'
+	cursor_wait "New account: abc"
+	cursor_in "account_entry_cursor_$s" "New account: abc"
 	tui_stop
 }
 
