@@ -111,7 +111,9 @@ at_size() {  # W H
 	tui_wait_gone "what the file holds" 5
 
 	# The page's own entry (Service Account) has the cursor too.
-	tui_keys Escape Down
+	tui_keys Escape
+	sleep 0.3
+	tui_keys Down
 	t_screen "account_page_$s" "New account:"
 	tui_keys Tab
 	tui_type 'abc'
