@@ -298,7 +298,7 @@ static void frame_build(ui_layer *l)
 	page_build();
 	fr.results = newCDKSwindow(ui->screen, 0, LINES - RESULTS_HEIGHT - 1,
 	    RESULTS_HEIGHT - 2, COLS, _("</B>Results<!B>  (r: history, save)"),
-	    RESULTS_PANE_LINES * 4, TRUE, FALSE);
+	    RESULTS_PANE_LINES * 8, TRUE, FALSE);
 	frame_draw(l);
 }
 
