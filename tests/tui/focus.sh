@@ -145,6 +145,25 @@ t_equal busy_backup_written "$(file_mode "$T_TMP/busy.rskey" 2>/dev/null)" 600
 tui_keys Enter
 tui_stop
 
+# Esc while a check derives its key: the check is dropped (it changes
+# nothing) and the dialog comes back.
+tui_start -- || { t_fail start_cancel "rsconfig did not start"; t_done; }
+tui_page 1
+tui_keys Tab Right Right Right Right Enter
+tui_wait "Backup password:"
+tui_type "$PW"
+tui_keys Tab C-u
+tui_type "$T_TMP/good.rskey"
+tui_keys Enter
+t_screen busy_check_shown "Working: deriving the key from the password" 10
+tui_keys Escape
+t_screen busy_esc_back_to_dialog "Backup password:" 10
+tui_wait_gone "Working:" 10
+t_no_grep busy_esc_no_result "$TUI_SCREEN" "what the file holds"
+tui_keys Escape
+t_screen busy_esc_logged "Check cancelled" 5
+tui_stop
+
 # NO_COLOR: the focused Browse and the focused button are reversed and bold.
 tui_start NO_COLOR=1 -- || { t_fail start_nocolor "rsconfig did not start"; t_done; }
 tui_page 1

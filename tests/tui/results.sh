@@ -47,7 +47,14 @@ viewer_at() {  # W H
 	tui_keys Enter
 	t_screen "delete_complete_$s" "Delete complete" 60
 	t_screen "delete_offers_backup_now_$s" "Back up now"
-	tui_keys Enter
+	if [ "$s" = 80x24 ]; then
+		# The button opens Backup for the new key; Close is the default.
+		tui_keys Left Enter
+		t_screen backup_now_opens_backup "Back up the key now in use"
+		tui_keys Escape
+	else
+		tui_keys Enter
+	fi
 	tui_wait "Go there"
 	tui_keys Right Enter
 	tui_wait_gone "Go there" 5
