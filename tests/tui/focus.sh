@@ -157,9 +157,11 @@ tui_type "$T_TMP/good.rskey"
 tui_keys Enter
 t_screen busy_check_shown "Working: deriving the key from the password" 10
 tui_keys Escape
-t_screen busy_esc_back_to_dialog "Backup password:" 10
 tui_wait_gone "Working:" 10
+sleep 0.5
+tui_capture
 t_no_grep busy_esc_no_result "$TUI_SCREEN" "what the file holds"
+t_grep busy_esc_back_to_dialog "$TUI_SCREEN" "Backup password:"
 tui_keys Escape
 t_screen busy_esc_logged "Check cancelled" 5
 tui_stop
