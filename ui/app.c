@@ -478,7 +478,10 @@ static void slot_key(int key)
 	case SLOT_RESULTS:
 		if (key == KEY_ENTER)
 			ui_results_view();
-		else if (is_scroll_key(key))
+		else if (key == KEY_HOME || key == KEY_END) {
+			jumpToLineCDKSwindow(fr.results, key == KEY_HOME ? TOP : BOTTOM);
+			drawCDKSwindow(fr.results, TRUE);
+		} else if (is_scroll_key(key))
 			(void)injectCDKSwindow(fr.results, (chtype)key);
 		break;
 	default:
