@@ -120,6 +120,16 @@ viewer_at() {  # W H
 	tui_keys Escape
 	tui_wait_gone "Results history" 5
 	t_screen "viewer_closes_$s" "Report Server Configuration Manager"
+	# The pane itself: Home and End jump to its first and last lines.
+	tui_keys Tab Home
+	t_screen "pane_home_$s" "Delete the encryption key and encrypted content"
+	if tui_wait_gone "Created a new key" 5; then
+		t_ok "pane_home_leaves_end_$s"
+	else
+		t_fail "pane_home_leaves_end_$s" "the last line still shows"
+	fi
+	tui_keys End
+	t_screen "pane_end_$s" "Created a new key"
 	tui_stop
 }
 
