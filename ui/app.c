@@ -479,7 +479,7 @@ static void slot_key(int key)
 		if (key == KEY_ENTER)
 			ui_results_view();
 		else if (key == KEY_HOME || key == KEY_END) {
-			jumpToLineCDKSwindow(fr.results, key == KEY_HOME ? TOP : BOTTOM);
+			jumpToLineCDKSwindow(fr.results, key == KEY_HOME ? 0 : BOTTOM);
 			drawCDKSwindow(fr.results, TRUE);
 		} else if (is_scroll_key(key))
 			(void)injectCDKSwindow(fr.results, (chtype)key);

@@ -120,9 +120,10 @@ viewer_at() {  # W H
 	tui_keys Escape
 	tui_wait_gone "Results history" 5
 	t_screen "viewer_closes_$s" "Report Server Configuration Manager"
-	# The pane itself: Home and End jump to its first and last lines.
+	# The pane itself (the newest lines; r has all): Home and End jump to
+	# its first and last lines.
 	tui_keys Tab Home
-	t_screen "pane_home_$s" "Delete the encryption key and encrypted content"
+	t_screen "pane_home_$s" "earlier lines: r shows them all)"
 	if tui_wait_gone "Created a new key" 5; then
 		t_ok "pane_home_leaves_end_$s"
 	else
