@@ -121,7 +121,7 @@ int rs_unix_listen(const char *path, rs_error *err)
 		unlink(sa.sun_path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-		    chmod(sa.sun_path, 0660) == 0 && listen(fd, 16) == 0)
+		    chmod(sa.sun_path, 0660) == 0 && listen(fd, 128) == 0)
 			rc = 0;
 	}
 	if (rc != 0)
