@@ -87,9 +87,7 @@ static void answer(struct daemon *d, struct client *c)
 		c->answer = NULL;
 		return;
 	}
-	c->req[c->used] = '\0';
-	c->req[strcspn(c->req, "\r\n")] = '\0';
-	switch (rs_service_request_parse(c->req, &name)) {
+	switch (rs_service_request_read(c->req, c->used, &name)) {
 	case RS_REQUEST_STATUS:
 		answer_status(d, f);
 		break;
