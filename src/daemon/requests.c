@@ -120,8 +120,10 @@ static void make_room(void)
 	if (nclients < CLIENTS_MAX)
 		return;
 	if (!crowded)
-		log_event(LOG_WARNING, "clients", _("more than %d clients at "
-		    "once: the oldest connections are closed"), CLIENTS_MAX);
+		log_event(LOG_WARNING, "clients", ngettext("more than %d "
+		    "client at once: the oldest connections are closed",
+		    "more than %d clients at once: the oldest connections are "
+		    "closed", CLIENTS_MAX), CLIENTS_MAX);
 	crowded = true;
 	client_close(0);
 }
