@@ -185,12 +185,29 @@ static int not_running(const rs_config *cfg, rs_error *err)
 	    cfg->instance);
 }
 
+static long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The service runs as a less privileged account: it gets ANSWER_MS for
+ * its whole answer, not per read, so a trickle cannot hold root up. */
+#define ANSWER_MS 5000
+
 static int read_all(int fd, char *answer, size_t size)
 {
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	long end = ms_now() + ANSWER_MS, left;
 	size_t used = 0;
 	ssize_t n;
 
 	while (used + 1 < size) {
+		left = end - ms_now();
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			break;
 		n = read(fd, answer + used, size - 1 - used);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -5,7 +5,8 @@
 # second, the heartbeat stays fresh and a running member still blocks a key
 # change; a connection has 2 s in all (a client trickling a byte every
 # 0.4 s is closed, not kept forever); the crowd is logged once; control
-# bytes a client sends reach the log escaped; SIGTERM stops it at once.
+# bytes a client sends reach the log escaped; SIGTERM stops it at once;
+# and rskeymgmt gives a trickling answer 5 s in all.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=svclib.sh
@@ -132,6 +133,30 @@ t_true stops_in_crowd "still running" svc_wait_gone "$P2" 3
 t_grep stopped_cleanly "$T_TMP/m2.log" 'stopping'
 kill "$CROWD" 2>/dev/null
 wait "$CROWD" 2>/dev/null
+
+# ---- root's side: a "service" that trickles its answer ----
+# Whatever listens on the socket runs as the service account: rskeymgmt
+# gives it 5 s for the whole answer, not per read.
+RUN2=$T_TMP/demo/member2/keys.run
+rm -f "$SOCK"
+python3 -c '
+import fcntl, socket, sys, time
+lock = open(sys.argv[2], "a"); fcntl.flock(lock, fcntl.LOCK_EX)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(8)
+while True:
+    c, _ = s.accept()
+    for b in b"state=activated\n" * 100:
+        c.send(bytes([b])); time.sleep(0.5)' "$SOCK" "$RUN2/rsserverd.lock" &
+TRICKLE=$!
+T_AT_EXIT="kill $TRICKLE 2>/dev/null; $T_AT_EXIT"
+wait_file "$SOCK"
+took=$(ms "$RSKEYMGMT" -c "$C2" --service-status --json)
+echo "# --service-status against a trickling answer: ${took} ms"
+t_true trickled_answer_bounded "took $took ms" [ "$took" -lt 8000 ]
+kill "$TRICKLE" 2>/dev/null
+wait "$TRICKLE" 2>/dev/null
+rm -f "$SOCK"
 
 # ---- what a client sends reaches the log escaped ----
 svc_start m1 "$C1" || t_fail m1_starts "no answer"
