@@ -113,39 +113,6 @@ static void client_close(int i)
 	    (size_t)(nclients - i) * sizeof clients[0]);
 }
 
-/* The oldest makes room for the newest, so a flood of idle clients cannot
- * lock out the one that asks something. */
-static void make_room(void)
-{
-	if (nclients < CLIENTS_MAX)
-		return;
-	if (!crowded)
-		log_event(LOG_WARNING, "clients", ngettext("more than %d "
-		    "client at once: the oldest connections are closed",
-		    "more than %d clients at once: the oldest connections are "
-		    "closed", CLIENTS_MAX), CLIENTS_MAX);
-	crowded = true;
-	client_close(0);
-}
-
-void requests_accept(struct daemon *d, double now)
-{
-	struct client *c;
-	int fd;
-
-	for (int n = 0; n < CLIENTS_MAX; n++) {
-		fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC |
-		    SOCK_NONBLOCK);
-		if (fd < 0)
-			return;
-		make_room();
-		c = &clients[nclients++];
-		memset(c, 0, sizeof *c);
-		c->fd = fd;
-		c->deadline = now + REQUEST_SECONDS;
-	}
-}
-
 int requests_pollfds(struct pollfd *pfd)
 {
 	for (int i = 0; i < nclients; i++) {
@@ -196,6 +163,63 @@ static bool client_write(struct client *c)
 	return c->sent < c->answer_len;
 }
 
+/* false: done with this client. */
+static bool client_io(struct daemon *d, struct client *c)
+{
+	if (c->answer == NULL) {
+		if (!client_read(d, c))
+			return false;
+		if (c->answer == NULL)
+			return true;
+	}
+	return client_write(c);
+}
+
+/* The oldest idle one (nothing sent yet), else the oldest, makes room for
+ * the newest, so a flood of clients cannot lock out the one that asks
+ * something. */
+static void make_room(void)
+{
+	int victim = 0;
+
+	if (nclients < CLIENTS_MAX)
+		return;
+	for (int i = 0; i < nclients; i++)
+		if (clients[i].used == 0 && clients[i].answer == NULL) {
+			victim = i;
+			break;
+		}
+	if (!crowded)
+		log_event(LOG_WARNING, "clients", ngettext("more than %d "
+		    "client at once: the oldest connections are closed",
+		    "more than %d clients at once: the oldest connections are "
+		    "closed", CLIENTS_MAX), CLIENTS_MAX);
+	crowded = true;
+	client_close(victim);
+}
+
+void requests_accept(struct daemon *d, double now)
+{
+	struct client *c;
+	int fd;
+
+	for (int n = 0; n < CLIENTS_MAX; n++) {
+		fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC |
+		    SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		make_room();
+		c = &clients[nclients++];
+		memset(c, 0, sizeof *c);
+		c->fd = fd;
+		c->deadline = now + REQUEST_SECONDS;
+		/* A client that sent its request before it was accepted (as
+		 * rskeymgmt does) is answered now, before newer ones come. */
+		if (!client_io(d, c))
+			client_close(nclients - 1);
+	}
+}
+
 /* pfd[i] is clients[i] as requests_pollfds() left them; a client past its
  * deadline is closed whatever it was doing. */
 void requests_run(struct daemon *d, const struct pollfd *pfd, int n,
@@ -209,10 +233,7 @@ void requests_run(struct daemon *d, const struct pollfd *pfd, int n,
 		keep[i] = now < c->deadline;
 		if (!keep[i] || pfd[i].revents == 0)
 			continue;
-		if (c->answer == NULL)
-			keep[i] = client_read(d, c);
-		else
-			keep[i] = client_write(c);
+		keep[i] = client_io(d, c);
 	}
 	for (int i = n - 1; i >= 0; i--)
 		if (!keep[i])

@@ -108,7 +108,8 @@ t_true crowd_connected "$(cat "$T_TMP/crowd.err")" wait_file "$T_TMP/ready"
 worst=0
 for i in 1 2 3 4 5; do
 	took=$(ms "$RSKEYMGMT" -c "$C2" --service-status --json)
-	t_grep "status_answers_in_crowd_$i" "$T_OUT" '"answered":true'
+	t_true "status_answers_in_crowd_$i" "$(cat "$T_OUT" "$T_ERR")" \
+	    grep -q '"answered":true' "$T_OUT"
 	[ "$took" -gt "$worst" ] && worst=$took
 	sleep 0.5
 done
