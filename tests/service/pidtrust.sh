@@ -7,7 +7,8 @@
 #   listening, --stop and --reload refuse and signal nothing;
 # - an existing runtime folder is never handed over: one of another owner,
 #   of the account with a loose mode, or a symbolic link is refused and left
-#   as it was; a missing one is made for the account, mode 0750.
+#   as it was; a missing one is made for the account, mode 0750, and so is
+#   the unit's empty RuntimeDirectory= (named in $RUNTIME_DIRECTORY).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=svclib.sh
@@ -129,6 +130,23 @@ use_runtime "$T_TMP/link"
 t_expect_exit 9 symlink_refused "$RSSERVERD" -c "$C" --heartbeat 1
 t_grep symlink_says_why "$T_ERR" "is a symbolic link"
 t_equal symlink_target_not_chowned "$(owner_mode "$T_TMP/target")" "root 755"
+
+# The unit's RuntimeDirectory=: systemd makes it empty, root's, and names
+# it in $RUNTIME_DIRECTORY; that one folder is given to the account.
+SD=$T_TMP/unitrun
+mkdir -m 0750 "$SD"
+use_runtime "$SD"
+t_expect_exit 9 unnamed_empty_folder_refused \
+    env RUNTIME_DIRECTORY="$T_TMP/other" "$RSSERVERD" -c "$C" --heartbeat 1
+t_equal unnamed_empty_folder_not_chowned "$(owner_mode "$SD")" "root 750"
+RUNTIME_DIRECTORY=$SD "$RSSERVERD" -c "$C" --heartbeat 1 </dev/null \
+    >"$T_TMP/unitrun.log" 2>&1 &
+SVC_PID=$!
+SVC_PIDS="$SVC_PIDS $SVC_PID"
+t_true unit_runtime_starts "$(cat "$T_TMP/unitrun.log")" svc_wait "$C" 10
+t_equal unit_runtime_given_to_account "$(owner_mode "$SD")" "$U 750"
+kill -TERM "$SVC_PID"
+svc_wait_gone "$SVC_PID" 5
 
 use_runtime "$T_TMP/fresh"
 svc_start fresh "$C" || t_fail fresh_starts "no answer"
