@@ -101,7 +101,14 @@ t_true trickle_closed_by_deadline "closed after $(cat "$T_TMP/trickle") s" \
     awk -v t="$(cat "$T_TMP/trickle")" 'BEGIN { exit !(t >= 1.5 && t < 3.5) }'
 
 # ---- 100 idle and 100 slow clients ----
-python3 "$T_TMP/crowd.py" "$SOCK" 100 12 "$T_TMP/ready" 2>"$T_TMP/crowd.err" &
+# What rskeymgmt takes on its own (a sanitizer build, a busy machine) is
+# measured first: the bound is on what the waiting clients add.
+base=0
+for i in 1 2 3; do
+	took=$(ms "$RSKEYMGMT" -c "$C2" --service-status --json)
+	[ "$took" -gt "$base" ] && base=$took
+done
+python3 "$T_TMP/crowd.py" "$SOCK" 100 40 "$T_TMP/ready" 2>"$T_TMP/crowd.err" &
 CROWD=$!
 T_AT_EXIT="kill $CROWD 2>/dev/null; $T_AT_EXIT"
 t_true crowd_connected "$(cat "$T_TMP/crowd.err")" wait_file "$T_TMP/ready"
@@ -113,10 +120,12 @@ for i in 1 2 3 4 5; do
 	[ "$took" -gt "$worst" ] && worst=$took
 	sleep 0.5
 done
-echo "# --service-status with 200 clients held open: worst ${worst} ms of 5"
-t_true status_under_a_second "worst ${worst} ms" [ "$worst" -lt 1000 ]
+echo "# --service-status with 200 clients held open: worst ${worst} ms of 5 (alone: ${base} ms)"
+t_true status_under_a_second "worst ${worst} ms, alone ${base} ms" \
+    [ $((worst - base)) -lt 1000 ]
 took=$(ms "$RSKEYMGMT" -c "$C2" --test-datasource "$(a_datasource "$DB")")
-t_true test_datasource_in_crowd "took $took ms: $(cat "$T_ERR")" [ "$took" -lt 1000 ]
+t_true test_datasource_in_crowd "took $took ms: $(cat "$T_ERR")" \
+    [ $((took - base)) -lt 1000 ]
 # Past the stale threshold (3 heartbeats of 1 s) with the crowd still on:
 sleep 3.5
 age=$(sql "$DB" "SELECT strftime('%s','now') - last_seen FROM heartbeats WHERE installation_id = '$ID2'")
