@@ -4,9 +4,9 @@
  *
  * Clients are served side by side from serve.c's poll loop: every socket
  * is non-blocking, a connection has REQUEST_SECONDS from accept to finish
- * (not per read), and at most CLIENTS_MAX are open; the oldest goes when a
- * new one comes.  So no client, idle, slow or many, can hold up another
- * client, the heartbeat or the watchdog. */
+ * (not per read), and at most CLIENTS_MAX are open; the oldest idle one
+ * (else the oldest) goes when a new one comes.  So no client, idle, slow
+ * or many, can hold up another client, the heartbeat or the watchdog. */
 #include <config.h>
 
 #include <errno.h>
@@ -191,9 +191,9 @@ static void make_room(void)
 		}
 	if (!crowded)
 		log_event(LOG_WARNING, "clients", ngettext("more than %d "
-		    "client at once: the oldest connections are closed",
-		    "more than %d clients at once: the oldest connections are "
-		    "closed", CLIENTS_MAX), CLIENTS_MAX);
+		    "client at once: the oldest idle connections are closed",
+		    "more than %d clients at once: the oldest idle connections "
+		    "are closed", CLIENTS_MAX), CLIENTS_MAX);
 	crowded = true;
 	client_close(victim);
 }
