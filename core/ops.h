@@ -391,6 +391,13 @@ enum rs_service_request_kind {
 /* *arg: the data source name of a test-datasource request. */
 enum rs_service_request_kind rs_service_request_parse(const char *line,
     const char **arg);
+/* What a client sent (len bytes, any bytes; buf[len] is writable): ends the
+ * text at len and at the first line break, then parses it. */
+enum rs_service_request_kind rs_service_request_read(char *buf, size_t len,
+    const char **arg);
+/* Parses a "status" answer (KEY=VALUE lines; answer is cut up) into st;
+ * unknown keys and lines are skipped, numbers are clamped to their type. */
+void rs_service_status_parse(char *answer, rs_service_status *st);
 /* The answer to "status" (st->running and st->answered are not sent). */
 void rs_service_status_write(FILE *f, const rs_service_status *st);
 /* "ok", or "failed: WHY" (why NULL: "ok"). */

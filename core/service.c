@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -121,7 +123,7 @@ int rs_unix_listen(const char *path, rs_error *err)
 		unlink(sa.sun_path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-		    chmod(sa.sun_path, 0660) == 0 && listen(fd, 16) == 0)
+		    chmod(sa.sun_path, 0660) == 0 && listen(fd, 128) == 0)
 			rc = 0;
 	}
 	if (rc != 0)
@@ -183,12 +185,29 @@ static int not_running(const rs_config *cfg, rs_error *err)
 	    cfg->instance);
 }
 
+static long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The service runs as a less privileged account: it gets ANSWER_MS for
+ * its whole answer, not per read, so a trickle cannot hold root up. */
+#define ANSWER_MS 5000
+
 static int read_all(int fd, char *answer, size_t size)
 {
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	long end = ms_now() + ANSWER_MS, left;
 	size_t used = 0;
 	ssize_t n;
 
 	while (used + 1 < size) {
+		left = end - ms_now();
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			break;
 		n = read(fd, answer + used, size - 1 - used);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -227,6 +246,18 @@ int rs_service_request(const rs_config *cfg, const char *request,
 	return RS_OK;
 }
 
+/* The service's answer is what a less privileged process wrote: numbers
+ * out of range are clamped, never wrapped. */
+static int64_t number(const char *val, int64_t min, int64_t max)
+{
+	long long v;
+
+	v = strtoll(val, NULL, 10);
+	if (v < min)
+		return min;
+	return v > max ? max : (int64_t)v;
+}
+
 static void status_field(rs_service_status *st, const char *key,
     const char *val)
 {
@@ -235,19 +266,19 @@ static void status_field(rs_service_status *st, const char *key,
 	else if (strcmp(key, "reason") == 0)
 		snprintf(st->reason, sizeof st->reason, "%s", val);
 	else if (strcmp(key, "generation") == 0)
-		st->generation = (uint32_t)strtoul(val, NULL, 10);
+		st->generation = (uint32_t)number(val, 0, UINT32_MAX);
 	else if (strcmp(key, "kcv") == 0)
 		snprintf(st->kcv, sizeof st->kcv, "%s", val);
 	else if (strcmp(key, "pid") == 0)
-		st->pid = strtoll(val, NULL, 10);
+		st->pid = number(val, 0, INT32_MAX);
 	else if (strcmp(key, "since") == 0)
-		st->since = strtoll(val, NULL, 10);
+		st->since = number(val, INT64_MIN, INT64_MAX);
 	else if (strcmp(key, "account") == 0)
 		snprintf(st->account, sizeof st->account, "%s", val);
 	else if (strcmp(key, "activation") == 0)
 		snprintf(st->activation, sizeof st->activation, "%s", val);
 	else if (strcmp(key, "heartbeat") == 0)
-		st->heartbeat = (int)strtol(val, NULL, 10);
+		st->heartbeat = (int)number(val, 0, INT_MAX);
 }
 
 void rs_service_status_write(FILE *f, const rs_service_status *st)
@@ -280,6 +311,14 @@ enum rs_service_request_kind rs_service_request_parse(const char *line,
 	return RS_REQUEST_UNKNOWN;
 }
 
+enum rs_service_request_kind rs_service_request_read(char *buf, size_t len,
+    const char **arg)
+{
+	buf[len] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return rs_service_request_parse(buf, arg);
+}
+
 void rs_service_answer_write(FILE *f, const char *why)
 {
 	if (why == NULL)
@@ -306,10 +345,24 @@ int rs_service_test_request(const rs_config *cfg, const char *name,
 	return rs_service_request(cfg, request, answer, size, err);
 }
 
+void rs_service_status_parse(char *answer, rs_service_status *st)
+{
+	char *line, *save = NULL, *eq;
+
+	for (line = strtok_r(answer, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		eq = strchr(line, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		status_field(st, line, eq + 1);
+	}
+}
+
 int rs_service_status_get(const rs_config *cfg, rs_service_status *st,
     rs_error *err)
 {
-	char answer[RS_SERVICE_ANSWER_MAX], *line, *save = NULL, *eq;
+	char answer[RS_SERVICE_ANSWER_MAX];
 	pid_t pid = rs_service_pid(cfg);
 	rs_error ignored = { 0 };
 
@@ -322,14 +375,7 @@ int rs_service_status_get(const rs_config *cfg, rs_service_status *st,
 	    &ignored) != RS_OK)
 		return RS_OK;
 	st->answered = true;
-	for (line = strtok_r(answer, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		eq = strchr(line, '=');
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		status_field(st, line, eq + 1);
-	}
+	rs_service_status_parse(answer, st);
 	return RS_OK;
 }
 
@@ -468,6 +514,141 @@ static int start_directly(const rs_config *cfg, int heartbeat, rs_error *err)
 	return rc;
 }
 
+static int signal_failed(const rs_config *cfg, pid_t pid, rs_error *err);
+
+/* ---- whom root signals ---- */
+
+/* The run lock's pid is written by the service account: root never signals
+ * it as such.  The pid to signal is the process listening on the
+ * service's socket as the kernel reports it (SO_PEERCRED), else the
+ * lock's; either only when /proc shows it is our rsserverd running as the
+ * config's service account.  A pidfd, taken before the check, makes the
+ * process checked the one signalled. */
+static pid_t socket_peer(const rs_config *cfg)
+{
+	rs_service_paths p;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	pid_t pid = 0;
+	int fd;
+
+	rs_service_paths_of(cfg, &p);
+	fd = rs_unix_connect(p.socket);
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		pid = cred.pid;
+	close(fd);
+	return pid;
+}
+
+/* Real, effective, saved and filesystem uid all the account's. */
+static bool proc_runs_as(pid_t pid, uid_t uid)
+{
+	char path[64], line[256];
+	unsigned long u[4];
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &u[0], &u[1], &u[2],
+		    &u[3]) == 4) {
+			ok = u[0] == uid && u[1] == uid && u[2] == uid &&
+			    u[3] == uid;
+			break;
+		}
+	fclose(f);
+	return ok;
+}
+
+/* The same file as our rsserverd, or (replaced by an upgrade while it
+ * ran) the same path. */
+static bool proc_is_rsserverd(pid_t pid)
+{
+	char link[64], exe[PATH_MAX], prog[PATH_MAX];
+	struct stat a, b;
+	ssize_t n;
+
+	rs_service_program(prog, sizeof prog);
+	snprintf(link, sizeof link, "/proc/%ld/exe", (long)pid);
+	if (stat(link, &a) == 0 && stat(prog, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return true;
+	n = readlink(link, exe, sizeof exe - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
+		exe[n - 10] = '\0';
+	return strcmp(exe, prog) == 0;
+}
+
+bool rs_service_pid_verified(const rs_config *cfg, pid_t pid)
+{
+	struct passwd *pw = getpwnam(cfg->service_account);
+
+	return pid > 1 && pw != NULL && proc_runs_as(pid, pw->pw_uid) &&
+	    proc_is_rsserverd(pid);
+}
+
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+static int send_signal(int pidfd, pid_t pid, int sig)
+{
+#ifdef SYS_pidfd_send_signal
+	if (pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+#endif
+	(void)pidfd;
+	return kill(pid, sig);
+}
+
+static int not_the_service(const rs_config *cfg, pid_t pid, rs_error *err)
+{
+	rs_service_paths p;
+
+	rs_service_paths_of(cfg, &p);
+	return rs_err(err, RS_ERR_PERMISSION, _("not signalling pid %" PRId64
+	    ": it is not the report server service of %s\\%s (rsserverd "
+	    "running as %s); its run lock %s names it, and the service account "
+	    "can write that file"), (int64_t)pid, cfg->machine, cfg->instance,
+	    cfg->service_account, p.lock);
+}
+
+/* *pid: the process signalled (the socket's, if it differs from the
+ * lock's). */
+static int signal_service(const rs_config *cfg, pid_t *pid, int sig,
+    rs_error *err)
+{
+	pid_t peer = socket_peer(cfg);
+	int pidfd, rc;
+
+	if (peer > 0)
+		*pid = peer;
+	pidfd = pidfd_of(*pid);
+	if (!rs_service_pid_verified(cfg, *pid)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return not_the_service(cfg, *pid, err);
+	}
+	rc = send_signal(pidfd, *pid, sig);
+	if (pidfd >= 0)
+		close(pidfd);
+	return rc == 0 ? RS_OK : signal_failed(cfg, *pid, err);
+}
+
 static int signal_failed(const rs_config *cfg, pid_t pid, rs_error *err)
 {
 	if (errno == EPERM)
@@ -492,6 +673,8 @@ static void wait_exit(pid_t pid)
 
 static int stop_directly(const rs_config *cfg, pid_t pid, rs_error *err)
 {
+	int rc;
+
 	if (pid == 0)
 		return RS_OK;
 	if (pid < 0)
@@ -499,8 +682,9 @@ static int stop_directly(const rs_config *cfg, pid_t pid, rs_error *err)
 		    "of %s\\%s runs, but its run lock cannot be read: run as root "
 		    "or as its service account, %s"), cfg->machine, cfg->instance,
 		    cfg->service_account);
-	if (kill(pid, SIGTERM) != 0)
-		return signal_failed(cfg, pid, err);
+	rc = signal_service(cfg, &pid, SIGTERM, err);
+	if (rc != RS_OK)
+		return rc;
 	for (int waited = 0; waited < RS_SERVICE_WAIT_MS; waited += POLL_MS) {
 		if (rs_service_pid(cfg) == 0) {
 			wait_exit(pid);
@@ -515,8 +699,8 @@ static int stop_directly(const rs_config *cfg, pid_t pid, rs_error *err)
 
 static int reload_directly(const rs_config *cfg, pid_t pid, rs_error *err)
 {
-	if (pid > 0 && kill(pid, SIGHUP) != 0)
-		return signal_failed(cfg, pid, err);
+	if (pid > 0)
+		return signal_service(cfg, &pid, SIGHUP, err);
 	return RS_OK;
 }
 

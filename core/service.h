@@ -6,10 +6,12 @@
  * RUNSTATEDIR/rsconfig/NAME, the unit's RuntimeDirectory=; see config.c)
  * holding:
  *   rsserverd.lock  the run lock: flock()ed while the service runs, holds
- *                   its pid, so two copies of one instance cannot run and
- *                   --stop knows whom to signal;
+ *                   its pid, so two copies of one instance cannot run (a
+ *                   pid the account wrote: --stop signals only a verified
+ *                   one, see rs_service_pid_verified);
  *   rsserverd.sock  a Unix socket (0660) answering one request per
- *                   connection: "status" or "test-datasource NAME";
+ *                   connection: "status" or "test-datasource NAME", many
+ *                   clients at once, each within a deadline;
  *   rsserverd.log   its log when started in the background.
  * It records a heartbeat in the database every interval seconds; a member
  * whose heartbeat is older than RS_SERVICE_STALE_INTERVALS intervals is
@@ -33,6 +35,9 @@
 
 /* The pid holding the run lock, or 0 when the service is not running. */
 pid_t rs_service_pid(const rs_config *cfg);
+/* pid runs our rsserverd (the program rs_service_program names) as the
+ * config's service account, as /proc says.  Root signals nothing else. */
+bool rs_service_pid_verified(const rs_config *cfg, pid_t pid);
 /* Sends request, reads the whole answer (one connection per request).
  * RS_ERR_STATE when nothing listens. */
 int rs_service_request(const rs_config *cfg, const char *request,
@@ -44,7 +49,7 @@ int rs_service_status_get(const rs_config *cfg, rs_service_status *st,
  * through systemctl when rs_service_unit() names the unit, else directly:
  * start runs rsserverd in the background, detached, and waits until its
  * socket answers (heartbeat 0: the service's default; systemd runs it with
- * the config's own); stop sends SIGTERM and waits until the run lock is
+ * the config's own); stop sends SIGTERM (to a verified pid only) and waits until the run lock is
  * free; reload sends SIGHUP.  RS_ERR_STATE when starting one that runs;
  * stopping or reloading one that is not running is RS_OK. */
 int rs_service_control(const rs_config *cfg, rs_service_action action,

@@ -30,13 +30,6 @@ static int drop_to(const struct passwd *pw, rs_error *err)
 	return RS_OK;
 }
 
-static void give_to(const char *path, const struct passwd *pw)
-{
-	if (lchown(path, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
-		log_event(LOG_WARNING, "runtime-owner", _("cannot give %s to %s: "
-		    "%s"), path, pw->pw_name, strerror(errno));
-}
-
 /* RUNSTATEDIR/rsconfig may not exist yet outside systemd (which makes it
  * for RuntimeDirectory=): its last folder is made, readable by all so that
  * each instance's own folder decides who gets in. */
@@ -55,19 +48,6 @@ static void parent_make(const char *path)
 		    parent, strerror(errno));
 }
 
-/* As root: the runtime folder is made for the account before switching,
- * since its parent may not be writable by the account; a lock or log left
- * by a run under another account (before an account change) follows. */
-static void runtime_prepare_as_root(const struct daemon *d,
-    const struct passwd *pw)
-{
-	if (mkdir(d->paths.runtime, 0750) != 0 && errno != EEXIST)
-		return;
-	give_to(d->paths.runtime, pw);
-	give_to(d->paths.lock, pw);
-	give_to(d->paths.log, pw);
-}
-
 int account_become(struct daemon *d, rs_error *err)
 {
 	struct passwd *pw = getpwnam(d->cfg.service_account);
@@ -79,7 +59,10 @@ int account_become(struct daemon *d, rs_error *err)
 	if (geteuid() == 0)
 		parent_make(d->paths.runtime);
 	if (geteuid() == 0 && pw->pw_uid != 0) {
-		runtime_prepare_as_root(d, pw);
+		/* Made for the account before switching: its parent may not
+		 * be writable by the account. */
+		if (runtime_prepare_as_root(d, pw, err) != RS_OK)
+			return err->code;
 		return drop_to(pw, err);
 	}
 	if (geteuid() != pw->pw_uid) {

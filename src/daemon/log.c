@@ -81,17 +81,38 @@ static void log_plain(int prio, const char *event, const char *text)
 	syslog(prio, "%s: %s", event, text);
 }
 
+/* Names, paths and messages come from the config, the database and
+ * clients: a control byte (below 0x20, or 0x7f) is written as \xNN, so a
+ * line break cannot start a forged line and an escape sequence never
+ * reaches a terminal.  (A small one here: the core has no such helper
+ * yet.) */
+static void escape_controls(const char *in, char *out, size_t size)
+{
+	size_t used = 0;
+	unsigned char c;
+
+	for (; *in != '\0' && used + 5 < size; in++) {
+		c = (unsigned char)*in;
+		if (c < 0x20 || c == 0x7f)
+			used += (size_t)snprintf(out + used, size - used,
+			    "\\x%02x", c);
+		else
+			out[used++] = (char)c;
+	}
+	out[used] = '\0';
+}
+
 void log_event(int prio, const char *event, const char *fmt, ...)
 {
-	char text[RS_ERROR_MESSAGE_MAX + 256];
+	char raw[RS_ERROR_MESSAGE_MAX + 256];
+	char text[sizeof raw * 4];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
-	/* One event, one line: a line break would start an unprefixed one. */
-	for (char *p = text; (p = strpbrk(p, "\r\n")) != NULL; )
-		*p = ' ';
+	/* One event, one line, and nothing but text. */
+	escape_controls(raw, text, sizeof text);
 	if (!to_journal) {
 		log_plain(prio, event, text);
 		return;

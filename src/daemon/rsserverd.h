@@ -75,7 +75,11 @@ void notify_watchdog(void);
 /* account.c: the service account, and nobody else. */
 int account_become(struct daemon *d, rs_error *err);
 
-/* runtime.c: the runtime folder and the run lock. */
+/* runtime.c: the runtime folder and the run lock.  As root, before the
+ * switch: makes the folder for the account, or refuses one it did not make. */
+struct passwd;
+int runtime_prepare_as_root(const struct daemon *d, const struct passwd *pw,
+    rs_error *err);
 int runtime_open(struct daemon *d, rs_error *err);
 int runtime_lock(struct daemon *d, rs_error *err);
 void runtime_unlock(struct daemon *d);
@@ -86,8 +90,19 @@ void key_load(struct daemon *d);
 void key_status_text(const struct daemon *d, char *out, size_t size);
 void heartbeat(struct daemon *d, const char *state);
 
-/* requests.c: one request per connection on the socket. */
-void requests_serve_one(struct daemon *d);
+/* requests.c: one request per connection on the socket, at most
+ * CLIENTS_MAX connections at once, each non-blocking with a deadline.
+ * serve.c polls requests_pollfds()'s descriptors (clients in order) until
+ * requests_deadline() (0: none), hands them back to requests_run(), then
+ * takes new connections with requests_accept(). */
+#define CLIENTS_MAX 64
+struct pollfd;
+void requests_accept(struct daemon *d, double now);
+int requests_pollfds(struct pollfd *pfd);
+double requests_deadline(void);
+void requests_run(struct daemon *d, const struct pollfd *pfd, int n,
+    double now);
+void requests_close_all(void);
 
 /* serve.c: the main loop until SIGTERM or SIGINT. */
 void serve(struct daemon *d);

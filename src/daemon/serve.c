@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: ISC */
-/* serve.c: the main loop.  It waits for a request, a signal or the next
- * deadline: the heartbeat every interval, and the watchdog ping at half of
- * systemd's WatchdogSec=.  The ping is sent from this loop, right after the
- * heartbeat had its turn, so a service stuck anywhere stops pinging and
- * systemd restarts it. */
+/* serve.c: the main loop.  It waits for clients (requests.c), a signal or
+ * the next deadline: the heartbeat every interval, the watchdog ping at
+ * half of systemd's WatchdogSec=, and the earliest client deadline.  The
+ * wait ends at the first of them, and clients never block (non-blocking
+ * sockets), so no client can delay a heartbeat.  The ping is sent from this
+ * loop, right after the heartbeat had its turn, so a service stuck anywhere
+ * stops pinging and systemd restarts it. */
 #include <config.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -82,35 +85,58 @@ static struct timespec until(double deadline, double now)
 	return ts;
 }
 
+static double earliest(double a, double b)
+{
+	return b > 0 && b < a ? b : a;
+}
+
+/* Heartbeat and watchdog first, whatever the clients are doing. */
+static void timers(struct daemon *d, double now, double *next_beat,
+    double *next_ping, double ping_every)
+{
+	if (now >= *next_beat) {
+		if (d->ctx == NULL)
+			key_load(d);
+		heartbeat(d, d->state);
+		*next_beat = now_mono() + d->interval;
+	}
+	if (ping_every > 0 && now >= *next_ping) {
+		notify_watchdog();
+		*next_ping = now + ping_every;
+	}
+}
+
 void serve(struct daemon *d)
 {
 	sigset_t wait_mask;
-	struct pollfd pfd = { d->listen_fd, POLLIN, 0 };
-	double next_beat = 0, next_ping = 0, now;
+	struct pollfd pfd[1 + CLIENTS_MAX];
+	double next_beat = 0, next_ping = 0, now, due;
 	double ping_every = notify_watchdog_interval();
 	struct timespec ts;
+	int n;
 
 	signals_setup(&wait_mask);
+	fcntl(d->listen_fd, F_SETFL, fcntl(d->listen_fd, F_GETFL) | O_NONBLOCK);
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
 			reload(d);
 			next_beat = 0;
 		}
+		timers(d, now_mono(), &next_beat, &next_ping, ping_every);
+		pfd[0].fd = d->listen_fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		n = requests_pollfds(pfd + 1);
+		due = earliest(next_beat, ping_every > 0 ? next_ping : 0);
+		due = earliest(due, requests_deadline());
+		ts = until(due, now_mono());
+		if (ppoll(pfd, (nfds_t)n + 1, &ts, &wait_mask) < 0)
+			continue;
 		now = now_mono();
-		if (now >= next_beat) {
-			if (d->ctx == NULL)
-				key_load(d);
-			heartbeat(d, d->state);
-			next_beat = now + d->interval;
-		}
-		if (ping_every > 0 && now >= next_ping) {
-			notify_watchdog();
-			next_ping = now + ping_every;
-		}
-		ts = until(ping_every > 0 && next_ping < next_beat ? next_ping :
-		    next_beat, now);
-		if (ppoll(&pfd, 1, &ts, &wait_mask) > 0)
-			requests_serve_one(d);
+		requests_run(d, pfd + 1, n, now);
+		if (pfd[0].revents & POLLIN)
+			requests_accept(d, now);
 	}
+	requests_close_all();
 }

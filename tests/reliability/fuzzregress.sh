@@ -5,6 +5,7 @@
 # is refused cleanly:
 #   backup/*   applied with the fuzz password: bad-backup-file, nothing changed
 #   config/*   used as the config: a config error
+#   request/* answer/*  (rsserverd's socket) replayed through their targets
 # and, where clang and its libFuzzer runtime are installed, replayed through
 # the fuzz target itself, built here with clang's sanitizers (which catch
 # more than gcc's: the empty-payload bug was NULL + 0, invisible to gcc).
@@ -62,6 +63,10 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
 	    "$S/atomic_write.c"
 	[ -d "$REG/config" ] && replay config "$S/instance.c" "$S/err.c" \
 	    "$S/atomic_write.c"
+	# rsserverd's request reader and the core's reader of its answers
+	for _t in request answer; do
+		replay "$_t" "$S/service.c" "$S/systemctl.c" "$S/err.c"
+	done
 else
 	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-N-dev for clang N) is not installed"
 fi

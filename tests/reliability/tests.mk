@@ -14,7 +14,9 @@ EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
 	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh tests/fuzz/forgekdf.sh \
 	tests/fuzz/regress/backup/empty-payload.pem \
-	tests/fuzz/regress/backup/no-key-derivation.pem tests/fuzz/corpus
+	tests/fuzz/regress/backup/no-key-derivation.pem tests/fuzz/corpus \
+	tests/fuzz/fuzz_request.c tests/fuzz/fuzz_answer.c tests/fuzz/regress/request \
+	tests/fuzz/regress/answer
 
 # make check-torture: the crash injection with every syscall kill point of
 # every operation (well over 1,000), printing the counts.
@@ -37,6 +39,9 @@ fuzz_sources_backup = core/backup.c core/crypto.c core/secret.c core/err.c \
 	core/atomic_write.c
 fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
 fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
+# rsserverd's request reader and the core's reader of its answers (issue 14)
+FUZZ_TARGETS += request answer
+fuzz_sources_service = core/service.c core/systemctl.c core/err.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \
@@ -47,6 +52,7 @@ fuzz:
 	    backup) src='$(fuzz_sources_backup)' ;; \
 	    config) src='$(fuzz_sources_config)' ;; \
 	    payload) src='$(fuzz_sources_payload)' ;; \
+	    request|answer) src='$(fuzz_sources_service)' ;; \
 	    esac; \
 	    srcs=; for s in $$src; do srcs="$$srcs $(abs_top_srcdir)/$$s"; done; \
 	    echo "  CCLD   tests/fuzz/fuzz_$$t"; \
