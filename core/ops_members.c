@@ -21,7 +21,7 @@ const char *rs_member_view_state_text(rs_member_view_state s)
 	case RS_VIEW_NOT_ACTIVATED:
 		return _("Not activated");
 	case RS_VIEW_REMOVED:
-		return _("Removed, service still running");
+		return _("Removed");
 	}
 	return "?";
 }

@@ -42,9 +42,13 @@ static char *scaleout_text(int width)
 	    _("servers"), _("Database:"), db);
 }
 
+/* Server and instance share what the fixed columns leave: status 15,
+ * service 13, the key its service holds 24 (issue 14). */
 static int col_server(int width)
 {
-	return (width - 30) / 2;
+	int cw = (width - 56) / 2;
+
+	return cw < 8 ? 8 : cw;
 }
 
 static char **scaleout_table(int width, int *rows, char **header)
@@ -52,19 +56,24 @@ static char **scaleout_table(int width, int *rows, char **header)
 	char **l = NULL, m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
 	int n = 0, cw = col_server(width);
 
-	*header = ui_strdupf("</B>%-*s %-*s %-15s %s<!B>", cw, _("Server"), cw - 1,
-	    _("Instance"), _("Status"), _("Service"));
+	*header = ui_strdupf("</B>%-*s %-*s %-15s %-13s %s<!B>", cw, _("Server"),
+	    cw - 1, _("Instance"), _("Status"), _("Service"), _("Service key"));
 	for (size_t i = 0; i < nmembers; i++) {
 		const rs_member_view *v = &members[i];
-		char mm[RS_NAME_MAX + 4];
+		char mm[RS_NAME_MAX + 4], key[64];
 
 		/* Escaping widens '<': cut the plain name first, then escape. */
 		snprintf(mm, sizeof mm, "%.*s%s", cw - 2, v->machine, v->is_local ? " *" : "");
 		ui_escape(mm, m, sizeof m);
 		snprintf(mm, sizeof mm, "%.*s", cw - 2, v->instance);
 		ui_escape(mm, in, sizeof in);
-		ui_lines_add(&l, &n, "%-*s %-*s %-15s %s", cw, m, cw - 1, in,
-		    rs_member_view_state_text(v->state), rs_member_service_text(v));
+		rs_member_key_text(v, key, sizeof key);
+		/* A service left on an old key stands out (UI_WARN). */
+		ui_lines_add(&l, &n, "%-*s %-*s %-15s %-13s %s%s%s", cw, m,
+		    cw - 1, in, rs_member_view_state_text(v->state),
+		    rs_member_service_text(v), v->service_old_key ?
+		    ui_on(UI_WARN) : "", key, v->service_old_key ?
+		    ui_off(UI_WARN) : "");
 	}
 	*rows = n;
 	return l;
