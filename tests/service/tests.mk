@@ -15,6 +15,7 @@ SERVICE_TESTS += tests/service/logs.sh
 SERVICE_TESTS += tests/service/account_tui.sh
 SERVICE_TESTS += tests/service/reentry.sh
 SERVICE_TESTS += tests/service/systemctl.sh
+SERVICE_TESTS += tests/service/members.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
 
