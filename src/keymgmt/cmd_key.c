@@ -149,6 +149,19 @@ static void candidates_show(struct run *r, const rs_reviewed *c, size_t n,
 		tty_print(_("Members that get the new key (%zu):\n"), n);
 	else
 		out_text(&r->out, _("Members that get the new key (%zu):\n"), n);
+	for (size_t i = 0; i < n; i++) {
+		if (to_tty)
+			tty_print("  %s\\%s  %s  %s\n", c[i].machine,
+			    c[i].instance, c[i].installation_id, c[i].fingerprint);
+		else
+			out_text(&r->out, "  %s\\%s  %s  %s\n", c[i].machine,
+			    c[i].instance, c[i].installation_id, c[i].fingerprint);
+	}
+}
+
+/* The same list in the JSON result, after the counts. */
+static void candidates_json(struct run *r, const rs_reviewed *c, size_t n)
+{
 	j_open(&r->out, "reviewed", '[');
 	for (size_t i = 0; i < n; i++) {
 		j_open(&r->out, NULL, '{');
@@ -157,12 +170,6 @@ static void candidates_show(struct run *r, const rs_reviewed *c, size_t n,
 		j_str(&r->out, "instance", c[i].instance);
 		j_str(&r->out, "fingerprint", c[i].fingerprint);
 		j_close(&r->out, '}');
-		if (to_tty)
-			tty_print("  %s\\%s  %s  %s\n", c[i].machine,
-			    c[i].instance, c[i].installation_id, c[i].fingerprint);
-		else
-			out_text(&r->out, "  %s\\%s  %s  %s\n", c[i].machine,
-			    c[i].instance, c[i].installation_id, c[i].fingerprint);
 	}
 	j_close(&r->out, ']');
 }
@@ -250,9 +257,11 @@ int cmd_reencrypt(struct run *r)
 	rc = rs_op_change(r->ctx, &opt, progress_update, &p, &res, &r->err);
 	signals_catch(false);
 	progress_end(&p);
-	free(c);
-	if (rc == RS_OK)
+	if (rc == RS_OK) {
 		reencrypt_report(r, &res);
+		candidates_json(r, c, nc);
+	}
+	free(c);
 	return rc;
 }
 
