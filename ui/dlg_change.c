@@ -144,10 +144,11 @@ static void review_candidates(char ***l, int *k, review *rv)
 	ui_lines_add(l, k, "</B>%s<!B>", _("These servers get the new key "
 	    "(key fingerprints):"));
 	for (size_t i = 0; i < rv->nshown; i++) {
-		snprintf(s1, sizeof s1, "%.16s\\%.14s", rv->shown[i].machine,
+		/* Cut to fit an 80-column review: 2 + 27 + 1 + 39. */
+		snprintf(s1, sizeof s1, "%.14s\\%.12s", rv->shown[i].machine,
 		    rv->shown[i].instance);
 		ui_escape(s1, a, sizeof a);
-		ui_lines_add(l, k, "  %-32s %s", a, rv->shown[i].fingerprint);
+		ui_lines_add(l, k, "  %-27s %s", a, rv->shown[i].fingerprint);
 	}
 }
 
