@@ -79,6 +79,14 @@ id_of() {
 	sed -n 's/^installation_id *= *//p' "$T_TMP/d/member$1/rsreportserver.conf"
 }
 
+# The heartbeats table as it was before it carried the key generation:
+# the first heartbeat adds the column.
+pg_sql "$DBNAME" "CREATE TABLE heartbeats (installation_id TEXT PRIMARY KEY,
+    last_seen BIGINT NOT NULL, pid BIGINT NOT NULL, host TEXT NOT NULL,
+    version TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+    beat_interval BIGINT NOT NULL)"
+t_expect_exit 0 list_reads_old_heartbeats "$RSKEYMGMT" -c "$A" --list
+
 # Machine i's service: own network, own host name "machine$i".
 for i in $MACHINES; do
 	ip netns exec "$NS$i" unshare --uts sh -c "hostname machine$i && exec '$RSSERVERD' -c '$T_TMP/d/member$i/rsreportserver.conf' --heartbeat 1" \
@@ -122,6 +130,10 @@ took=$(seen "$(id_of 2)" "Running .*Activated, generation $GEN" 15)
 within machine2_runs_activated "$took"
 took=$(seen "$(id_of 4)" 'Waiting to join .*Running .*Not activated' 15)
 within machine4_runs_waiting "$took"
+
+t_equal heartbeat_column_added "$(pg_sql "$DBNAME" "SELECT count(*) FROM \
+    information_schema.columns WHERE table_name = 'heartbeats' AND \
+    column_name = 'key_generation'")" 1
 
 # Honest machines: their connections come over TCP from their own
 # addresses, and their heartbeats carry their own host names.

@@ -37,10 +37,23 @@ wait_state() {
 	echo $(( $(ms) - _t0 ))
 }
 
+# A database from before heartbeats carried the key generation: the table
+# as it was then.  It is read as it is, and the first heartbeat adds the
+# column.
+sql "$DB" "CREATE TABLE heartbeats (installation_id TEXT PRIMARY KEY, \
+    last_seen INTEGER NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, \
+    version TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL, \
+    interval INTEGER NOT NULL); INSERT INTO heartbeats VALUES ('$ID2', \
+    strftime('%s','now'), 1, 'old', '0.1', 'activated', '', 60)"
+t_expect_exit 0 list_reads_old_heartbeats "$RSKEYMGMT" -c "$C1" --list
+t_grep old_heartbeat_taken_at_its_word "$T_OUT" "$ID2 +Running .* Activated$"
+
 svc_start m1 "$C1" || { t_fail m1_starts "no answer"; t_done; }
 svc_start m2 "$C2" || { t_fail m2_starts "no answer"; t_done; }
 svc_start m3 "$C3" || { t_fail m3_starts "no answer"; t_done; }
 t_equal waiting_member_not_activated "$(svc_field "$C3" state)" not-activated
+t_equal heartbeat_column_added "$(sql "$DB" "SELECT count(*) FROM \
+    pragma_table_info('heartbeats') WHERE name = 'key_generation'")" 1
 
 # Join: the waiting member's running service notices at its next heartbeat.
 t_expect_exit 0 join "$RSKEYMGMT" -c "$C1" --join "$ID3" --yes
