@@ -354,12 +354,22 @@ static int remove_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	return rc;
 }
 
+/* This instance removed: its own running service drops the key at once;
+ * any other member's notices at its next heartbeat (issue 14). */
+static void remove_done(rs_ctx *ctx, void *arg)
+{
+	const removal *r = arg;
+
+	if (strcmp(r->id, ctx->cfg.installation_id) == 0)
+		ops_service_reload_local(ctx);
+}
+
 int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
     rs_error *err)
 {
 	removal r = { installation_id, allow_last };
 	ops_op op = { .name = "remove", .target = installation_id, .arg = &r,
-	    .work = remove_locked };
+	    .work = remove_locked, .done = remove_done };
 
 	return ops_run(ctx, &op, err);
 }
