@@ -4,7 +4,8 @@
 # again; Continue checks again, so a service stopped after the review no
 # longer stops the change; a member row planted after the review is not
 # taken on trust: Continue says the list changed and shows it again, with
-# the key fingerprints of the servers that get the new key.
+# the key fingerprints of the servers that get the new key.  Delete checks
+# who runs the same way: named, and nothing changes unless forced.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -88,5 +89,24 @@ t_true planted_row_shown_for_review "RSDEMO3 not listed" candidate_shown 3
 tui_keys Enter
 tui_wait_gone "review the servers" 5
 t_equal planted_cancelled_key_unchanged "$(kcv "$DEMO_CONF")" "$before"
+tui_stop
+
+# Delete checks who runs as Change does: it names the running service and
+# changes nothing unless the admin forces it.
+t_expect_exit 0 m2_starts_for_delete "$RSKEYMGMT" -c "$C2" --start --heartbeat 1
+tui_start -- || { t_fail start "rsconfig did not start"; t_done; }
+tui_page 1
+tui_keys Tab Right Right Right Enter
+tui_wait "Back up first"
+tui_keys Left Enter
+tui_wait "Type DELETE:"
+tui_type 'DELETE'
+tui_keys Enter
+t_screen delete_offers_force "Delete anyway"
+tui_capture
+t_grep delete_names_the_service "$TUI_SCREEN" 'RSDEMO2 \(pid'
+tui_keys Enter
+t_screen delete_cancelled "Delete cancelled; nothing was changed"
+t_equal delete_not_forced_key_kept "$(kcv "$DEMO_CONF")" "$before"
 tui_stop
 t_done
