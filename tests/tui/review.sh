@@ -43,7 +43,7 @@ open_change() {
 	tui_wait "review the servers"
 }
 
-# candidate_line NAME: the screen lists NAME among those that get the key,
+# candidate_shown N: the screen lists RSDEMO<N> among those that get the key,
 # with a 128-bit fingerprint.
 candidate_shown() {
 	tui_capture
