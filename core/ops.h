@@ -251,7 +251,8 @@ typedef struct rs_member_view {
 int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
     rs_error *err);            /* *out malloc'd */
 /* The same members, one at a time in the same order (machine, instance,
- * installation ID), without holding them all: fn returns RS_OK to go on;
+ * installation ID; then, as RS_VIEW_REMOVED, services still running with no
+ * member row), without holding them all: fn returns RS_OK to go on;
  * any other code stops the walk and is returned (fn sets err itself). */
 int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
     const rs_member_view *v), void *arg, rs_error *err);
