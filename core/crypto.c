@@ -571,16 +571,24 @@ static const EVP_MD *sha256(void)
 }
 
 void rs_public_fingerprint(const unsigned char *pub_der, size_t len,
-    char out[17])
+    char out[RS_FINGERPRINT_LEN + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
+	char hex[33];
+	size_t o = 0;
 
 	if (EVP_Digest(pub_der, len, md, &md_len, sha256(), NULL) != 1
-	    || md_len < 8) {
-		memset(out, '?', 16);
-		out[16] = '\0';
+	    || md_len < 16) {
+		memset(out, '?', RS_FINGERPRINT_LEN);
+		out[RS_FINGERPRINT_LEN] = '\0';
 		return;
 	}
-	rs_hex_encode(md, 8, out);
+	rs_hex_encode(md, 16, hex);
+	for (size_t i = 0; i < 32; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = ':';
+		out[o++] = hex[i];
+	}
+	out[o] = '\0';
 }

@@ -87,8 +87,11 @@ int rs_key_wrap(const unsigned char *pub_der, size_t pub_len,
 int rs_key_unwrap(const rs_keypair *kp, const unsigned char *wrapped,
     size_t wrapped_len, rs_symkey *key, rs_error *err);
 
-/* Short fingerprint of a public key (hex of SHA-256, first 8 bytes). */
+/* Fingerprint of a public key: the first 128 bits of its SHA-256 as 32
+ * hex digits in groups of four, "1a2b:3c4d:...", enough that nobody can
+ * make a key pair of their own that shows the same one (issue 14). */
+#define RS_FINGERPRINT_LEN 39
 void rs_public_fingerprint(const unsigned char *pub_der, size_t len,
-    char out[17]);
+    char out[RS_FINGERPRINT_LEN + 1]);
 
 #endif

@@ -151,7 +151,29 @@ typedef struct rs_change_result {
 	uint64_t values;
 	uint64_t members_rewrapped;
 	uint64_t members_waiting;
+	uint64_t members_skipped;  /* held a copy but were not reviewed (or
+	                            * not at the current generation) */
 } rs_change_result;
+
+/* A member the admin saw in the change review.  The database is writable
+ * by every member's service account, so a row could have been planted:
+ * the change gives the new key only to the reviewed members, and only
+ * while the row still has the public key with this fingerprint and a copy
+ * of the current key generation (issue 14). */
+typedef struct rs_reviewed {
+	char installation_id[RS_ID_LEN + 1];
+	char machine[RS_NAME_MAX];
+	char instance[RS_NAME_MAX];
+	char fingerprint[RS_FINGERPRINT_LEN + 1];
+} rs_reviewed;
+
+/* The members a change would give the new key to now: those holding a
+ * copy of the current generation (*out malloc'd, also when *n is 0). */
+int rs_op_change_candidates(rs_ctx *ctx, rs_reviewed **out, size_t *n,
+    rs_error *err);
+/* Whether two candidate lists name the same members with the same keys. */
+bool rs_reviewed_same(const rs_reviewed *a, size_t na, const rs_reviewed *b,
+    size_t nb);
 
 /* The members' report server services must be stopped first (doc/ssrs.md,
  * Change).
@@ -160,6 +182,10 @@ typedef struct rs_change_result {
  * with a warning step that names them.  options may be NULL. */
 typedef struct rs_change_options {
 	bool force;
+	/* The reviewed members (rs_op_change_candidates when the review was
+	 * shown); NULL: the candidates at the time of the change. */
+	const rs_reviewed *reviewed;
+	size_t nreviewed;
 } rs_change_options;
 int rs_op_change(rs_ctx *ctx, const rs_change_options *options,
     rs_progress_fn progress, void *arg, rs_change_result *res, rs_error *err);
@@ -187,13 +213,19 @@ int rs_op_delete_preview(rs_ctx *ctx, rs_delete_result *res, rs_error *err);
  * the transaction: show the list only when the call returns RS_OK. */
 int rs_op_delete(rs_ctx *ctx, rs_reentry_fn each, void *arg,
     rs_delete_result *res, rs_error *err);
+/* The same, checking first who runs as rs_op_change does: refused
+ * (RS_ERR_STATE, naming them) while members' services run, unless force
+ * (then a warning step names them).  rs_op_delete is force = false. */
+int rs_op_delete_opt(rs_ctx *ctx, bool force, rs_reentry_fn each, void *arg,
+    rs_delete_result *res, rs_error *err);
 
 /* ---- scale-out ---- */
 
 typedef enum rs_member_view_state {
 	RS_VIEW_JOINED = 0,
 	RS_VIEW_WAITING,
-	RS_VIEW_NOT_ACTIVATED      /* holds a copy from another key generation */
+	RS_VIEW_NOT_ACTIVATED,     /* holds a copy from another key generation */
+	RS_VIEW_REMOVED            /* no member row, but its service still runs */
 } rs_member_view_state;
 
 typedef struct rs_member_view {
@@ -201,14 +233,17 @@ typedef struct rs_member_view {
 	char machine[RS_NAME_MAX];
 	char instance[RS_NAME_MAX];
 	char service_account[RS_NAME_MAX];
-	char fingerprint[17];
+	char fingerprint[RS_FINGERPRINT_LEN + 1];
 	rs_member_view_state state;
 	bool is_local;             /* the instance of this config */
 	int64_t created, joined;
 	/* Its report server service, from the heartbeat rsserverd records. */
 	bool running;              /* heartbeat fresh and not stopped */
 	bool stale;                /* said running, silent for too long */
-	bool service_activated;    /* running and able to use the key */
+	bool service_activated;    /* running with the current key */
+	uint32_t service_generation; /* the key generation it holds; 0: none */
+	bool service_old_key;      /* running on an older key generation (a
+	                            * forced change): NOT activated */
 	int64_t last_seen;         /* 0: never seen */
 	int64_t service_pid;
 } rs_member_view;
@@ -216,13 +251,17 @@ typedef struct rs_member_view {
 int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
     rs_error *err);            /* *out malloc'd */
 /* The same members, one at a time in the same order (machine, instance,
- * installation ID), without holding them all: fn returns RS_OK to go on;
+ * installation ID; then, as RS_VIEW_REMOVED, services still running with no
+ * member row), without holding them all: fn returns RS_OK to go on;
  * any other code stops the walk and is returned (fn sets err itself). */
 int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
     const rs_member_view *v), void *arg, rs_error *err);
 const char *rs_member_view_state_text(rs_member_view_state s); /* translated */
 /* "Running", "Stopped", "Stale" or "Never started" (translated). */
 const char *rs_member_service_text(const rs_member_view *v);
+/* What its running service holds (translated): "Activated, generation N",
+ * "OLD key, generation N", "Not activated", or "-" when it does not run. */
+void rs_member_key_text(const rs_member_view *v, char *out, size_t size);
 /* Who runs: the members whose report server service runs, from their
  * heartbeats.  Call it again to re-check (a review's Continue or Refresh). */
 typedef struct rs_running {
@@ -421,6 +460,11 @@ int rs_service_test_datasource(rs_ctx *ctx, const rs_service_key *k,
     const char *name, rs_error *err);
 /* Records the heartbeat. */
 int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err);
+/* A digest of this instance's member row and the key metadata: the service
+ * compares it at every heartbeat and reloads the key when it changed (a
+ * join, a removal, a new key), so membership reaches a running service on
+ * this machine and on any other one within a heartbeat (issue 14). */
+int rs_service_member_stamp(rs_ctx *ctx, uint64_t *stamp, rs_error *err);
 
 /* ---- progress ---- */
 

@@ -458,6 +458,9 @@ static int restore_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	if (key == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	rc = judge_backup(ctx, k, key, &info, err);
+	/* Another key: running services would keep the old one (issue 14). */
+	if (rc == RS_OK && info.present && !res->file.matches_database)
+		rc = ops_members_check_stopped(ctx, k->force, err);
 	if (rc == RS_OK && res->trial.lost > 0 && !k->force)
 		rc = refuse_losing_values(res, &info, err);
 	if (rc == RS_OK && info.present && !res->file.matches_database) {

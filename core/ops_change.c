@@ -64,6 +64,8 @@ typedef struct change_run {
 	uint64_t done, total;
 	uint64_t reported;     /* cells the store said it wrote */
 	bool force;            /* go ahead while members' services run */
+	const rs_reviewed *reviewed;   /* who may get the new key */
+	size_t nreviewed;
 } change_run;
 
 static int reseal_value(change_run *run, const rs_content_table_info *ti,
@@ -138,6 +140,68 @@ static int reseal_table(change_run *run, int table, rs_error *err)
 	    rewrite_batch_done, run, err);
 }
 
+/* Whether member m may get the new key: reviewed by the admin, still with
+ * the public key the admin saw, holding a copy of the current generation.
+ * Anything else is a row the admin did not approve (issue 14). */
+static bool approved(const change_run *run, const rs_member *m,
+    uint32_t old_generation)
+{
+	const rs_reviewed *r = ops_reviewed_find(run->reviewed, run->nreviewed,
+	    m->installation_id);
+	char fp[RS_FINGERPRINT_LEN + 1];
+
+	if (r == NULL || m->wrapped_key == NULL ||
+	    m->key_generation != old_generation)
+		return false;
+	rs_public_fingerprint(m->public_key, m->public_key_len, fp);
+	return strcmp(fp, r->fingerprint) == 0;
+}
+
+static int rewrap_reviewed(change_run *run, const rs_symkey *fresh,
+    uint32_t old_generation, uint32_t generation, rs_error *err)
+{
+	rs_ctx *ctx = run->ctx;
+	rs_change_result *res = run->res;
+	rs_member *members = NULL;
+	size_t n = 0;
+	int rc = ctx->store->ops->member_list(ctx->store, &members, &n, err);
+
+	for (size_t i = 0; rc == RS_OK && i < n; i++) {
+		rs_member *m = &members[i];
+
+		if (approved(run, m, old_generation)) {
+			rc = ops_wrap_for(ctx, m, fresh, generation, err);
+			res->members_rewrapped += rc == RS_OK;
+		} else if (m->wrapped_key == NULL) {
+			res->members_waiting++;
+		} else {
+			res->members_skipped++;
+			ops_step(ctx, RS_STEP_WARNING, _("Did not give the new key "
+			    "to %s\\%s (%s): not in the review, another public key, "
+			    "or an old key generation; it must join again"),
+			    m->machine, m->instance, m->installation_id);
+		}
+	}
+	rs_members_free(members, n);
+	return rc;
+}
+
+/* Without a review from the face: the candidates as they are now. */
+static int reviewed_default(change_run *run, rs_reviewed **own,
+    rs_error *err)
+{
+	size_t n = 0;
+	int rc;
+
+	*own = NULL;
+	if (run->reviewed != NULL)
+		return RS_OK;
+	rc = rs_op_change_candidates(run->ctx, own, &n, err);
+	run->reviewed = *own;
+	run->nreviewed = n;
+	return rc;
+}
+
 static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 {
 	change_run *run = arg;
@@ -146,6 +210,7 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	rs_symkey *fresh = rs_symkey_new();
 	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
+	rs_reviewed *own = NULL;
 	/* Checked under the admin lock, so the answer holds for the change. */
 	int rc = ops_members_check_stopped(ctx, run->force, err);
 
@@ -176,8 +241,10 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Re-encrypted %llu values"),
 		    (unsigned long long)run->done);
-		rc = ops_rewrap_joined(ctx, fresh, info.generation,
-		    &res->members_rewrapped, &res->members_waiting, err);
+		rc = reviewed_default(run, &own, err);
+		if (rc == RS_OK)
+			rc = rewrap_reviewed(run, fresh, u.info.generation,
+			    info.generation, err);
 	}
 	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Replaced the key copies of %llu members"),
@@ -194,6 +261,11 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	res->values = run->done;
 	ops_unlocked_free(&u);
 	rs_symkey_free(fresh);
+	if (own != NULL) {
+		free(own);
+		run->reviewed = NULL;
+		run->nreviewed = 0;
+	}
 	return rc;
 }
 
@@ -211,7 +283,9 @@ int rs_op_change(rs_ctx *ctx, const rs_change_options *opt,
 {
 	rs_change_result local;
 	change_run run = { .ctx = ctx, .progress = progress, .progress_arg = arg,
-	    .force = opt != NULL && opt->force, .res = res ? res : &local };
+	    .force = opt != NULL && opt->force, .res = res ? res : &local,
+	    .reviewed = opt ? opt->reviewed : NULL,
+	    .nreviewed = opt && opt->reviewed ? opt->nreviewed : 0 };
 	ops_op op = { .name = "change", .arg = &run, .work = change_locked,
 	    .done = change_done };
 	int rc;

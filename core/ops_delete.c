@@ -81,6 +81,7 @@ typedef struct deletion {
 	rs_reentry_fn each;
 	void *arg;
 	rs_delete_result *res;
+	bool force;            /* go ahead while members' services run */
 } deletion;
 
 static int delete_locked(rs_ctx *ctx, void *arg_, rs_error *err)
@@ -90,9 +91,14 @@ static int delete_locked(rs_ctx *ctx, void *arg_, rs_error *err)
 	void *arg = d->arg;
 	rs_delete_result *res = d->res;
 	rs_symkey *fresh = rs_symkey_new();
-	rs_keyinfo info;
-	int rc = fresh ? ctx->store->ops->keyinfo_get(ctx->store, &info, err)
-	    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	rs_keyinfo info = { .present = false };
+	/* Under the admin lock, as for a change: running services would keep
+	 * the deleted key (issue 14). */
+	int rc = ops_members_check_stopped(ctx, d->force, err);
+
+	if (rc == RS_OK)
+		rc = fresh ? ctx->store->ops->keyinfo_get(ctx->store, &info, err)
+		    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 
 	if (rc == RS_OK)
 		rc = clear_content(ctx, each, arg, res, err);
@@ -147,8 +153,14 @@ static void delete_done(rs_ctx *ctx, void *arg)
 int rs_op_delete(rs_ctx *ctx, rs_reentry_fn each, void *arg,
     rs_delete_result *res, rs_error *err)
 {
+	return rs_op_delete_opt(ctx, false, each, arg, res, err);
+}
+
+int rs_op_delete_opt(rs_ctx *ctx, bool force, rs_reentry_fn each, void *arg,
+    rs_delete_result *res, rs_error *err)
+{
 	rs_delete_result local;
-	deletion d = { each, arg, res ? res : &local };
+	deletion d = { each, arg, res ? res : &local, force };
 	ops_op op = { .name = "delete", .arg = &d, .work = delete_locked,
 	    .done = delete_done };
 

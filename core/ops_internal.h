@@ -53,6 +53,9 @@ int ops_wrap_for(rs_ctx *ctx, rs_member *m, const rs_symkey *key,
 int ops_wrap_for_self(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
     rs_error *err);
 /* Gives every member that holds a copy a copy of the new key. */
+/* The reviewed member with installation ID id, or NULL (ops_members.c). */
+const rs_reviewed *ops_reviewed_find(const rs_reviewed *list, size_t n,
+    const char *id);
 int ops_rewrap_joined(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
     uint64_t *rewrapped, uint64_t *waiting, rs_error *err);
 

@@ -20,6 +20,8 @@ const char *rs_member_view_state_text(rs_member_view_state s)
 		return _("Waiting to join");
 	case RS_VIEW_NOT_ACTIVATED:
 		return _("Not activated");
+	case RS_VIEW_REMOVED:
+		return _("Removed");
 	}
 	return "?";
 }
@@ -29,8 +31,10 @@ const char *rs_member_view_state_text(rs_member_view_state s)
 /* The members' heartbeats, to fill in each view's service state. */
 typedef struct heartbeats {
 	rs_heartbeat *list;
+	bool *matched;         /* a member row has this heartbeat's ID */
 	size_t n;
 	int64_t now;
+	uint32_t generation;   /* the current key's */
 } heartbeats;
 
 const char *rs_member_service_text(const rs_member_view *v)
@@ -44,18 +48,42 @@ const char *rs_member_service_text(const rs_member_view *v)
 	return _("Stopped");
 }
 
+void rs_member_key_text(const rs_member_view *v, char *out, size_t size)
+{
+	if (!v->running)
+		snprintf(out, size, "-");
+	else if (v->service_old_key)
+		snprintf(out, size, _("OLD key, generation %u"),
+		    (unsigned)v->service_generation);
+	else if (v->service_activated && v->service_generation > 0)
+		snprintf(out, size, _("Activated, generation %u"),
+		    (unsigned)v->service_generation);
+	else if (v->service_activated)
+		snprintf(out, size, "%s", _("Activated"));
+	else
+		snprintf(out, size, "%s", _("Not activated"));
+}
+
+/* A service on an older generation (left running by a forced change) is
+ * not activated, whatever its own state says; generation 0 is a service
+ * from before heartbeats carried it, taken at its word. */
 static void annotate_one(rs_member_view *v, const rs_heartbeat *hb,
-    int64_t now)
+    int64_t now, uint32_t generation)
 {
 	int64_t interval = hb->interval > 0 ? hb->interval : 1;
 	bool up = strcmp(hb->state, "stopped") != 0;
+	bool activated = strcmp(hb->state, "activated") == 0;
 
 	v->last_seen = hb->last_seen;
 	v->service_pid = hb->pid;
 	v->running = up && now - hb->last_seen <=
 	    RS_SERVICE_STALE_INTERVALS * interval;
 	v->stale = up && !v->running;
-	v->service_activated = v->running && strcmp(hb->state, "activated") == 0;
+	v->service_generation = hb->key_generation > 0 &&
+	    hb->key_generation <= UINT32_MAX ? (uint32_t)hb->key_generation : 0;
+	v->service_old_key = v->running && activated &&
+	    v->service_generation != 0 && v->service_generation != generation;
+	v->service_activated = v->running && activated && !v->service_old_key;
 }
 
 static int heartbeat_cmp(const void *a, const void *b)
@@ -79,6 +107,7 @@ static void heartbeats_load(rs_ctx *ctx, heartbeats *h)
 	}
 	if (h->n > 1)
 		qsort(h->list, h->n, sizeof *h->list, heartbeat_cmp);
+	h->matched = calloc(h->n ? h->n : 1, sizeof *h->matched);
 }
 
 static int heartbeat_id_cmp(const void *id, const void *hb)
@@ -94,14 +123,45 @@ static void heartbeats_apply(const heartbeats *h, rs_member_view *v)
 		return;
 	hb = bsearch(v->installation_id, h->list, h->n, sizeof *h->list,
 	    heartbeat_id_cmp);
-	if (hb != NULL)
-		annotate_one(v, hb, h->now);
+	if (hb == NULL)
+		return;
+	annotate_one(v, hb, h->now, h->generation);
+	if (h->matched)
+		h->matched[hb - h->list] = true;
 }
 
 static void heartbeats_free(heartbeats *h)
 {
 	free(h->list);
+	free(h->matched);
 	memset(h, 0, sizeof *h);
+}
+
+/* A service whose member row is gone (removed) but that still runs: the
+ * list keeps showing it until it stops, so nobody takes the removal for
+ * the end of it (issue 14).  Its heartbeat names the host only. */
+static int removed_still_running(rs_ctx *ctx, const heartbeats *h,
+    int (*fn)(void *arg, const rs_member_view *v), void *arg)
+{
+	int rc = RS_OK;
+
+	for (size_t i = 0; rc == RS_OK && h->matched && i < h->n; i++) {
+		rs_member_view v;
+
+		if (h->matched[i])
+			continue;
+		memset(&v, 0, sizeof v);
+		snprintf(v.installation_id, sizeof v.installation_id, "%s",
+		    h->list[i].installation_id);
+		snprintf(v.machine, sizeof v.machine, "%s", h->list[i].host);
+		v.state = RS_VIEW_REMOVED;
+		v.is_local = strcmp(v.installation_id,
+		    ctx->cfg.installation_id) == 0;
+		annotate_one(&v, &h->list[i], h->now, h->generation);
+		if (v.running)
+			rc = fn(arg, &v);
+	}
+	return rc;
 }
 
 
@@ -157,7 +217,10 @@ int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
 	if (rc != RS_OK)
 		return rc;
 	heartbeats_load(ctx, &w.hb);
+	w.hb.generation = w.info.present ? w.info.generation : 0;
 	rc = s->ops->member_each(s, walk_one, &w, err);
+	if (rc == RS_OK)
+		rc = removed_still_running(ctx, &w.hb, fn, arg);
 	heartbeats_free(&w.hb);
 	return rc;
 }
@@ -291,12 +354,22 @@ static int remove_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	return rc;
 }
 
+/* This instance removed: its own running service drops the key at once;
+ * any other member's notices at its next heartbeat (issue 14). */
+static void remove_done(rs_ctx *ctx, void *arg)
+{
+	const removal *r = arg;
+
+	if (strcmp(r->id, ctx->cfg.installation_id) == 0)
+		ops_service_reload_local(ctx);
+}
+
 int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
     rs_error *err)
 {
 	removal r = { installation_id, allow_last };
 	ops_op op = { .name = "remove", .target = installation_id, .arg = &r,
-	    .work = remove_locked };
+	    .work = remove_locked, .done = remove_done };
 
 	return ops_run(ctx, &op, err);
 }
@@ -349,4 +422,131 @@ int ops_members_check_stopped(rs_ctx *ctx, bool force, rs_error *err)
 	    "running on: %s. Stop it on every member first (rskeymgmt --stop "
 	    "on each), or force the change (--force) and restart them after."),
 	    r.names);
+}
+
+/* ---- what a running service follows (issue 14) ---- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+int rs_service_member_stamp(rs_ctx *ctx, uint64_t *stamp, rs_error *err)
+{
+	rs_store *s = ctx->store;
+	rs_keyinfo info;
+	rs_member m;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int rc = s->ops->keyinfo_get(s, &info, err);
+
+	memset(&m, 0, sizeof m);
+	if (rc == RS_OK)
+		rc = s->ops->member_get(s, ctx->cfg.installation_id, &m, err);
+	if (rc == RS_ERR_NOT_FOUND) {
+		rs_err_clear(err);
+		rc = RS_OK;   /* removed: hashes as no row */
+	}
+	if (rc != RS_OK)
+		return rc;
+	h = fnv(h, &info.present, sizeof info.present);
+	h = fnv(h, &info.generation, sizeof info.generation);
+	h = fnv(h, info.kcv, strlen(info.kcv));
+	h = fnv(h, m.installation_id, strlen(m.installation_id));
+	h = fnv(h, &m.key_generation, sizeof m.key_generation);
+	h = fnv(h, &m.wrapped_key_len, sizeof m.wrapped_key_len);
+	if (m.wrapped_key)
+		h = fnv(h, m.wrapped_key, m.wrapped_key_len);
+	if (m.public_key)
+		h = fnv(h, m.public_key, m.public_key_len);
+	rs_member_clear(&m);
+	*stamp = h;
+	return RS_OK;
+}
+
+/* ---- the change's candidates: what the admin reviews ---- */
+
+typedef struct candidates {
+	rs_reviewed *list;
+	size_t n, cap;
+	uint32_t generation;
+} candidates;
+
+static int candidate_add(void *arg, const rs_member *m)
+{
+	candidates *c = arg;
+	rs_reviewed *r;
+
+	if (m->wrapped_key == NULL || m->key_generation != c->generation)
+		return RS_OK;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		rs_reviewed *grown = realloc(c->list, cap * sizeof *grown);
+
+		if (grown == NULL)
+			return RS_ERR_INTERNAL;
+		c->list = grown;
+		c->cap = cap;
+	}
+	r = &c->list[c->n++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->installation_id, sizeof r->installation_id, "%s",
+	    m->installation_id);
+	snprintf(r->machine, sizeof r->machine, "%s", m->machine);
+	snprintf(r->instance, sizeof r->instance, "%s", m->instance);
+	rs_public_fingerprint(m->public_key, m->public_key_len, r->fingerprint);
+	return RS_OK;
+}
+
+int rs_op_change_candidates(rs_ctx *ctx, rs_reviewed **out, size_t *n,
+    rs_error *err)
+{
+	rs_store *s = ctx->store;
+	rs_keyinfo info;
+	candidates c = { 0 };
+	int rc = s->ops->keyinfo_get(s, &info, err);
+
+	*out = NULL;
+	*n = 0;
+	c.generation = info.present ? info.generation : 0;
+	if (rc == RS_OK && info.present)
+		rc = s->ops->member_each(s, candidate_add, &c, err);
+	if (rc == RS_ERR_INTERNAL && (err == NULL || err->code == RS_OK))
+		rs_err(err, rc, _("out of memory"));
+	if (rc == RS_OK && c.list == NULL && (c.list = calloc(1,
+	    sizeof *c.list)) == NULL)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	if (rc != RS_OK) {
+		free(c.list);
+		return rc;
+	}
+	*out = c.list;
+	*n = c.n;
+	return RS_OK;
+}
+
+const rs_reviewed *ops_reviewed_find(const rs_reviewed *list, size_t n,
+    const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i].installation_id, id) == 0)
+			return &list[i];
+	return NULL;
+}
+
+bool rs_reviewed_same(const rs_reviewed *a, size_t na, const rs_reviewed *b,
+    size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		const rs_reviewed *o = ops_reviewed_find(b, nb, a[i].installation_id);
+
+		if (o == NULL || strcmp(o->fingerprint, a[i].fingerprint) != 0)
+			return false;
+	}
+	return true;
 }

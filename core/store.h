@@ -97,6 +97,7 @@ typedef struct rs_heartbeat {
 	char state[RS_HEARTBEAT_STATE_MAX]; /* activated, not-activated, stopped */
 	char reason[RS_ERROR_MESSAGE_MAX];  /* why not activated, or "" */
 	int64_t interval;            /* seconds between heartbeats */
+	int64_t key_generation;      /* of the key it holds; 0: none */
 } rs_heartbeat;
 
 /* Gives the replacement of one cell: *out must stay valid until the next

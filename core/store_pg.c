@@ -1675,17 +1675,48 @@ static int pg_exec_args(rs_store_pg *s, const char *sql, const pg_args *a,
 	return rc;
 }
 
+/* Whether the heartbeats table exists and has the key generation column,
+ * asked of the catalog: a failed statement would abort the transaction. */
+static int pg_heartbeat_shape(rs_store_pg *s, bool *table, bool *has,
+    rs_error *err)
+{
+	PGresult *res = NULL;
+	int rc = pg_exec_args(s, "SELECT to_regclass('heartbeats') IS NOT NULL, "
+	    "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+	    "to_regclass('heartbeats') AND attname = 'key_generation' AND NOT "
+	    "attisdropped)", NULL, _("reading the heartbeats"), &res, err);
+
+	if (rc != RS_OK)
+		return rc;
+	if (table)
+		*table = pq.PQntuples(res) == 1 && pq.PQgetlength(res, 0, 0) == 1
+		    && pq.PQgetvalue(res, 0, 0)[0] == 1;
+	*has = pq.PQntuples(res) == 1 && pq.PQgetlength(res, 0, 1) == 1 &&
+	    pq.PQgetvalue(res, 0, 1)[0] == 1;
+	pq.PQclear(res);
+	return RS_OK;
+}
+
 static int pg_heartbeat_put(rs_store *base, const rs_heartbeat *hb,
     rs_error *err)
 {
 	rs_store_pg *s = pg(base);
 	pg_args a = { 0 };
+	bool has = false;
 	int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS heartbeats ("
 	    " installation_id TEXT PRIMARY KEY, last_seen BIGINT NOT NULL,"
 	    " pid BIGINT NOT NULL, host TEXT NOT NULL, version TEXT NOT NULL,"
 	    " state TEXT NOT NULL, reason TEXT NOT NULL,"
-	    " beat_interval BIGINT NOT NULL)", _("recording a heartbeat"), err);
+	    " beat_interval BIGINT NOT NULL, key_generation BIGINT NOT NULL"
+	    " DEFAULT 0)", _("recording a heartbeat"), err);
 
+	if (rc == RS_OK)
+		rc = pg_heartbeat_shape(s, NULL, &has, err);
+	/* A table made before the column (issue 14): add it once. */
+	if (rc == RS_OK && !has)
+		rc = exec_sql(s, "ALTER TABLE heartbeats ADD COLUMN IF NOT EXISTS "
+		    "key_generation BIGINT NOT NULL DEFAULT 0",
+		    _("recording a heartbeat"), err);
 	if (rc != RS_OK)
 		return rc;
 	arg_text(&a, hb->installation_id);
@@ -1696,13 +1727,16 @@ static int pg_heartbeat_put(rs_store *base, const rs_heartbeat *hb,
 	arg_text(&a, hb->state);
 	arg_text(&a, hb->reason);
 	arg_i64(&a, hb->interval);
+	arg_i64(&a, hb->key_generation);
 	return pg_exec_args(s, "INSERT INTO heartbeats (" PG_HEARTBEAT_COLUMNS
-	    ") VALUES ($1::text, $2::bigint, $3::bigint, $4::text, $5::text, "
-	    "$6::text, $7::text, $8::bigint) ON CONFLICT (installation_id) DO "
+	    ", key_generation) VALUES ($1::text, $2::bigint, $3::bigint, "
+	    "$4::text, $5::text, $6::text, $7::text, $8::bigint, $9::bigint) "
+	    "ON CONFLICT (installation_id) DO "
 	    "UPDATE SET last_seen = excluded.last_seen, pid = excluded.pid, "
 	    "host = excluded.host, version = excluded.version, state = "
 	    "excluded.state, reason = excluded.reason, beat_interval = "
-	    "excluded.beat_interval", &a, _("recording a heartbeat"), NULL, err);
+	    "excluded.beat_interval, key_generation = excluded.key_generation",
+	    &a, _("recording a heartbeat"), NULL, err);
 }
 
 static int pg_heartbeat_list(rs_store *base, rs_heartbeat **out, size_t *n,
@@ -1710,23 +1744,20 @@ static int pg_heartbeat_list(rs_store *base, rs_heartbeat **out, size_t *n,
 {
 	rs_store_pg *s = pg(base);
 	PGresult *res = NULL;
+	bool table = false, has = false;
 	int rc, rows;
 
 	*out = NULL;
 	*n = 0;
 	/* No table yet means no service ever ran; ask first, since a failed
 	 * statement would abort the caller's transaction. */
-	rc = pg_exec_args(s, "SELECT to_regclass('heartbeats') IS NOT NULL",
-	    NULL, _("reading the heartbeats"), &res, err);
-	if (rc != RS_OK)
+	rc = pg_heartbeat_shape(s, &table, &has, err);
+	if (rc != RS_OK || !table)
 		return rc;
-	rows = pq.PQntuples(res) == 1 && pq.PQgetlength(res, 0, 0) == 1 &&
-	    pq.PQgetvalue(res, 0, 0)[0] == 1;
-	pq.PQclear(res);
-	if (!rows)
-		return RS_OK;
-	rc = pg_exec_args(s, "SELECT " PG_HEARTBEAT_COLUMNS " FROM heartbeats",
-	    NULL, _("reading the heartbeats"), &res, err);
+	rc = pg_exec_args(s, has ? "SELECT " PG_HEARTBEAT_COLUMNS
+	    ", key_generation FROM heartbeats" : "SELECT " PG_HEARTBEAT_COLUMNS
+	    ", 0::bigint FROM heartbeats", NULL, _("reading the heartbeats"),
+	    &res, err);
 	if (rc != RS_OK)
 		return rc;
 	rows = pq.PQntuples(res);
@@ -1746,6 +1777,7 @@ static int pg_heartbeat_list(rs_store *base, rs_heartbeat **out, size_t *n,
 		get_text(hb->state, sizeof hb->state, res, i, 5);
 		get_text(hb->reason, sizeof hb->reason, res, i, 6);
 		hb->interval = get_i64(res, i, 7);
+		hb->key_generation = get_i64(res, i, 8);
 	}
 	*n = (size_t)rows;
 	pq.PQclear(res);

@@ -1342,10 +1342,20 @@ static const char *sqlite_describe(rs_store *base)
 
 /* ---- service heartbeats (rsserverd, issue 5) ----
  * The table is made on the first heartbeat rather than in the schema, so
- * databases made before the service existed need no migration. */
+ * databases made before the service existed need no migration; the key
+ * generation column (issue 14) is added to a table made before it. */
 
 #define HEARTBEAT_COLUMNS "installation_id, last_seen, pid, host, version, " \
 	"state, reason, interval"
+#define HEARTBEAT_GEN_COLUMN "key_generation"
+
+/* Whether the heartbeats table has the key generation column yet. */
+static int heartbeat_has_gen(rs_store_sqlite *s, int64_t *has, rs_error *err)
+{
+	return query_int(s, "SELECT count(*) FROM pragma_table_info('heartbeats')"
+	    " WHERE name = '" HEARTBEAT_GEN_COLUMN "'", has,
+	    _("reading the heartbeats"), err);
+}
 
 static int sqlite_heartbeat_put(rs_store *base, const rs_heartbeat *hb,
     rs_error *err)
@@ -1356,13 +1366,21 @@ static int sqlite_heartbeat_put(rs_store *base, const rs_heartbeat *hb,
 	    " installation_id TEXT PRIMARY KEY, last_seen INTEGER NOT NULL,"
 	    " pid INTEGER NOT NULL, host TEXT NOT NULL, version TEXT NOT NULL,"
 	    " state TEXT NOT NULL, reason TEXT NOT NULL,"
-	    " interval INTEGER NOT NULL)", _("recording a heartbeat"), err);
+	    " interval INTEGER NOT NULL, " HEARTBEAT_GEN_COLUMN " INTEGER NOT NULL"
+	    " DEFAULT 0)", _("recording a heartbeat"), err);
+	int64_t has = 0;
 
+	if (rc == RS_OK)
+		rc = heartbeat_has_gen(s, &has, err);
+	if (rc == RS_OK && !has)
+		rc = exec_sql(s, "ALTER TABLE heartbeats ADD COLUMN "
+		    HEARTBEAT_GEN_COLUMN " INTEGER NOT NULL DEFAULT 0",
+		    _("recording a heartbeat"), err);
 	if (rc != RS_OK)
 		return rc;
 	rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO heartbeats ("
-	    HEARTBEAT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
-	    &st, NULL);
+	    HEARTBEAT_COLUMNS ", " HEARTBEAT_GEN_COLUMN ") VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, hb->installation_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, hb->last_seen);
@@ -1372,6 +1390,7 @@ static int sqlite_heartbeat_put(rs_store *base, const rs_heartbeat *hb,
 		sqlite3_bind_text(st, 6, hb->state, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 7, hb->reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 8, hb->interval);
+		sqlite3_bind_int64(st, 9, hb->key_generation);
 		rc = sqlite3_step(st);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
@@ -1391,6 +1410,7 @@ static void heartbeat_from_row(sqlite3_stmt *st, rs_heartbeat *hb)
 	copy_text(hb->state, sizeof hb->state, st, 5);
 	copy_text(hb->reason, sizeof hb->reason, st, 6);
 	hb->interval = sqlite3_column_int64(st, 7);
+	hb->key_generation = sqlite3_column_int64(st, 8);
 }
 
 static int heartbeat_rows(sqlite3_stmt *st, rs_heartbeat **out, size_t *n)
@@ -1418,7 +1438,7 @@ static int sqlite_heartbeat_list(rs_store *base, rs_heartbeat **out,
 {
 	rs_store_sqlite *s = sq(base);
 	sqlite3_stmt *st = NULL;
-	int64_t tables = 0;
+	int64_t tables = 0, has = 0;
 	int rc;
 
 	*out = NULL;
@@ -1428,8 +1448,13 @@ static int sqlite_heartbeat_list(rs_store *base, rs_heartbeat **out,
 	    _("reading the heartbeats"), err);
 	if (rc != RS_OK || tables == 0)
 		return rc;
-	rc = sqlite3_prepare_v2(s->db, "SELECT " HEARTBEAT_COLUMNS
-	    " FROM heartbeats", -1, &st, NULL);
+	/* A table no service of this version wrote to yet: generation 0. */
+	rc = heartbeat_has_gen(s, &has, err);
+	if (rc != RS_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(s->db, has ? "SELECT " HEARTBEAT_COLUMNS ", "
+	    HEARTBEAT_GEN_COLUMN " FROM heartbeats" : "SELECT "
+	    HEARTBEAT_COLUMNS ", 0 FROM heartbeats", -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = heartbeat_rows(st, out, n);
 	sqlite3_finalize(st);

@@ -73,14 +73,37 @@ static int on_progress(void *arg, uint64_t done, uint64_t total)
 	return 0;
 }
 
-/* Who runs, from the members' heartbeats (the core's rs_op_who_runs): the
- * review's point (doc/ssrs.md, Change: stop the services first). */
-typedef rs_running review;
+/* The review (doc/ssrs.md, Change: stop the services first): who runs,
+ * from the members' heartbeats, and who gets the new key, with their
+ * keys' fingerprints.  Not a snapshot: Refresh reads it again, Continue
+ * checks again, and the change wraps only for the members shown (a row
+ * planted meanwhile gets nothing; issue 14). */
+typedef struct review {
+	rs_running run;
+	rs_reviewed *shown;        /* the candidates the admin saw */
+	size_t nshown;
+} review;
 
+static void review_free(review *rv)
+{
+	free(rv->shown);
+	rv->shown = NULL;
+	rv->nshown = 0;
+}
+
+/* Running: what its service holds (an old key stands out); else the
+ * service state, and when a stale one was last heard of. */
 static void service_cell(const rs_member_view *v, char *out, size_t size)
 {
-	char when[64];
+	char when[64], key[64];
 
+	if (v->running) {
+		rs_member_key_text(v, key, sizeof key);
+		snprintf(out, size, "%s%s%s", v->service_old_key ?
+		    ui_on(UI_WARN) : "", key, v->service_old_key ?
+		    ui_off(UI_WARN) : "");
+		return;
+	}
 	if (!v->stale) {
 		snprintf(out, size, "%s", rs_member_service_text(v));
 		return;
@@ -92,17 +115,41 @@ static void service_cell(const rs_member_view *v, char *out, size_t size)
 static void review_who_runs(char ***l, int *k, review *rv)
 {
 	rs_error err;
-	char esc[sizeof rv->names * 3];
+	char esc[sizeof rv->run.names * 3];
 
 	rs_err_clear(&err);
-	if (rs_op_who_runs(ui->ctx, rv, &err) != RS_OK)
+	if (rs_op_who_runs(ui->ctx, &rv->run, &err) != RS_OK)
 		ui_lines_add(l, k, "%s", err.message);
-	if (rv->count == 0)
+	if (rv->run.count == 0)
 		return;
-	ui_escape(rv->names, esc, sizeof esc);
+	ui_escape(rv->run.names, esc, sizeof esc);
 	ui_lines_add(l, k, " ");
 	ui_lines_add(l, k, "%s%s %s%s", ui_on(UI_WARN),
 	    _("The report server service is running on:"), esc, ui_off(UI_WARN));
+}
+
+static void review_candidates(char ***l, int *k, review *rv)
+{
+	rs_error err;
+	char a[RS_NAME_MAX * 3], s1[64];
+
+	review_free(rv);
+	rs_err_clear(&err);
+	if (rs_op_change_candidates(ui->ctx, &rv->shown, &rv->nshown, &err) !=
+	    RS_OK) {
+		ui_lines_add(l, k, "%s", err.message);
+		return;
+	}
+	ui_lines_add(l, k, " ");
+	ui_lines_add(l, k, "</B>%s<!B>", _("These servers get the new key "
+	    "(key fingerprints):"));
+	for (size_t i = 0; i < rv->nshown; i++) {
+		/* Cut to fit an 80-column review: 2 + 27 + 1 + 39. */
+		snprintf(s1, sizeof s1, "%.14s\\%.12s", rv->shown[i].machine,
+		    rv->shown[i].instance);
+		ui_escape(s1, a, sizeof a);
+		ui_lines_add(l, k, "  %-27s %s", a, rv->shown[i].fingerprint);
+	}
 }
 
 static char *review_text(review *rv)
@@ -118,7 +165,7 @@ static char *review_text(review *rv)
 	    "should get the new key. Stop the Report Server service on each of "
 	    "them before you go on."));
 	ui_lines_add(&l, &k, " ");
-	ui_lines_add(&l, &k, "</B>%-20s %-14s %-15s %s<!B>", _("Server"), _("Instance"),
+	ui_lines_add(&l, &k, "</B>%-18s %-12s %-15s %s<!B>", _("Server"), _("Instance"),
 	    _("Status"), _("Service"));
 	rs_err_clear(&err);
 	if (rs_op_list_members(ui->ctx, &m, &n, &err) != RS_OK)
@@ -126,15 +173,16 @@ static char *review_text(review *rv)
 	for (i = 0; i < n; i++) {
 		char s1[64], s2[64];
 
-		snprintf(s1, sizeof s1, "%.18s%s", m[i].machine, m[i].is_local ? " *" : "");
-		snprintf(s2, sizeof s2, "%.14s", m[i].instance);
+		snprintf(s1, sizeof s1, "%.16s%s", m[i].machine, m[i].is_local ? " *" : "");
+		snprintf(s2, sizeof s2, "%.12s", m[i].instance);
 		ui_escape(s1, a, sizeof a);
 		ui_escape(s2, b, sizeof b);
 		service_cell(&m[i], svc, sizeof svc);
-		ui_lines_add(&l, &k, "%-20s %-14s %-15s %s", a, b,
+		ui_lines_add(&l, &k, "%-18s %-12s %-15s %s", a, b,
 		    rs_member_view_state_text(m[i].state), svc);
 	}
 	free(m);
+	review_candidates(&l, &k, rv);
 	review_who_runs(&l, &k, rv);
 	out = ui_lines_join(l, k);
 	ui_lines_free(&l, &k);
@@ -152,27 +200,62 @@ static void stop_local(void)
 		ui_results_add(RS_STEP_OK, "%s", _("Stopped the local report server service"));
 }
 
-/* The review, again after the local service is stopped: 0 continue,
- * -1 cancel. */
+/* Continue checks again, now: who runs (what the review showed may be
+ * old) and whether the servers that get the key are still those shown.
+ * true: go on with rv->run as it is now. */
+static bool recheck(review *rv)
+{
+	rs_reviewed *now = NULL;
+	size_t n = 0;
+	rs_error err;
+	bool same;
+
+	rs_err_clear(&err);
+	if (rs_op_who_runs(ui->ctx, &rv->run, &err) != RS_OK ||
+	    rs_op_change_candidates(ui->ctx, &now, &n, &err) != RS_OK) {
+		free(now);
+		ui_error_box(_("Change Encryption Key"), &err);
+		return false;
+	}
+	same = rs_reviewed_same(rv->shown, rv->nshown, now, n);
+	free(now);
+	if (!same)
+		ui_message(_("Change Encryption Key"), _("The servers that would "
+		    "get the new key changed since the review. Review them "
+		    "again."));
+	return same;
+}
+
+enum { REVIEW_STOP = -1, REVIEW_CONTINUE, REVIEW_CANCEL, REVIEW_REFRESH };
+
+/* The review, again after the local service is stopped or on Refresh:
+ * 0 continue, -1 cancel.  Refresh is last, so the keys that reach
+ * Continue and Cancel are those of before. */
 static int review_servers(review *rv)
 {
-	const char *with_stop[] = { _("Stop local service"), _("Continue"), _("Cancel") };
-	const char *plain[] = { _("Continue"), _("Cancel") };
+	const char *with_stop[] = { _("Stop local service"), _("Continue"),
+	    _("Cancel"), _("Refresh") };
+	const char *plain[] = { _("Continue"), _("Cancel"), _("Refresh") };
 	char *text;
 	int r;
 
 	for (;;) {
 		text = review_text(rv);
-		if (rv->local)
+		if (rv->run.local)
 			r = ui_text_dialog(_("Change Encryption Key: review the servers"),
-			    text, with_stop, 3, 0, "change") - 1;
+			    text, with_stop, 4, 0, "change") - 1;
 		else
 			r = ui_text_dialog(_("Change Encryption Key: review the servers"),
-			    text, plain, 2, 1, "change");
+			    text, plain, 3, 1, "change");
 		free(text);
-		if (r != -1 || !rv->local || ui_quitting())
-			return r == 0 ? 0 : -1;
-		stop_local();
+		if (ui_quitting())
+			return -1;
+		if (r == REVIEW_STOP && rv->run.local)
+			stop_local();
+		else if (r == REVIEW_CONTINUE && recheck(rv))
+			return 0;
+		else if (r != REVIEW_CONTINUE && r != REVIEW_REFRESH)
+			return -1;
 	}
 }
 
@@ -180,10 +263,10 @@ static int review_servers(review *rv)
  * which servers keep the old key. */
 static bool confirm_force(const review *rv)
 {
-	char esc[sizeof rv->names * 3], *msg;
+	char esc[sizeof rv->run.names * 3], *msg;
 	bool yes;
 
-	ui_escape(rv->names, esc, sizeof esc);
+	ui_escape(rv->run.names, esc, sizeof esc);
 	msg = ui_strdupf(_("The report server service is still running on: %s. "
 	    "Stop it there first (rskeymgmt --stop). Forcing the change now "
 	    "leaves those servers using the old key, unable to read any value "
@@ -193,17 +276,16 @@ static bool confirm_force(const review *rv)
 	return yes;
 }
 
-static bool review_and_confirm(bool *force)
+static bool review_and_confirm(review *rv, bool *force)
 {
-	review rv;
 	char *msg;
 	bool yes;
 
 	*force = false;
-	if (review_servers(&rv) != 0)
+	if (review_servers(rv) != 0)
 		return false;
-	if (rv.count > 0) {
-		if (!confirm_force(&rv))
+	if (rv->run.count > 0) {
+		if (!confirm_force(rv))
 			return false;
 		*force = true;
 		ui_results_add(RS_STEP_WARNING, "%s", _("Forced while report server services run"));
@@ -232,9 +314,11 @@ static void show_summary(const rs_change_result *r)
 	free(msg);
 }
 
-static int run_change(progress *p, bool force, rs_change_result *res, rs_error *err)
+static int run_change(progress *p, const review *rv, bool force,
+    rs_change_result *res, rs_error *err)
 {
-	rs_change_options opt = { .force = force };
+	rs_change_options opt = { .force = force, .reviewed = rv->shown,
+	    .nreviewed = rv->nshown };
 	const char *b[] = { _("Cancel (Esc)") };
 	int rc;
 
@@ -261,18 +345,22 @@ bool ui_dlg_change(void)
 	progress p;
 	rs_change_result res;
 	rs_error err;
+	review rv;
 	bool force;
 	int rc;
 
+	memset(&rv, 0, sizeof rv);
 	ui_results_clear(_("Change the encryption key"));
-	if (!review_and_confirm(&force)) {
+	if (!review_and_confirm(&rv, &force)) {
+		review_free(&rv);
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("Change cancelled before it started"));
 		return false;
 	}
 	memset(&p, 0, sizeof p);
 	memset(&res, 0, sizeof res);
 	rs_err_clear(&err);
-	rc = run_change(&p, force, &res, &err);
+	rc = run_change(&p, &rv, force, &res, &err);
+	review_free(&rv);
 	if (ui_quitting())
 		return false;
 	if (rc == RS_ERR_CANCELLED) {

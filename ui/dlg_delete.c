@@ -115,12 +115,35 @@ static void show_result(const rs_delete_result *r, const reentry *re)
 	free(msg);
 }
 
+/* Who runs, checked now, as Change does (issue 14): 0 nobody, 1 the
+ * admin forces it knowing those services keep the deleted key, -1 cancel.
+ * The core checks again under its lock. */
+static int force_while_running(void)
+{
+	rs_running r;
+	rs_error err;
+	char esc[sizeof r.names * 3], *msg;
+	bool yes;
+
+	rs_err_clear(&err);
+	if (rs_op_who_runs(ui->ctx, &r, &err) != RS_OK || r.count == 0)
+		return 0;
+	ui_escape(r.names, esc, sizeof esc);
+	msg = ui_strdupf(_("The report server service is running on: %s. Stop "
+	    "it there first (rskeymgmt --stop): a running service keeps the "
+	    "deleted key until it is restarted. Delete anyway?"), esc);
+	yes = ui_confirm(_("Services are running"), msg, _("Delete anyway"),
+	    _("Cancel"));
+	free(msg);
+	return yes ? 1 : -1;
+}
+
 bool ui_dlg_delete(void)
 {
 	rs_delete_result prev, res;
 	reentry re = { 0 };
 	rs_error err;
-	int step;
+	int step, force = 0;
 
 	ui_results_clear(_("Delete the encryption key and encrypted content"));
 	rs_err_clear(&err);
@@ -131,13 +154,14 @@ bool ui_dlg_delete(void)
 	}
 	while ((step = explain(&prev)) == 1)
 		;
-	if (step < 0 || !confirm_typed()) {
+	if (step < 0 || !confirm_typed() || (force = force_while_running()) < 0) {
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("Delete cancelled; nothing was changed"));
 		return false;
 	}
 	rs_err_clear(&err);
 	memset(&res, 0, sizeof res);
-	if (rs_op_delete(ui->ctx, each_item, &re, &res, &err) != RS_OK) {
+	if (rs_op_delete_opt(ui->ctx, force > 0, each_item, &re, &res,
+	    &err) != RS_OK) {
 		ui_error_box(_("Delete"), &err);
 		return false;
 	}

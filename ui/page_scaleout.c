@@ -26,9 +26,43 @@ static void scaleout_load(void)
 		snprintf(load_error, sizeof load_error, "%s", err.message);
 }
 
+/* What the running services hold, in one line whatever the width: how
+ * many run on the current key, and by name those on an OLD one (left by a
+ * forced change), which are not activated (issue 14). */
+static char *services_line(void)
+{
+	size_t running = 0, current = 0, old = 0;
+	unsigned gen = 0;
+	char names[512] = "", one[RS_NAME_MAX * 2 + 32], esc[sizeof names * 3];
+
+	for (size_t i = 0; i < nmembers; i++) {
+		const rs_member_view *v = &members[i];
+		size_t used = strlen(names);
+
+		running += v->running;
+		if (v->service_activated) {
+			current++;
+			gen = v->service_generation;
+		}
+		if (!v->service_old_key)
+			continue;
+		old++;
+		snprintf(one, sizeof one, "%s%s\\%s (%u)", used ? ", " : "",
+		    v->machine, v->instance, (unsigned)v->service_generation);
+		if (used + strlen(one) < sizeof names)
+			memcpy(names + used, one, strlen(one) + 1);
+	}
+	if (old == 0)
+		return ui_strdupf(_("%zu running, %zu activated (key generation "
+		    "%u)"), running, current, gen);
+	ui_escape(names, esc, sizeof esc);
+	return ui_strdupf(_("%zu running, %zu activated; %sOLD key: %s%s"),
+	    running, current, ui_on(UI_WARN), esc, ui_off(UI_WARN));
+}
+
 static char *scaleout_text(int width)
 {
-	char db[PATH_MAX * 3], esc[RS_ERROR_MESSAGE_MAX * 3];
+	char db[PATH_MAX * 3], esc[RS_ERROR_MESSAGE_MAX * 3], *svc, *out;
 
 	(void)width;
 	ui_escape(rs_ctx_store_description(ui->ctx), db, sizeof db);
@@ -37,14 +71,25 @@ static char *scaleout_text(int width)
 		return ui_strdupf("%s %s\n%s%s%s", _("Database:"), db, ui_on(UI_BAD), esc,
 		    ui_off(UI_BAD));
 	}
-	return ui_strdupf("%s %s (%zu %s)\n%s %s", _("Mode:"),
+	svc = services_line();
+	out = ui_strdupf("%s %s (%zu %s)\n%s %s\n%s %s", _("Mode:"),
 	    nmembers > 1 ? _("scale-out deployment") : _("single server"), nmembers,
-	    _("servers"), _("Database:"), db);
+	    _("servers"), _("Services:"), svc ? svc : "", _("Database:"), db);
+	free(svc);
+	return out;
+}
+
+/* Server and instance share what the fixed columns leave: status 15,
+ * service 13, and on a wide screen the key its service holds 24 (issue
+ * 14; on a narrow one the Services line above names any old key). */
+static bool wide(int width)
+{
+	return width >= 100;
 }
 
 static int col_server(int width)
 {
-	return (width - 30) / 2;
+	return (width - (wide(width) ? 56 : 30)) / 2;
 }
 
 static char **scaleout_table(int width, int *rows, char **header)
@@ -52,19 +97,26 @@ static char **scaleout_table(int width, int *rows, char **header)
 	char **l = NULL, m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
 	int n = 0, cw = col_server(width);
 
-	*header = ui_strdupf("</B>%-*s %-*s %-15s %s<!B>", cw, _("Server"), cw - 1,
-	    _("Instance"), _("Status"), _("Service"));
+	*header = ui_strdupf("</B>%-*s %-*s %-15s %-13s %s<!B>", cw, _("Server"),
+	    cw - 1, _("Instance"), _("Status"), _("Service"), wide(width) ?
+	    _("Service key") : "");
 	for (size_t i = 0; i < nmembers; i++) {
 		const rs_member_view *v = &members[i];
-		char mm[RS_NAME_MAX + 4];
+		char mm[RS_NAME_MAX + 4], key[64] = "";
 
 		/* Escaping widens '<': cut the plain name first, then escape. */
 		snprintf(mm, sizeof mm, "%.*s%s", cw - 2, v->machine, v->is_local ? " *" : "");
 		ui_escape(mm, m, sizeof m);
 		snprintf(mm, sizeof mm, "%.*s", cw - 2, v->instance);
 		ui_escape(mm, in, sizeof in);
-		ui_lines_add(&l, &n, "%-*s %-*s %-15s %s", cw, m, cw - 1, in,
-		    rs_member_view_state_text(v->state), rs_member_service_text(v));
+		if (wide(width))
+			rs_member_key_text(v, key, sizeof key);
+		/* A service left on an old key stands out (UI_WARN). */
+		ui_lines_add(&l, &n, "%-*s %-*s %-15s %-13s %s%s%s", cw, m,
+		    cw - 1, in, rs_member_view_state_text(v->state),
+		    rs_member_service_text(v), v->service_old_key ?
+		    ui_on(UI_WARN) : "", key, v->service_old_key ?
+		    ui_off(UI_WARN) : "");
 	}
 	*rows = n;
 	return l;

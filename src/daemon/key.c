@@ -65,6 +65,10 @@ void key_load(struct daemon *d)
 		return;
 	}
 	d->activation = RS_ACTIVATED;
+	/* Read before the key: a change in between shows at the next beat. */
+	if (rs_service_member_stamp(d->ctx, &d->member_stamp, &err) != RS_OK)
+		d->member_stamp = 0;
+	rs_err_clear(&err);
 	if (rs_service_unlock(d->ctx, &d->key, &why, &err) != RS_OK) {
 		d->activation = why;
 		set_state(d, "not-activated", err.message);
@@ -73,11 +77,32 @@ void key_load(struct daemon *d)
 	set_state(d, "activated", "");
 }
 
+/* Membership reaches the running service (issue 14): a join, a removal
+ * or a new key changes this instance's stamp; the key is then loaded
+ * again, or dropped from memory when this instance no longer holds a copy.
+ * Every heartbeat asks, so a member on another machine notices within one
+ * interval; the database is the only channel there is between machines. */
+static void membership_follow(struct daemon *d)
+{
+	uint64_t stamp = 0;
+	rs_error err = { 0 };
+
+	if (d->ctx == NULL || rs_service_member_stamp(d->ctx, &stamp, &err) !=
+	    RS_OK || stamp == d->member_stamp)
+		return;
+	log_event(LOG_INFO, "membership-changed", "%s",
+	    _("this instance's membership or the key changed: loading the key "
+	    "again"));
+	key_load(d);
+}
+
 void heartbeat(struct daemon *d, const char *state)
 {
 	rs_heartbeat hb;
 	rs_error err = { 0 };
 
+	if (strcmp(state, "stopped") != 0)
+		membership_follow(d);
 	if (d->ctx == NULL)
 		return;
 	memset(&hb, 0, sizeof hb);
@@ -90,6 +115,7 @@ void heartbeat(struct daemon *d, const char *state)
 	snprintf(hb.state, sizeof hb.state, "%s", state);
 	snprintf(hb.reason, sizeof hb.reason, "%s", d->reason);
 	hb.interval = d->interval;
+	hb.key_generation = d->key ? rs_service_key_generation(d->key) : 0;
 	if (rs_service_heartbeat(d->ctx, &hb, &err) == RS_OK) {
 		d->last_beat_error[0] = '\0';
 		return;

@@ -43,6 +43,7 @@ struct daemon {
 	int64_t since;
 	char host[RS_NAME_MAX];
 	char account[RS_NAME_MAX];
+	uint64_t member_stamp;     /* membership when the key was loaded */
 };
 
 /* args.c: the command line.  Returns -1 to go on, else the exit status. */

@@ -123,7 +123,8 @@ int cmd_delete(struct run *r)
 	memset(&res, 0, sizeof res);
 	rc = delete_confirm(r);
 	if (rc == RS_OK)
-		rc = rs_op_delete(r->ctx, reentry_add, &l, &res, &r->err);
+		rc = rs_op_delete_opt(r->ctx, r->cli->force, reentry_add, &l,
+		    &res, &r->err);
 	if (rc == RS_OK) {
 		delete_report(r, &res);
 		reentry_report(r, &l);
@@ -138,17 +139,55 @@ int cmd_delete(struct run *r)
 
 /* ---- re-encrypt ---- */
 
+/* The members that get the new key, with their keys' fingerprints: what
+ * the admin approves (to the terminal), and with --yes what the change
+ * will wrap for (to the output), so a planted row shows (issue 14). */
+static void candidates_show(struct run *r, const rs_reviewed *c, size_t n,
+    bool to_tty)
+{
+	if (to_tty)
+		tty_print(_("Members that get the new key (%zu):\n"), n);
+	else
+		out_text(&r->out, _("Members that get the new key (%zu):\n"), n);
+	for (size_t i = 0; i < n; i++) {
+		if (to_tty)
+			tty_print("  %s\\%s  %s  %s\n", c[i].machine,
+			    c[i].instance, c[i].installation_id, c[i].fingerprint);
+		else
+			out_text(&r->out, "  %s\\%s  %s  %s\n", c[i].machine,
+			    c[i].instance, c[i].installation_id, c[i].fingerprint);
+	}
+}
+
+/* The same list in the JSON result, after the counts. */
+static void candidates_json(struct run *r, const rs_reviewed *c, size_t n)
+{
+	j_open(&r->out, "reviewed", '[');
+	for (size_t i = 0; i < n; i++) {
+		j_open(&r->out, NULL, '{');
+		j_str(&r->out, "installation_id", c[i].installation_id);
+		j_str(&r->out, "machine", c[i].machine);
+		j_str(&r->out, "instance", c[i].instance);
+		j_str(&r->out, "fingerprint", c[i].fingerprint);
+		j_close(&r->out, '}');
+	}
+	j_close(&r->out, ']');
+}
+
 /* Review the scale-out members and stop their services first (doc/ssrs.md,
  * Change). */
-static int reencrypt_confirm(struct run *r)
+static int reencrypt_confirm(struct run *r, const rs_reviewed *c, size_t nc)
 {
 	struct member_table t = { .rows = NULL };
 	int rc;
 
-	if (r->cli->yes)
+	if (r->cli->yes) {
+		candidates_show(r, c, nc, false);
 		return RS_OK;
+	}
 	if (tty_get() < 0)
 		return need_yes(&r->err);
+	candidates_show(r, c, nc, true);
 	rc = member_table_load(r, &t);
 	if (rc != RS_OK) {
 		member_table_free(&t);
@@ -180,6 +219,7 @@ static void reencrypt_report(struct run *r, const rs_change_result *res)
 	j_str(&r->out, "new_kcv", res->new_kcv);
 	j_u64(&r->out, "members_rewrapped", res->members_rewrapped);
 	j_u64(&r->out, "members_waiting", res->members_waiting);
+	j_u64(&r->out, "members_skipped", res->members_skipped);
 	out_text(&r->out, _("Re-encrypted %" PRIu64 " values with a new key: "
 	    "generation %" PRIu32 " -> %" PRIu32 ", check value %s -> %s.\n"),
 	    res->values, res->old_generation, res->new_generation,
@@ -194,21 +234,34 @@ int cmd_reencrypt(struct run *r)
 {
 	rs_change_options opt = { .force = false };
 	rs_change_result res;
+	rs_reviewed *c = NULL;
+	size_t nc = 0;
 	struct progress p;
 	int rc;
 
 	memset(&res, 0, sizeof res);
-	rc = reencrypt_confirm(r);
-	if (rc != RS_OK)
+	rc = rs_op_change_candidates(r->ctx, &c, &nc, &r->err);
+	if (rc == RS_OK)
+		rc = reencrypt_confirm(r, c, nc);
+	if (rc != RS_OK) {
+		free(c);
 		return rc;
+	}
 	progress_start(&p, r, _("Re-encrypting"));
 	signals_catch(true);
 	opt.force = r->cli->force;
+	opt.reviewed = c;
+	opt.nreviewed = nc;
+	/* The core checks who runs again under the admin lock, right before
+	 * the change starts: what the review showed may be old by now. */
 	rc = rs_op_change(r->ctx, &opt, progress_update, &p, &res, &r->err);
 	signals_catch(false);
 	progress_end(&p);
-	if (rc == RS_OK)
+	if (rc == RS_OK) {
 		reencrypt_report(r, &res);
+		candidates_json(r, c, nc);
+	}
+	free(c);
 	return rc;
 }
 

@@ -13,6 +13,7 @@ static const char *member_state_name(rs_member_view_state s)
 	switch (s) {
 	case RS_VIEW_JOINED: return "joined";
 	case RS_VIEW_WAITING: return "waiting-to-join";
+	case RS_VIEW_REMOVED: return "removed-service-running";
 	default: return "not-activated";
 	}
 }
@@ -57,6 +58,7 @@ static int member_row_add(void *arg, const rs_member_view *v)
 	r->state = rs_member_view_state_text(v->state);
 	r->service = rs_member_service_text(v);
 	r->last_seen = v->last_seen;
+	rs_member_key_text(v, r->key, sizeof r->key);
 	t->ws = width_max(t->ws, v->machine);
 	t->wi = width_max(t->wi, v->instance);
 	t->wt = width_max(t->wt, r->state);
@@ -89,10 +91,19 @@ void members_table(FILE *f, const struct member_table *t)
 	int wt = (int)width_max(t->wt, _("Status"));
 	int wv = (int)width_max(t->wv, _("Service"));
 	char seen[64];
+	int wl = (int)width_max(0, _("Last seen"));
 
-	fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", ws, _("Server"),
+	/* The last column: what the running service holds, so a service left
+	 * on an old key by a forced change stands out (issue 14). */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->rows[i].last_seen != 0) {
+			local_time(t->rows[i].last_seen, seen, sizeof seen);
+			wl = (int)width_max((size_t)wl, seen);
+		}
+	fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", ws, _("Server"),
 	    wi, _("Instance"), wt, _("Status"), RS_ID_LEN,
-	    _("Installation ID"), wv, _("Service"), _("Last seen"));
+	    _("Installation ID"), wv, _("Service"), wl, _("Last seen"),
+	    _("Service key"));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct member_row *r = &t->rows[i];
 
@@ -100,10 +111,10 @@ void members_table(FILE *f, const struct member_table *t)
 			snprintf(seen, sizeof seen, "-");
 		else
 			local_time(r->last_seen, seen, sizeof seen);
-		fprintf(f, "%s %-*s  %-*s  %-*s  %-*s  %-*s  %s\n",
+		fprintf(f, "%s %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n",
 		    r->is_local ? "*" : " ", ws, t->names + r->machine, wi,
 		    t->names + r->instance, wt, r->state, RS_ID_LEN,
-		    r->installation_id, wv, r->service, seen);
+		    r->installation_id, wv, r->service, wl, seen, r->key);
 	}
 	fprintf(f, _("(* this instance)\n"));
 }
@@ -133,6 +144,9 @@ int member_json(void *arg, const rs_member_view *m)
 	j_bool(o, "stale", m->stale);
 	j_time(o, "last_seen", m->last_seen);
 	j_i64(o, "service_pid", m->service_pid);
+	j_bool(o, "service_activated", m->service_activated);
+	j_u64(o, "service_generation", m->service_generation);
+	j_bool(o, "service_old_key", m->service_old_key);
 	j_close(o, '}');
 	return RS_OK;
 }
@@ -148,7 +162,8 @@ void members_hint_join(struct run *r)
 	if (rs_op_list_members(r->ctx, &m, &n, &ignored) != RS_OK)
 		return;
 	for (i = 0; i < n; i++)
-		if (m[i].state != RS_VIEW_JOINED && !m[i].is_local)
+		if (m[i].state != RS_VIEW_JOINED && m[i].state !=
+		    RS_VIEW_REMOVED && !m[i].is_local)
 			out_text(&r->out, _("  %s\\%s must join again: "
 			    "rskeymgmt -c %s --join %s\n"), m[i].machine,
 			    m[i].instance, rs_ctx_config(r->ctx)->path,

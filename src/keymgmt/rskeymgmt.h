@@ -196,6 +196,7 @@ struct member_row {
 	size_t machine, instance;    /* offsets into the table's names */
 	const char *state, *service; /* translated, static */
 	int64_t last_seen;
+	char key[64];                /* what its service holds (translated) */
 };
 
 struct member_table {

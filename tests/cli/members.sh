@@ -35,8 +35,8 @@ t_expect_exit "$EX_NOT_ACTIVATED" waiting_member_cannot_backup "$RSKEYMGMT" -c "
 t_absent waiting_member_no_backup_file "$T_TMP/w.pem"
 
 t_expect_exit 0 list "$RSKEYMGMT" -c "$C" --list
-t_grep list_header "$T_OUT" '^ +Server +Instance +Status +Installation ID +Service +Last seen$'
-t_grep list_marks_local "$T_OUT" "^\\* .*RSDEMO1 +Joined +$MYID +Never started +-\$"
+t_grep list_header "$T_OUT" '^ +Server +Instance +Status +Installation ID +Service +Last seen +Service key$'
+t_grep list_marks_local "$T_OUT" "^\\* .*RSDEMO1 +Joined +$MYID +Never started +- +-\$"
 t_grep list_shows_waiting "$T_OUT" "RSDEMO3 +Waiting to join +$WID "
 t_expect_exit 0 list_json "$RSKEYMGMT" -c "$C" --list --json
 t_json list_json_is_one_object "$T_OUT"

@@ -118,6 +118,9 @@ KCV=$(kcv "$C")
 tty_run reencrypt --reencrypt
 t_screen reencrypt_shows_members 'RSDEMO2 +Waiting to join'
 t_screen reencrypt_says_stop_services 'Stop the report server service'
+# Who gets the new key, with 128-bit fingerprints (issue 14).
+t_screen reencrypt_lists_who_gets_it 'Members that get the new key \(1\)'
+t_screen reencrypt_shows_fingerprint 'RSDEMO1 +[0-9a-f-]{36} +([0-9a-f]{4}:){7}[0-9a-f]{4}'
 t_screen reencrypt_asks_yes 'Type yes to continue:'
 type_line yes
 t_screen reencrypt_done '^exit=0$'

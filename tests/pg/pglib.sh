@@ -8,7 +8,8 @@
 # connection string.  The server is stopped and its dir removed on exit.
 #
 #   pg_require      exit 77 (SKIP) when rsconfig is built without PostgreSQL
-#   pg_start        sets PG_CONNINFO (no dbname), PGPASSFILE (exported)
+#   pg_start        sets PG_CONNINFO (no dbname), PGPASSFILE (exported);
+#                   with PG_LISTEN and PG_HBA_NET set, also on TCP
 #   pg_createdb N   makes database N; pg_conn N prints its connection string
 #   pg_sql N SQL    runs SQL in database N (psql, unaligned, tuples only)
 #   pg_newdb        makes a fresh database, prints its connection string
@@ -75,8 +76,12 @@ pg_start() {
 		exit 99
 	fi
 	rm -f "$PG_DIR/pw"
+	# TCP too when asked (tests/pg/netns.sh): PG_LISTEN, addresses joined
+	# by commas; PG_HBA_NET, the network let in with the password.
+	[ -n "${PG_HBA_NET:-}" ] && printf 'host all all %s scram-sha-256\n' \
+	    "$PG_HBA_NET" >>"$PG_DIR/data/pg_hba.conf"
 	if ! pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-	    -o "-k $PG_DIR -p $PG_PORT -c listen_addresses= -c max_connections=60" \
+	    -o "-k $PG_DIR -p $PG_PORT -c listen_addresses=${PG_LISTEN:-} -c max_connections=60" \
 	    start >/dev/null 2>&1; then
 		echo "Bail out! the PostgreSQL server did not start: $(tail -n 5 "$PG_DIR/log")"
 		exit 99

@@ -37,7 +37,9 @@ t_expect_exit 0 restore_tells_service "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/k.pem" 
 # The service logs once it has handled the signal: after restore returns.
 t_wait_for "$RUN/rsserverd.log" 'SIGHUP: reloading the key' 10
 t_grep restore_reload_logged "$RUN/rsserverd.log" 'SIGHUP: reloading the key'
-t_expect_exit 0 delete_tells_service "$RSKEYMGMT" -c "$C" -d --yes
+# Delete checks who runs as a change does (issue 14): --force to go on.
+t_expect_exit "$EX_STATE" delete_refused_while_running "$RSKEYMGMT" -c "$C" -d --yes
+t_expect_exit 0 delete_tells_service "$RSKEYMGMT" -c "$C" -d --yes --force
 NEW=$(kcv "$C")
 _n=100
 while [ "$(svc_field "$C" kcv)" != "$NEW" ] && [ "$_n" -gt 0 ]; do

@@ -17,6 +17,7 @@ SERVICE_TESTS += tests/service/reentry.sh
 SERVICE_TESTS += tests/service/systemctl.sh
 SERVICE_TESTS += tests/service/clients.sh
 SERVICE_TESTS += tests/service/pidtrust.sh
+SERVICE_TESTS += tests/service/members.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
 

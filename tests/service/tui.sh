@@ -35,6 +35,8 @@ t_screen scaleout_service_column "Service"
 t_screen scaleout_waiting_never_started "Never started"
 tui_capture
 t_equal scaleout_two_running "$(grep -c 'Running' "$TUI_SCREEN")" 2
+# And what the running services hold (issue 14).
+t_screen scaleout_services_activated "Services: 2 running, 2 activated (key generation 1)"
 
 # Change: the review lists who runs and offers to stop the local service.
 tui_keys Up Up

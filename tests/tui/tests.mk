@@ -16,3 +16,4 @@ TUI_TESTS += tests/tui/content.sh
 # Focus, busy feedback, Check a backup, Results history (issues 18, 15).
 TUI_TESTS += tests/tui/focus.sh
 TUI_TESTS += tests/tui/results.sh
+TUI_TESTS += tests/tui/review.sh

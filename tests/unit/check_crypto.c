@@ -241,7 +241,7 @@ START_TEST(test_pem_round_trip)
 	unsigned char *der = NULL;
 	size_t der_len = 0;
 	rs_error err = { 0 };
-	char fa[17], fb[17];
+	char fa[RS_FINGERPRINT_LEN + 1], fb[RS_FINGERPRINT_LEN + 1];
 
 	ck_assert_int_eq(rs_keypair_to_pem(kp_a, &pem, &len, &err), RS_OK);
 	ck_assert(len > 100);
@@ -251,7 +251,10 @@ START_TEST(test_pem_round_trip)
 	    RS_OK);
 	ck_assert(rs_keypair_matches(back, der, der_len));
 	rs_public_fingerprint(der, der_len, fa);
-	ck_assert_uint_eq(strlen(fa), 16);
+	/* 128 bits: 32 hex digits in eight groups of four (issue 14). */
+	ck_assert_uint_eq(strlen(fa), RS_FINGERPRINT_LEN);
+	ck_assert_uint_eq(strspn(fa, "0123456789abcdef:"), RS_FINGERPRINT_LEN);
+	ck_assert(fa[4] == ':' && fa[34] == ':');
 	rs_public_fingerprint(der, der_len - 1, fb);
 	ck_assert_str_ne(fa, fb);
 	rs_keypair_free(back);

@@ -332,8 +332,16 @@ START_TEST(each_member_walks_the_list_in_order_with_service_state)
 
 	ck_assert_int_eq(rs_op_list_members(ctx, &list, &n, &err), RS_OK);
 	ck_assert_int_eq(rs_op_each_member(ctx, walk_record, &w, &err), RS_OK);
-	ck_assert_uint_eq(n, 3);
+	/* The three members, then the running service that has no member
+	 * row, shown as removed while it runs (issue 14). */
+	ck_assert_uint_eq(n, 4);
 	ck_assert_uint_eq(w.n, n);
+	ck_assert_int_eq(list[3].state, RS_VIEW_REMOVED);
+	ck_assert_str_eq(list[3].installation_id,
+	    "00000000-0000-4000-8000-000000000000");
+	ck_assert(list[3].running && !list[3].is_local);
+	ck_assert_str_eq(w.views[3].installation_id, list[3].installation_id);
+	n = 3;
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_eq(w.views[i].installation_id, list[i].installation_id);
 		ck_assert_int_eq(w.views[i].state, list[i].state);
@@ -707,6 +715,60 @@ START_TEST(a_value_moved_to_another_row_does_not_decrypt)
 }
 END_TEST
 
+/* Issue 14: a row planted after the review (here the waiting member 3
+ * made to look joined, with its own public key) does not get the new key;
+ * the candidates show it, so a review made now would. */
+START_TEST(change_wraps_only_the_reviewed_members)
+{
+	char db[PATH_MAX], plant[512], id3[RS_ID_LEN + 1];
+	sqlite3 *sql;
+	rs_ctx *ctx = open_member(3);
+	rs_reviewed *before = NULL, *after = NULL;
+	size_t nb = 0, na = 0;
+	rs_change_options opt = { .force = false };
+	rs_change_result res;
+	rs_error err = { 0 };
+
+	snprintf(id3, sizeof id3, "%s", rs_ctx_config(ctx)->installation_id);
+	rs_ctx_close(ctx);
+	ctx = open_member(1);
+	ck_assert_int_eq(rs_op_change_candidates(ctx, &before, &nb, &err), RS_OK);
+	ck_assert_uint_eq(nb, 2);
+	ck_assert_uint_eq(strlen(before[0].fingerprint), RS_FINGERPRINT_LEN);
+	ck_assert_str_ne(before[0].fingerprint, before[1].fingerprint);
+	snprintf(db, sizeof db, "%s", rs_ctx_config(ctx)->database);
+	rs_ctx_close(ctx);
+	snprintf(plant, sizeof plant, "UPDATE members SET wrapped_key = (SELECT "
+	    "wrapped_key FROM members WHERE wrapped_key IS NOT NULL ORDER BY "
+	    "installation_id LIMIT 1), key_generation = (SELECT key_generation "
+	    "FROM members WHERE wrapped_key IS NOT NULL ORDER BY "
+	    "installation_id LIMIT 1) WHERE installation_id = '%s'", id3);
+	if (pg_server != NULL) {
+		ck_assert_int_eq(pg_exec(pg_work, plant), 0);
+	} else {
+		ck_assert_int_eq(sqlite3_open(db, &sql), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(sql, plant, NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(sql);
+	}
+	ctx = open_member(1);
+	ck_assert_int_eq(rs_op_change_candidates(ctx, &after, &na, &err), RS_OK);
+	ck_assert_uint_eq(na, 3);
+	ck_assert(!rs_reviewed_same(before, nb, after, na));
+	ck_assert(rs_reviewed_same(before, nb, before, nb));
+	opt.reviewed = before;
+	opt.nreviewed = nb;
+	ck_assert_int_eq(rs_op_change(ctx, &opt, NULL, NULL, &res, &err), RS_OK);
+	ck_assert_uint_eq(res.members_rewrapped, 2);
+	ck_assert_uint_eq(res.members_skipped, 1);
+	rs_ctx_close(ctx);
+	ck_assert_int_eq(status_of(2).activation, RS_ACTIVATED);
+	ck_assert_int_ne(status_of(3).activation, RS_ACTIVATED);
+	free(before);
+	free(after);
+}
+END_TEST
+
 START_TEST(init_is_idempotent_and_second_instance_waits)
 {
 	rs_ctx *ctx = NULL;
@@ -749,6 +811,7 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, second_admin_gets_busy_while_the_lock_is_held);
 	tcase_add_test(tc, a_value_moved_to_another_row_does_not_decrypt);
 	tcase_add_test(tc, init_is_idempotent_and_second_instance_waits);
+	tcase_add_test(tc, change_wraps_only_the_reviewed_members);
 	suite_add_tcase(s, tc);
 	return s;
 }
