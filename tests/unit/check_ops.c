@@ -1000,6 +1000,89 @@ START_TEST(weak_member_keys_get_no_copy_of_the_key)
 }
 END_TEST
 
+/* Member 1's wrapped copy as stored (SQLite). */
+static unsigned char *stored_copy(const char *db, const char *id, size_t *len)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	unsigned char *out = NULL;
+
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT wrapped_key FROM members "
+	    "WHERE installation_id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	*len = (size_t)sqlite3_column_bytes(st, 0);
+	out = malloc(*len);
+	memcpy(out, sqlite3_column_blob(st, 0), *len);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return out;
+}
+
+START_TEST(unlabelled_key_copies_still_open_and_change_labels_them)
+{
+	rs_ctx *ctx = open_member(1);
+	const rs_config *cfg = rs_ctx_config(ctx);
+	const char *path = tu_path(work, "label.rskey");
+	rs_symkey *k = rs_symkey_new(), *out = rs_symkey_new();
+	rs_keypair *kp = NULL;
+	rs_backup_meta meta;
+	rs_error err = { 0 };
+	unsigned char *der = NULL, *wrapped = NULL;
+	size_t der_len = 0, len = 0;
+	char db[PATH_MAX], id[RS_ID_LEN + 1], *hex, sql[2048];
+	rs_wrap_label label = { NULL, id, 0 };
+
+	if (pg_server != NULL) {
+		rs_ctx_close(ctx);
+		rs_symkey_free(k);
+		rs_symkey_free(out);
+		tu_skip("unlabelled_key_copies_still_open_and_change_labels_them",
+		    "reads the copies through SQLite");
+		return;
+	}
+	snprintf(db, sizeof db, "%s", cfg->database);
+	snprintf(id, sizeof id, "%s", cfg->installation_id);
+	backup_to(ctx, path);
+	ck_assert_int_eq(rs_backup_read(path, STRONG, strlen(STRONG), k, &meta,
+	    &err), RS_OK);
+	ck_assert_int_eq(rs_keystore_load(cfg->keystore, id, &kp, &err), RS_OK);
+	rs_ctx_close(ctx);
+	/* A copy as the code before labels wrote it. */
+	ck_assert_int_eq(rs_keypair_public_der(kp, &der, &der_len, &err), RS_OK);
+	ck_assert_int_eq(rs_key_wrap(der, der_len, k, NULL, &wrapped, &len,
+	    &err), RS_OK);
+	hex = malloc(2 * len + 1);
+	rs_hex_encode(wrapped, len, hex);
+	snprintf(sql, sizeof sql, "UPDATE members SET wrapped_key = x'%s' "
+	    "WHERE installation_id = '%s'", hex, id);
+	db_exec(sql);
+	free(hex);
+	free(wrapped);
+	ck_assert_int_eq(status_of(1).activation, RS_ACTIVATED);
+	ctx = open_member(1);
+	ck_assert_msg(rs_op_change(ctx, NULL, NULL, NULL, NULL, &err) == RS_OK,
+	    "%s", err.message);
+	rs_ctx_close(ctx);
+	ck_assert_int_eq(status_of(1).activation, RS_ACTIVATED);
+	/* The new copy carries the label: it no longer opens without it. */
+	wrapped = stored_copy(db, id, &len);
+	ck_assert_int_eq(rs_key_unwrap(kp, wrapped, len, NULL, out, NULL, &err),
+	    RS_ERR_CRYPTO);
+	rs_err_clear(&err);
+	label.database_id = meta.database_id;
+	label.generation = meta.generation + 1;
+	ck_assert_int_eq(rs_key_unwrap(kp, wrapped, len, &label, out, NULL,
+	    &err), RS_OK);
+	free(wrapped);
+	free(der);
+	rs_keypair_free(kp);
+	rs_symkey_free(k);
+	rs_symkey_free(out);
+}
+END_TEST
+
 START_TEST(init_is_idempotent_and_second_instance_waits)
 {
 	rs_ctx *ctx = NULL;
@@ -1048,6 +1131,8 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, old_format_values_open_and_change_reseals_them);
 	tcase_add_test(tc, swapped_names_do_not_open);
 	tcase_add_test(tc, weak_member_keys_get_no_copy_of_the_key);
+	tcase_add_test(tc,
+	    unlabelled_key_copies_still_open_and_change_labels_them);
 	suite_add_tcase(s, tc);
 	return s;
 }
