@@ -183,7 +183,8 @@ static int member_key_check(const rs_member *m, rs_error *err)
 {
 	rs_error why = { 0 };
 
-	if (rs_public_key_check(m->public_key, m->public_key_len, &why) == RS_OK)
+	if (rs_public_key_check(m->public_key, m->public_key_len, &why)
+	    == RS_OK)
 		return RS_OK;
 	return rs_err(err, RS_ERR_CRYPTO, _("Refusing to give the key to "
 	    "%s\\%s (installation %s): its public key is %s. Keys must be RSA "

@@ -421,8 +421,8 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		*types = "i";
 		break;
 	case CS_FETCH:
-		snprintf(sql, size, "SELECT id, %s%s%s, name FROM %s WHERE id > $1 "
-		    "AND %s ORDER BY id LIMIT %d", c1, sep, c2s, t->table, any,
+		snprintf(sql, size, "SELECT id, %s%s%s, name FROM %s "
+		    "WHERE id > $1 AND %s ORDER BY id LIMIT %d", c1, sep, c2s, t->table, any,
 		    REWRITE_ROWS);
 		*types = "i";
 		break;

@@ -1138,8 +1138,8 @@ static void *rewrite_worker(void *p)
 	int64_t lo = INT64_MIN;
 	int rc;
 
-	snprintf(sql, sizeof sql, "SELECT id, %s%s%s, name FROM %s WHERE id > ?1 "
-	    "ORDER BY id LIMIT %d", t->columns[0], t->ncells > 1 ? ", " : "",
+	snprintf(sql, sizeof sql, "SELECT id, %s%s%s, name FROM %s "
+	    "WHERE id > ?1 ORDER BY id LIMIT %d", t->columns[0], t->ncells > 1 ? ", " : "",
 	    t->ncells > 1 ? t->columns[1] : "", t->table, REWRITE_ROWS);
 	rc = sqlite3_prepare_v2(job->reader, sql, -1, &st, NULL);
 	for (unsigned k = 0;; k++) {

@@ -84,12 +84,15 @@ START_TEST(test_moved_value_refused)
 {
 	rs_symkey *k = new_key();
 	rs_aead *a = rs_aead_new(k, 1, DB_A, NULL);
-	rs_value_place other_row = { "datasources", 43, "connection", "Sales DB" };
-	rs_value_place other_col = { "datasources", 42, "password", "Sales DB" };
+	rs_value_place other_row = { "datasources", 43, "connection",
+	    "Sales DB" };
+	rs_value_place other_col = { "datasources", 42, "password",
+	    "Sales DB" };
 	rs_value_place other_tab = { "subscriptions", 42, "connection",
 	    "Sales DB" };
 	/* Same bytes concatenated differently must not collide. */
-	rs_value_place shifted = { "datasources4", 2, "connection", "Sales DB" };
+	rs_value_place shifted = { "datasources4", 2, "connection",
+	    "Sales DB" };
 	unsigned char sealed[128], plain[128];
 	size_t n, pn;
 
@@ -541,7 +544,8 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, hex_encoding_is_lower_case);
 	tcase_add_test(tc, only_the_matching_key_pair_unwraps_the_key);
 	tcase_add_test(tc, test_pem_round_trip);
-	tcase_add_test(tc, value_copied_to_another_database_or_name_does_not_open);
+	tcase_add_test(tc,
+	    value_copied_to_another_database_or_name_does_not_open);
 	tcase_add_test(tc, old_format_values_still_open_but_not_elsewhere);
 	tcase_add_test(tc, member_keys_below_3072_bits_or_with_e_3_are_refused);
 	tcase_add_test(tc, a_copy_unwraps_only_under_its_own_label);

@@ -737,8 +737,8 @@ static void db_exec(const char *sql)
  * rows) placed in another database looks like. */
 static void give_another_database_id(void)
 {
-	db_exec("UPDATE meta SET value = '5e1f0a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b' "
-	    "WHERE key = 'database_id'");
+	db_exec("UPDATE meta SET value = "
+	    "'5e1f0a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b' WHERE key = 'database_id'");
 }
 
 START_TEST(a_key_copy_moved_to_another_database_is_refused)
