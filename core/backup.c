@@ -107,12 +107,9 @@ static bool meta_ok(const rs_backup_meta *m)
 /* A caller that names the kcv it means to back up gets it checked. */
 static bool kcv_agrees(const rs_symkey *key, const rs_backup_meta *m)
 {
-	char kcv[RS_KCV_HEX_LEN + 1];
-
 	if (m->kcv[0] == '\0')
 		return true;
-	rs_symkey_kcv(key, kcv);
-	return strcmp(kcv, m->kcv) == 0;
+	return rs_symkey_kcv_matches(key, m->kcv);
 }
 
 /* Builds the payload in secret memory; returns its length, 0 on error. */
@@ -128,7 +125,12 @@ static size_t payload_build(char *out, const rs_symkey *key,
 	    || strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		return 0;
 	rs_hex_encode(key->bytes, RS_KEY_LEN, hex);
-	rs_symkey_kcv(key, kcv);
+	/* The database's check value when named (it may be version 1, and
+	 * it must read the same in both places). */
+	if (m->kcv[0] != '\0')
+		snprintf(kcv, sizeof kcv, "%s", m->kcv);
+	else
+		rs_symkey_kcv(key, kcv);
 	n = snprintf(out, PAYLOAD_MAX, MAGIC " " FORMAT_VERSION "\n"
 	    "key: %s\nkcv: %s\ngeneration: %" PRIu32 "\n"
 	    "installation-id: %s\nmachine: %s\ninstance: %s\n"
@@ -298,8 +300,9 @@ static int parse_values(const struct parsed *p, rs_symkey *key,
 	for (i = 0; i < RS_KEY_LEN; i++)
 		key->bytes[i] = (unsigned char)(hex_value(p->val[F_KEY][2 * i]) << 4
 		    | hex_value(p->val[F_KEY][2 * i + 1]));
-	rs_symkey_kcv(key, kcv);
-	if (memcmp(kcv, p->val[F_KCV], RS_KCV_HEX_LEN) != 0)
+	memcpy(kcv, p->val[F_KCV], RS_KCV_HEX_LEN);
+	kcv[RS_KCV_HEX_LEN] = '\0';
+	if (!rs_symkey_kcv_matches(key, kcv))
 		return rs_err(err, RS_ERR_BAD_FILE,
 		    _("%s was altered: the key it holds does not match its key check value; use another copy of the backup"),
 		    path);

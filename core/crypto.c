@@ -15,6 +15,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -22,12 +24,17 @@
 #include "crypto.h"
 #include "secret.h"
 
-#define SEAL_VERSION 1
+#define SEAL_VERSION_1 1   /* AD: table, row, column (still opened) */
+#define SEAL_VERSION 2     /* AD: database, table, row, name, column */
 #define NONCE_LEN 12
 #define TAG_LEN 16
 #define HEADER_LEN (1 + 4 + NONCE_LEN)
-#define AAD_LABEL "rsconfig-value-v1"
+#define AAD_LABEL_1 "rsconfig-value-v1"
+#define AAD_LABEL "rsconfig-value-v2"
 #define KCV_LABEL "rsconfig key check value"
+#define KCV_HKDF_INFO "rsconfig key check value key v2"
+#define WRAP_LABEL "rsconfig-wrapped-key-v2"
+#define E_65537 65537
 
 /* ---- the symmetric key ---- */
 
@@ -86,31 +93,90 @@ static EVP_PKEY *public_from_der(const unsigned char *der, size_t len)
 	    der, len);
 }
 
-void rs_symkey_kcv(const rs_symkey *key, char out[RS_KCV_HEX_LEN + 1])
+static void kcv_invalid(char out[RS_KCV_HEX_LEN + 1])
+{
+	/* Never a valid kcv (not hex), so it matches nothing. */
+	memset(out, '?', RS_KCV_HEX_LEN);
+	out[RS_KCV_HEX_LEN] = '\0';
+}
+
+static void kcv_hmac(const unsigned char *k, size_t k_len,
+    char out[RS_KCV_HEX_LEN + 1])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mac_len = 0;
 
-	if (HMAC(EVP_sha256(), key->bytes, RS_KEY_LEN,
-	    (const unsigned char *)KCV_LABEL, strlen(KCV_LABEL), mac,
-	    &mac_len) == NULL || mac_len < RS_KCV_HEX_LEN / 2) {
-		/* Never a valid kcv (not hex), so it matches nothing. */
-		memset(out, '?', RS_KCV_HEX_LEN);
-		out[RS_KCV_HEX_LEN] = '\0';
+	if (HMAC(EVP_sha256(), k, (int)k_len, (const unsigned char *)KCV_LABEL,
+	    strlen(KCV_LABEL), mac, &mac_len) == NULL
+	    || mac_len < RS_KCV_HEX_LEN / 2) {
+		kcv_invalid(out);
 		return;
 	}
 	rs_hex_encode(mac, RS_KCV_HEX_LEN / 2, out);
 	OPENSSL_cleanse(mac, sizeof mac);
 }
 
+/* The key that computes check values: HKDF-SHA256(key, info), so the
+ * encryption key never keys HMAC itself.  k in secret memory. */
+static int kcv_key(const rs_symkey *key, unsigned char *k, size_t k_len)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[4];
+	int ok;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+	    (void *)key->bytes, RS_KEY_LEN);
+	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+	    (void *)KCV_HKDF_INFO, strlen(KCV_HKDF_INFO));
+	params[3] = OSSL_PARAM_construct_end();
+	ok = kctx != NULL && EVP_KDF_derive(kctx, k, k_len, params) == 1;
+	EVP_KDF_CTX_free(kctx);
+	EVP_KDF_free(kdf);
+	return ok;
+}
+
+void rs_symkey_kcv(const rs_symkey *key, char out[RS_KCV_HEX_LEN + 1])
+{
+	unsigned char *k = rs_secret_alloc(RS_KEY_LEN);
+
+	if (k == NULL || !kcv_key(key, k, RS_KEY_LEN))
+		kcv_invalid(out);
+	else
+		kcv_hmac(k, RS_KEY_LEN, out);
+	rs_secret_free(k, RS_KEY_LEN);
+}
+
+int rs_symkey_kcv_version(const rs_symkey *key, const char *kcv)
+{
+	char mine[RS_KCV_HEX_LEN + 1];
+	int version = 0;
+
+	if (kcv == NULL || strlen(kcv) != RS_KCV_HEX_LEN)
+		return 0;
+	rs_symkey_kcv(key, mine);
+	if (CRYPTO_memcmp(mine, kcv, RS_KCV_HEX_LEN) == 0)
+		version = 2;
+	if (version == 0) {
+		kcv_hmac(key->bytes, RS_KEY_LEN, mine);
+		if (CRYPTO_memcmp(mine, kcv, RS_KCV_HEX_LEN) == 0)
+			version = 1;
+	}
+	return version;
+}
+
 /* ---- the AEAD ---- */
 
 #define NONCE_BATCH 256
+#define RS_AEAD_ID_MAX 64
 
 struct rs_aead {
 	EVP_CIPHER_CTX *enc;   /* key schedule set once, nonce per value */
 	EVP_CIPHER_CTX *dec;
 	uint32_t generation;
+	char database_id[RS_AEAD_ID_MAX + 1];
 	/* Random nonces fetched NONCE_BATCH at a time: one RAND_bytes call
 	 * per value costs as much as the encryption itself.  Nonces are
 	 * public, so this buffer needs no secret memory.  Do not use one
@@ -119,13 +185,20 @@ struct rs_aead {
 	size_t nonce_next;     /* index of the next unused nonce */
 };
 
-rs_aead *rs_aead_new(const rs_symkey *key, uint32_t generation, rs_error *err)
+rs_aead *rs_aead_new(const rs_symkey *key, uint32_t generation,
+    const char *database_id, rs_error *err)
 {
-	rs_aead *aead = calloc(1, sizeof *aead);
+	rs_aead *aead;
 
+	if (database_id == NULL || strlen(database_id) > RS_AEAD_ID_MAX)
+		return rs_err(err, RS_ERR_INTERNAL, _("invalid database id")),
+		    NULL;
+	aead = calloc(1, sizeof *aead);
 	if (aead == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory")), NULL;
 	aead->generation = generation;
+	snprintf(aead->database_id, sizeof aead->database_id, "%s",
+	    database_id);
 	aead->nonce_next = NONCE_BATCH;   /* empty: filled on first seal */
 	aead->enc = EVP_CIPHER_CTX_new();
 	aead->dec = EVP_CIPHER_CTX_new();
@@ -189,31 +262,47 @@ static size_t put_part(unsigned char *at, const void *data, size_t len)
 	return len;
 }
 
-/* Feeds "rsconfig-value-v1" NUL table NUL row NUL column NUL generation as
- * associated data in one call, built on the stack (this runs for every
- * value of a key change).  Table and column are C strings, so the NUL
- * separators are unambiguous. */
-static int aad_feed(EVP_CIPHER_CTX *ctx, const rs_value_place *place,
-    uint32_t generation)
+/* Builds the associated data on the stack (this runs for every value of
+ * a key change) and feeds it in one call.  Version 2: "rsconfig-value-v2"
+ * NUL database NUL table NUL row NUL name NUL column NUL generation;
+ * version 1: the same without database and name.  Every part but the name
+ * is a C string without NUL; the name is last but one of the variable
+ * parts and cut at RS_ITEM_NAME_MAX bytes as the stores cut it, and the
+ * column after it is one of a fixed catalogue, so the split is unique. */
+static int aad_feed(EVP_CIPHER_CTX *ctx, const rs_aead *aead,
+    const rs_value_place *place, uint32_t generation, int version)
 {
-	unsigned char aad[512];
+	unsigned char aad[RS_AEAD_ID_MAX + RS_ITEM_NAME_MAX + 256];
 	char num[24], *end = num + sizeof num, *row, *gen;
-	size_t table_len = strlen(place->table) + 1;
+	const char *name = place->name ? place->name : "";
+	size_t table_len = strlen(place->table);
 	size_t column_len = strlen(place->column) + 1;
+	size_t name_len = strnlen(name, RS_ITEM_NAME_MAX);
+	size_t id_len = strlen(aead->database_id);
 	size_t n = 0;
 	uint64_t mag = place->row < 0 ? (uint64_t)0 - (uint64_t)place->row
 	    : (uint64_t)place->row;
 
+	if (table_len + column_len > 128)
+		return 0;
 	row = decimal(end, mag);
 	if (place->row < 0)
 		*--row = '-';
-	*--row = '\0';   /* separator after the table, included below */
-	if (sizeof AAD_LABEL + table_len + 24 + column_len + 12 > sizeof aad)
-		return 0;
-	n += put_part(aad + n, AAD_LABEL, sizeof AAD_LABEL);
-	n += put_part(aad + n, place->table, table_len - 1);
+	if (version == SEAL_VERSION_1) {
+		n += put_part(aad + n, AAD_LABEL_1, sizeof AAD_LABEL_1);
+	} else {
+		n += put_part(aad + n, AAD_LABEL, sizeof AAD_LABEL);
+		n += put_part(aad + n, aead->database_id, id_len);
+		aad[n++] = '\0';
+	}
+	n += put_part(aad + n, place->table, table_len);
+	aad[n++] = '\0';
 	n += put_part(aad + n, row, (size_t)(end - row));
 	aad[n++] = '\0';
+	if (version != SEAL_VERSION_1) {
+		n += put_part(aad + n, name, name_len);
+		aad[n++] = '\0';
+	}
 	n += put_part(aad + n, place->column, column_len);
 	gen = decimal(num + sizeof num, generation);
 	n += put_part(aad + n, gen, (size_t)(num + sizeof num - gen));
@@ -251,7 +340,8 @@ int rs_aead_seal(rs_aead *aead, const rs_value_place *place,
 		return rs_err_ssl(err, RS_ERR_CRYPTO,
 		    _("cannot encrypt a value: the random generator failed"));
 	if (EVP_EncryptInit_ex(aead->enc, NULL, NULL, NULL, nonce) != 1
-	    || !aad_feed(aead->enc, place, aead->generation)
+	    || !aad_feed(aead->enc, aead, place, aead->generation,
+	    SEAL_VERSION)
 	    || (len > 0 && EVP_EncryptUpdate(aead->enc, ct, &outl, plain,
 	    (int)len) != 1)
 	    || EVP_EncryptFinal_ex(aead->enc, ct + outl, &finl) != 1
@@ -273,7 +363,7 @@ int rs_aead_open(rs_aead *aead, const rs_value_place *place,
 	int outl = 0, finl = 0;
 
 	if (len < RS_SEAL_OVERHEAD || len > INT32_MAX
-	    || sealed[0] != SEAL_VERSION)
+	    || (sealed[0] != SEAL_VERSION && sealed[0] != SEAL_VERSION_1))
 		return RS_OPEN_MALFORMED;
 	gen = get_be32(sealed + 1);
 	if (generation != NULL)
@@ -282,7 +372,7 @@ int rs_aead_open(rs_aead *aead, const rs_value_place *place,
 		return RS_OPEN_OTHER_GENERATION;
 	ct_len = len - RS_SEAL_OVERHEAD;
 	if (EVP_DecryptInit_ex(aead->dec, NULL, NULL, NULL, sealed + 5) != 1
-	    || !aad_feed(aead->dec, place, gen)
+	    || !aad_feed(aead->dec, aead, place, gen, sealed[0])
 	    || (ct_len > 0 && EVP_DecryptUpdate(aead->dec, plain, &outl,
 	    sealed + HEADER_LEN, (int)ct_len) != 1)
 	    || EVP_CIPHER_CTX_ctrl(aead->dec, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
@@ -307,7 +397,7 @@ const char *rs_open_status_text(int status)
 	case RS_OPEN_OTHER_GENERATION:
 		return _("encrypted under another key generation");
 	case RS_OPEN_AUTH_FAILED:
-		return _("does not decrypt: wrong key, moved to another place, or altered");
+		return _("does not decrypt: wrong key, moved to another place or database, or altered");
 	default:
 		return _("unknown status");
 	}
@@ -489,18 +579,83 @@ int rs_keypair_from_pem(const char *pem, size_t len, rs_keypair **out,
 	return *out != NULL ? RS_OK : RS_ERR_INTERNAL;
 }
 
+/* ---- member public keys ---- */
+
+static int public_check(EVP_PKEY *pub, rs_error *err)
+{
+	BIGNUM *e = NULL;
+	int bits, rc = RS_OK;
+
+	if (pub == NULL || !EVP_PKEY_is_a(pub, "RSA"))
+		return rs_err(err, RS_ERR_CRYPTO, _("not an RSA public key"));
+	bits = EVP_PKEY_get_bits(pub);
+	if (bits < RS_RSA_BITS)
+		return rs_err(err, RS_ERR_CRYPTO, _("an RSA key of %d bits; at "
+		    "least %d are required"), bits, RS_RSA_BITS);
+	if (EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e) != 1
+	    || !BN_is_word(e, E_65537)) {
+		char *dec = e ? BN_bn2dec(e) : NULL;
+
+		rc = rs_err(err, RS_ERR_CRYPTO, _("an RSA key with public "
+		    "exponent %s; only 65537 is accepted"), dec ? dec : "?");
+		OPENSSL_free(dec);
+	}
+	BN_free(e);
+	ERR_clear_error();
+	return rc;
+}
+
+int rs_public_key_check(const unsigned char *pub_der, size_t len,
+    rs_error *err)
+{
+	EVP_PKEY *pub = public_from_der(pub_der, len);
+	int rc = public_check(pub, err);
+
+	EVP_PKEY_free(pub);
+	return rc;
+}
+
 /* ---- wrapping the symmetric key ---- */
 
-static int oaep_setup(EVP_PKEY_CTX *ctx)
+/* "rsconfig-wrapped-key-v2" NUL database NUL installation NUL generation
+ * in label (at least 160 bytes); returns its length, 0 when too long. */
+static size_t wrap_label(const rs_wrap_label *l, unsigned char *label,
+    size_t size)
 {
-	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0
-	    && EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) > 0
-	    && EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) > 0;
+	int n = snprintf((char *)label, size, "%s%c%s%c%s%c%" PRIu32,
+	    WRAP_LABEL, 0, l->database_id ? l->database_id : "", 0,
+	    l->installation_id ? l->installation_id : "", 0, l->generation);
+
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+/* OAEP-SHA256, labelled when label is not NULL (set0 takes a copy made
+ * with OPENSSL_malloc: the context frees it). */
+static int oaep_setup(EVP_PKEY_CTX *ctx, const rs_wrap_label *l)
+{
+	unsigned char label[256], *copy;
+	size_t n;
+
+	if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) <= 0
+	    || EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) <= 0
+	    || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) <= 0)
+		return 0;
+	if (l == NULL)
+		return 1;
+	n = wrap_label(l, label, sizeof label);
+	copy = n > 0 ? OPENSSL_memdup(label, n) : NULL;
+	if (copy == NULL)
+		return 0;
+	if (EVP_PKEY_CTX_set0_rsa_oaep_label(ctx, copy, (int)n) <= 0) {
+		OPENSSL_free(copy);
+		return 0;
+	}
+	return 1;
 }
 
 int rs_key_wrap(const unsigned char *pub_der, size_t pub_len,
-    const rs_symkey *key, unsigned char **wrapped, size_t *wrapped_len,
-    rs_error *err)
+    const rs_symkey *key, const rs_wrap_label *label,
+    unsigned char **wrapped, size_t *wrapped_len, rs_error *err)
 {
 	EVP_PKEY *pub = public_from_der(pub_der, pub_len);
 	EVP_PKEY_CTX *ctx = NULL;
@@ -509,13 +664,13 @@ int rs_key_wrap(const unsigned char *pub_der, size_t pub_len,
 
 	*wrapped = NULL;
 	*wrapped_len = 0;
-	if (pub == NULL || !EVP_PKEY_is_a(pub, "RSA")) {
+	if (public_check(pub, err) != RS_OK) {
 		EVP_PKEY_free(pub);
-		return rs_err_ssl(err, RS_ERR_CRYPTO,
-		    _("the member's public key is damaged or not an RSA key"));
+		return RS_ERR_CRYPTO;
 	}
 	ctx = EVP_PKEY_CTX_new(pub, NULL);
-	if (ctx == NULL || EVP_PKEY_encrypt_init(ctx) != 1 || !oaep_setup(ctx)
+	if (ctx == NULL || EVP_PKEY_encrypt_init(ctx) != 1
+	    || !oaep_setup(ctx, label)
 	    || EVP_PKEY_encrypt(ctx, NULL, &n, key->bytes, RS_KEY_LEN) != 1
 	    || (*wrapped = malloc(n)) == NULL
 	    || EVP_PKEY_encrypt(ctx, *wrapped, &n, key->bytes, RS_KEY_LEN) != 1) {
@@ -531,24 +686,43 @@ int rs_key_wrap(const unsigned char *pub_der, size_t pub_len,
 	return rc;
 }
 
-int rs_key_unwrap(const rs_keypair *kp, const unsigned char *wrapped,
-    size_t wrapped_len, rs_symkey *key, rs_error *err)
+static int unwrap_with(const rs_keypair *kp, const unsigned char *wrapped,
+    size_t wrapped_len, const rs_wrap_label *label, rs_symkey *key)
 {
 	unsigned char out[1024];   /* an RSA-8192 block at most */
 	size_t n = sizeof out;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(kp->pkey, NULL);
 	int ok;
 
-	ok = ctx != NULL && EVP_PKEY_decrypt_init(ctx) == 1 && oaep_setup(ctx)
+	ok = ctx != NULL && EVP_PKEY_decrypt_init(ctx) == 1
+	    && oaep_setup(ctx, label)
 	    && EVP_PKEY_decrypt(ctx, out, &n, wrapped, wrapped_len) == 1
 	    && n == RS_KEY_LEN;
 	if (ok)
 		memcpy(key->bytes, out, RS_KEY_LEN);
 	OPENSSL_cleanse(out, sizeof out);
 	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+int rs_key_unwrap(const rs_keypair *kp, const unsigned char *wrapped,
+    size_t wrapped_len, const rs_wrap_label *label, rs_symkey *key,
+    bool *legacy, rs_error *err)
+{
+	bool old = false;
+	int ok = unwrap_with(kp, wrapped, wrapped_len, label, key);
+
+	/* A copy from before labels: a label that does not fit fails the
+	 * first try, and an unlabelled copy moved here still has to match
+	 * the key check value. */
+	if (!ok && label != NULL)
+		ok = old = unwrap_with(kp, wrapped, wrapped_len, NULL, key);
+	if (legacy)
+		*legacy = old;
 	if (!ok)
 		return rs_err_ssl(err, RS_ERR_CRYPTO,
-		    _("this instance's private key cannot decrypt its copy of the key (made for another key pair, or damaged)"));
+		    _("this instance's private key cannot decrypt its copy of the key (made for another key pair, for another database, member or generation, or damaged)"));
+	ERR_clear_error();
 	return RS_OK;
 }
 

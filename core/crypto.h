@@ -2,10 +2,14 @@
 /* crypto.h: the symmetric key, the AEAD that seals each value to its place,
  * the instance key pair and the wrapping of the symmetric key (RSA-OAEP).
  *
- * A sealed value is: version (1 byte, 1) | key generation (4 bytes, big
+ * A sealed value is: version (1 byte) | key generation (4 bytes, big
  * endian) | nonce (12) | ciphertext | tag (16).  The associated data binds it
- * to its table, row, column and key generation, so a value moved to another
- * place, or left from another generation, does not open. */
+ * to its place and key generation, so a value moved to another place, or
+ * left from another generation, does not open.  Version 2 (written now)
+ * binds the database id, table, row id, item name and column; version 1
+ * (still opened, re-sealed as 2 by the next key change) bound only table,
+ * row id and column, so a value copied to another database sharing the key,
+ * or two rows' names swapped, went unnoticed. */
 #ifndef RS_CRYPTO_H
 #define RS_CRYPTO_H
 
@@ -27,19 +31,35 @@ typedef struct rs_symkey {
 rs_symkey *rs_symkey_new(void);               /* zeroed, NULL on ENOMEM */
 void rs_symkey_free(rs_symkey *key);          /* wipes; NULL ok */
 int rs_symkey_generate(rs_symkey *key, rs_error *err);
-/* Key check value: first 8 bytes of HMAC-SHA256(key, "rsconfig key check
- * value"), in lower-case hex.  Says which key it is without revealing it. */
+/* Key check value (version 2): first 8 bytes of HMAC-SHA256(k, "rsconfig
+ * key check value") in lower-case hex, where k is derived from the key by
+ * HKDF-SHA256 for this purpose alone, so the encryption key itself never
+ * keys another primitive.  Says which key it is without revealing it. */
 void rs_symkey_kcv(const rs_symkey *key, char out[RS_KCV_HEX_LEN + 1]);
+/* Which version of check value kcv is for key: 2 (HKDF), 1 (the HMAC keyed
+ * with the key itself, written before; still read, replaced when the key
+ * next changes) or 0 (another key).  The two cannot be confused: both are
+ * 64 bits of independent PRFs. */
+int rs_symkey_kcv_version(const rs_symkey *key, const char *kcv);
+static inline int rs_symkey_kcv_matches(const rs_symkey *key, const char *kcv)
+{
+	return rs_symkey_kcv_version(key, kcv) != 0;
+}
 
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes, NUL-terminated). */
 void rs_hex_encode(const unsigned char *in, size_t len, char *out);
 
-/* Where a value lives. */
+/* Where a value lives: the item is its row id and its name (the name is
+ * the item's identity for the admin; binding it means swapped names, or a
+ * row id reused by another item, do not open).  The database id is the
+ * rs_aead's. */
 typedef struct rs_value_place {
 	const char *table;
 	int64_t row;
 	const char *column;
+	const char *name;        /* NULL: "" */
 } rs_value_place;
+#define RS_ITEM_NAME_MAX 255  /* bytes of the name bound (the store's limit) */
 
 enum rs_open_status {
 	RS_OPEN_OK = 0,
@@ -48,9 +68,12 @@ enum rs_open_status {
 	RS_OPEN_AUTH_FAILED       /* wrong key, or moved, or altered */
 };
 
-/* A sealing context for one key and generation; reuse it for a batch. */
+/* A sealing context for one key, generation and database (its id, bound
+ * into every value); reuse it for a batch.  Its key schedule lives in
+ * OpenSSL's secure heap when rs_secure_heap_init ran. */
 typedef struct rs_aead rs_aead;
-rs_aead *rs_aead_new(const rs_symkey *key, uint32_t generation, rs_error *err);
+rs_aead *rs_aead_new(const rs_symkey *key, uint32_t generation,
+    const char *database_id, rs_error *err);
 void rs_aead_free(rs_aead *aead);
 /* out must hold len + RS_SEAL_OVERHEAD bytes. */
 int rs_aead_seal(rs_aead *aead, const rs_value_place *place,
@@ -80,12 +103,33 @@ int rs_keypair_to_pem(const rs_keypair *kp, char **pem, size_t *len,
 int rs_keypair_from_pem(const char *pem, size_t len, rs_keypair **out,
     rs_error *err);
 
-/* RSA-OAEP-SHA256 wrap of the symmetric key for a member's public key. */
+/* A member's public key is written by whoever can write the database:
+ * accept only RSA of at least RS_RSA_BITS bits with e = 65537.  On refusal
+ * err says what the key is ("an RSA key of 2048 bits", ...). */
+int rs_public_key_check(const unsigned char *pub_der, size_t len,
+    rs_error *err);
+
+/* What a wrapped copy is for: the OAEP label binds it to one database,
+ * one member and one key generation, so a copy moved to another row or
+ * database does not unwrap. */
+typedef struct rs_wrap_label {
+	const char *database_id;
+	const char *installation_id;
+	uint32_t generation;
+} rs_wrap_label;
+
+/* RSA-OAEP-SHA256 wrap of the symmetric key for a member's public key,
+ * labelled with label; refuses a public key rs_public_key_check refuses. */
 int rs_key_wrap(const unsigned char *pub_der, size_t pub_len,
-    const rs_symkey *key, unsigned char **wrapped, size_t *wrapped_len,
+    const rs_symkey *key, const rs_wrap_label *label,
+    unsigned char **wrapped, size_t *wrapped_len,
     rs_error *err);                   /* *wrapped malloc'd */
+/* Unwraps a copy made with label, or an unlabelled one from before labels
+ * (*legacy true; it is labelled at the next key change).  legacy may be
+ * NULL. */
 int rs_key_unwrap(const rs_keypair *kp, const unsigned char *wrapped,
-    size_t wrapped_len, rs_symkey *key, rs_error *err);
+    size_t wrapped_len, const rs_wrap_label *label, rs_symkey *key,
+    bool *legacy, rs_error *err);
 
 /* Fingerprint of a public key: the first 128 bits of its SHA-256 as 32
  * hex digits in groups of four, "1a2b:3c4d:...", enough that nobody can

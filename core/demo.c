@@ -134,7 +134,8 @@ static int fill_row(demo_filler *f, int table, const char *name, int ncells,
 	memset(&row, 0, sizeof row);
 	rc = f->store->ops->content_insert(f->store, table, name, &row.id, err);
 	for (int c = 0; rc == RS_OK && c < ncells; c++) {
-		rs_value_place place = { ti->table, row.id, ti->columns[c] };
+		rs_value_place place = { ti->table, row.id, ti->columns[c],
+		    name };
 
 		rc = rs_aead_seal(f->aead, &place, (unsigned char *)f->plain[c],
 		    strlen(f->plain[c]), f->sealed[c], &row.cell_len[c], err);
@@ -193,7 +194,7 @@ static int fill_content(rs_ctx *ctx, const rs_demo_options *opt,
 		return rc;
 	}
 	f->store = ctx->store;
-	f->aead = rs_aead_new(u.key, u.info.generation, err);
+	f->aead = rs_aead_new(u.key, u.info.generation, u.database_id, err);
 	rc = f->aead ? ops_begin(ctx, "demo", err) : RS_ERR_CRYPTO;
 	for (uint64_t n = 0; rc == RS_OK && res->values < opt->values; n++) {
 		bool subscription = n % 3 == 2 || opt->values - res->values < 2;

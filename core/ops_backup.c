@@ -340,7 +340,8 @@ static bool trial_opens(trial_run *run, rs_aead *aead,
 static void trial_cell(trial_run *run, const rs_content_table_info *ti,
     const rs_content_row *row, int c)
 {
-	rs_value_place place = { ti->table, row->id, ti->columns[c] };
+	rs_value_place place = { ti->table, row->id, ti->columns[c],
+	    row->name };
 	bool by_backup = trial_opens(run, run->backup, &place, row->cell[c],
 	    row->cell_len[c]);
 	bool by_current = trial_opens(run, run->current, &place, row->cell[c],
@@ -369,7 +370,7 @@ static rs_aead *current_aead(rs_ctx *ctx, rs_error *err)
 
 	if (ops_unlock(ctx, &u, NULL, &ignored) != RS_OK)
 		return NULL;
-	aead = rs_aead_new(u.key, u.info.generation, err);
+	aead = rs_aead_new(u.key, u.info.generation, u.database_id, err);
 	ops_unlocked_free(&u);
 	return aead;
 }
@@ -381,12 +382,16 @@ static int trial_all(rs_ctx *ctx, const rs_symkey *key,
 {
 	trial_run run = { .plain_cap = 1 << 20, .out = out };
 	rs_content_batch batch = { .count = 0 };
-	int rc = RS_OK;
+	char dbid[RS_ID_LEN + 1];
+	int rc = ctx->store->ops->database_id(ctx->store, dbid, err);
 
 	memset(out, 0, sizeof *out);
 	run.differs = info->present && strcmp(info->kcv, meta->kcv) != 0;
+	if (rc != RS_OK)
+		return rc;
 	run.plain = rs_secret_alloc(run.plain_cap);
-	run.backup = rs_aead_new(key, meta->generation, err);
+	/* The values are this database's: its id is in their places. */
+	run.backup = rs_aead_new(key, meta->generation, dbid, err);
 	run.current = current_aead(ctx, err);
 	out->current_known = run.current != NULL;
 	if (run.plain == NULL || run.backup == NULL)

@@ -69,10 +69,10 @@ typedef struct change_run {
 } change_run;
 
 static int reseal_value(change_run *run, const rs_content_table_info *ti,
-    int64_t id, int c, const unsigned char *in, size_t len, size_t *out_len,
-    rs_error *err)
+    int64_t id, const char *name, int c, const unsigned char *in,
+    size_t len, size_t *out_len, rs_error *err)
 {
-	rs_value_place place = { ti->table, id, ti->columns[c] };
+	rs_value_place place = { ti->table, id, ti->columns[c], name };
 	size_t plain_len = 0;
 	int status, rc;
 
@@ -110,13 +110,13 @@ static int report_progress(change_run *run, uint64_t done, rs_error *err)
 }
 
 /* The store calls this for every cell it rewrites. */
-static int reseal_in_store(void *arg, int table, int64_t id, int cell,
-    const unsigned char *in, size_t in_len, const unsigned char **out,
-    size_t *out_len, rs_error *err)
+static int reseal_in_store(void *arg, int table, int64_t id,
+    const char *name, int cell, const unsigned char *in, size_t in_len,
+    const unsigned char **out, size_t *out_len, rs_error *err)
 {
 	change_run *run = arg;
-	int rc = reseal_value(run, rs_content_info(table), id, cell, in, in_len,
-	    out_len, err);
+	int rc = reseal_value(run, rs_content_info(table), id, name, cell, in,
+	    in_len, out_len, err);
 
 	*out = run->buf.sealed[cell];
 	return rc;
@@ -228,9 +228,13 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	if (rc == RS_OK)
 		rc = ctx->store->ops->content_count(ctx->store, cells, err);
 	run->total = ops_count_values(cells);
-	if (rc == RS_OK && (run->old_aead = rs_aead_new(u.key, u.info.generation, err)) == NULL)
+	/* Old values of either format open; every value is sealed anew in
+	 * the current one, bound to this database and its item. */
+	if (rc == RS_OK && (run->old_aead = rs_aead_new(u.key,
+	    u.info.generation, u.database_id, err)) == NULL)
 		rc = err ? err->code : RS_ERR_CRYPTO;
-	if (rc == RS_OK && (run->new_aead = rs_aead_new(fresh, info.generation, err)) == NULL)
+	if (rc == RS_OK && (run->new_aead = rs_aead_new(fresh,
+	    info.generation, u.database_id, err)) == NULL)
 		rc = err ? err->code : RS_ERR_CRYPTO;
 	if (rc == RS_OK)
 		rc = report_progress(run, run->done, err);

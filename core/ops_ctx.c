@@ -176,14 +176,38 @@ int ops_member_from_keypair(rs_ctx *ctx, const rs_keypair *kp, rs_member *m,
 	    err);
 }
 
+/* The database can be written by every member's service account, so a
+ * member row is hostile input: its public key is checked before it gets a
+ * copy (join, key change, account change). */
+static int member_key_check(const rs_member *m, rs_error *err)
+{
+	rs_error why = { 0 };
+
+	if (rs_public_key_check(m->public_key, m->public_key_len, &why)
+	    == RS_OK)
+		return RS_OK;
+	return rs_err(err, RS_ERR_CRYPTO, _("Refusing to give the key to "
+	    "%s\\%s (installation %s): its public key is %s. Keys must be RSA "
+	    "of at least %d bits with exponent 65537. Remove this member "
+	    "(rskeymgmt --remove %s) and have it run rskeymgmt --init again."),
+	    m->machine, m->instance, m->installation_id, why.message,
+	    RS_RSA_BITS, m->installation_id);
+}
+
 int ops_wrap_for(rs_ctx *ctx, rs_member *m, const rs_symkey *key,
     uint32_t generation, rs_error *err)
 {
+	char dbid[RS_ID_LEN + 1];
+	rs_wrap_label label = { dbid, m->installation_id, generation };
 	unsigned char *wrapped = NULL;
 	size_t len = 0;
-	int rc = rs_key_wrap(m->public_key, m->public_key_len, key, &wrapped,
-	    &len, err);
+	int rc = member_key_check(m, err);
 
+	if (rc == RS_OK)
+		rc = ctx->store->ops->database_id(ctx->store, dbid, err);
+	if (rc == RS_OK)
+		rc = rs_key_wrap(m->public_key, m->public_key_len, key, &label,
+		    &wrapped, &len, err);
 	if (rc != RS_OK)
 		return rc;
 	free(m->wrapped_key);
@@ -290,7 +314,8 @@ static int unlock_keypair(rs_ctx *ctx, ops_unlocked *out, rs_activation *why,
 static int unlock_copy(rs_ctx *ctx, ops_unlocked *out, const rs_member *me,
     rs_activation *why, rs_error *err)
 {
-	char kcv[RS_KCV_HEX_LEN + 1];
+	rs_wrap_label label = { out->database_id, me->installation_id,
+	    me->key_generation };
 	rs_error ignored = { 0 };
 
 	if (me->wrapped_key == NULL)
@@ -310,13 +335,12 @@ static int unlock_copy(rs_ctx *ctx, ops_unlocked *out, const rs_member *me,
 	if (out->key == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	if (rs_key_unwrap(out->keypair, me->wrapped_key, me->wrapped_key_len,
-	    out->key, &ignored) != RS_OK)
+	    &label, out->key, &out->legacy_copy, &ignored) != RS_OK)
 		return not_activated(why, RS_UNWRAP_FAILED, err,
 		    _("This instance's copy of the symmetric key cannot be "
 		    "decrypted with its private key. Apply a key backup with "
 		    "rskeymgmt --apply."));
-	rs_symkey_kcv(out->key, kcv);
-	if (strcmp(kcv, out->info.kcv) != 0)
+	if (!rs_symkey_kcv_matches(out->key, out->info.kcv))
 		return not_activated(why, RS_KCV_MISMATCH, err,
 		    _("This instance's copy is not the key the database uses "
 		    "(generation %u, check value %s). Apply a backup of the "
@@ -334,6 +358,9 @@ int ops_unlock(rs_ctx *ctx, ops_unlocked *out, rs_activation *why,
 	memset(out, 0, sizeof *out);
 	memset(&me, 0, sizeof me);
 	rc = ctx->store->ops->keyinfo_get(ctx->store, &out->info, err);
+	if (rc == RS_OK)
+		rc = ctx->store->ops->database_id(ctx->store, out->database_id,
+		    err);
 	if (rc == RS_OK && !out->info.present)
 		rc = not_activated(why, RS_NO_KEY, err,
 		    _("The report server database has no symmetric key yet. "

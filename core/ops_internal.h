@@ -24,6 +24,8 @@ typedef struct ops_unlocked {
 	rs_keypair *keypair;
 	rs_symkey *key;
 	rs_keyinfo info;
+	char database_id[RS_ID_LEN + 1];   /* bound into values and copies */
+	bool legacy_copy;   /* this instance's copy has no OAEP label yet */
 } ops_unlocked;
 
 void ops_step(rs_ctx *ctx, int outcome, const char *fmt, ...)

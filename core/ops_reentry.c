@@ -114,7 +114,8 @@ int reentry_sealer_open(rs_ctx *ctx, reentry_sealer *s, rs_error *err)
 	if (rc != RS_OK)
 		return rc;
 	s->plain = rs_secret_alloc(RS_VALUE_MAX + 1);
-	s->aead = rs_aead_new(s->u.key, s->u.info.generation, err);
+	s->aead = rs_aead_new(s->u.key, s->u.info.generation,
+	    s->u.database_id, err);
 	if (s->plain == NULL || s->aead == NULL) {
 		reentry_sealer_close(s);
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
@@ -136,7 +137,8 @@ rs_value_state reentry_cell_state(reentry_sealer *s, int table,
     const rs_content_row *row, int cell)
 {
 	const rs_content_table_info *ti = rs_content_info(table);
-	rs_value_place place = { ti->table, row->id, ti->columns[cell] };
+	rs_value_place place = { ti->table, row->id, ti->columns[cell],
+	    row->name };
 	size_t plain_len = 0;
 	int status = RS_OPEN_MALFORMED;
 
@@ -158,7 +160,8 @@ int reentry_seal_into(reentry_sealer *s, int table, rs_content_row *row,
     int cell, const char *value, size_t len, rs_error *err)
 {
 	const rs_content_table_info *ti = rs_content_info(table);
-	rs_value_place place = { ti->table, row->id, ti->columns[cell] };
+	rs_value_place place = { ti->table, row->id, ti->columns[cell],
+	    row->name };
 	size_t need = len + RS_SEAL_OVERHEAD;
 	int rc;
 

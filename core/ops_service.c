@@ -15,6 +15,7 @@
 struct rs_service_key {
 	rs_symkey *key;
 	rs_keyinfo info;
+	char database_id[RS_ID_LEN + 1];
 };
 
 int rs_service_unlock(rs_ctx *ctx, rs_service_key **out, rs_activation *why,
@@ -36,6 +37,7 @@ int rs_service_unlock(rs_ctx *ctx, rs_service_key **out, rs_activation *why,
 	/* The service needs only the symmetric key: the private key goes. */
 	k->key = u.key;
 	k->info = u.info;
+	memcpy(k->database_id, u.database_id, sizeof k->database_id);
 	u.key = NULL;
 	ops_unlocked_free(&u);
 	*out = k;
@@ -74,7 +76,8 @@ static int open_cell(ds_test *t, const rs_content_row *row, int c,
     rs_error *err)
 {
 	const rs_content_table_info *ti = rs_content_info(RS_TABLE_DATASOURCES);
-	rs_value_place place = { ti->table, row->id, ti->columns[c] };
+	rs_value_place place = { ti->table, row->id, ti->columns[c],
+	    row->name };
 	size_t plain_len = 0;
 	int status = RS_OPEN_MALFORMED;
 
@@ -138,7 +141,8 @@ int rs_service_test_datasource(rs_ctx *ctx, const rs_service_key *k,
 		return rs_err(err, RS_ERR_NOT_ACTIVATED, _("the service is not "
 		    "activated"));
 	t.plain = rs_secret_alloc(t.plain_cap);
-	t.aead = rs_aead_new(k->key, k->info.generation, err);
+	t.aead = rs_aead_new(k->key, k->info.generation, k->database_id,
+	    err);
 	if (t.plain == NULL)
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	else if (t.aead == NULL)

@@ -22,7 +22,8 @@ typedef struct verify_run {
 static void verify_cell(verify_run *run, const rs_content_table_info *ti,
     int table, const rs_content_row *row, int c)
 {
-	rs_value_place place = { ti->table, row->id, ti->columns[c] };
+	rs_value_place place = { ti->table, row->id, ti->columns[c],
+	    row->name };
 	size_t plain_len = 0;
 	int status = RS_OPEN_MALFORMED;
 
@@ -78,7 +79,7 @@ static int verify_all(rs_ctx *ctx, rs_progress_fn progress, void *arg,
 	if (rc != RS_OK)
 		return rc;
 	run.plain = rs_secret_alloc(run.plain_cap);
-	run.aead = rs_aead_new(u.key, u.info.generation, err);
+	run.aead = rs_aead_new(u.key, u.info.generation, u.database_id, err);
 	if (run.plain == NULL || run.aead == NULL)
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	if (rc == RS_OK)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* secret.c: memory for keys and passwords, and process hardening.
  *
- * Each secret gets its own page-aligned block: mlock keeps it out of swap
- * and MADV_DONTDUMP out of core files, and neither then affects unrelated
+ * A secret goes to OpenSSL's secure heap when there is one (a locked,
+ * non-dumpable arena with guard pages).  Otherwise, or when that is full,
+ * it gets its own page-aligned block: mlock keeps it out of swap and
+ * MADV_DONTDUMP out of core files, and neither then affects unrelated
  * heap data sharing the page.  A small header before the returned pointer
  * records the block size, so freeing never depends on the caller passing
  * the right size. */
@@ -33,6 +35,36 @@ void rs_harden_process(void)
 	/* Best effort: a failure here must not stop the tool from running. */
 	(void)setrlimit(RLIMIT_CORE, &none);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* 0 when it cannot (then rs_secret_alloc locks pages itself); 2
+	 * when the arena could not be locked (RLIMIT_MEMLOCK): still used,
+	 * as our own blocks would not be locked either. */
+	if (!CRYPTO_secure_malloc_initialized())
+		(void)CRYPTO_secure_malloc_init(RS_SECURE_HEAP, 16);
+}
+
+static bool may_lock_all(void)
+{
+	struct rlimit lim;
+
+	if (geteuid() == 0)
+		return true;
+	return getrlimit(RLIMIT_MEMLOCK, &lim) == 0
+	    && lim.rlim_cur == RLIM_INFINITY;
+}
+
+bool rs_lock_memory(void)
+{
+	int flags = MCL_CURRENT | MCL_FUTURE;
+
+	if (!may_lock_all())
+		return false;
+#ifdef MCL_ONFAULT
+	/* Pages are locked as they are touched: reserved but unused memory
+	 * (thread stacks, malloc arenas) is not made resident. */
+	if (mlockall(flags | MCL_ONFAULT) == 0)
+		return true;
+#endif
+	return mlockall(flags) == 0;
 }
 
 static size_t page_size(void)
@@ -49,6 +81,10 @@ void *rs_secret_alloc(size_t size)
 	void *block = NULL;
 	struct secret_header *h;
 
+	if (CRYPTO_secure_malloc_initialized() && size > 0
+	    && size <= RS_SECURE_HEAP / 8
+	    && (block = OPENSSL_secure_zalloc(size)) != NULL)
+		return block;
 	if (size > SIZE_MAX - SECRET_HEADER - ps)
 		return NULL;
 	total = (size + SECRET_HEADER + ps - 1) / ps * ps;
@@ -75,6 +111,10 @@ void rs_secret_free(void *ptr, size_t size)
 	(void)size;     /* the header knows the real size */
 	if (ptr == NULL)
 		return;
+	if (CRYPTO_secure_allocated(ptr)) {
+		OPENSSL_secure_clear_free(ptr, CRYPTO_secure_actual_size(ptr));
+		return;
+	}
 	h = (struct secret_header *)(void *)((unsigned char *)ptr - SECRET_HEADER);
 	if (h->magic != SECRET_MAGIC)
 		abort();    /* not ours: freeing it would corrupt the heap */

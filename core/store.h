@@ -100,11 +100,12 @@ typedef struct rs_heartbeat {
 	int64_t key_generation;      /* of the key it holds; 0: none */
 } rs_heartbeat;
 
-/* Gives the replacement of one cell: *out must stay valid until the next
+/* Gives the replacement of one cell of row id named name (the item's
+ * identity, bound into its value): *out must stay valid until the next
  * call.  A return other than RS_OK stops the rewrite (err says why). */
-typedef int (*rs_cell_rewrite_fn)(void *arg, int table, int64_t id, int cell,
-    const unsigned char *in, size_t in_len, const unsigned char **out,
-    size_t *out_len, rs_error *err);
+typedef int (*rs_cell_rewrite_fn)(void *arg, int table, int64_t id,
+    const char *name, int cell, const unsigned char *in, size_t in_len,
+    const unsigned char **out, size_t *out_len, rs_error *err);
 
 /* Called in the caller's thread after each batch of a rewrite is written,
  * with the number of cells in it; a return other than RS_OK stops. */

@@ -421,8 +421,8 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		*types = "i";
 		break;
 	case CS_FETCH:
-		snprintf(sql, size, "SELECT id, %s%s%s FROM %s WHERE id > $1 AND "
-		    "%s ORDER BY id LIMIT %d", c1, sep, c2s, t->table, any,
+		snprintf(sql, size, "SELECT id, %s%s%s, name FROM %s "
+		    "WHERE id > $1 AND %s ORDER BY id LIMIT %d", c1, sep, c2s, t->table, any,
 		    REWRITE_ROWS);
 		*types = "i";
 		break;
@@ -1466,7 +1466,8 @@ static int rewrite_cell(rewrite_run *w, const PGresult *res, int i, int c,
 	*out_len = 0;
 	if (pq.PQgetisnull(res, i, 1 + c))
 		return RS_OK;
-	rc = w->fn(w->arg, w->table, id, c,
+	rc = w->fn(w->arg, w->table, id,
+	    pq.PQgetvalue(res, i, 1 + w->ncells), c,
 	    (const unsigned char *)pq.PQgetvalue(res, i, 1 + c),
 	    (size_t)pq.PQgetlength(res, i, 1 + c), out, out_len, err);
 	if (rc == RS_OK && *out == NULL)

@@ -1063,7 +1063,7 @@ static int slot_put(rewrite_slot *sl, const void *data, size_t len,
 
 /* Worker: one cell through fn, input and output kept in the slot. */
 static int slot_add_cell(rewrite_job *job, rewrite_slot *sl, int64_t id,
-    int cell, const unsigned char *in, size_t in_len)
+    const char *name, int cell, const unsigned char *in, size_t in_len)
 {
 	const unsigned char *out = NULL;
 	size_t out_len = 0;
@@ -1080,8 +1080,8 @@ static int slot_add_cell(rewrite_job *job, rewrite_slot *sl, int64_t id,
 		sl->cap = cap;
 	}
 	e = &sl->entries[sl->count];
-	rc = job->fn(job->arg, job->table, id, cell, in, in_len, &out, &out_len,
-	    &sl->err);
+	rc = job->fn(job->arg, job->table, id, name, cell, in, in_len, &out,
+	    &out_len, &sl->err);
 	if (rc != RS_OK)
 		return rc;
 	e->id = id;
@@ -1106,14 +1106,16 @@ static int slot_fill(rewrite_job *job, rewrite_slot *sl, sqlite3_stmt *st,
 	sqlite3_bind_int64(st, 1, lo);
 	while (rc == RS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
+		char name[RS_NAME_MAX];
 
+		copy_text(name, sizeof name, st, 1 + ncells);
 		for (int c = 0; rc == RS_OK && c < ncells; c++) {
 			const unsigned char *in;
 
 			if (sqlite3_column_type(st, 1 + c) == SQLITE_NULL)
 				continue;
 			in = sqlite3_column_blob(st, 1 + c);
-			rc = slot_add_cell(job, sl, id, c,
+			rc = slot_add_cell(job, sl, id, name, c,
 			    in ? in : (const unsigned char *)"",
 			    (size_t)sqlite3_column_bytes(st, 1 + c));
 		}
@@ -1136,8 +1138,8 @@ static void *rewrite_worker(void *p)
 	int64_t lo = INT64_MIN;
 	int rc;
 
-	snprintf(sql, sizeof sql, "SELECT id, %s%s%s FROM %s WHERE id > ?1 "
-	    "ORDER BY id LIMIT %d", t->columns[0], t->ncells > 1 ? ", " : "",
+	snprintf(sql, sizeof sql, "SELECT id, %s%s%s, name FROM %s "
+	    "WHERE id > ?1 ORDER BY id LIMIT %d", t->columns[0], t->ncells > 1 ? ", " : "",
 	    t->ncells > 1 ? t->columns[1] : "", t->table, REWRITE_ROWS);
 	rc = sqlite3_prepare_v2(job->reader, sql, -1, &st, NULL);
 	for (unsigned k = 0;; k++) {

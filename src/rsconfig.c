@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	rs_harden_process();
+	(void)rs_lock_memory();   /* keys and passwords never swapped */
 	rs_stdout_close_at_exit("rsconfig");
 	/* The TUI links the narrow ncurses: translations must reach it as
 	 * single bytes ("Grusse", not UTF-8). */

@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 	struct cli c;
 
 	rs_harden_process();
+	(void)rs_lock_memory();   /* keys and passwords never swapped */
 	rs_stdout_close_at_exit("rskeymgmt");
 	rs_i18n_init(NULL);
 	switch (cli_parse(argc, argv, &c, &err)) {

@@ -9,6 +9,7 @@ RELIABILITY_TESTS += tests/reliability/badinput.sh
 RELIABILITY_TESTS += tests/reliability/leaks.sh
 RELIABILITY_TESTS += tests/reliability/importleaks.sh
 RELIABILITY_TESTS += tests/reliability/perms.sh
+RELIABILITY_TESTS += tests/reliability/lockedmem.sh
 
 EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \

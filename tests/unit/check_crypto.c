@@ -3,6 +3,11 @@
 #include <config.h>
 
 #include <check.h>
+#include <stdio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rsa.h>
 #include <stdlib.h>
 #include <string.h>
 #include "crypto.h"
@@ -23,7 +28,10 @@ static rs_symkey *new_key(void)
 	return k;
 }
 
-static const rs_value_place place_a = { "datasources", 42, "connection" };
+#define DB_A "3f2b8c1e-0d4a-4e5f-9a6b-7c8d9e0f1a2b"
+#define DB_B "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+static const rs_value_place place_a = { "datasources", 42, "connection",
+	"Sales DB" };
 
 static size_t seal(rs_aead *a, const rs_value_place *pl, const char *text,
     unsigned char *out)
@@ -40,14 +48,14 @@ static size_t seal(rs_aead *a, const rs_value_place *pl, const char *text,
 START_TEST(test_seal_open_round_trip)
 {
 	rs_symkey *k = new_key();
-	rs_aead *a = rs_aead_new(k, 7, NULL);
+	rs_aead *a = rs_aead_new(k, 7, DB_A, NULL);
 	unsigned char sealed[256], plain[256];
 	size_t n, pn = 0;
 	uint32_t gen = 0;
 
 	ck_assert_ptr_nonnull(a);
 	n = seal(a, &place_a, "Server=db;Password=Secret1!", sealed);
-	ck_assert_int_eq(sealed[0], 1);
+	ck_assert_int_eq(sealed[0], 2);
 	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn, &gen),
 	    RS_OPEN_OK);
 	ck_assert_uint_eq(gen, 7);
@@ -75,12 +83,16 @@ END_TEST
 START_TEST(test_moved_value_refused)
 {
 	rs_symkey *k = new_key();
-	rs_aead *a = rs_aead_new(k, 1, NULL);
-	rs_value_place other_row = { "datasources", 43, "connection" };
-	rs_value_place other_col = { "datasources", 42, "password" };
-	rs_value_place other_tab = { "subscriptions", 42, "connection" };
+	rs_aead *a = rs_aead_new(k, 1, DB_A, NULL);
+	rs_value_place other_row = { "datasources", 43, "connection",
+	    "Sales DB" };
+	rs_value_place other_col = { "datasources", 42, "password",
+	    "Sales DB" };
+	rs_value_place other_tab = { "subscriptions", 42, "connection",
+	    "Sales DB" };
 	/* Same bytes concatenated differently must not collide. */
-	rs_value_place shifted = { "datasources4", 2, "connection" };
+	rs_value_place shifted = { "datasources4", 2, "connection",
+	    "Sales DB" };
 	unsigned char sealed[128], plain[128];
 	size_t n, pn;
 
@@ -103,8 +115,9 @@ END_TEST
 START_TEST(test_other_generation_and_key)
 {
 	rs_symkey *k = new_key(), *k2 = new_key();
-	rs_aead *g1 = rs_aead_new(k, 1, NULL), *g2 = rs_aead_new(k, 2, NULL);
-	rs_aead *other = rs_aead_new(k2, 1, NULL);
+	rs_aead *g1 = rs_aead_new(k, 1, DB_A, NULL);
+	rs_aead *g2 = rs_aead_new(k, 2, DB_A, NULL);
+	rs_aead *other = rs_aead_new(k2, 1, DB_A, NULL);
 	unsigned char sealed[128], plain[128];
 	size_t n, pn;
 	uint32_t gen = 0;
@@ -131,7 +144,7 @@ END_TEST
 START_TEST(test_tampered_and_malformed)
 {
 	rs_symkey *k = new_key();
-	rs_aead *a = rs_aead_new(k, 3, NULL);
+	rs_aead *a = rs_aead_new(k, 3, DB_A, NULL);
 	unsigned char sealed[128], plain[128];
 	size_t n, pn, i;
 
@@ -143,10 +156,14 @@ START_TEST(test_tampered_and_malformed)
 		    &pn, NULL), RS_OPEN_AUTH_FAILED);
 		sealed[i] ^= 0x01;
 	}
-	sealed[0] = 2;
+	sealed[0] = 3;   /* 1 and 2 are the formats in use */
 	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn, NULL),
 	    RS_OPEN_MALFORMED);
+	/* Claiming the old format does not drop the database and name. */
 	sealed[0] = 1;
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn, NULL),
+	    RS_OPEN_AUTH_FAILED);
+	sealed[0] = 2;
 	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, RS_SEAL_OVERHEAD - 1,
 	    plain, &pn, NULL), RS_OPEN_MALFORMED);
 	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n - 1, plain, &pn,
@@ -195,6 +212,9 @@ START_TEST(hex_encoding_is_lower_case)
 }
 END_TEST
 
+static const rs_wrap_label label_a = { DB_A,
+	"11111111-2222-4333-8444-555555555555", 4 };
+
 START_TEST(only_the_matching_key_pair_unwraps_the_key)
 {
 	rs_symkey *k = new_key(), *out = rs_symkey_new();
@@ -206,30 +226,253 @@ START_TEST(only_the_matching_key_pair_unwraps_the_key)
 	    RS_OK);
 	ck_assert(rs_keypair_matches(kp_a, der, der_len));
 	ck_assert(!rs_keypair_matches(kp_b, der, der_len));
-	ck_assert_int_eq(rs_key_wrap(der, der_len, k, &wrapped, &wlen, &err),
-	    RS_OK);
+	ck_assert_int_eq(rs_key_wrap(der, der_len, k, &label_a, &wrapped, &wlen,
+	    &err), RS_OK);
 	ck_assert_uint_eq(wlen, RS_RSA_BITS / 8);
-	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, out, &err), RS_OK);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, &label_a, out, NULL,
+	    &err), RS_OK);
 	ck_assert_int_eq(memcmp(out->bytes, k->bytes, RS_KEY_LEN), 0);
 
 	/* Another key pair cannot unwrap it. */
-	ck_assert_int_eq(rs_key_unwrap(kp_b, wrapped, wlen, out, &err),
-	    RS_ERR_CRYPTO);
+	ck_assert_int_eq(rs_key_unwrap(kp_b, wrapped, wlen, &label_a, out, NULL,
+	    &err), RS_ERR_CRYPTO);
 	ck_assert(strlen(err.message) > 0);
 	rs_err_clear(&err);
 	/* Nor a damaged copy. */
 	wrapped[10] ^= 0x40;
-	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, out, &err),
-	    RS_ERR_CRYPTO);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, &label_a, out, NULL,
+	    &err), RS_ERR_CRYPTO);
 	rs_err_clear(&err);
 	/* A damaged public key is refused with a message. */
 	free(wrapped);
-	ck_assert_int_eq(rs_key_wrap(der, der_len / 2, k, &wrapped, &wlen,
-	    &err), RS_ERR_CRYPTO);
+	ck_assert_int_eq(rs_key_wrap(der, der_len / 2, k, &label_a, &wrapped,
+	    &wlen, &err), RS_ERR_CRYPTO);
 	ck_assert_ptr_null(wrapped);
 	free(der);
 	rs_symkey_free(k);
 	rs_symkey_free(out);
+}
+END_TEST
+
+/* A value in the format written before version 2 (associated data without
+ * database and name), sealed here by hand as the old code did. */
+static size_t seal_v1(const rs_symkey *k, const rs_value_place *pl,
+    uint32_t gen, const char *text, unsigned char *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	char aad[256];
+	int n, outl = 0, finl = 0;
+	size_t len = strlen(text);
+
+	n = snprintf(aad, sizeof aad, "rsconfig-value-v1%c%s%c%lld%c%s%c%u",
+	    0, pl->table, 0, (long long)pl->row, 0, pl->column, 0, gen);
+	out[0] = 1;
+	out[1] = (unsigned char)(gen >> 24);
+	out[2] = (unsigned char)(gen >> 16);
+	out[3] = (unsigned char)(gen >> 8);
+	out[4] = (unsigned char)gen;
+	memset(out + 5, 0x5a, 12);
+	ck_assert_int_eq(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL,
+	    k->bytes, out + 5), 1);
+	ck_assert_int_eq(EVP_EncryptUpdate(c, NULL, &outl,
+	    (unsigned char *)aad, n), 1);
+	ck_assert_int_eq(EVP_EncryptUpdate(c, out + 17, &outl,
+	    (const unsigned char *)text, (int)len), 1);
+	ck_assert_int_eq(EVP_EncryptFinal_ex(c, out + 17 + outl, &finl), 1);
+	ck_assert_int_eq(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16,
+	    out + 17 + len), 1);
+	EVP_CIPHER_CTX_free(c);
+	return len + RS_SEAL_OVERHEAD;
+}
+
+START_TEST(value_copied_to_another_database_or_name_does_not_open)
+{
+	rs_symkey *k = new_key();
+	rs_aead *a = rs_aead_new(k, 1, DB_A, NULL);
+	rs_aead *b = rs_aead_new(k, 1, DB_B, NULL);
+	rs_value_place renamed = { "datasources", 42, "connection", "HR DB" };
+	rs_value_place unnamed = { "datasources", 42, "connection", NULL };
+	unsigned char sealed[128], plain[128];
+	size_t n, pn;
+
+	n = seal(a, &place_a, "secret", sealed);
+	/* Same key, same place, another database (a backup applied to two). */
+	ck_assert_int_eq(rs_aead_open(b, &place_a, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	/* Same row id, another item name (names swapped, or the id reused). */
+	ck_assert_int_eq(rs_aead_open(a, &renamed, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	ck_assert_int_eq(rs_aead_open(a, &unnamed, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_OK);
+	ck_assert_ptr_nonnull(strstr(rs_open_status_text(RS_OPEN_AUTH_FAILED),
+	    "database"));
+	rs_aead_free(a);
+	rs_aead_free(b);
+	rs_symkey_free(k);
+}
+END_TEST
+
+START_TEST(old_format_values_still_open_but_not_elsewhere)
+{
+	rs_symkey *k = new_key();
+	rs_aead *a = rs_aead_new(k, 5, DB_A, NULL);
+	rs_value_place other_row = { "datasources", 43, "connection",
+	    "Sales DB" };
+	unsigned char sealed[128], plain[128];
+	size_t n, pn = 0;
+
+	n = seal_v1(k, &place_a, 5, "Password=old", sealed);
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_OK);
+	ck_assert_uint_eq(pn, strlen("Password=old"));
+	ck_assert_int_eq(memcmp(plain, "Password=old", pn), 0);
+	/* The old format still binds table, row and column. */
+	ck_assert_int_eq(rs_aead_open(a, &other_row, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	/* Claiming the new format for an old value does not open it. */
+	sealed[0] = 2;
+	ck_assert_int_eq(rs_aead_open(a, &place_a, sealed, n, plain, &pn,
+	    NULL), RS_OPEN_AUTH_FAILED);
+	rs_aead_free(a);
+	rs_symkey_free(k);
+}
+END_TEST
+
+static void der_of(EVP_PKEY *pkey, unsigned char **der, size_t *len)
+{
+	unsigned char *tmp = NULL;
+	int n = i2d_PUBKEY(pkey, &tmp);
+
+	ck_assert_int_gt(n, 0);
+	*der = malloc((size_t)n);
+	memcpy(*der, tmp, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(tmp);
+}
+
+static EVP_PKEY *rsa_with(unsigned bits, unsigned e)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *bn = BN_new();
+
+	BN_set_word(bn, e);
+	ck_assert_int_eq(EVP_PKEY_keygen_init(c), 1);
+	ck_assert_int_gt(EVP_PKEY_CTX_set_rsa_keygen_bits(c, (int)bits), 0);
+	ck_assert_int_gt(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(c, bn), 0);
+	ck_assert_int_eq(EVP_PKEY_generate(c, &pkey), 1);
+	BN_free(bn);
+	EVP_PKEY_CTX_free(c);
+	return pkey;
+}
+
+START_TEST(member_keys_below_3072_bits_or_with_e_3_are_refused)
+{
+	EVP_PKEY *small = rsa_with(2048, 65537), *e3 = rsa_with(3072, 3);
+	rs_symkey *k = new_key();
+	unsigned char *der = NULL, *wrapped = NULL;
+	size_t len = 0, wlen = 0;
+	rs_error err = { 0 };
+
+	der_of(small, &der, &len);
+	ck_assert_int_eq(rs_public_key_check(der, len, &err), RS_ERR_CRYPTO);
+	ck_assert_msg(strstr(err.message, "2048") != NULL, "%s", err.message);
+	rs_err_clear(&err);
+	ck_assert_int_eq(rs_key_wrap(der, len, k, &label_a, &wrapped, &wlen,
+	    &err), RS_ERR_CRYPTO);
+	ck_assert_ptr_null(wrapped);
+	rs_err_clear(&err);
+	free(der);
+	der_of(e3, &der, &len);
+	ck_assert_int_eq(rs_public_key_check(der, len, &err), RS_ERR_CRYPTO);
+	ck_assert_msg(strstr(err.message, "exponent 3;") != NULL, "%s",
+	    err.message);
+	rs_err_clear(&err);
+	ck_assert_int_eq(rs_key_wrap(der, len, k, &label_a, &wrapped, &wlen,
+	    &err), RS_ERR_CRYPTO);
+	ck_assert_ptr_null(wrapped);
+	rs_err_clear(&err);
+	free(der);
+	/* Our own key pairs pass. */
+	ck_assert_int_eq(rs_keypair_public_der(kp_a, &der, &len, &err), RS_OK);
+	ck_assert_int_eq(rs_public_key_check(der, len, &err), RS_OK);
+	free(der);
+	EVP_PKEY_free(small);
+	EVP_PKEY_free(e3);
+	rs_symkey_free(k);
+}
+END_TEST
+
+START_TEST(a_copy_unwraps_only_under_its_own_label)
+{
+	rs_symkey *k = new_key(), *out = rs_symkey_new();
+	unsigned char *der = NULL, *wrapped = NULL;
+	size_t der_len = 0, wlen = 0;
+	rs_error err = { 0 };
+	rs_wrap_label other_db = label_a, other_member = label_a;
+	rs_wrap_label other_gen = label_a;
+	bool legacy = true;
+
+	other_db.database_id = DB_B;
+	other_member.installation_id = "99999999-2222-4333-8444-555555555555";
+	other_gen.generation = 5;
+	ck_assert_int_eq(rs_keypair_public_der(kp_a, &der, &der_len, &err),
+	    RS_OK);
+	ck_assert_int_eq(rs_key_wrap(der, der_len, k, &label_a, &wrapped, &wlen,
+	    &err), RS_OK);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, &label_a, out,
+	    &legacy, &err), RS_OK);
+	ck_assert(!legacy);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, &other_db, out,
+	    NULL, &err), RS_ERR_CRYPTO);
+	ck_assert_msg(strstr(err.message, "another database") != NULL, "%s",
+	    err.message);
+	rs_err_clear(&err);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, &other_member, out,
+	    NULL, &err), RS_ERR_CRYPTO);
+	rs_err_clear(&err);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, &other_gen, out,
+	    NULL, &err), RS_ERR_CRYPTO);
+	rs_err_clear(&err);
+	free(wrapped);
+	/* A copy from before labels still unwraps, and says so. */
+	ck_assert_int_eq(rs_key_wrap(der, der_len, k, NULL, &wrapped, &wlen,
+	    &err), RS_OK);
+	ck_assert_int_eq(rs_key_unwrap(kp_a, wrapped, wlen, &label_a, out,
+	    &legacy, &err), RS_OK);
+	ck_assert(legacy);
+	ck_assert_int_eq(memcmp(out->bytes, k->bytes, RS_KEY_LEN), 0);
+	free(wrapped);
+	free(der);
+	rs_symkey_free(k);
+	rs_symkey_free(out);
+}
+END_TEST
+
+START_TEST(check_value_is_derived_and_old_ones_still_match)
+{
+	rs_symkey *k = new_key(), *k2 = new_key();
+	char now[RS_KCV_HEX_LEN + 1], old[RS_KCV_HEX_LEN + 1];
+	unsigned char mac[32];
+	unsigned int mac_len = 0;
+
+	rs_symkey_kcv(k, now);
+	/* Version 1: HMAC keyed with the encryption key itself. */
+	HMAC(EVP_sha256(), k->bytes, RS_KEY_LEN,
+	    (const unsigned char *)"rsconfig key check value", 24, mac,
+	    &mac_len);
+	rs_hex_encode(mac, RS_KCV_HEX_LEN / 2, old);
+	ck_assert_str_ne(now, old);
+	ck_assert_int_eq(rs_symkey_kcv_version(k, now), 2);
+	ck_assert_int_eq(rs_symkey_kcv_version(k, old), 1);
+	ck_assert_int_eq(rs_symkey_kcv_version(k2, now), 0);
+	ck_assert_int_eq(rs_symkey_kcv_version(k2, old), 0);
+	ck_assert_int_eq(rs_symkey_kcv_version(k, "0123"), 0);
+	ck_assert(rs_symkey_kcv_matches(k, old));
+	rs_symkey_free(k);
+	rs_symkey_free(k2);
 }
 END_TEST
 
@@ -304,6 +547,12 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, hex_encoding_is_lower_case);
 	tcase_add_test(tc, only_the_matching_key_pair_unwraps_the_key);
 	tcase_add_test(tc, test_pem_round_trip);
+	tcase_add_test(tc,
+	    value_copied_to_another_database_or_name_does_not_open);
+	tcase_add_test(tc, old_format_values_still_open_but_not_elsewhere);
+	tcase_add_test(tc, member_keys_below_3072_bits_or_with_e_3_are_refused);
+	tcase_add_test(tc, a_copy_unwraps_only_under_its_own_label);
+	tcase_add_test(tc, check_value_is_derived_and_old_ones_still_match);
 	tcase_add_test(tc, secret_memory_is_zeroed_and_passwords_may_overlap);
 	suite_add_tcase(s, tc);
 	return s;

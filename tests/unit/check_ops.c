@@ -18,6 +18,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include "backup.h"
+#include "crypto.h"
 #include "keystore.h"
 #include "lock.h"
 #include "ops.h"
@@ -769,6 +774,377 @@ START_TEST(change_wraps_only_the_reviewed_members)
 }
 END_TEST
 
+/* ---- the database is hostile input (issue 14) ---- */
+
+/* Runs sql on member 1's database, either backend. */
+static void db_exec(const char *sql)
+{
+	rs_ctx *ctx = open_member(1);
+	char db[PATH_MAX];
+	sqlite3 *h;
+
+	snprintf(db, sizeof db, "%s", rs_ctx_config(ctx)->database);
+	rs_ctx_close(ctx);
+	if (pg_server != NULL) {
+		ck_assert_int_eq(pg_exec(pg_work, sql), 0);
+		return;
+	}
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(h));
+	sqlite3_close(h);
+}
+
+/* The same database under another id: what a copy of its file (or its
+ * rows) placed in another database looks like. */
+static void give_another_database_id(void)
+{
+	db_exec("UPDATE meta SET value = "
+	    "'5e1f0a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b' WHERE key = 'database_id'");
+}
+
+START_TEST(a_key_copy_moved_to_another_database_is_refused)
+{
+	rs_ctx *ctx;
+	rs_status st;
+	rs_error err = { 0 };
+
+	give_another_database_id();
+	ctx = open_member(1);
+	ck_assert_int_eq(rs_op_status(ctx, &st, &err), RS_OK);
+	ck_assert_int_eq(st.activation, RS_UNWRAP_FAILED);
+	ck_assert_int_eq(status_of(2).activation, RS_UNWRAP_FAILED);
+	rs_err_clear(&err);
+	ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, NULL, &err),
+	    RS_ERR_NOT_ACTIVATED);
+	rs_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(values_copied_to_another_database_sharing_the_key_do_not_open)
+{
+	rs_ctx *ctx = open_member(1);
+	const char *path = tu_path(work, "shared.rskey");
+	rs_restore_result rres;
+	rs_verify_result res;
+	rs_error err = { 0 };
+
+	backup_to(ctx, path);
+	rs_ctx_close(ctx);
+	/* Another database that was given the same key (the backup applied
+	 * to it), holding values copied from the first. */
+	give_another_database_id();
+	ctx = open_member(1);
+	ck_assert_msg(rs_op_restore(ctx, path, STRONG, strlen(STRONG), true,
+	    &rres, &err) == RS_OK, "%s", err.message);
+	rs_ctx_close(ctx);
+	ck_assert_int_eq(status_of(1).activation, RS_ACTIVATED);
+	res = verify(1, RS_ERR_FAILED);
+	ck_assert_uint_eq(res.ok, 0);
+	ck_assert_uint_eq(res.auth_failed, DEMO_VALUES);
+}
+END_TEST
+
+/* Seals like the code before format 2: associated data without the
+ * database id and the item name. */
+static void seal_v1(const rs_symkey *k, const char *table, int64_t row,
+    const char *column, uint32_t gen, const unsigned char *plain,
+    size_t len, unsigned char *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	char aad[256];
+	int n, outl = 0, finl = 0;
+
+	n = snprintf(aad, sizeof aad, "rsconfig-value-v1%c%s%c%lld%c%s%c%u",
+	    0, table, 0, (long long)row, 0, column, 0, gen);
+	out[0] = 1;
+	out[1] = (unsigned char)(gen >> 24);
+	out[2] = (unsigned char)(gen >> 16);
+	out[3] = (unsigned char)(gen >> 8);
+	out[4] = (unsigned char)gen;
+	memcpy(out + 5, &row, sizeof row);   /* unique per row: a test nonce */
+	memcpy(out + 13, column, 4);
+	ck_assert_int_eq(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL,
+	    k->bytes, out + 5), 1);
+	ck_assert_int_eq(EVP_EncryptUpdate(c, NULL, &outl,
+	    (unsigned char *)aad, n), 1);
+	ck_assert_int_eq(EVP_EncryptUpdate(c, out + 17, &outl, plain,
+	    (int)len), 1);
+	ck_assert_int_eq(EVP_EncryptFinal_ex(c, out + 17 + outl, &finl), 1);
+	ck_assert_int_eq(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16,
+	    out + 17 + len), 1);
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* Rewrites every data source connection string in format 1. */
+static void downgrade_connection_strings(const char *db, const rs_symkey *k,
+    const rs_backup_meta *meta)
+{
+	rs_aead *aead = rs_aead_new(k, meta->generation, meta->database_id,
+	    NULL);
+	sqlite3 *h;
+	sqlite3_stmt *sel, *upd;
+	unsigned char plain[1024], sealed[1024 + RS_SEAL_OVERHEAD];
+
+	ck_assert_ptr_nonnull(aead);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT id, name, "
+	    "connection_string FROM datasources WHERE connection_string IS NOT "
+	    "NULL", -1, &sel, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "UPDATE datasources SET "
+	    "connection_string = ?2 WHERE id = ?1", -1, &upd, NULL), SQLITE_OK);
+	sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(sel, 0);
+		rs_value_place place = { "datasources", id, "connection_string",
+		    (const char *)sqlite3_column_text(sel, 1) };
+		size_t len = (size_t)sqlite3_column_bytes(sel, 2), pn = 0;
+
+		ck_assert_uint_le(len, sizeof plain);
+		ck_assert_int_eq(rs_aead_open(aead, &place,
+		    sqlite3_column_blob(sel, 2), len, plain, &pn, NULL),
+		    RS_OPEN_OK);
+		seal_v1(k, "datasources", id, "connection_string",
+		    meta->generation, plain, pn, sealed);
+		sqlite3_bind_int64(upd, 1, id);
+		sqlite3_bind_blob(upd, 2, sealed, (int)(pn + RS_SEAL_OVERHEAD),
+		    SQLITE_TRANSIENT);
+		ck_assert_int_eq(sqlite3_step(upd), SQLITE_DONE);
+		sqlite3_reset(upd);
+	}
+	ck_assert_int_eq(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sqlite3_close(h);
+	rs_aead_free(aead);
+}
+
+static int64_t count_format(const char *db, int version)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char sql[160];
+	int64_t n;
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM datasources WHERE "
+	    "substr(connection_string, 1, 1) = x'%02x'", version);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+START_TEST(old_format_values_open_and_change_reseals_them)
+{
+	rs_ctx *ctx = open_member(1);
+	const char *path = tu_path(work, "old.rskey");
+	rs_symkey *k = rs_symkey_new();
+	rs_backup_meta meta;
+	rs_error err = { 0 };
+	char db[PATH_MAX];
+	int64_t old;
+
+	if (pg_server != NULL) {
+		rs_ctx_close(ctx);
+		rs_symkey_free(k);
+		tu_skip("old_format_values_open_and_change_reseals_them",
+		    "rewrites the values through SQLite");
+		return;
+	}
+	snprintf(db, sizeof db, "%s", rs_ctx_config(ctx)->database);
+	backup_to(ctx, path);
+	rs_ctx_close(ctx);
+	ck_assert_int_eq(rs_backup_read(path, STRONG, strlen(STRONG), k, &meta,
+	    &err), RS_OK);
+	downgrade_connection_strings(db, k, &meta);
+	old = count_format(db, 1);
+	ck_assert_int_gt(old, 0);
+	ck_assert_int_eq(count_format(db, 2), 0);
+	ck_assert_uint_eq(verify(1, RS_OK).ok, DEMO_VALUES);
+	ctx = open_member(1);
+	ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, NULL, &err), RS_OK);
+	rs_ctx_close(ctx);
+	ck_assert_int_eq(count_format(db, 1), 0);
+	ck_assert_int_eq(count_format(db, 2), old);
+	ck_assert_uint_eq(verify(1, RS_OK).ok, DEMO_VALUES);
+	ck_assert_uint_eq(verify(2, RS_OK).ok, DEMO_VALUES);
+	rs_symkey_free(k);
+}
+END_TEST
+
+START_TEST(swapped_names_do_not_open)
+{
+	rs_verify_result res;
+
+	db_exec("UPDATE datasources SET name = CASE id "
+	    "WHEN (SELECT min(id) FROM datasources) THEN "
+	    "(SELECT name FROM datasources ORDER BY id LIMIT 1 OFFSET 1) "
+	    "ELSE (SELECT name FROM datasources ORDER BY id LIMIT 1) END "
+	    "WHERE id IN (SELECT id FROM datasources ORDER BY id LIMIT 2)");
+	res = verify(1, RS_ERR_FAILED);
+	ck_assert_uint_ge(res.auth_failed, 2);
+}
+END_TEST
+
+/* SQL hex literal of a fresh RSA public key (DER). */
+static char *rsa_public_hex(unsigned bits, unsigned e)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *bn = BN_new();
+	unsigned char *der = NULL;
+	char *hex;
+	int n;
+
+	BN_set_word(bn, e);
+	ck_assert_int_eq(EVP_PKEY_keygen_init(c), 1);
+	ck_assert_int_gt(EVP_PKEY_CTX_set_rsa_keygen_bits(c, (int)bits), 0);
+	ck_assert_int_gt(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(c, bn), 0);
+	ck_assert_int_eq(EVP_PKEY_generate(c, &pkey), 1);
+	n = i2d_PUBKEY(pkey, &der);
+	ck_assert_int_gt(n, 0);
+	hex = malloc(2 * (size_t)n + 1);
+	rs_hex_encode(der, (size_t)n, hex);
+	OPENSSL_free(der);
+	EVP_PKEY_free(pkey);
+	BN_free(bn);
+	EVP_PKEY_CTX_free(c);
+	return hex;
+}
+
+static void plant_public_key(int i, const char *hex)
+{
+	rs_ctx *ctx = open_member(i);
+	char sql[4096];
+
+	/* A blob from hex: x'..' in SQLite, decode() in PostgreSQL. */
+	snprintf(sql, sizeof sql, pg_server != NULL
+	    ? "UPDATE members SET public_key = decode('%s', 'hex') "
+	    "WHERE installation_id = '%s'"
+	    : "UPDATE members SET public_key = x'%s' "
+	    "WHERE installation_id = '%s'", hex,
+	    rs_ctx_config(ctx)->installation_id);
+	rs_ctx_close(ctx);
+	db_exec(sql);
+}
+
+START_TEST(weak_member_keys_get_no_copy_of_the_key)
+{
+	rs_ctx *ctx = open_member(1), *m3 = open_member(3);
+	char *small = rsa_public_hex(2048, 65537);
+	char *e3 = rsa_public_hex(3072, 3);
+	rs_status before = status_of(1);
+	rs_error err = { 0 };
+
+	/* A waiting member planted with a 2048-bit key is not joined. */
+	plant_public_key(3, small);
+	ck_assert_int_eq(rs_op_join(ctx, rs_ctx_config(m3)->installation_id,
+	    &err), RS_ERR_CRYPTO);
+	ck_assert_msg(strstr(err.message, rs_ctx_config(m3)->installation_id)
+	    && strstr(err.message, "2048"), "%s", err.message);
+	rs_err_clear(&err);
+	/* A joined member whose key was replaced by one with e = 3 stops
+	 * the change, which names it; nothing changed. */
+	plant_public_key(2, e3);
+	ck_assert_int_eq(rs_op_change(ctx, NULL, NULL, NULL, NULL, &err),
+	    RS_ERR_CRYPTO);
+	ck_assert_msg(strstr(err.message, "exponent 3") != NULL, "%s",
+	    err.message);
+	ck_assert_str_eq(status_of(1).key.kcv, before.key.kcv);
+	free(small);
+	free(e3);
+	rs_ctx_close(m3);
+	rs_ctx_close(ctx);
+}
+END_TEST
+
+/* Member 1's wrapped copy as stored (SQLite). */
+static unsigned char *stored_copy(const char *db, const char *id, size_t *len)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	unsigned char *out = NULL;
+
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT wrapped_key FROM members "
+	    "WHERE installation_id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	*len = (size_t)sqlite3_column_bytes(st, 0);
+	out = malloc(*len);
+	memcpy(out, sqlite3_column_blob(st, 0), *len);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return out;
+}
+
+START_TEST(unlabelled_key_copies_still_open_and_change_labels_them)
+{
+	rs_ctx *ctx = open_member(1);
+	const rs_config *cfg = rs_ctx_config(ctx);
+	const char *path = tu_path(work, "label.rskey");
+	rs_symkey *k = rs_symkey_new(), *out = rs_symkey_new();
+	rs_keypair *kp = NULL;
+	rs_backup_meta meta;
+	rs_error err = { 0 };
+	unsigned char *der = NULL, *wrapped = NULL;
+	size_t der_len = 0, len = 0;
+	char db[PATH_MAX], id[RS_ID_LEN + 1], *hex, sql[2048];
+	rs_wrap_label label = { NULL, id, 0 };
+
+	if (pg_server != NULL) {
+		rs_ctx_close(ctx);
+		rs_symkey_free(k);
+		rs_symkey_free(out);
+		tu_skip("unlabelled_key_copies_still_open_and_change_labels_them",
+		    "reads the copies through SQLite");
+		return;
+	}
+	snprintf(db, sizeof db, "%s", cfg->database);
+	snprintf(id, sizeof id, "%s", cfg->installation_id);
+	backup_to(ctx, path);
+	ck_assert_int_eq(rs_backup_read(path, STRONG, strlen(STRONG), k, &meta,
+	    &err), RS_OK);
+	ck_assert_int_eq(rs_keystore_load(cfg->keystore, id, &kp, &err), RS_OK);
+	rs_ctx_close(ctx);
+	/* A copy as the code before labels wrote it. */
+	ck_assert_int_eq(rs_keypair_public_der(kp, &der, &der_len, &err), RS_OK);
+	ck_assert_int_eq(rs_key_wrap(der, der_len, k, NULL, &wrapped, &len,
+	    &err), RS_OK);
+	hex = malloc(2 * len + 1);
+	rs_hex_encode(wrapped, len, hex);
+	snprintf(sql, sizeof sql, "UPDATE members SET wrapped_key = x'%s' "
+	    "WHERE installation_id = '%s'", hex, id);
+	db_exec(sql);
+	free(hex);
+	free(wrapped);
+	ck_assert_int_eq(status_of(1).activation, RS_ACTIVATED);
+	ctx = open_member(1);
+	ck_assert_msg(rs_op_change(ctx, NULL, NULL, NULL, NULL, &err) == RS_OK,
+	    "%s", err.message);
+	rs_ctx_close(ctx);
+	ck_assert_int_eq(status_of(1).activation, RS_ACTIVATED);
+	/* The new copy carries the label: it no longer opens without it. */
+	wrapped = stored_copy(db, id, &len);
+	ck_assert_int_eq(rs_key_unwrap(kp, wrapped, len, NULL, out, NULL, &err),
+	    RS_ERR_CRYPTO);
+	rs_err_clear(&err);
+	label.database_id = meta.database_id;
+	label.generation = meta.generation + 1;
+	ck_assert_int_eq(rs_key_unwrap(kp, wrapped, len, &label, out, NULL,
+	    &err), RS_OK);
+	free(wrapped);
+	free(der);
+	rs_keypair_free(kp);
+	rs_symkey_free(k);
+	rs_symkey_free(out);
+}
+END_TEST
+
 START_TEST(init_is_idempotent_and_second_instance_waits)
 {
 	rs_ctx *ctx = NULL;
@@ -812,6 +1188,14 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, a_value_moved_to_another_row_does_not_decrypt);
 	tcase_add_test(tc, init_is_idempotent_and_second_instance_waits);
 	tcase_add_test(tc, change_wraps_only_the_reviewed_members);
+	tcase_add_test(tc, a_key_copy_moved_to_another_database_is_refused);
+	tcase_add_test(tc,
+	    values_copied_to_another_database_sharing_the_key_do_not_open);
+	tcase_add_test(tc, old_format_values_open_and_change_reseals_them);
+	tcase_add_test(tc, swapped_names_do_not_open);
+	tcase_add_test(tc, weak_member_keys_get_no_copy_of_the_key);
+	tcase_add_test(tc,
+	    unlabelled_key_copies_still_open_and_change_labels_them);
 	suite_add_tcase(s, tc);
 	return s;
 }

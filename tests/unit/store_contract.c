@@ -639,14 +639,17 @@ END_TEST
 
 struct rewrite_arg { unsigned char out[128]; size_t calls; int64_t stop_at; };
 
-/* Replaces a value by "R" + the value; fails at row stop_at. */
-static int prefix_r(void *arg, int table, int64_t id, int cell,
-    const unsigned char *in, size_t in_len, const unsigned char **out,
-    size_t *out_len, rs_error *err)
+/* Replaces a value by "R" + the value; fails at row stop_at.  The row's
+ * name comes along (it is bound into every value): "ds<index>". */
+static int prefix_r(void *arg, int table, int64_t id, const char *name,
+    int cell, const unsigned char *in, size_t in_len,
+    const unsigned char **out, size_t *out_len, rs_error *err)
 {
 	struct rewrite_arg *a = arg;
 
 	(void)table; (void)cell;
+	ck_assert_ptr_nonnull(name);
+	ck_assert_msg(strncmp(name, "ds", 2) == 0, "rewrite name %s", name);
 	if (id == a->stop_at)
 		return rs_err(err, RS_ERR_CRYPTO, "stop at %lld", (long long)id);
 	ck_assert_uint_lt(in_len, sizeof a->out);
