@@ -64,6 +64,7 @@ typedef struct change_run {
 	uint64_t done, total;
 	uint64_t reported;     /* cells the store said it wrote */
 	bool force;            /* go ahead while members' services run */
+	char target[512];      /* audited: instances and generations */
 } change_run;
 
 static int reseal_value(change_run *run, const rs_content_table_info *ti,
@@ -187,6 +188,8 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		info.last_backup = 0;  /* no backup holds the new key yet */
 		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
 	}
+	ops_audit_target(ctx, run->target, sizeof run->target,
+	    u.info.generation, info.generation);
 	res->old_generation = u.info.generation;
 	res->new_generation = info.generation;
 	snprintf(res->old_kcv, sizeof res->old_kcv, "%s", u.info.kcv);
@@ -213,10 +216,11 @@ int rs_op_change(rs_ctx *ctx, const rs_change_options *opt,
 	change_run run = { .ctx = ctx, .progress = progress, .progress_arg = arg,
 	    .force = opt != NULL && opt->force, .res = res ? res : &local };
 	ops_op op = { .name = "change", .arg = &run, .work = change_locked,
-	    .done = change_done };
+	    .done = change_done, .target = run.target };
 	int rc;
 
 	memset(run.res, 0, sizeof *run.res);
+	ops_audit_target(ctx, run.target, sizeof run.target, 0, 0);
 	rc = ops_run(ctx, &op, err);
 	rs_aead_free(run.old_aead);
 	rs_aead_free(run.new_aead);
