@@ -146,6 +146,7 @@ int rs_pg_conninfo_check(const char *conninfo, bool *judged, rs_error *err)
 	char where[RS_ERROR_MESSAGE_MAX / 2], *why = NULL;
 	PQconninfoOption *o;
 	const char *password;
+	bool has_password;
 
 	*judged = false;
 	pthread_once(&pq_once, pq_load);
@@ -161,8 +162,9 @@ int rs_pg_conninfo_check(const char *conninfo, bool *judged, rs_error *err)
 		    "a postgresql:// URI)"));
 	conninfo_where(o, where, sizeof where);
 	password = opt_value(o, "password");
+	has_password = password != NULL && *password != '\0';
 	pq.PQconninfoFree(o);
-	if (password != NULL && *password != '\0')
+	if (has_password)
 		return rs_err(err, RS_ERR_CONFIG, _("the PostgreSQL connection "
 		    "(%s) holds a password; remove it and put the password in a "
 		    "pgpass file (pgpassfile = PATH in the config, PGPASSFILE or "
