@@ -436,6 +436,16 @@ int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
 	return ops_audit_outcome(ctx, operation, target, NULL, rc, err);
 }
 
+void rs_op_audit_attempt(rs_ctx *ctx, const char *operation,
+    const char *outcome, const char *why)
+{
+	rs_error ignored = { 0 };
+
+	if (ctx != NULL)
+		rs_audit_record_to(ctx->cfg.audit_log, operation, "", outcome,
+		    why, &ignored);
+}
+
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err)
 {
