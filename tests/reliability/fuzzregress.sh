@@ -62,6 +62,7 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
 	    "$S/atomic_write.c"
 	[ -d "$REG/config" ] && replay config "$S/instance.c" "$S/err.c" \
 	    "$S/atomic_write.c"
+	replay audit "$S/audit.c" "$S/audit_who.c" "$S/text.c" "$S/err.c"
 else
 	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-N-dev for clang N) is not installed"
 fi

@@ -12,7 +12,8 @@ RELIABILITY_TESTS += tests/reliability/perms.sh
 
 EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
-	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh tests/fuzz/forgekdf.sh \
+	tests/fuzz/fuzz_payload.c tests/fuzz/fuzz_audit.c tests/fuzz/regress/audit \
+	tests/fuzz/mkcorpus.sh tests/fuzz/forgekdf.sh \
 	tests/fuzz/regress/backup/empty-payload.pem \
 	tests/fuzz/regress/backup/no-key-derivation.pem tests/fuzz/corpus
 
@@ -32,11 +33,12 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -DHAVE_CONFIG_H \
 	-DLOCALEDIR='"$(localedir)"' -DSYSCONFDIR='"$(sysconfdir)"' \
 	-I'$(abs_top_builddir)' -I'$(abs_top_srcdir)/core' $(OPENSSL_CFLAGS)
-FUZZ_TARGETS = backup config payload
+FUZZ_TARGETS = backup config payload audit
 fuzz_sources_backup = core/backup.c core/crypto.c core/secret.c core/err.c \
 	core/atomic_write.c
 fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
 fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
+fuzz_sources_audit = core/audit.c core/audit_who.c core/text.c core/err.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \
@@ -47,6 +49,7 @@ fuzz:
 	    backup) src='$(fuzz_sources_backup)' ;; \
 	    config) src='$(fuzz_sources_config)' ;; \
 	    payload) src='$(fuzz_sources_payload)' ;; \
+	    audit) src='$(fuzz_sources_audit)' ;; \
 	    esac; \
 	    srcs=; for s in $$src; do srcs="$$srcs $(abs_top_srcdir)/$$s"; done; \
 	    echo "  CCLD   tests/fuzz/fuzz_$$t"; \
