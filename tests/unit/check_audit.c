@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "audit.h"
+#include "text.h"
 #include "testutil.h"
 
 static char dir[PATH_MAX];
@@ -494,6 +495,28 @@ START_TEST(older_records_still_read)
 }
 END_TEST
 
+START_TEST(text_safe_escapes_controls_and_bad_utf8)
+{
+	char out[RS_TEXT_SAFE_SIZE(64)], small[8];
+
+	ck_assert_str_eq(rs_text_safe("a\033[31mb\nc", out, sizeof out),
+	    "a\\x1b[31mb\\x0ac");
+	ck_assert_str_eq(rs_text_safe("\x7f\xff\xc2\x9b\xc3", out, sizeof out),
+	    "\\x7f\\xff\\u009b\\xc3");
+	/* Valid UTF-8 stays: ä, €, an emoji; overlong and surrogates not. */
+	ck_assert_str_eq(rs_text_safe("\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80",
+	    out, sizeof out), "\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80");
+	ck_assert_str_eq(rs_text_safe("\xc0\xaf\xed\xa0\x80", out, sizeof out),
+	    "\\xc0\\xaf\\xed\\xa0\\x80");
+	/* Lines kept for messages, never for names. */
+	ck_assert_str_eq(rs_text_escape("a\nb\tc\r", 6, out, sizeof out, true),
+	    "a\nb\tc\\x0d");
+	/* No escape cut in two at the end. */
+	ck_assert_str_eq(rs_text_safe("abcd\033", small, sizeof small), "abcd");
+	ck_assert_str_eq(rs_text_safe(NULL, small, sizeof small), "");
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
 	Suite *s = suite_create("audit");
@@ -518,6 +541,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, fifo_at_the_path_is_refused_without_hanging);
 	tcase_add_test(tc, symlink_at_the_path_is_refused);
 	tcase_add_test(tc, older_records_still_read);
+	tcase_add_test(tc, text_safe_escapes_controls_and_bad_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
