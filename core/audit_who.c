@@ -4,7 +4,7 @@
  *
  * The SSH client is read from the connection itself: walk up the parent
  * processes to the sshd session that holds the TCP socket and look that
- * socket's inode up in /proc/net/tcp{,6}.  Only when that cannot be read
+ * socket's inode up in /proc/net/tcp{,6} (a root-owned sshd only).  Only when that cannot be read
  * (an unprivileged caller cannot see sshd's descriptors) is $SSH_CONNECTION
  * used, and only inside a login session; such a record says from_env=,
  * since the invoker could have set the variable. */
@@ -212,6 +212,25 @@ static int sshd_peer(long pid, char *out, size_t size)
 	return found;
 }
 
+/* Only a root-owned sshd counts (the session's privileged monitor holds
+ * the connection too): a user's own program named "sshd" could hold any
+ * connection it likes. */
+static bool owned_by_root(long pid)
+{
+	char path[512], line[256];
+	unsigned long ruid = 1, euid = 1;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%ld/status", proc_root, pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = sscanf(line, "Uid: %lu %lu", &ruid, &euid) == 2;
+	fclose(f);
+	return found && ruid == 0 && euid == 0;
+}
+
 /* 1 when found, 0 when no sshd is among the parents, -1 when one is but
  * its connection cannot be read. */
 static int from_parents(char *out, size_t size)
@@ -224,7 +243,7 @@ static int from_parents(char *out, size_t size)
 			break;
 		if (sshd) {
 			seen = true;
-			if (sshd_peer(pid, out, size) == 0)
+			if (owned_by_root(pid) && sshd_peer(pid, out, size) == 0)
 				return 1;
 		}
 		if (ppid <= 1)

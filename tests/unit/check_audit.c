@@ -384,6 +384,7 @@ static void fake_sshd(const char *table, const char *line)
 	put("60/stat", "60 (bash (x) y) S 50 60 60 0\n");
 	mkdir_in("50");
 	put("50/stat", "50 (sshd) S 1 50 50 0\n");
+	put("50/status", "Name:\tsshd\nUid:\t0\t0\t0\t0\n");
 	mkdir_in("50/fd");
 	snprintf(path, sizeof path, "%s/50/fd/3", proc);
 	ck_assert_int_eq(symlink("socket:[4242]", path), 0);
@@ -428,6 +429,22 @@ START_TEST(from_is_read_from_an_ipv6_socket)
 	    RS_OK);
 	e = last_entry();
 	ck_assert_str_eq(e.from, "fe80::1");
+}
+END_TEST
+
+START_TEST(a_users_own_sshd_is_not_believed)
+{
+	rs_error err = { 0 };
+	rs_audit_entry e;
+
+	fake_sshd("net/tcp", TCP_HEAD
+	    "   1: 0100007F:0016 0500000A:C822 01 00000000:00000000 00:00000000 "
+	    "00000000     0        0 4242 1\n");
+	put("50/status", "Name:\tsshd\nUid:\t1000\t1000\t1000\t1000\n");
+	ck_assert_int_eq(rs_audit_record(db, "delete", "", "ok", NULL, &err),
+	    RS_OK);
+	e = last_entry();
+	ck_assert_str_eq(e.from, "local");
 }
 END_TEST
 
@@ -538,6 +555,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, from_is_read_from_the_sshd_socket);
 	tcase_add_test(tc, from_is_read_from_an_ipv6_socket);
 	tcase_add_test(tc, environment_alone_is_not_believed);
+	tcase_add_test(tc, a_users_own_sshd_is_not_believed);
 	tcase_add_test(tc, fifo_at_the_path_is_refused_without_hanging);
 	tcase_add_test(tc, symlink_at_the_path_is_refused);
 	tcase_add_test(tc, older_records_still_read);
