@@ -48,7 +48,7 @@ for ok in 'postgresql://rsvc@db01/rs' "host=db01 dbname=rs user=rsvc password=''
 	pg_conf "$ok connect_timeout=1"
 	"$RSKEYMGMT" -c "$C" --status >"$T_TMP/out" 2>"$T_TMP/err"
 	rc=$?
-	name=$(printf '%s' "$ok" | tr -c 'a-z' _ | cut -c1-30)
+	name=$(printf '%s' "$ok" | tr -c '[:lower:]' _ | cut -c1-30)
 	t_equal "accepted_${name}_not_config_error" "$([ "$rc" -ne "$EX_CONFIG" ] && echo yes)" yes
 	t_no_grep "accepted_${name}_no_refusal" "$T_TMP/err" 'holds a password'
 done
