@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "audit.h"
+#include "audit_who.h"
 #include "i18n.h"
 
 #define LINE_MAX_BYTES 8192
@@ -105,26 +106,21 @@ static void audit_user(char *out, size_t size)
 	bare_copy(out, size, uid);
 }
 
-/* The SSH client address: the first field of $SSH_CONNECTION or
- * $SSH_CLIENT ("addr port [addr port]"). */
-static void audit_from(char *out, size_t size)
+/* user, person, tty and from; each bare. */
+static size_t format_who(char *buf)
 {
-	const char *env = getenv("SSH_CONNECTION");
-	char first[64];
-	size_t n;
+	rs_audit_entry e;
+	char raw[256];
 
-	if (env == NULL || *env == '\0')
-		env = getenv("SSH_CLIENT");
-	if (env == NULL || *env == '\0') {
-		snprintf(out, size, "local");
-		return;
-	}
-	n = strcspn(env, " \t");
-	if (n >= sizeof first)
-		n = sizeof first - 1;
-	memcpy(first, env, n);
-	first[n] = '\0';
-	bare_copy(out, size, first);
+	audit_user(e.user, sizeof e.user);
+	rs_who_person(raw, sizeof raw);
+	bare_copy(e.person, sizeof e.person, raw);
+	rs_who_tty(raw, sizeof raw);
+	bare_copy(e.tty, sizeof e.tty, raw);
+	rs_who_from(raw, sizeof raw, &e.from_env);
+	bare_copy(e.from, sizeof e.from, raw);
+	return (size_t)sprintf(buf, "user=%s person=%s tty=%s %s=%s", e.user,
+	    e.person, e.tty, e.from_env ? "from_env" : "from", e.from);
 }
 
 /* Builds the line after the time stamp; the caller owns buf. */
@@ -134,12 +130,10 @@ static size_t format_fields(char *buf, const char *operation,
 	rs_audit_entry e;
 	size_t o;
 
-	audit_user(e.user, sizeof e.user);
-	audit_from(e.from, sizeof e.from);
 	bare_copy(e.operation, sizeof e.operation, operation);
 	bare_copy(e.outcome, sizeof e.outcome, outcome);
-	o = (size_t)sprintf(buf, "user=%s from=%s op=%s target=", e.user, e.from,
-	    e.operation);
+	o = format_who(buf);
+	o += (size_t)sprintf(buf + o, " op=%s target=", e.operation);
 	o += put_quoted(buf + o, target, sizeof e.target - 1);
 	o += (size_t)sprintf(buf + o, " outcome=%s error=", e.outcome);
 	o += put_quoted(buf + o, error, sizeof e.error - 1);
@@ -153,10 +147,27 @@ static void audit_syslog(const char *fields)
 	closelog();
 }
 
+/* Never blocks on a FIFO nor follows a symlink someone planted; what is
+ * not a regular file is refused (errno EINVAL after the fstat). */
 static int open_log(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0640);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0640);
+	struct stat st;
+
+	if (fd < 0 || (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)))
+		return fd;
+	close(fd);
+	errno = EINVAL;
+	return -1;
+}
+
+static const char *open_failure(int e)
+{
+	/* ELOOP: a symlink; ENXIO: a FIFO nobody reads; EINVAL: ours. */
+	if (e == ELOOP || e == ENXIO || e == EINVAL)
+		return _("not a regular file (a symbolic link, FIFO or device)");
+	return strerror(e);
 }
 
 /* /var/log/rsconfig may not exist on a source install (no tmpfiles.d):
@@ -183,7 +194,7 @@ static int write_line(const char *path, const char *line, size_t len,
 
 	if (fd < 0)
 		return rs_err(err, RS_ERR_IO, _("cannot write the audit log %s: %s"),
-		    path, strerror(errno));
+		    path, open_failure(errno));
 	/* One write with O_APPEND: concurrent writers never interleave. */
 	do
 		n = write(fd, line, len);
@@ -224,7 +235,7 @@ int rs_audit_record_to(const char *path, const char *operation,
 	gmtime_r(&now, &tm);
 	o = strftime(line, 32, "%Y-%m-%dT%H:%M:%SZ ", &tm);
 	o += format_fields(line + o, operation, target, outcome, error);
-	audit_syslog(line + 21);
+	audit_syslog(line + 21);   /* past the time stamp */
 	line[o++] = '\n';
 	rc = write_line(path, line, o, err);
 	free(line);
@@ -326,15 +337,26 @@ static int parse_time(const char *p, int64_t *out)
 	return 0;
 }
 
-static int parse_line(const char *line, rs_audit_entry *e)
+/* A bare field that older records do not have. */
+static const char *parse_optional(const char *p, const char *key, char *out,
+    size_t size)
+{
+	return expect(p, key) ? parse_bare(p, key, out, size) : p;
+}
+
+int rs_audit_parse_line(const char *line, rs_audit_entry *e)
 {
 	const char *p = line;
 
 	memset(e, 0, sizeof *e);
-	if (parse_time(p, &e->time) != 0)
+	if (strlen(line) < 20 || parse_time(p, &e->time) != 0)
 		return -1;
 	p = parse_bare(p + 20, " user=", e->user, sizeof e->user);
-	p = parse_bare(p, " from=", e->from, sizeof e->from);
+	p = parse_optional(p, " person=", e->person, sizeof e->person);
+	p = parse_optional(p, " tty=", e->tty, sizeof e->tty);
+	e->from_env = expect(p, " from_env=") != NULL;
+	p = parse_bare(p, e->from_env ? " from_env=" : " from=", e->from,
+	    sizeof e->from);
 	p = parse_bare(p, " op=", e->operation, sizeof e->operation);
 	p = parse_quoted(p, " target=", e->target, sizeof e->target);
 	p = parse_bare(p, " outcome=", e->outcome, sizeof e->outcome);
@@ -392,10 +414,32 @@ static int read_entries(FILE *f, struct ring *r)
 	int rc = 0;
 
 	while (rc == 0 && getline(&line, &cap, f) != -1)
-		if (parse_line(line, &e) == 0)   /* malformed lines are skipped */
+		if (rs_audit_parse_line(line, &e) == 0)   /* malformed lines are skipped */
 			rc = ring_push(r, &e);
 	free(line);
 	return rc;
+}
+
+/* A FIFO at the path never blocks the reader either. */
+static FILE *open_for_reading(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "r");
+	if (f == NULL)
+		close(fd);
+	return f;
 }
 
 int rs_audit_read(const char *database, size_t max, rs_audit_entry **out,
@@ -418,12 +462,12 @@ int rs_audit_read_from(const char *path, size_t max, rs_audit_entry **out,
 
 	*out = NULL;
 	*n = 0;
-	f = fopen(path, "re");
+	f = open_for_reading(path);
 	if (f == NULL && errno == ENOENT)
 		return RS_OK;   /* no key operation yet */
 	if (f == NULL)
 		return rs_err(err, RS_ERR_IO, _("cannot read the audit log %s: %s"),
-		    path, strerror(errno));
+		    path, open_failure(errno));
 	if (r.bounded)
 		r.items = malloc(max * sizeof *r.items);
 	rc = (r.bounded && r.items == NULL) ? -1 : read_entries(f, &r);

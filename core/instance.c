@@ -20,6 +20,7 @@
 #include "atomic_write.h"
 #include "i18n.h"
 #include "instance.h"
+#include "store_internal.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -77,6 +78,8 @@ bool rs_config_is_postgresql(const rs_config *cfg)
 
 /* Where "password" is followed by optional blanks and '=': a conninfo
  * keyword, or a URI query parameter. */
+#define RS_CONNINFO_MAX_DECODE 4096
+
 static bool has_password_keyword(const char *s)
 {
 	const char *p;
@@ -112,12 +115,47 @@ static bool has_uri_password(const char *s)
 	return colon != NULL;
 }
 
+/* libpq decodes %XX in a URI's parameter names too (?pass%77ord=). */
+static bool has_encoded_password(const char *s)
+{
+	char plain[RS_CONNINFO_MAX_DECODE];
+	size_t o = 0;
+	unsigned int c;
+
+	for (; *s && o + 1 < sizeof plain; s++)
+		if (*s == '%' && sscanf(s + 1, "%2x", &c) == 1 && s[1] && s[2]) {
+			plain[o++] = (char)c;
+			s += 2;
+		} else {
+			plain[o++] = *s;
+		}
+	plain[o] = '\0';
+	return has_password_keyword(plain) || has_uri_password(plain);
+}
+
+#if HAVE_POSTGRESQL
+/* Weak: a build of this file alone (the config fuzz target) has no store. */
+#pragma weak rs_pg_conninfo_check
+#endif
+
+/* libpq's own parser when libpq is there (the store opens it to connect);
+ * without it, the text checks below stand in. */
 int rs_config_check_connection(const char *conninfo, rs_error *err)
 {
 	if (conninfo == NULL || conninfo[0] == '\0')
 		return rs_err(err, RS_ERR_CONFIG, _("the PostgreSQL connection is "
 		    "empty"));
-	if (has_password_keyword(conninfo) || has_uri_password(conninfo))
+#if HAVE_POSTGRESQL
+	if (rs_pg_conninfo_check != NULL) {
+		bool judged = false;
+		int rc = rs_pg_conninfo_check(conninfo, &judged, err);
+
+		if (judged)
+			return rc;
+	}
+#endif
+	if (has_password_keyword(conninfo) || has_uri_password(conninfo) ||
+	    has_encoded_password(conninfo))
 		return rs_err(err, RS_ERR_CONFIG, _("the PostgreSQL connection "
 		    "holds a password; remove it and put the password in a pgpass "
 		    "file (pgpassfile = PATH in the config, PGPASSFILE or "

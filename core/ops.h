@@ -23,6 +23,7 @@
 #include "err.h"
 #include "policy.h"
 #include "store.h"
+#include "text.h"
 
 typedef struct rs_ctx rs_ctx;
 
@@ -519,6 +520,10 @@ int rs_demo_create(const char *dir, const rs_demo_options *opt,
 
 /* ---- audit ---- */
 
+/* Records an attempt that ended before the core ran it: a face's
+ * confirmation declined (outcome "cancelled") or refused ("refused"). */
+void rs_op_audit_attempt(rs_ctx *ctx, const char *operation,
+    const char *outcome, const char *why);
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err);
 

@@ -66,6 +66,7 @@ typedef struct change_run {
 	bool force;            /* go ahead while members' services run */
 	const rs_reviewed *reviewed;   /* who may get the new key */
 	size_t nreviewed;
+	char target[512];      /* audited: instances and generations */
 } change_run;
 
 static int reseal_value(change_run *run, const rs_content_table_info *ti,
@@ -258,6 +259,8 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		info.last_backup = 0;  /* no backup holds the new key yet */
 		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
 	}
+	ops_audit_target(ctx, run->target, sizeof run->target,
+	    u.info.generation, info.generation);
 	res->old_generation = u.info.generation;
 	res->new_generation = info.generation;
 	snprintf(res->old_kcv, sizeof res->old_kcv, "%s", u.info.kcv);
@@ -291,10 +294,11 @@ int rs_op_change(rs_ctx *ctx, const rs_change_options *opt,
 	    .reviewed = opt ? opt->reviewed : NULL,
 	    .nreviewed = opt && opt->reviewed ? opt->nreviewed : 0 };
 	ops_op op = { .name = "change", .arg = &run, .work = change_locked,
-	    .done = change_done };
+	    .done = change_done, .target = run.target };
 	int rc;
 
 	memset(run.res, 0, sizeof *run.res);
+	ops_audit_target(ctx, run.target, sizeof run.target, 0, 0);
 	rc = ops_run(ctx, &op, err);
 	rs_aead_free(run.old_aead);
 	rs_aead_free(run.new_aead);

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,16 +100,29 @@ static int run_locked(rs_ctx *ctx, const ops_op *op, rs_error *err)
 	return rc;
 }
 
+/* The begin record goes first: without it nothing starts (fail closed),
+ * and with it a kill at any later moment still leaves a trace.  A failed
+ * check (before) is audited as refused, a failed or cancelled run as such;
+ * op->target may be a buffer the work fills in (generations). */
 int ops_run(rs_ctx *ctx, const ops_op *op, rs_error *err)
 {
-	int rc = op->before ? op->before(ctx, op->arg, err) : RS_OK;
+	const char *name = op->audit_as ? op->audit_as : op->name;
+	int rc = ops_audit_begin(ctx, name, op->target, err);
+	bool refused;
 
+	if (rc != RS_OK)
+		return rc;
+	rc = op->before ? op->before(ctx, op->arg, err) : RS_OK;
+	refused = rc != RS_OK && rc != RS_ERR_CANCELLED;
 	if (rc == RS_OK)
 		rc = run_locked(ctx, op, err);
 	if (rc == RS_OK && op->done)
 		op->done(ctx, op->arg);
-	return ops_conclude(ctx, op->audit_as ? op->audit_as : op->name,
-	    op->target, rc, err);
+	if (rc != RS_OK)
+		ops_step(ctx, rc == RS_ERR_CANCELLED ? RS_STEP_SKIPPED
+		    : RS_STEP_FAILED, "%s", err ? err->message : "");
+	return ops_audit_outcome(ctx, name, op->target,
+	    refused ? "refused" : NULL, rc, err);
 }
 
 int ops_conclude(rs_ctx *ctx, const char *operation, const char *target,
@@ -386,18 +400,77 @@ int ops_unlock(rs_ctx *ctx, ops_unlocked *out, rs_activation *why,
 	return rc;
 }
 
-int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
-    const rs_error *err)
+int ops_audit_begin(rs_ctx *ctx, const char *operation, const char *target,
+    rs_error *err)
 {
-	const char *outcome = rc == RS_OK ? "ok"
-	    : rc == RS_ERR_CANCELLED ? "cancelled" : "failed";
 	rs_error audit_err = { 0 };
 
+	if (rs_audit_record_to(ctx->cfg.audit_log, operation, target ? target : "",
+	    "begin", "", &audit_err) == RS_OK)
+		return RS_OK;
+	return rs_err(err, audit_err.code, _("%s. The operation was not "
+	    "started: every key operation is recorded first. Make %s a "
+	    "regular file root can append to, in a folder only root can write "
+	    "(remove a link, FIFO or device there), or set audit_log in %s."),
+	    audit_err.message, ctx->cfg.audit_log, ctx->cfg.path);
+}
+
+int ops_audit_outcome(rs_ctx *ctx, const char *operation, const char *target,
+    const char *outcome, int rc, const rs_error *err)
+{
+	rs_error audit_err = { 0 };
+
+	if (outcome == NULL)
+		outcome = rc == RS_OK ? "ok"
+		    : rc == RS_ERR_CANCELLED ? "cancelled" : "failed";
 	if (rs_audit_record_to(ctx->cfg.audit_log, operation, target ? target : "",
 	    outcome, rc == RS_OK || err == NULL ? "" : err->message,
 	    &audit_err) != RS_OK)
 		ops_step(ctx, RS_STEP_WARNING, "%s", audit_err.message);
 	return rc;
+}
+
+void ops_audit_target(rs_ctx *ctx, char *buf, size_t size, uint32_t old_gen,
+    uint32_t new_gen)
+{
+	rs_member *members = NULL;
+	rs_error ignored = { 0 };
+	size_t n = 0, o;
+	int w;
+
+	o = (size_t)snprintf(buf, size, "instance=%s\\%s", ctx->cfg.machine,
+	    ctx->cfg.instance);
+	if (new_gen == 0 || o >= size)
+		return;
+	o += (size_t)snprintf(buf + o, size - o, " generation=%u->%u members=",
+	    old_gen, new_gen);
+	if (ctx->store->ops->member_list(ctx->store, &members, &n, &ignored)
+	    != RS_OK)
+		return;
+	for (size_t i = 0; i < n && o < size; i++) {
+		if (members[i].wrapped_key == NULL)
+			continue;
+		w = snprintf(buf + o, size - o, "%s%s\\%s", buf[o - 1] == '=' ? ""
+		    : ",", members[i].machine, members[i].instance);
+		o += w > 0 ? (size_t)w : 0;
+	}
+	rs_members_free(members, n);
+}
+
+int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
+    const rs_error *err)
+{
+	return ops_audit_outcome(ctx, operation, target, NULL, rc, err);
+}
+
+void rs_op_audit_attempt(rs_ctx *ctx, const char *operation,
+    const char *outcome, const char *why)
+{
+	rs_error ignored = { 0 };
+
+	if (ctx != NULL)
+		rs_audit_record_to(ctx->cfg.audit_log, operation, "", outcome,
+		    why, &ignored);
 }
 
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,

@@ -82,11 +82,12 @@ typedef struct deletion {
 	void *arg;
 	rs_delete_result *res;
 	bool force;            /* go ahead while members' services run */
+	char target[512];      /* audited: instances and generations */
 } deletion;
 
 static int delete_locked(rs_ctx *ctx, void *arg_, rs_error *err)
 {
-	const deletion *d = arg_;
+	deletion *d = arg_;
 	rs_reentry_fn each = d->each;
 	void *arg = d->arg;
 	rs_delete_result *res = d->res;
@@ -122,6 +123,8 @@ static int delete_locked(rs_ctx *ctx, void *arg_, rs_error *err)
 		snprintf(res->new_kcv, sizeof res->new_kcv, "%s", info.kcv);
 		rc = ctx->store->ops->keyinfo_put(ctx->store, &info, err);
 	}
+	ops_audit_target(ctx, d->target, sizeof d->target,
+	    res->new_generation - 1, res->new_generation);
 	rs_symkey_free(fresh);
 	return rc;
 }
@@ -160,10 +163,11 @@ int rs_op_delete_opt(rs_ctx *ctx, bool force, rs_reentry_fn each, void *arg,
     rs_delete_result *res, rs_error *err)
 {
 	rs_delete_result local;
-	deletion d = { each, arg, res ? res : &local, force };
+	deletion d = { each, arg, res ? res : &local, force, "" };
 	ops_op op = { .name = "delete", .arg = &d, .work = delete_locked,
-	    .done = delete_done };
+	    .done = delete_done, .target = d.target };
 
 	memset(d.res, 0, sizeof *d.res);
+	ops_audit_target(ctx, d.target, sizeof d.target, 0, 0);
 	return ops_run(ctx, &op, err);
 }

@@ -331,6 +331,8 @@ int rs_op_import(rs_ctx *ctx, const char *path, bool replace,
 	if (res == NULL)
 		res = &local;
 	memset(res, 0, sizeof *res);
+	if ((rc = ops_audit_begin(ctx, "import", path, err)) != RS_OK)
+		return rc;
 	rc = import_run_all(ctx, &run, path, err);
 	import_report(&run, rc == RS_OK, each, arg, res);
 	free(run.entries);

@@ -65,6 +65,19 @@ int ops_rewrap_joined(rs_ctx *ctx, const rs_symkey *key, uint32_t generation,
 int ops_member_from_keypair(rs_ctx *ctx, const rs_keypair *kp, rs_member *m,
     rs_error *err);
 
+/* Writes the "begin" record; when it cannot be written the operation must
+ * not start, and err says so, naming the log and the fix. */
+int ops_audit_begin(rs_ctx *ctx, const char *operation, const char *target,
+    rs_error *err);
+/* Audits the outcome (NULL: from rc: ok, failed, cancelled); never
+ * changes rc. */
+int ops_audit_outcome(rs_ctx *ctx, const char *operation, const char *target,
+    const char *outcome, int rc, const rs_error *err);
+/* The audit target of a key change: "instance=MACHINE\\INSTANCE" and, when
+ * new_gen is not 0, " generation=OLD->NEW members=M\\I,..." (the instances
+ * holding a copy, read in the running transaction). */
+void ops_audit_target(rs_ctx *ctx, char *buf, size_t size, uint32_t old_gen,
+    uint32_t new_gen);
 /* Audits the outcome of an operation; never changes rc. */
 int ops_audit(rs_ctx *ctx, const char *operation, const char *target, int rc,
     const rs_error *err);

@@ -246,6 +246,8 @@ int rs_op_migrate(rs_ctx *ctx, const char *connection, const char *pgpassfile,
 		res = &local;
 	memset(res, 0, sizeof *res);
 	m.res = res;
+	if ((rc = ops_audit_begin(ctx, "migrate", "", err)) != RS_OK)
+		return rc;
 	rc = migrate_run_all(&m, connection ? connection : "", pgpassfile, err);
 	rs_store_close(m.target);
 	rs_content_batch_free(&m.batch);

@@ -427,6 +427,8 @@ int rs_op_set_value(rs_ctx *ctx, const char *item, const char *value,
 	if (out == NULL)
 		out = &local;
 	memset(out, 0, sizeof *out);
+	if ((rc = ops_audit_begin(ctx, "set-value", item, err)) != RS_OK)
+		return rc;
 	rc = set_value(ctx, item, value, len, out, err);
 	snprintf(target, sizeof target, "%.*s%s%s%s", RS_ITEM_MAX - 1, item,
 	    out->name[0] ? " (" : "", out->name, out->name[0] ? ")" : "");

@@ -14,6 +14,12 @@
 int rs_store_sqlite_open(const rs_config *cfg, bool create, rs_store **out,
     rs_error *err);
 #if HAVE_POSTGRESQL
+/* Judges a connection string with libpq's PQconninfoParse (libpq loaded on
+ * demand): RS_ERR_CONFIG when it holds a non-empty password in any form
+ * libpq reads (password=, a URI's user:pass@, ?password=, percent-encoded)
+ * or does not parse; messages name host, database and user only.  Without
+ * libpq *judged stays false and RS_OK comes back. */
+int rs_pg_conninfo_check(const char *conninfo, bool *judged, rs_error *err);
 int rs_store_pg_open(const rs_config *cfg, bool create, rs_store **out,
     rs_error *err);
 #endif

@@ -61,6 +61,7 @@
 
 #define PQ_FUNCTIONS(X) \
 	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) \
+	X(PQconninfoFree) X(PQconninfoParse) X(PQfreemem) \
 	X(PQconnectionNeedsPassword) X(PQdb) X(PQerrorMessage) X(PQexec) \
 	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQgetisnull) \
 	X(PQgetlength) X(PQgetResult) X(PQputCopyData) X(PQputCopyEnd) \
@@ -115,6 +116,60 @@ static int pq_require(const rs_config *cfg, rs_error *err)
 	return rs_err(err, RS_ERR_DATABASE, _("%s says backend = postgresql, "
 	    "which needs the PostgreSQL client library %s: apt-get install "
 	    "libpq5 (%s)"), cfg->path, LIBPQ, pq_error);
+}
+
+/* ---- the connection string, judged by libpq's own parser ---- */
+
+static const char *opt_value(const PQconninfoOption *o, const char *key)
+{
+	for (; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val != NULL)
+			return o->val;
+	return NULL;
+}
+
+/* "host=H dbname=D user=U": what a message may show of a connection
+ * string, never the string itself (nor what libpq says about it, which
+ * may quote it). */
+static void conninfo_where(const PQconninfoOption *o, char *out, size_t size)
+{
+	const char *host = opt_value(o, "host"), *db = opt_value(o, "dbname"),
+	    *user = opt_value(o, "user");
+
+	snprintf(out, size, "host=%s dbname=%s user=%s",
+	    host && *host ? host : "(default)", db && *db ? db : "(default)",
+	    user && *user ? user : "(default)");
+}
+
+int rs_pg_conninfo_check(const char *conninfo, bool *judged, rs_error *err)
+{
+	char where[RS_ERROR_MESSAGE_MAX / 2], *why = NULL;
+	PQconninfoOption *o;
+	const char *password;
+	bool has_password;
+
+	*judged = false;
+	pthread_once(&pq_once, pq_load);
+	if (!pq_loaded)
+		return RS_OK;   /* the caller's own check stands in */
+	*judged = true;
+	o = pq.PQconninfoParse(conninfo, &why);
+	if (why != NULL)
+		pq.PQfreemem(why);
+	if (o == NULL)
+		return rs_err(err, RS_ERR_CONFIG, _("the PostgreSQL connection is "
+		    "not a connection string libpq accepts (keyword=value pairs or "
+		    "a postgresql:// URI)"));
+	conninfo_where(o, where, sizeof where);
+	password = opt_value(o, "password");
+	has_password = password != NULL && *password != '\0';
+	pq.PQconninfoFree(o);
+	if (has_password)
+		return rs_err(err, RS_ERR_CONFIG, _("the PostgreSQL connection "
+		    "(%s) holds a password; remove it and put the password in a "
+		    "pgpass file (pgpassfile = PATH in the config, PGPASSFILE or "
+		    "~/.pgpass, mode 0600) or in the service file"), where);
+	return RS_OK;
 }
 
 /* ---- statements ---- */
@@ -640,19 +695,23 @@ static void describe_connection(rs_store_pg *s)
 static int connect_failed(rs_store_pg *s, const rs_config *cfg,
     rs_error *err)
 {
-	char msg[512];
+	char msg[512], where[256];
+	PQconninfoOption *o = pq.PQconninfoParse(cfg->connection, NULL);
 
 	snprintf(msg, sizeof msg, "%s", s->conn ? pq.PQerrorMessage(s->conn)
 	    : _("out of memory"));
 	chomp(msg);
+	conninfo_where(o, where, sizeof where);
+	if (o != NULL)
+		pq.PQconninfoFree(o);
 	if (s->conn && pq.PQconnectionNeedsPassword(s->conn))
 		return rs_err(err, RS_ERR_DATABASE, _("cannot connect to the report "
 		    "server database (PostgreSQL %s): the server asks for a password "
 		    "and none was found; put it in the pgpass file (%s, mode 0600)"),
-		    cfg->connection, cfg->pgpassfile[0] ? cfg->pgpassfile
+		    where, cfg->pgpassfile[0] ? cfg->pgpassfile
 		    : _("PGPASSFILE or ~/.pgpass"));
 	return rs_err(err, RS_ERR_DATABASE, _("cannot connect to the report "
-	    "server database (PostgreSQL %s): %s"), cfg->connection, msg);
+	    "server database (PostgreSQL %s): %s"), where, msg);
 }
 
 static int pg_connect(rs_store_pg *s, const rs_config *cfg, rs_error *err)

@@ -30,12 +30,22 @@ static void audit_load(void)
 static void add_entry(char ***l, int *n, const rs_audit_entry *e)
 {
 	char when[64], target[1600], error[1600], who[300], ewho[900];
-	bool ok = strcmp(e->outcome, "ok") == 0;
+	/* "begin" is not a failure: its outcome follows (or the run was
+	 * killed, which the missing outcome shows). */
+	bool ok = strcmp(e->outcome, "ok") == 0 ||
+	    strcmp(e->outcome, "begin") == 0;
 
 	ui_format_time(e->time, when, sizeof when);
 	ui_escape(e->target, target, sizeof target);
 	ui_escape(e->error, error, sizeof error);
-	snprintf(who, sizeof who, "%s@%s", e->user, e->from);
+	/* The person behind sudo first; an address only the environment gave
+	 * is marked so. */
+	if (e->person[0] && strcmp(e->person, e->user) != 0)
+		snprintf(who, sizeof who, "%s (%s)@%s%s", e->person, e->user,
+		    e->from, e->from_env ? "?" : "");
+	else
+		snprintf(who, sizeof who, "%s@%s%s", e->user, e->from,
+		    e->from_env ? "?" : "");
 	ui_escape(who, ewho, sizeof ewho);
 	ui_lines_add(l, n, "%s %s%s%s %s%s%s %s", when, ui_on(UI_EMPH), e->operation,
 	    ui_off(UI_EMPH), ui_on(ok ? UI_GOOD : UI_BAD), e->outcome,

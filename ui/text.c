@@ -189,10 +189,14 @@ char **ui_wrap(const char *text, int width, int *count)
  * so a literal '<' is written "\<<". */
 void ui_escape(const char *in, char *out, size_t size)
 {
+	char safe[RS_TEXT_SAFE_SIZE(1024)];
 	size_t o = 0;
 
 	if (size == 0)
 		return;
+	/* Control characters and invalid UTF-8 become visible escapes
+	 * (core/text.h), then '<' is kept from CDK's markup. */
+	in = rs_text_safe(in, safe, sizeof safe);
 	for (; *in != '\0' && o + 4 < size; in++) {
 		if (*in == '<') {
 			memcpy(out + o, "\\<<", 3);

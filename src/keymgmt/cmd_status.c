@@ -94,11 +94,13 @@ static void status_text(struct run *r, const rs_status *st)
 	const rs_config *cfg = rs_ctx_config(r->ctx);
 	struct out *o = &r->out;
 
-	out_text(o, "%-20s %s\\%s (%s)\n", _("Instance:"), cfg->machine,
-	    cfg->instance, cfg->installation_id);
-	out_text(o, "%-20s %s\n", _("Config:"), cfg->path);
-	out_text(o, "%-20s %s\n", _("Database:"), rs_ctx_store_description(r->ctx));
-	out_text(o, "%-20s %s\n", _("Service account:"), cfg->service_account);
+	out_text(o, "%-20s %s\\%s (%s)\n", _("Instance:"), out_safe(cfg->machine),
+	    out_safe(cfg->instance), cfg->installation_id);
+	out_text(o, "%-20s %s\n", _("Config:"), out_safe(cfg->path));
+	out_text(o, "%-20s %s\n", _("Database:"),
+	    out_safe(rs_ctx_store_description(r->ctx)));
+	out_text(o, "%-20s %s\n", _("Service account:"),
+	    out_safe(cfg->service_account));
 	if (st->activation == RS_ACTIVATED)
 		out_text(o, "%-20s %s\n", _("Status:"), _("activated"));
 	else
@@ -175,11 +177,11 @@ int cmd_init(struct run *r)
 		out_text(&r->out, _("Created the symmetric key of the database.\n"));
 	if (res.state == RS_MEMBER_JOINED)
 		out_text(&r->out, _("%s\\%s is initialized and holds the key.\n"),
-		    cfg->machine, cfg->instance);
+		    out_safe(cfg->machine), out_safe(cfg->instance));
 	else
 		out_text(&r->out, _("%s\\%s is waiting to join. On an activated "
-		    "member run: rskeymgmt --join %s\n"), cfg->machine,
-		    cfg->instance, cfg->installation_id);
+		    "member run: rskeymgmt --join %s\n"), out_safe(cfg->machine),
+		    out_safe(cfg->instance), cfg->installation_id);
 	return RS_OK;
 }
 

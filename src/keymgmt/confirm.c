@@ -21,8 +21,12 @@ int confirm(struct run *r, const char *word)
 
 	if (r->cli->yes)
 		return RS_OK;
-	if (tty_get() < 0)
-		return need_yes(&r->err);
+	if (tty_get() < 0) {
+		need_yes(&r->err);
+		rs_op_audit_attempt(r->ctx, r->cli->cmd->name, "refused",
+		    r->err.message);
+		return r->err.code;
+	}
 	signals_catch(true);
 	tty_print(_("Type %s to continue: "), word);
 	n = fd_read_line(tty_get(), line, sizeof line);
@@ -32,6 +36,9 @@ int confirm(struct run *r, const char *word)
 		return RS_OK;
 	if (n == -3)
 		tty_print("\n");
-	return rs_err(&r->err, RS_ERR_CANCELLED,
-	    _("not confirmed; nothing was changed"));
+	rs_err(&r->err, RS_ERR_CANCELLED, _("not confirmed; nothing was "
+	    "changed"));
+	rs_op_audit_attempt(r->ctx, r->cli->cmd->name, "cancelled",
+	    r->err.message);
+	return RS_ERR_CANCELLED;
 }

@@ -53,14 +53,15 @@ static int member_row_add(void *arg, const rs_member_view *v)
 	r = &t->rows[t->n++];
 	memcpy(r->installation_id, v->installation_id, sizeof r->installation_id);
 	r->is_local = v->is_local;
-	r->machine = table_name(t, v->machine);
-	r->instance = table_name(t, v->instance);
+	/* Names from the database: escaped, so none forges a row. */
+	r->machine = table_name(t, out_safe(v->machine));
+	r->instance = table_name(t, out_safe(v->instance));
 	r->state = rs_member_view_state_text(v->state);
 	r->service = rs_member_service_text(v);
 	r->last_seen = v->last_seen;
 	rs_member_key_text(v, r->key, sizeof r->key);
-	t->ws = width_max(t->ws, v->machine);
-	t->wi = width_max(t->wi, v->instance);
+	t->ws = width_max(t->ws, t->names + r->machine);
+	t->wi = width_max(t->wi, t->names + r->instance);
 	t->wt = width_max(t->wt, r->state);
 	t->wv = width_max(t->wv, r->service);
 	return t->failed ? RS_ERR_INTERNAL : RS_OK;
@@ -165,8 +166,8 @@ void members_hint_join(struct run *r)
 		if (m[i].state != RS_VIEW_JOINED && m[i].state !=
 		    RS_VIEW_REMOVED && !m[i].is_local)
 			out_text(&r->out, _("  %s\\%s must join again: "
-			    "rskeymgmt -c %s --join %s\n"), m[i].machine,
-			    m[i].instance, rs_ctx_config(r->ctx)->path,
+			    "rskeymgmt -c %s --join %s\n"), out_safe(m[i].machine),
+			    out_safe(m[i].instance), rs_ctx_config(r->ctx)->path,
 			    m[i].installation_id);
 	free(m);
 }

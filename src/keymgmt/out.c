@@ -57,13 +57,45 @@ void local_time(int64_t t, char *buf, size_t size)
 void error_print(const char *message)
 {
 	const char *p = message, *nl;
+	char safe[RS_TEXT_SAFE_SIZE(RS_ERROR_MESSAGE_MAX)];
 
 	do {
 		nl = strchr(p, '\n');
-		fprintf(stderr, "%s: %.*s\n", PROG,
-		    (int)(nl ? (size_t)(nl - p) : strlen(p)), p);
+		/* A name inside the message reaches the terminal escaped. */
+		rs_text_escape(p, nl ? (size_t)(nl - p) : strlen(p), safe,
+		    sizeof safe, false);
+		fprintf(stderr, "%s: %s\n", PROG, safe);
 		p = nl ? nl + 1 : NULL;
 	} while (p != NULL && *p != '\0');
+}
+
+/* The text output with every control character but line ends and tabs
+ * escaped: the last guard for a name a command printed raw. */
+static void text_write(const char *buf, size_t len)
+{
+	char safe[RS_TEXT_SAFE_SIZE(1024)];
+	size_t step;
+
+	while (len > 0) {
+		step = len < 1024 ? len : 1024;
+		/* Never split a UTF-8 sequence between two chunks. */
+		while (step < len && step > 1020 &&
+		    ((unsigned char)buf[step] & 0xc0) == 0x80)
+			step--;
+		fputs(rs_text_escape(buf, step, safe, sizeof safe, true), stdout);
+		buf += step;
+		len -= step;
+	}
+}
+
+/* A name or field for human output (a line of its own never). */
+const char *out_safe(const char *s)
+{
+	static char ring[8][RS_TEXT_SAFE_SIZE(256)];
+	static unsigned next;
+	char *out = ring[next++ % 8];
+
+	return rs_text_safe(s, out, sizeof ring[0]);
 }
 
 static const char *error_message(int code, const rs_error *err)
@@ -102,7 +134,7 @@ int run_finish(struct run *r, int code)
 	if (r->cli->json)
 		json_result(r->cli->cmd->name, code, &r->err, o);
 	else if (o->text_len > 0)
-		fwrite(o->text_buf, 1, o->text_len, stdout);
+		text_write(o->text_buf, o->text_len);
 	fflush(stdout);
 	if (code != RS_OK)
 		error_print(error_message(code, &r->err));

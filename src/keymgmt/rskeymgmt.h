@@ -149,6 +149,9 @@ void out_text(struct out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void local_time(int64_t t, char *buf, size_t size);
 void error_print(const char *message);
+/* s with control characters and invalid UTF-8 escaped (core/text.h), in
+ * one of eight static buffers: for names in printf arguments. */
+const char *out_safe(const char *s);
 void json_result(const char *command, int code, const rs_error *err,
     const struct out *o);
 int run_finish(struct run *r, int code);

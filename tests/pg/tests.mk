@@ -11,6 +11,7 @@ PG_TESTS += tests/pg/migrate.sh
 PG_TESTS += tests/pg/service.sh
 PG_TESTS += tests/pg/dlopen.sh
 PG_TESTS += tests/pg/netns.sh
+PG_TESTS += tests/pg/conninfo.sh
 
 # The unit tests reach PostgreSQL themselves (check_ops on either backend,
 # check_store_pg) when it is built in, calling libpq directly: they link it

@@ -67,6 +67,7 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
 	for _t in request answer; do
 		replay "$_t" "$S/service.c" "$S/systemctl.c" "$S/err.c"
 	done
+	replay audit "$S/audit.c" "$S/audit_who.c" "$S/text.c" "$S/err.c"
 else
 	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-N-dev for clang N) is not installed"
 fi

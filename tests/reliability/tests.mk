@@ -13,7 +13,8 @@ RELIABILITY_TESTS += tests/reliability/lockedmem.sh
 
 EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \
 	tests/fuzz/fuzz_backup.c tests/fuzz/fuzz_config.c \
-	tests/fuzz/fuzz_payload.c tests/fuzz/mkcorpus.sh tests/fuzz/forgekdf.sh \
+	tests/fuzz/fuzz_payload.c tests/fuzz/fuzz_audit.c tests/fuzz/regress/audit \
+	tests/fuzz/mkcorpus.sh tests/fuzz/forgekdf.sh \
 	tests/fuzz/regress/backup/empty-payload.pem \
 	tests/fuzz/regress/backup/no-key-derivation.pem tests/fuzz/corpus \
 	tests/fuzz/fuzz_request.c tests/fuzz/fuzz_answer.c tests/fuzz/regress/request \
@@ -35,7 +36,7 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -DHAVE_CONFIG_H \
 	-DLOCALEDIR='"$(localedir)"' -DSYSCONFDIR='"$(sysconfdir)"' \
 	-I'$(abs_top_builddir)' -I'$(abs_top_srcdir)/core' $(OPENSSL_CFLAGS)
-FUZZ_TARGETS = backup config payload
+FUZZ_TARGETS = backup config payload audit
 fuzz_sources_backup = core/backup.c core/crypto.c core/secret.c core/err.c \
 	core/atomic_write.c
 fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
@@ -43,6 +44,7 @@ fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
 # rsserverd's request reader and the core's reader of its answers (issue 14)
 FUZZ_TARGETS += request answer
 fuzz_sources_service = core/service.c core/systemctl.c core/err.c
+fuzz_sources_audit = core/audit.c core/audit_who.c core/text.c core/err.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \
@@ -54,6 +56,7 @@ fuzz:
 	    config) src='$(fuzz_sources_config)' ;; \
 	    payload) src='$(fuzz_sources_payload)' ;; \
 	    request|answer) src='$(fuzz_sources_service)' ;; \
+	    audit) src='$(fuzz_sources_audit)' ;; \
 	    esac; \
 	    srcs=; for s in $$src; do srcs="$$srcs $(abs_top_srcdir)/$$s"; done; \
 	    echo "  CCLD   tests/fuzz/fuzz_$$t"; \
