@@ -27,6 +27,7 @@
 #include <openssl/x509.h>   /* PBKDF2PARAM */
 #include "atomic_write.h"
 #include "backup.h"
+#include "backup_seal.h"
 #include "secret.h"
 
 #define MAGIC "rsconfig-key-backup"
@@ -41,6 +42,12 @@
  * seconds (4 to 7 s with SHA-1 or SHA-512 on the machine it was measured
  * on) instead of hours. */
 #define MAX_ITERATIONS 10000000
+/* The fewest PBKDF2 iterations a backup may ask for: we write 600,000;
+ * stock `openssl cms -encrypt -pwri_password` (2,048, and it has no option
+ * to ask for more) is too few to protect a key, so such a file is refused
+ * before anything is derived (make one by hand for certificates instead:
+ * rskeymgmt(8)). */
+#define MIN_ITERATIONS 100000
 
 /* ---- small helpers ---- */
 
@@ -201,6 +208,7 @@ static int parse_lines(const char *data, size_t len, struct parsed *p,
     const char *path, rs_error *err)
 {
 	const char *end, *line = data, *nl;
+	size_t llen;
 	int rc = RS_OK, f;
 
 	/* An empty payload comes as a NULL buffer from the memory BIO: no
@@ -214,9 +222,13 @@ static int parse_lines(const char *data, size_t len, struct parsed *p,
 		nl = memchr(line, '\n', (size_t)(end - line));
 		if (nl == NULL)
 			return bad_content(err, path, _("truncated last line"));
-		rc = line == data
-		    ? parse_first_line(line, (size_t)(nl - line), path, err)
-		    : parse_field(p, line, (size_t)(nl - line), path, err);
+		/* A CR before the LF: stock `openssl cms -encrypt` without
+		 * -binary makes every line end so. */
+		llen = (size_t)(nl - line);
+		if (llen > 0 && line[llen - 1] == '\r')
+			llen--;
+		rc = line == data ? parse_first_line(line, llen, path, err)
+		    : parse_field(p, line, llen, path, err);
 	}
 	for (f = 0; rc == RS_OK && f < F_COUNT; f++)
 		if (p->val[f] == NULL)
@@ -325,44 +337,20 @@ static int payload_parse(const char *data, size_t len, rs_symkey *key,
 /* ---- CMS ---- */
 
 /* Returns a memory BIO holding the PEM file, or NULL. */
-static BIO *cms_seal(const char *payload, size_t len, const char *password,
-    size_t pwlen, rs_error *err)
+static BIO *cms_seal(const char *payload, size_t len, const rs_backup_to *to,
+    rs_error *err)
 {
-	BIO *in = BIO_new_mem_buf(payload, (int)len), *out = NULL;
-	CMS_ContentInfo *cms = NULL;
-	unsigned char *pass = NULL;
-	int ok = 0;
+	size_t dlen = 0;
+	unsigned char *der = rs_backup_seal(payload, len, to, &dlen);
+	BIO *out = der != NULL ? BIO_new(BIO_s_mem()) : NULL;
 
-	if (in != NULL)
-		cms = CMS_encrypt(NULL, in, EVP_aes_256_cbc(),
-		    CMS_PARTIAL | CMS_BINARY);
-	/* "add0": on success the CMS owns pass and clear-frees it in
-	 * CMS_ContentInfo_free, so it must be OPENSSL_malloc'd. */
-	if (cms != NULL)
-		pass = OPENSSL_malloc(pwlen);
-	if (pass != NULL) {
-		memcpy(pass, password, pwlen);
-		if (CMS_add0_recipient_password(cms, RS_BACKUP_ITERATIONS,
-		    NID_id_alg_PWRI_KEK, NID_undef, pass, (ossl_ssize_t)pwlen,
-		    NULL) == NULL) {
-			/* On failure OpenSSL may already have freed pass
-			 * (when the last step fails): leaking it on this
-			 * out-of-memory path is safer than a double free. */
-			pass = NULL;
-		} else {
-			ok = CMS_final(cms, in, NULL, CMS_BINARY) == 1
-			    && (out = BIO_new(BIO_s_mem())) != NULL
-			    && PEM_write_bio_CMS(out, cms) == 1;
-		}
-	}
-	if (!ok) {
+	if (out == NULL || PEM_write_bio(out, "CMS", "", der, (long)dlen) <= 0) {
 		BIO_free(out);
 		out = NULL;
 		rs_err_ssl(err, RS_ERR_CRYPTO,
 		    _("cannot encrypt the key backup"));
 	}
-	CMS_ContentInfo_free(cms);
-	BIO_free(in);
+	OPENSSL_free(der);
 	return out;
 }
 
@@ -448,6 +436,14 @@ static int kdf_check(const struct der *kdf, int64_t *total, const char *path,
 	    kdf->len - (long)(p - kdf->p))) == NULL
 	    || ASN1_INTEGER_get_int64(&iter, param->iter) != 1 || iter < 1) {
 		rc = kdf_unreadable(path, err);
+	} else if (param->prf != NULL
+	    && OBJ_obj2nid(param->prf->algorithm) != NID_hmacWithSHA256
+	    && OBJ_obj2nid(param->prf->algorithm) != NID_hmacWithSHA1) {
+		rc = kdf_unreadable(path, err);
+	} else if (iter < MIN_ITERATIONS) {
+		rc = rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s asks for only %" PRId64 " PBKDF2 iterations (fewer than 100,000): it was not written by rskeymgmt; use another backup"),
+		    path, iter);
 	} else if (iter > MAX_ITERATIONS - *total) {   /* *total <= the cap */
 		rc = rs_err(err, RS_ERR_BAD_FILE,
 		    _("%s asks for %" PRId64 " PBKDF2 iterations (more than 10,000,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
@@ -470,14 +466,68 @@ static int kdf_check(const struct der *kdf, int64_t *total, const char *path,
  * ContentInfo { OID, [0] EnvelopedData { version, [0] originatorInfo
  * OPTIONAL, SET OF RecipientInfo, ... } }, pwri [3] { version,
  * [0] keyDerivationAlgorithm, ... }. */
+static int not_ours(const char *path, rs_error *err)
+{
+	return rs_err(err, RS_ERR_BAD_FILE,
+	    _("%s uses an encryption that rskeymgmt does not write (it reads AES-256 content, PBKDF2 password blocks and RSA certificate recipients): it was not written by rskeymgmt or has been tampered with; use another backup"),
+	    path);
+}
+
+/* The NID of the OID element at the front of d (taken), NID_undef if none. */
+static int der_take_oid(struct der *d)
+{
+	const unsigned char *p = d->p, *start = d->p;
+	ASN1_OBJECT *obj;
+	int nid;
+
+	if (!der_take(d, 0x06, NULL))
+		return NID_undef;
+	obj = d2i_ASN1_OBJECT(NULL, &p, (long)(d->p - start));
+	nid = obj != NULL ? OBJ_obj2nid(obj) : NID_undef;
+	ASN1_OBJECT_free(obj);
+	return nid;
+}
+
+/* A password block: version, [0] kdf, then PWRI-KEK with AES-256-CBC. */
+static int pwri_check(struct der *ri, int64_t *total, const char *path,
+    rs_error *err)
+{
+	struct der kdf, kea, wrap;
+	int rc;
+
+	if (!der_take(ri, 0x02, NULL) || !der_take(ri, 0xa0, &kdf))
+		return kdf_unreadable(path, err);
+	if ((rc = kdf_check(&kdf, total, path, err)) != RS_OK)
+		return rc;
+	if (!der_take(ri, 0x30, &kea) || der_take_oid(&kea) != NID_id_alg_PWRI_KEK
+	    || !der_take(&kea, 0x30, &wrap)
+	    || der_take_oid(&wrap) != NID_aes_256_cbc)
+		return not_ours(path, err);
+	return RS_OK;
+}
+
+/* EncryptedContentInfo { id-data, { AES-256-GCM or, in files before the
+ * authenticated format, AES-256-CBC } ... }. */
+static int content_check(struct der *ed, bool auth, const char *path,
+    rs_error *err)
+{
+	struct der eci, alg;
+
+	if (!der_take(ed, 0x30, &eci) || der_take_oid(&eci) != NID_pkcs7_data
+	    || !der_take(&eci, 0x30, &alg)
+	    || der_take_oid(&alg) != (auth ? NID_aes_256_gcm : NID_aes_256_cbc))
+		return not_ours(path, err);
+	return RS_OK;
+}
+
 static int recipients_check(const unsigned char *der, long len,
     const char *path, rs_error *err)
 {
-	struct der d = { der, len }, ci, env, ed, ris, ri, kdf;
+	struct der d = { der, len }, ci, env, ed, ris, ri;
 	int64_t total = 0;
-	int id, rc = RS_OK;
+	int id, type, rc = RS_OK;
 
-	if (!der_take(&d, 0x30, &ci) || !der_take(&ci, 0x06, NULL)
+	if (!der_take(&d, 0x30, &ci) || (type = der_take_oid(&ci)) == NID_undef
 	    || !der_take(&ci, 0xa0, &env) || !der_take(&env, 0x30, &ed)
 	    || !der_take(&ed, 0x02, NULL)
 	    || (ed.len > 0 && ed.p[0] == 0xa0 && !der_take(&ed, 0xa0, NULL))
@@ -488,11 +538,12 @@ static int recipients_check(const unsigned char *der, long len,
 		if (!der_take(&ris, -1, &ri))
 			rc = kdf_unreadable(path, err);
 		else if (id == 0xa3)
-			rc = der_take(&ri, 0x02, NULL) && der_take(&ri, 0xa0, &kdf)
-			    ? kdf_check(&kdf, &total, path, err)
-			    : kdf_unreadable(path, err);
+			rc = pwri_check(&ri, &total, path, err);
+		else if (id != 0x30)   /* only KTRI besides */
+			rc = not_ours(path, err);
 	}
-	return rc;
+	return rc == RS_OK ? content_check(&ed,
+	    type == NID_id_smime_ct_authEnvelopedData, path, err) : rc;
 }
 
 static int cms_recipients_check(CMS_ContentInfo *cms, const char *path,
@@ -518,6 +569,7 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 {
 	BIO *bio;
 	CMS_ContentInfo *cms;
+	int type;
 
 	if (memmem(data, len, PEM_BEGIN, strlen(PEM_BEGIN)) == NULL) {
 		rs_err(err, RS_ERR_BAD_FILE,
@@ -535,7 +587,9 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		    path);
 		return NULL;
 	}
-	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped
+	type = OBJ_obj2nid(CMS_get0_type(cms));
+	if ((type != NID_pkcs7_enveloped
+	    && type != NID_id_smime_ct_authEnvelopedData)
 	    || !has_password_recipient(cms)) {
 		CMS_ContentInfo_free(cms);
 		rs_err(err, RS_ERR_BAD_FILE,
@@ -548,6 +602,20 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		return NULL;
 	}
 	return cms;
+}
+
+/* Every failure after the password opened the file says this, with one
+ * exit status, whatever went wrong: a CBC file from before the
+ * authenticated format could otherwise be read as a padding oracle (bad
+ * padding and bad content told apart), and the cause is the same for the
+ * admin anyway. */
+static int unusable(const char *path, rs_error *err)
+{
+	rs_err_clear(err);
+	ERR_clear_error();
+	return rs_err(err, RS_ERR_BAD_FILE,
+	    _("%s opens with this password but its content is damaged, altered or not a key backup this version reads; use another copy of the backup"),
+	    path);
 }
 
 /* Decrypts into a secure-memory BIO (wiped when freed). */
@@ -566,12 +634,8 @@ static int cms_open(CMS_ContentInfo *cms, const char *password, size_t pwlen,
 		    _("%s cannot be opened: its password block is damaged or uses an unsupported method; use another copy of the backup"),
 		    path);
 	}
-	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1) {
-		ERR_clear_error();
-		return rs_err(err, RS_ERR_BAD_FILE,
-		    _("%s is damaged: its content does not decrypt (or, very rarely, the password is wrong); use another copy of the backup"),
-		    path);
-	}
+	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1)
+		return unusable(path, err);
 	return RS_OK;
 }
 
@@ -649,10 +713,11 @@ int rs_backup_read(const char *path, const char *password, size_t pwlen,
 		rc = cms_open(cms, password, pwlen, out, path, err);
 	if (rc == RS_OK) {
 		plen = BIO_get_mem_data(out, &plain);
-		rc = plen > PAYLOAD_MAX
-		    ? bad_content(err, path, _("too long"))
+		rc = plen > PAYLOAD_MAX ? RS_ERR_BAD_FILE
 		    : payload_parse(plain, plen > 0 ? (size_t)plen : 0, tmp, &m,
 		    path, err);
+		if (rc != RS_OK)
+			rc = unusable(path, err);
 	}
 	if (rc == RS_OK && key != NULL)
 		memcpy(key->bytes, tmp->bytes, RS_KEY_LEN);
@@ -762,6 +827,8 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
 {
 	struct verify_args va = { .path = path, .password = password,
 		.pwlen = pwlen, .key = key, .rc = RS_OK };
+	rs_backup_to to = { .password = password, .pwlen = pwlen,
+		.iterations = RS_BACKUP_ITERATIONS };
 	rs_backup_meta empty;
 	char *payload;
 	size_t len;
@@ -787,7 +854,7 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
 	if (payload == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	len = payload_build(payload, key, meta);
-	pem = len > 0 ? cms_seal(payload, len, password, pwlen, err) : NULL;
+	pem = len > 0 ? cms_seal(payload, len, &to, err) : NULL;
 	rs_secret_free(payload, PAYLOAD_MAX);
 	if (pem == NULL)
 		return len > 0 ? RS_ERR_CRYPTO : rs_err(err, RS_ERR_INTERNAL,
