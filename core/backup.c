@@ -442,7 +442,7 @@ static int kdf_check(const struct der *kdf, int64_t *total, const char *path,
 		rc = kdf_unreadable(path, err);
 	} else if (iter < MIN_ITERATIONS) {
 		rc = rs_err(err, RS_ERR_BAD_FILE,
-		    _("%s asks for only %" PRId64 " PBKDF2 iterations (fewer than 100,000): it was not written by rskeymgmt; use another backup"),
+		    _("%s asks for only %" PRId64 " PBKDF2 iterations (fewer than 100,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
 		    path, iter);
 	} else if (iter > MAX_ITERATIONS - *total) {   /* *total <= the cap */
 		rc = rs_err(err, RS_ERR_BAD_FILE,

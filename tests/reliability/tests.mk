@@ -33,10 +33,10 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-DLOCALEDIR='"$(localedir)"' -DSYSCONFDIR='"$(sysconfdir)"' \
 	-I'$(abs_top_builddir)' -I'$(abs_top_srcdir)/core' $(OPENSSL_CFLAGS)
 FUZZ_TARGETS = backup config payload
-fuzz_sources_backup = core/backup.c core/crypto.c core/secret.c core/err.c \
+fuzz_sources_backup = core/backup.c core/backup_seal.c core/crypto.c core/secret.c core/err.c \
 	core/atomic_write.c
 fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
-fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
+fuzz_sources_payload = core/backup_seal.c core/crypto.c core/secret.c core/err.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \
