@@ -49,6 +49,109 @@
  * rskeymgmt(8)). */
 #define MIN_ITERATIONS 100000
 
+struct rs_backup_keys {
+	X509 *certs[RS_BACKUP_MAX_RECIPIENTS];
+	size_t ncerts;
+	EVP_PKEY *identity;
+};
+
+/* ---- certificates and the identity ---- */
+
+static int keys_make(rs_backup_keys **keys, rs_error *err)
+{
+	if (*keys == NULL && (*keys = calloc(1, sizeof **keys)) == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	return RS_OK;
+}
+
+int rs_backup_keys_add_cert(rs_backup_keys **keys, const char *path,
+    rs_error *err)
+{
+	BIO *in;
+	X509 *cert = NULL;
+	EVP_PKEY *pub;
+	int rc = keys_make(keys, err);
+
+	if (rc != RS_OK)
+		return rc;
+	if ((*keys)->ncerts == RS_BACKUP_MAX_RECIPIENTS)
+		return rs_err(err, RS_ERR_USAGE,
+		    _("at most %d certificates can receive one backup"),
+		    RS_BACKUP_MAX_RECIPIENTS);
+	in = BIO_new_file(path, "r");
+	if (in != NULL)
+		cert = PEM_read_bio_X509(in, NULL, NULL, NULL);
+	BIO_free(in);
+	ERR_clear_error();
+	pub = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+	if (pub == NULL || EVP_PKEY_get_base_id(pub) != EVP_PKEY_RSA
+	    || EVP_PKEY_get_bits(pub) < 2048) {
+		X509_free(cert);
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is not a PEM certificate with an RSA key of at least 2048 bits; give the admin's certificate (openssl req -x509 -newkey rsa:3072 makes one)"),
+		    path);
+	}
+	(*keys)->certs[(*keys)->ncerts++] = cert;
+	return RS_OK;
+}
+
+/* An encrypted key would make OpenSSL prompt on the terminal: refused. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+int rs_backup_keys_set_identity(rs_backup_keys **keys, const char *path,
+    rs_error *err)
+{
+	BIO *in;
+	EVP_PKEY *pkey = NULL;
+	int rc = keys_make(keys, err);
+
+	if (rc != RS_OK)
+		return rc;
+	in = BIO_new_file(path, "r");
+	if (in != NULL)
+		pkey = PEM_read_bio_PrivateKey(in, NULL, no_passphrase, NULL);
+	BIO_free(in);
+	ERR_clear_error();
+	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+		EVP_PKEY_free(pkey);
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("cannot read an RSA private key from %s (PEM, not encrypted); give the key of a certificate the backup was made for"),
+		    path);
+	}
+	EVP_PKEY_free((*keys)->identity);
+	(*keys)->identity = pkey;
+	return RS_OK;
+}
+
+size_t rs_backup_keys_certs(const rs_backup_keys *keys)
+{
+	return keys != NULL ? keys->ncerts : 0;
+}
+
+bool rs_backup_keys_has_identity(const rs_backup_keys *keys)
+{
+	return keys != NULL && keys->identity != NULL;
+}
+
+void rs_backup_keys_free(rs_backup_keys *keys)
+{
+	size_t i;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; i < keys->ncerts; i++)
+		X509_free(keys->certs[i]);
+	EVP_PKEY_free(keys->identity);
+	free(keys);
+}
+
 /* ---- small helpers ---- */
 
 static int hex_value(char c)
@@ -367,14 +470,14 @@ static bool unwrap_failed(void)
 	return found;
 }
 
-static bool has_password_recipient(CMS_ContentInfo *cms)
+static bool has_recipient(CMS_ContentInfo *cms, int type)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
 	int i;
 
 	for (i = 0; ris != NULL && i < sk_CMS_RecipientInfo_num(ris); i++)
 		if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(ris, i))
-		    == CMS_RECIPINFO_PASS)
+		    == type)
 			return true;
 	return false;
 }
@@ -565,7 +668,7 @@ static int cms_recipients_check(CMS_ContentInfo *cms, const char *path,
 }
 
 static CMS_ContentInfo *cms_load(const char *data, size_t len,
-    const char *path, rs_error *err)
+    bool identity, const char *path, rs_error *err)
 {
 	BIO *bio;
 	CMS_ContentInfo *cms;
@@ -590,7 +693,8 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 	type = OBJ_obj2nid(CMS_get0_type(cms));
 	if ((type != NID_pkcs7_enveloped
 	    && type != NID_id_smime_ct_authEnvelopedData)
-	    || !has_password_recipient(cms)) {
+	    || !(has_recipient(cms, CMS_RECIPINFO_PASS) || (identity
+	    && has_recipient(cms, CMS_RECIPINFO_TRANS)))) {
 		CMS_ContentInfo_free(cms);
 		rs_err(err, RS_ERR_BAD_FILE,
 		    _("%s is a CMS file but not a password-protected key backup; choose the file that Backup or rskeymgmt -e wrote"),
@@ -634,6 +738,35 @@ static int cms_open(CMS_ContentInfo *cms, const char *password, size_t pwlen,
 		    _("%s cannot be opened: its password block is damaged or uses an unsupported method; use another copy of the backup"),
 		    path);
 	}
+	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1)
+		return unusable(path, err);
+	return RS_OK;
+}
+
+/* With the identity: the first certificate recipient its key opens
+ * (PKCS#1 v1.5 fails on another key), then the content. */
+static int cms_open_identity(CMS_ContentInfo *cms, EVP_PKEY *pkey, BIO *out,
+    const char *path, rs_error *err)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	CMS_RecipientInfo *ri;
+	bool opened = false;
+	int i;
+
+	for (i = 0; !opened && i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS
+		    || EVP_PKEY_up_ref(pkey) != 1)
+			continue;
+		/* set0: the recipient owns that reference from here on. */
+		CMS_RecipientInfo_set0_pkey(ri, pkey);
+		opened = CMS_RecipientInfo_decrypt(cms, ri) == 1;
+	}
+	ERR_clear_error();
+	if (!opened)
+		return rs_err(err, RS_ERR_BAD_PASSWORD,
+		    _("the private key given opens none of the certificate recipients of %s; give the key of a certificate the backup was made for"),
+		    path);
 	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1)
 		return unusable(path, err);
 	return RS_OK;
@@ -686,6 +819,14 @@ static int read_file(const char *path, char **data, size_t *len,
 int rs_backup_read(const char *path, const char *password, size_t pwlen,
     rs_symkey *key, rs_backup_meta *meta, rs_error *err)
 {
+	return rs_backup_read_with(path, password, pwlen, NULL, key, meta, err);
+}
+
+int rs_backup_read_with(const char *path, const char *password, size_t pwlen,
+    const rs_backup_keys *keys, rs_symkey *key, rs_backup_meta *meta,
+    rs_error *err)
+{
+	EVP_PKEY *identity = keys != NULL ? keys->identity : NULL;
 	char *data = NULL, *plain;
 	size_t len = 0;
 	long plen;
@@ -702,7 +843,7 @@ int rs_backup_read(const char *path, const char *password, size_t pwlen,
 	}
 	if ((rc = read_file(path, &data, &len, err)) != RS_OK)
 		return rc;
-	cms = cms_load(data, len, path, err);
+	cms = cms_load(data, len, identity != NULL, path, err);
 	free(data);   /* ciphertext only */
 	if (cms == NULL)
 		return RS_ERR_BAD_FILE;
@@ -710,7 +851,9 @@ int rs_backup_read(const char *path, const char *password, size_t pwlen,
 	    || (tmp = rs_symkey_new()) == NULL)
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	if (rc == RS_OK)
-		rc = cms_open(cms, password, pwlen, out, path, err);
+		rc = identity != NULL
+		    ? cms_open_identity(cms, identity, out, path, err)
+		    : cms_open(cms, password, pwlen, out, path, err);
 	if (rc == RS_OK) {
 		plen = BIO_get_mem_data(out, &plain);
 		rc = plen > PAYLOAD_MAX ? RS_ERR_BAD_FILE
@@ -746,6 +889,7 @@ static void dir_of(const char *path, char *dir, size_t size)
 struct verify_args {
 	const char *path, *password;
 	size_t pwlen;
+	const rs_backup_keys *keys;
 	const rs_symkey *key;
 	int rc;
 };
@@ -761,7 +905,14 @@ static int temp_verify(const char *tmp, void *arg, rs_error *err)
 
 	if (back == NULL)
 		return a->rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rc = rs_backup_read(tmp, a->password, a->pwlen, back, &m, err);
+	/* Certificates only and no identity: the seal parsed it back; the
+	 * content cannot be read here (the caller says so). */
+	if (a->password == NULL && !rs_backup_keys_has_identity(a->keys)) {
+		rs_symkey_free(back);
+		return a->rc = RS_OK;
+	}
+	rc = rs_backup_read_with(tmp, a->password, a->pwlen,
+	    a->password != NULL ? NULL : a->keys, back, &m, err);
 	if (rc == RS_OK
 	    && CRYPTO_memcmp(back->bytes, a->key->bytes, RS_KEY_LEN) != 0)
 		rc = rs_err(err, RS_ERR_IO,
@@ -825,17 +976,30 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
     const rs_symkey *key, const rs_backup_meta *meta, bool overwrite,
     rs_error *err)
 {
+	return rs_backup_write_for(path, password, pwlen, NULL, key, meta,
+	    overwrite, err);
+}
+
+int rs_backup_write_for(const char *path, const char *password, size_t pwlen,
+    const rs_backup_keys *keys, const rs_symkey *key,
+    const rs_backup_meta *meta, bool overwrite, rs_error *err)
+{
 	struct verify_args va = { .path = path, .password = password,
-		.pwlen = pwlen, .key = key, .rc = RS_OK };
+		.pwlen = pwlen, .keys = keys, .key = key, .rc = RS_OK };
 	rs_backup_to to = { .password = password, .pwlen = pwlen,
-		.iterations = RS_BACKUP_ITERATIONS };
+		.iterations = RS_BACKUP_ITERATIONS,
+		.certs = keys != NULL ? keys->certs : NULL,
+		.ncerts = rs_backup_keys_certs(keys) };
 	rs_backup_meta empty;
 	char *payload;
 	size_t len;
 	BIO *pem;
 	int rc;
 
-	if (pwlen == 0 || pwlen > RS_PASSWORD_MAX)
+	if (password == NULL && to.ncerts == 0)
+		return rs_err(err, RS_ERR_USAGE,
+		    _("a backup needs a password or a certificate to open it"));
+	if (password != NULL && (pwlen == 0 || pwlen > RS_PASSWORD_MAX))
 		return rs_err(err, RS_ERR_POLICY,
 		    _("the backup password must have 1 to %d characters"),
 		    RS_PASSWORD_MAX);

@@ -38,6 +38,20 @@ typedef struct rs_backup_meta {
 	int64_t created;
 } rs_backup_meta;
 
+/* Certificates to write for (RSA, one KeyTransRecipientInfo each) and the
+ * private key to open with (--recipient, --identity of rskeymgmt). */
+typedef struct rs_backup_keys rs_backup_keys;
+#define RS_BACKUP_MAX_RECIPIENTS 16
+/* Adds the certificate in the PEM file path (*keys made when NULL). */
+int rs_backup_keys_add_cert(rs_backup_keys **keys, const char *path,
+    rs_error *err);
+/* The private key (PEM, not encrypted) to open a backup with. */
+int rs_backup_keys_set_identity(rs_backup_keys **keys, const char *path,
+    rs_error *err);
+size_t rs_backup_keys_certs(const rs_backup_keys *keys);
+bool rs_backup_keys_has_identity(const rs_backup_keys *keys);
+void rs_backup_keys_free(rs_backup_keys *keys);
+
 /* Writes the file: temp file (O_EXCL, 0600) in the target folder, fsync,
  * then link (refuses an existing file: RS_ERR_EXISTS) or, with overwrite,
  * rename.  Then reads it back and checks it opens to the same key. */
@@ -50,5 +64,14 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
  * in all, refused before any derivation runs), RS_ERR_IO, RS_ERR_NOT_FOUND. */
 int rs_backup_read(const char *path, const char *password, size_t pwlen,
     rs_symkey *key, rs_backup_meta *meta, rs_error *err);
+/* The same with certificate recipients (a NULL password: certificates
+ * only; not read back unless keys has the identity) and the identity to
+ * open with (keys may be NULL; with an identity, password may be NULL). */
+int rs_backup_write_for(const char *path, const char *password, size_t pwlen,
+    const rs_backup_keys *keys, const rs_symkey *key,
+    const rs_backup_meta *meta, bool overwrite, rs_error *err);
+int rs_backup_read_with(const char *path, const char *password, size_t pwlen,
+    const rs_backup_keys *keys, rs_symkey *key, rs_backup_meta *meta,
+    rs_error *err);
 
 #endif

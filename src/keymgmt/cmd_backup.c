@@ -7,6 +7,44 @@
 #include <string.h>
 #include "rskeymgmt.h"
 
+int opt_recipient(struct cli *c, const struct rk_option *o, const char *arg,
+    rs_error *err)
+{
+	(void)o;
+	if (c->nrecipients == RS_BACKUP_MAX_RECIPIENTS)
+		return rs_err(err, RS_ERR_USAGE,
+		    _("at most %d certificates can receive one backup"),
+		    RS_BACKUP_MAX_RECIPIENTS);
+	c->recipients[c->nrecipients++] = arg;
+	return RS_OK;
+}
+
+/* A password is asked for unless certificates alone open the file:
+ * --recipient (or --identity) with no --password-file/--password-fd. */
+static bool password_wanted(const struct cli *c, bool certs)
+{
+	return !certs || c->password_file != NULL || c->password_fd >= 0;
+}
+
+static int load_recipients(struct run *r)
+{
+	size_t i;
+	int rc = RS_OK;
+
+	for (i = 0; rc == RS_OK && i < r->cli->nrecipients; i++)
+		rc = rs_ctx_backup_recipient(r->ctx, r->cli->recipients[i],
+		    &r->err);
+	return rc;
+}
+
+/* --identity: the private key opens the file, no password is asked. */
+static int identity_get(struct run *r, rs_password *pw)
+{
+	if (r->cli->identity == NULL)
+		return password_get(r, false, pw);
+	return rs_ctx_backup_identity(r->ctx, r->cli->identity, &r->err);
+}
+
 static void backup_report(struct run *r, const rs_backup_info *info)
 {
 	j_str(&r->out, "file", info->path);
@@ -17,8 +55,15 @@ static void backup_report(struct run *r, const rs_backup_info *info)
 	out_text(&r->out, _("Key backed up to %s (generation %" PRIu32
 	    ", check value %s)%s.\n"), info->path, info->meta.generation,
 	    info->meta.kcv, info->verified ? _("; read back and verified") : "");
-	out_text(&r->out, _("Keep the password safe: without it the backup "
-	    "cannot be opened.\n"));
+	if (password_wanted(r->cli, r->cli->nrecipients > 0))
+		out_text(&r->out, _("Keep the password safe: without it the "
+		    "backup cannot be opened.\n"));
+	if (r->cli->nrecipients > 0)
+		out_text(&r->out, ngettext("The private key of the certificate "
+		    "opens it too (rskeymgmt --apply --identity KEY).\n",
+		    "The private key of any of the %zu certificates opens it "
+		    "too (rskeymgmt --apply --identity KEY).\n",
+		    r->cli->nrecipients), r->cli->nrecipients);
 }
 
 /* Makes a backup to -f FILE; used by --extract and --service-account. */
@@ -31,10 +76,13 @@ int backup_make(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&info, 0, sizeof info);
-	rc = password_get(r, true, &pw);
+	rc = load_recipients(r);
+	if (rc == RS_OK && password_wanted(r->cli, r->cli->nrecipients > 0))
+		rc = password_get(r, true, &pw);
 	if (rc == RS_OK)
-		rc = rs_op_backup(r->ctx, r->cli->file, pw.text, pw.len,
-		    r->cli->overwrite, &info, &r->err);
+		rc = rs_op_backup(r->ctx, r->cli->file,
+		    password_wanted(r->cli, r->cli->nrecipients > 0)
+		    ? pw.text : NULL, pw.len, r->cli->overwrite, &info, &r->err);
 	rs_password_free(&pw);
 	if (rc == RS_OK)
 		backup_report(r, &info);
@@ -119,7 +167,7 @@ int cmd_apply(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&res, 0, sizeof res);
-	rc = password_get(r, false, &pw);
+	rc = identity_get(r, &pw);
 	if (rc == RS_OK && r->cli->force)
 		rc = apply_confirm(r, &pw);
 	if (rc == RS_OK)
@@ -168,7 +216,7 @@ int cmd_check_backup(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&res, 0, sizeof res);
-	rc = password_get(r, false, &pw);
+	rc = identity_get(r, &pw);
 	if (rc == RS_OK)
 		rc = rs_op_backup_check(r->ctx, r->cli->file, pw.text, pw.len,
 		    &res, &r->err);
