@@ -774,15 +774,71 @@ static int cms_open_identity(CMS_ContentInfo *cms, EVP_PKEY *pkey, BIO *out,
 
 /* ---- reading ---- */
 
+int rs_backup_stdout_refused(rs_error *err)
+{
+	return rs_err(err, RS_ERR_USAGE,
+	    _("-f - writes the backup to standard output, which is a terminal; pipe it (rskeymgmt -e -f - | ...) or give a file"));
+}
+
+bool rs_backup_is_stdio(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
+/* -f -: standard input, read once and kept (ciphertext only), so that a
+ * restore's preview and the restore itself read the same bytes. */
+static int read_stdin(char **data, size_t *len, rs_error *err)
+{
+	static char *kept;
+	static size_t kept_len;
+	ssize_t got;
+
+	if (kept == NULL) {
+		if (isatty(STDIN_FILENO))
+			return rs_err(err, RS_ERR_USAGE,
+			    _("-f - reads the backup from standard input, which is a terminal; pipe the backup in (... | rskeymgmt -a -f -) or give its file"));
+		kept = malloc(RS_BACKUP_MAX_FILE + 1);
+		if (kept == NULL)
+			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+		while (kept_len <= RS_BACKUP_MAX_FILE) {
+			got = read(STDIN_FILENO, kept + kept_len,
+			    RS_BACKUP_MAX_FILE + 1 - kept_len);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				return rs_err(err, RS_ERR_IO,
+				    _("cannot read %s: %s"), _("standard input"),
+				    strerror(errno));
+			if (got == 0)
+				break;
+			kept_len += (size_t)got;
+		}
+	}
+	if (kept_len == 0 || kept_len > RS_BACKUP_MAX_FILE)
+		return rs_err(err, RS_ERR_BAD_FILE, kept_len == 0
+		    ? _("%s is empty, so it is not a key backup (an interrupted copy?); use another copy")
+		    : _("%s is too large to be a key backup; check that you chose the right file"),
+		    _("standard input"));
+	*data = malloc(kept_len);
+	if (*data == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	memcpy(*data, kept, kept_len);
+	*len = kept_len;
+	return RS_OK;
+}
+
 static int read_file(const char *path, char **data, size_t *len,
     rs_error *err)
 {
 	struct stat st;
 	ssize_t got;
-	/* O_NONBLOCK: a FIFO given as the file must not hang the tool. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd;
 
 	*data = NULL;
+	if (rs_backup_is_stdio(path))
+		return read_stdin(data, len, err);
+	/* O_NONBLOCK: a FIFO given as the file must not hang the tool. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return rs_err(err, RS_ERR_NOT_FOUND,
@@ -822,29 +878,45 @@ int rs_backup_read(const char *path, const char *password, size_t pwlen,
 	return rs_backup_read_with(path, password, pwlen, NULL, key, meta, err);
 }
 
+static int read_data(const char *data, size_t len, const char *password,
+    size_t pwlen, EVP_PKEY *identity, rs_symkey *key, rs_backup_meta *meta,
+    const char *path, rs_error *err);
+
 int rs_backup_read_with(const char *path, const char *password, size_t pwlen,
     const rs_backup_keys *keys, rs_symkey *key, rs_backup_meta *meta,
     rs_error *err)
 {
 	EVP_PKEY *identity = keys != NULL ? keys->identity : NULL;
-	char *data = NULL, *plain;
+	char *data = NULL;
 	size_t len = 0;
-	long plen;
-	CMS_ContentInfo *cms;
-	BIO *out = NULL;
-	rs_symkey *tmp = NULL;
-	rs_backup_meta m;
 	int rc;
 
-	memset(&m, 0, sizeof m);
 	if (password == NULL) {
 		password = "";
 		pwlen = 0;
 	}
 	if ((rc = read_file(path, &data, &len, err)) != RS_OK)
 		return rc;
-	cms = cms_load(data, len, identity != NULL, path, err);
+	rc = read_data(data, len, password, pwlen, identity, key, meta,
+	    rs_backup_is_stdio(path) ? _("standard input") : path, err);
 	free(data);   /* ciphertext only */
+	return rc;
+}
+
+static int read_data(const char *data, size_t len, const char *password,
+    size_t pwlen, EVP_PKEY *identity, rs_symkey *key, rs_backup_meta *meta,
+    const char *path, rs_error *err)
+{
+	char *plain;
+	long plen;
+	CMS_ContentInfo *cms;
+	BIO *out = NULL;
+	rs_symkey *tmp = NULL;
+	rs_backup_meta m;
+	int rc = RS_OK;
+
+	memset(&m, 0, sizeof m);
+	cms = cms_load(data, len, identity != NULL, path, err);
 	if (cms == NULL)
 		return RS_ERR_BAD_FILE;
 	if ((out = BIO_new(BIO_s_secmem())) == NULL
@@ -928,6 +1000,47 @@ static int temp_verify(const char *tmp, void *arg, rs_error *err)
 	return a->rc = rc;
 }
 
+/* -f -: read back from memory, then all of it to standard output (never
+ * a terminal: the caller checked before asking for a password). */
+static int save_stdout(BIO *pem, struct verify_args *va, rs_error *err)
+{
+	char *data;
+	long n = BIO_get_mem_data(pem, &data);
+	rs_symkey *back = rs_symkey_new();
+	size_t done = 0;
+	ssize_t w;
+	int rc = back != NULL ? RS_OK
+	    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+
+	if (rc == RS_OK && (va->password != NULL
+	    || rs_backup_keys_has_identity(va->keys))) {
+		rc = read_data(data, (size_t)n, va->password, va->pwlen,
+		    va->password != NULL ? NULL : va->keys->identity, back, NULL,
+		    _("standard output"), err);
+		if (rc == RS_OK && CRYPTO_memcmp(back->bytes, va->key->bytes,
+		    RS_KEY_LEN) != 0)
+			rc = RS_ERR_IO;
+		if (rc != RS_OK) {
+			rs_err_clear(err);
+			rc = rs_err(err, RS_ERR_IO,
+			    _("the backup does not read back; nothing was written"));
+		}
+	}
+	rs_symkey_free(back);
+	while (rc == RS_OK && done < (size_t)n) {
+		w = write(STDOUT_FILENO, data + done, (size_t)n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = rs_err(err, RS_ERR_IO,
+			    _("cannot write the backup to standard output: %s"),
+			    strerror(errno));
+		else
+			done += (size_t)w;
+	}
+	return rc;
+}
+
 /* A temp file (.rsbackup.XXXXXX, 0600) in the target folder, read back,
  * then linked to its name (or, with overwrite, renamed over it). */
 static int save_file(BIO *pem, bool overwrite, struct verify_args *va,
@@ -996,6 +1109,8 @@ int rs_backup_write_for(const char *path, const char *password, size_t pwlen,
 	BIO *pem;
 	int rc;
 
+	if (rs_backup_is_stdio(path) && isatty(STDOUT_FILENO))
+		return rs_backup_stdout_refused(err);
 	if (password == NULL && to.ncerts == 0)
 		return rs_err(err, RS_ERR_USAGE,
 		    _("a backup needs a password or a certificate to open it"));
@@ -1023,7 +1138,8 @@ int rs_backup_write_for(const char *path, const char *password, size_t pwlen,
 	if (pem == NULL)
 		return len > 0 ? RS_ERR_CRYPTO : rs_err(err, RS_ERR_INTERNAL,
 		    _("cannot build the backup content"));
-	rc = save_file(pem, overwrite, &va, err);
+	rc = rs_backup_is_stdio(path) ? save_stdout(pem, &va, err)
+	    : save_file(pem, overwrite, &va, err);
 	BIO_free(pem);
 	return rc;
 }

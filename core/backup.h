@@ -67,6 +67,11 @@ int rs_backup_read(const char *path, const char *password, size_t pwlen,
 /* The same with certificate recipients (a NULL password: certificates
  * only; not read back unless keys has the identity) and the identity to
  * open with (keys may be NULL; with an identity, password may be NULL). */
+/* "-": standard output for a write, standard input for a read (read once,
+ * the same bytes for every later read in the process).  Writing to a
+ * terminal is refused (RS_ERR_USAGE; rs_backup_stdout_refused says so). */
+bool rs_backup_is_stdio(const char *path);
+int rs_backup_stdout_refused(rs_error *err);
 int rs_backup_write_for(const char *path, const char *password, size_t pwlen,
     const rs_backup_keys *keys, const rs_symkey *key,
     const rs_backup_meta *meta, bool overwrite, rs_error *err);

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 #include "rskeymgmt.h"
 
 int opt_recipient(struct cli *c, const struct rk_option *o, const char *arg,
@@ -45,8 +46,49 @@ static int identity_get(struct run *r, rs_password *pw)
 	return rs_ctx_backup_identity(r->ctx, r->cli->identity, &r->err);
 }
 
+static bool is_stdio(const struct cli *c)
+{
+	return c->file != NULL && strcmp(c->file, "-") == 0;
+}
+
+/* -f - on --extract: stdout carries the backup, so no --json, never a
+ * terminal, and the report goes to stderr; checked before any prompt. */
+static int stdout_check(struct run *r)
+{
+	if (!is_stdio(r->cli))
+		return RS_OK;
+	if (r->cli->json)
+		return rs_err(&r->err, RS_ERR_USAGE,
+		    _("-f - writes the backup to standard output: --json cannot go there too"));
+	if (isatty(STDOUT_FILENO))
+		return rs_backup_stdout_refused(&r->err);
+	return RS_OK;
+}
+
+/* -f - on --apply/--check-backup: stdin carries the backup; the prompt
+ * reads the terminal itself, a password descriptor must be another one. */
+static int stdin_check(struct run *r)
+{
+	if (!is_stdio(r->cli))
+		return RS_OK;
+	if (r->cli->password_fd == STDIN_FILENO)
+		return rs_err(&r->err, RS_ERR_USAGE,
+		    _("-f - reads the backup from standard input: give the password on another descriptor or in --password-file"));
+	if (isatty(STDIN_FILENO))
+		return rs_err(&r->err, RS_ERR_USAGE,
+		    _("-f - reads the backup from standard input, which is a terminal; pipe the backup in (... | rskeymgmt -a -f -) or give its file"));
+	return RS_OK;
+}
+
 static void backup_report(struct run *r, const rs_backup_info *info)
 {
+	if (is_stdio(r->cli)) {
+		fprintf(stderr, _("Key backed up to standard output (generation %"
+		    PRIu32 ", check value %s)%s.\n"), info->meta.generation,
+		    info->meta.kcv,
+		    info->verified ? _("; read back and verified") : "");
+		return;
+	}
 	j_str(&r->out, "file", info->path);
 	j_str(&r->out, "kcv", info->meta.kcv);
 	j_u64(&r->out, "generation", info->meta.generation);
@@ -76,7 +118,9 @@ int backup_make(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&info, 0, sizeof info);
-	rc = load_recipients(r);
+	rc = stdout_check(r);
+	if (rc == RS_OK)
+		rc = load_recipients(r);
 	if (rc == RS_OK && password_wanted(r->cli, r->cli->nrecipients > 0))
 		rc = password_get(r, true, &pw);
 	if (rc == RS_OK)
@@ -167,7 +211,9 @@ int cmd_apply(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&res, 0, sizeof res);
-	rc = identity_get(r, &pw);
+	rc = stdin_check(r);
+	if (rc == RS_OK)
+		rc = identity_get(r, &pw);
 	if (rc == RS_OK && r->cli->force)
 		rc = apply_confirm(r, &pw);
 	if (rc == RS_OK)
@@ -216,7 +262,9 @@ int cmd_check_backup(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&res, 0, sizeof res);
-	rc = identity_get(r, &pw);
+	rc = stdin_check(r);
+	if (rc == RS_OK)
+		rc = identity_get(r, &pw);
 	if (rc == RS_OK)
 		rc = rs_op_backup_check(r->ctx, r->cli->file, pw.text, pw.len,
 		    &res, &r->err);

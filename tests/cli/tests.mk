@@ -5,6 +5,7 @@ CLI_TESTS += tests/cli/members.sh
 CLI_TESTS += tests/cli/backup.sh
 CLI_TESTS += tests/cli/backup_trust.sh
 CLI_TESTS += tests/cli/backup_cert.sh
+CLI_TESTS += tests/cli/backup_pipe.sh
 CLI_TESTS += tests/cli/passwords.sh
 CLI_TESTS += tests/cli/reencrypt.sh
 CLI_TESTS += tests/cli/delete.sh
