@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /* backup.c: the key backup file.
  *
- * A standard CMS EnvelopedData with one password recipient (RFC 3211), so
- * that stock `openssl cms -decrypt -pwri_password` opens it anywhere.  CBC
- * content has no integrity of its own: the strict payload parser and the key
- * check value are what refuse an altered file. */
+ * A standard CMS file that stock `openssl cms -decrypt` opens anywhere
+ * (backup.h).  New files are AES-256-GCM, so an altered one fails its tag;
+ * older CBC files have no integrity of their own: the strict payload parser
+ * and the key check value refuse an altered one, and every failure after
+ * the password gets one answer (unusable()), so that nothing tells bad
+ * padding from bad content. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>     /* _GNU_SOURCE: memmem, timegm */
 #endif

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* backup.h: the key backup file.
  *
- * PEM CMS EnvelopedData (RFC 5652) with one password recipient (RFC 3211:
- * PBKDF2, RS_BACKUP_ITERATIONS, AES-256-CBC content), so stock
- * `openssl cms -decrypt -pwri_password` opens it anywhere.  The payload is a
- * small versioned text:
+ * PEM CMS AuthEnvelopedData (RFC 5083, AES-256-GCM content) with a password
+ * recipient (RFC 3211: PBKDF2-HMAC-SHA256, 16-byte salt,
+ * RS_BACKUP_ITERATIONS) and/or RSA certificate recipients, so stock
+ * `openssl cms -decrypt -pwri_password` (or -recip/-inkey) opens it
+ * anywhere; backup_seal.c builds it.  Older files (EnvelopedData,
+ * AES-256-CBC, PBKDF2-HMAC-SHA1) are still read.  The payload is a small
+ * versioned text (a CR before each LF is accepted):
  *
  *   rsconfig-key-backup 1
  *   key: <64 hex>
