@@ -97,6 +97,16 @@ else
 	t_fail altered_content_one_message_one_status "$(cat "$msgs")"
 fi
 
+# The audit log records the same text for each of them.
+AUDIT=$(dirname "$(dirname "$C")")/reportserver.db-audit.log
+if [ -f "$AUDIT" ]; then
+	grep 'op=restore target=".*f.pem" outcome=failed' "$AUDIT" | sed 's/.*error=//' | sort -u >"$T_TMP/audit.err"
+	t_equal audit_one_message_for_altered_content "$(wc -l <"$T_TMP/audit.err" | tr -d ' ')" 1
+	t_grep audit_message_is_the_one "$T_TMP/audit.err" 'opens with this password but its content is damaged'
+else
+	t_skip audit_one_message_for_altered_content "no audit log at $AUDIT"
+fi
+
 # ---- made by hand with stock openssl (rskeymgmt(8)), CRLF line ends ----
 openssl cms -decrypt -inform PEM -in "$P" -pwri_password "$PW" >"$T_TMP/payload"
 # Without -binary, openssl canonicalises the text: LF becomes CRLF.
