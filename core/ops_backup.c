@@ -209,8 +209,14 @@ static int backup_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		/* Certificates only: nothing here can open it to read it back. */
 		out->verified = k->password != NULL
 		    || rs_backup_keys_has_identity(ctx->backup_keys);
-		ops_step(ctx, RS_STEP_OK, _("Wrote and verified %s (check value %s)"),
-		    path, out->meta.kcv);
+		if (out->verified)
+			ops_step(ctx, RS_STEP_OK,
+			    _("Wrote and verified %s (check value %s)"), path,
+			    out->meta.kcv);
+		else
+			ops_step(ctx, RS_STEP_OK,
+			    _("Wrote %s for the certificates only (check value %s); only their private keys can read it back"),
+			    path, out->meta.kcv);
 		rc = record_backup_time(ctx, &u, out->meta.created, err);
 	}
 	if (rc == RS_OK) {
