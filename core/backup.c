@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /* backup.c: the key backup file.
  *
- * A standard CMS EnvelopedData with one password recipient (RFC 3211), so
- * that stock `openssl cms -decrypt -pwri_password` opens it anywhere.  CBC
- * content has no integrity of its own: the strict payload parser and the key
- * check value are what refuse an altered file. */
+ * A standard CMS file that stock `openssl cms -decrypt` opens anywhere
+ * (backup.h).  New files are AES-256-GCM, so an altered one fails its tag;
+ * older CBC files have no integrity of their own: the strict payload parser
+ * and the key check value refuse an altered one, and every failure after
+ * the password gets one answer (unusable()), so that nothing tells bad
+ * padding from bad content. */
 #ifdef HAVE_CONFIG_H
 #include <config.h>     /* _GNU_SOURCE: memmem, timegm */
 #endif
@@ -27,6 +29,7 @@
 #include <openssl/x509.h>   /* PBKDF2PARAM */
 #include "atomic_write.h"
 #include "backup.h"
+#include "backup_seal.h"
 #include "secret.h"
 
 #define MAGIC "rsconfig-key-backup"
@@ -41,6 +44,115 @@
  * seconds (4 to 7 s with SHA-1 or SHA-512 on the machine it was measured
  * on) instead of hours. */
 #define MAX_ITERATIONS 10000000
+/* The fewest PBKDF2 iterations a backup may ask for: we write 600,000;
+ * stock `openssl cms -encrypt -pwri_password` (2,048, and it has no option
+ * to ask for more) is too few to protect a key, so such a file is refused
+ * before anything is derived (make one by hand for certificates instead:
+ * rskeymgmt(8)). */
+#define MIN_ITERATIONS 100000
+
+struct rs_backup_keys {
+	X509 *certs[RS_BACKUP_MAX_RECIPIENTS];
+	size_t ncerts;
+	EVP_PKEY *identity;
+};
+
+/* ---- certificates and the identity ---- */
+
+static int keys_make(rs_backup_keys **keys, rs_error *err)
+{
+	if (*keys == NULL && (*keys = calloc(1, sizeof **keys)) == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	return RS_OK;
+}
+
+int rs_backup_keys_add_cert(rs_backup_keys **keys, const char *path,
+    rs_error *err)
+{
+	BIO *in;
+	X509 *cert = NULL;
+	EVP_PKEY *pub;
+	int rc = keys_make(keys, err);
+
+	if (rc != RS_OK)
+		return rc;
+	if ((*keys)->ncerts == RS_BACKUP_MAX_RECIPIENTS)
+		return rs_err(err, RS_ERR_USAGE,
+		    _("at most %d certificates can receive one backup"),
+		    RS_BACKUP_MAX_RECIPIENTS);
+	in = BIO_new_file(path, "r");
+	if (in != NULL)
+		cert = PEM_read_bio_X509(in, NULL, NULL, NULL);
+	BIO_free(in);
+	ERR_clear_error();
+	pub = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+	if (pub == NULL || EVP_PKEY_get_base_id(pub) != EVP_PKEY_RSA
+	    || EVP_PKEY_get_bits(pub) < 2048) {
+		X509_free(cert);
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s is not a PEM certificate with an RSA key of at least 2048 bits; give the admin's certificate (openssl req -x509 -newkey rsa:3072 makes one)"),
+		    path);
+	}
+	(*keys)->certs[(*keys)->ncerts++] = cert;
+	return RS_OK;
+}
+
+/* An encrypted key would make OpenSSL prompt on the terminal: refused. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+int rs_backup_keys_set_identity(rs_backup_keys **keys, const char *path,
+    rs_error *err)
+{
+	BIO *in;
+	EVP_PKEY *pkey = NULL;
+	int rc = keys_make(keys, err);
+
+	if (rc != RS_OK)
+		return rc;
+	in = BIO_new_file(path, "r");
+	if (in != NULL)
+		pkey = PEM_read_bio_PrivateKey(in, NULL, no_passphrase, NULL);
+	BIO_free(in);
+	ERR_clear_error();
+	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+		EVP_PKEY_free(pkey);
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("cannot read an RSA private key from %s (PEM, not encrypted); give the key of a certificate the backup was made for"),
+		    path);
+	}
+	EVP_PKEY_free((*keys)->identity);
+	(*keys)->identity = pkey;
+	return RS_OK;
+}
+
+size_t rs_backup_keys_certs(const rs_backup_keys *keys)
+{
+	return keys != NULL ? keys->ncerts : 0;
+}
+
+bool rs_backup_keys_has_identity(const rs_backup_keys *keys)
+{
+	return keys != NULL && keys->identity != NULL;
+}
+
+void rs_backup_keys_free(rs_backup_keys *keys)
+{
+	size_t i;
+
+	if (keys == NULL)
+		return;
+	for (i = 0; i < keys->ncerts; i++)
+		X509_free(keys->certs[i]);
+	EVP_PKEY_free(keys->identity);
+	free(keys);
+}
 
 /* ---- small helpers ---- */
 
@@ -203,6 +315,7 @@ static int parse_lines(const char *data, size_t len, struct parsed *p,
     const char *path, rs_error *err)
 {
 	const char *end, *line = data, *nl;
+	size_t llen;
 	int rc = RS_OK, f;
 
 	/* An empty payload comes as a NULL buffer from the memory BIO: no
@@ -216,9 +329,13 @@ static int parse_lines(const char *data, size_t len, struct parsed *p,
 		nl = memchr(line, '\n', (size_t)(end - line));
 		if (nl == NULL)
 			return bad_content(err, path, _("truncated last line"));
-		rc = line == data
-		    ? parse_first_line(line, (size_t)(nl - line), path, err)
-		    : parse_field(p, line, (size_t)(nl - line), path, err);
+		/* A CR before the LF: stock `openssl cms -encrypt` without
+		 * -binary makes every line end so. */
+		llen = (size_t)(nl - line);
+		if (llen > 0 && line[llen - 1] == '\r')
+			llen--;
+		rc = line == data ? parse_first_line(line, llen, path, err)
+		    : parse_field(p, line, llen, path, err);
 	}
 	for (f = 0; rc == RS_OK && f < F_COUNT; f++)
 		if (p->val[f] == NULL)
@@ -328,44 +445,20 @@ static int payload_parse(const char *data, size_t len, rs_symkey *key,
 /* ---- CMS ---- */
 
 /* Returns a memory BIO holding the PEM file, or NULL. */
-static BIO *cms_seal(const char *payload, size_t len, const char *password,
-    size_t pwlen, rs_error *err)
+static BIO *cms_seal(const char *payload, size_t len, const rs_backup_to *to,
+    rs_error *err)
 {
-	BIO *in = BIO_new_mem_buf(payload, (int)len), *out = NULL;
-	CMS_ContentInfo *cms = NULL;
-	unsigned char *pass = NULL;
-	int ok = 0;
+	size_t dlen = 0;
+	unsigned char *der = rs_backup_seal(payload, len, to, &dlen);
+	BIO *out = der != NULL ? BIO_new(BIO_s_mem()) : NULL;
 
-	if (in != NULL)
-		cms = CMS_encrypt(NULL, in, EVP_aes_256_cbc(),
-		    CMS_PARTIAL | CMS_BINARY);
-	/* "add0": on success the CMS owns pass and clear-frees it in
-	 * CMS_ContentInfo_free, so it must be OPENSSL_malloc'd. */
-	if (cms != NULL)
-		pass = OPENSSL_malloc(pwlen);
-	if (pass != NULL) {
-		memcpy(pass, password, pwlen);
-		if (CMS_add0_recipient_password(cms, RS_BACKUP_ITERATIONS,
-		    NID_id_alg_PWRI_KEK, NID_undef, pass, (ossl_ssize_t)pwlen,
-		    NULL) == NULL) {
-			/* On failure OpenSSL may already have freed pass
-			 * (when the last step fails): leaking it on this
-			 * out-of-memory path is safer than a double free. */
-			pass = NULL;
-		} else {
-			ok = CMS_final(cms, in, NULL, CMS_BINARY) == 1
-			    && (out = BIO_new(BIO_s_mem())) != NULL
-			    && PEM_write_bio_CMS(out, cms) == 1;
-		}
-	}
-	if (!ok) {
+	if (out == NULL || PEM_write_bio(out, "CMS", "", der, (long)dlen) <= 0) {
 		BIO_free(out);
 		out = NULL;
 		rs_err_ssl(err, RS_ERR_CRYPTO,
 		    _("cannot encrypt the key backup"));
 	}
-	CMS_ContentInfo_free(cms);
-	BIO_free(in);
+	OPENSSL_free(der);
 	return out;
 }
 
@@ -382,14 +475,14 @@ static bool unwrap_failed(void)
 	return found;
 }
 
-static bool has_password_recipient(CMS_ContentInfo *cms)
+static bool has_recipient(CMS_ContentInfo *cms, int type)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
 	int i;
 
 	for (i = 0; ris != NULL && i < sk_CMS_RecipientInfo_num(ris); i++)
 		if (CMS_RecipientInfo_type(sk_CMS_RecipientInfo_value(ris, i))
-		    == CMS_RECIPINFO_PASS)
+		    == type)
 			return true;
 	return false;
 }
@@ -451,6 +544,14 @@ static int kdf_check(const struct der *kdf, int64_t *total, const char *path,
 	    kdf->len - (long)(p - kdf->p))) == NULL
 	    || ASN1_INTEGER_get_int64(&iter, param->iter) != 1 || iter < 1) {
 		rc = kdf_unreadable(path, err);
+	} else if (param->prf != NULL
+	    && OBJ_obj2nid(param->prf->algorithm) != NID_hmacWithSHA256
+	    && OBJ_obj2nid(param->prf->algorithm) != NID_hmacWithSHA1) {
+		rc = kdf_unreadable(path, err);
+	} else if (iter < MIN_ITERATIONS) {
+		rc = rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s asks for only %" PRId64 " PBKDF2 iterations (fewer than 100,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
+		    path, iter);
 	} else if (iter > MAX_ITERATIONS - *total) {   /* *total <= the cap */
 		rc = rs_err(err, RS_ERR_BAD_FILE,
 		    _("%s asks for %" PRId64 " PBKDF2 iterations (more than 10,000,000): it was not written by rskeymgmt or has been tampered with; use another backup"),
@@ -473,14 +574,68 @@ static int kdf_check(const struct der *kdf, int64_t *total, const char *path,
  * ContentInfo { OID, [0] EnvelopedData { version, [0] originatorInfo
  * OPTIONAL, SET OF RecipientInfo, ... } }, pwri [3] { version,
  * [0] keyDerivationAlgorithm, ... }. */
+static int not_ours(const char *path, rs_error *err)
+{
+	return rs_err(err, RS_ERR_BAD_FILE,
+	    _("%s uses an encryption that rskeymgmt does not write (it reads AES-256 content, PBKDF2 password blocks and RSA certificate recipients): it was not written by rskeymgmt or has been tampered with; use another backup"),
+	    path);
+}
+
+/* The NID of the OID element at the front of d (taken), NID_undef if none. */
+static int der_take_oid(struct der *d)
+{
+	const unsigned char *p = d->p, *start = d->p;
+	ASN1_OBJECT *obj;
+	int nid;
+
+	if (!der_take(d, 0x06, NULL))
+		return NID_undef;
+	obj = d2i_ASN1_OBJECT(NULL, &p, (long)(d->p - start));
+	nid = obj != NULL ? OBJ_obj2nid(obj) : NID_undef;
+	ASN1_OBJECT_free(obj);
+	return nid;
+}
+
+/* A password block: version, [0] kdf, then PWRI-KEK with AES-256-CBC. */
+static int pwri_check(struct der *ri, int64_t *total, const char *path,
+    rs_error *err)
+{
+	struct der kdf, kea, wrap;
+	int rc;
+
+	if (!der_take(ri, 0x02, NULL) || !der_take(ri, 0xa0, &kdf))
+		return kdf_unreadable(path, err);
+	if ((rc = kdf_check(&kdf, total, path, err)) != RS_OK)
+		return rc;
+	if (!der_take(ri, 0x30, &kea) || der_take_oid(&kea) != NID_id_alg_PWRI_KEK
+	    || !der_take(&kea, 0x30, &wrap)
+	    || der_take_oid(&wrap) != NID_aes_256_cbc)
+		return not_ours(path, err);
+	return RS_OK;
+}
+
+/* EncryptedContentInfo { id-data, { AES-256-GCM or, in files before the
+ * authenticated format, AES-256-CBC } ... }. */
+static int content_check(struct der *ed, bool auth, const char *path,
+    rs_error *err)
+{
+	struct der eci, alg;
+
+	if (!der_take(ed, 0x30, &eci) || der_take_oid(&eci) != NID_pkcs7_data
+	    || !der_take(&eci, 0x30, &alg)
+	    || der_take_oid(&alg) != (auth ? NID_aes_256_gcm : NID_aes_256_cbc))
+		return not_ours(path, err);
+	return RS_OK;
+}
+
 static int recipients_check(const unsigned char *der, long len,
     const char *path, rs_error *err)
 {
-	struct der d = { der, len }, ci, env, ed, ris, ri, kdf;
+	struct der d = { der, len }, ci, env, ed, ris, ri;
 	int64_t total = 0;
-	int id, rc = RS_OK;
+	int id, type, rc = RS_OK;
 
-	if (!der_take(&d, 0x30, &ci) || !der_take(&ci, 0x06, NULL)
+	if (!der_take(&d, 0x30, &ci) || (type = der_take_oid(&ci)) == NID_undef
 	    || !der_take(&ci, 0xa0, &env) || !der_take(&env, 0x30, &ed)
 	    || !der_take(&ed, 0x02, NULL)
 	    || (ed.len > 0 && ed.p[0] == 0xa0 && !der_take(&ed, 0xa0, NULL))
@@ -491,11 +646,12 @@ static int recipients_check(const unsigned char *der, long len,
 		if (!der_take(&ris, -1, &ri))
 			rc = kdf_unreadable(path, err);
 		else if (id == 0xa3)
-			rc = der_take(&ri, 0x02, NULL) && der_take(&ri, 0xa0, &kdf)
-			    ? kdf_check(&kdf, &total, path, err)
-			    : kdf_unreadable(path, err);
+			rc = pwri_check(&ri, &total, path, err);
+		else if (id != 0x30)   /* only KTRI besides */
+			rc = not_ours(path, err);
 	}
-	return rc;
+	return rc == RS_OK ? content_check(&ed,
+	    type == NID_id_smime_ct_authEnvelopedData, path, err) : rc;
 }
 
 static int cms_recipients_check(CMS_ContentInfo *cms, const char *path,
@@ -517,10 +673,11 @@ static int cms_recipients_check(CMS_ContentInfo *cms, const char *path,
 }
 
 static CMS_ContentInfo *cms_load(const char *data, size_t len,
-    const char *path, rs_error *err)
+    bool identity, const char *path, rs_error *err)
 {
 	BIO *bio;
 	CMS_ContentInfo *cms;
+	int type;
 
 	if (memmem(data, len, PEM_BEGIN, strlen(PEM_BEGIN)) == NULL) {
 		rs_err(err, RS_ERR_BAD_FILE,
@@ -538,8 +695,11 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		    path);
 		return NULL;
 	}
-	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_enveloped
-	    || !has_password_recipient(cms)) {
+	type = OBJ_obj2nid(CMS_get0_type(cms));
+	if ((type != NID_pkcs7_enveloped
+	    && type != NID_id_smime_ct_authEnvelopedData)
+	    || !(has_recipient(cms, CMS_RECIPINFO_PASS) || (identity
+	    && has_recipient(cms, CMS_RECIPINFO_TRANS)))) {
 		CMS_ContentInfo_free(cms);
 		rs_err(err, RS_ERR_BAD_FILE,
 		    _("%s is a CMS file but not a password-protected key backup; choose the file that Backup or rskeymgmt -e wrote"),
@@ -551,6 +711,20 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		return NULL;
 	}
 	return cms;
+}
+
+/* Every failure after the password opened the file says this, with one
+ * exit status, whatever went wrong: a CBC file from before the
+ * authenticated format could otherwise be read as a padding oracle (bad
+ * padding and bad content told apart), and the cause is the same for the
+ * admin anyway. */
+static int unusable(const char *path, rs_error *err)
+{
+	rs_err_clear(err);
+	ERR_clear_error();
+	return rs_err(err, RS_ERR_BAD_FILE,
+	    _("%s opens with this password but its content is damaged, altered or not a key backup this version reads; use another copy of the backup"),
+	    path);
 }
 
 /* Decrypts into a secure-memory BIO (wiped when freed). */
@@ -569,26 +743,107 @@ static int cms_open(CMS_ContentInfo *cms, const char *password, size_t pwlen,
 		    _("%s cannot be opened: its password block is damaged or uses an unsupported method; use another copy of the backup"),
 		    path);
 	}
-	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1) {
-		ERR_clear_error();
-		return rs_err(err, RS_ERR_BAD_FILE,
-		    _("%s is damaged: its content does not decrypt (or, very rarely, the password is wrong); use another copy of the backup"),
-		    path);
+	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1)
+		return unusable(path, err);
+	return RS_OK;
+}
+
+/* With the identity: the first certificate recipient its key opens
+ * (PKCS#1 v1.5 fails on another key), then the content. */
+static int cms_open_identity(CMS_ContentInfo *cms, EVP_PKEY *pkey, BIO *out,
+    const char *path, rs_error *err)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	CMS_RecipientInfo *ri;
+	bool opened = false;
+	int i;
+
+	for (i = 0; !opened && i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS
+		    || EVP_PKEY_up_ref(pkey) != 1)
+			continue;
+		/* set0: the recipient owns that reference from here on. */
+		CMS_RecipientInfo_set0_pkey(ri, pkey);
+		opened = CMS_RecipientInfo_decrypt(cms, ri) == 1;
 	}
+	ERR_clear_error();
+	if (!opened)
+		return rs_err(err, RS_ERR_BAD_PASSWORD,
+		    _("the private key given opens none of the certificate recipients of %s; give the key of a certificate the backup was made for"),
+		    path);
+	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1)
+		return unusable(path, err);
 	return RS_OK;
 }
 
 /* ---- reading ---- */
+
+int rs_backup_stdout_refused(rs_error *err)
+{
+	return rs_err(err, RS_ERR_USAGE,
+	    _("-f - writes the backup to standard output, which is a terminal; pipe it (rskeymgmt -e -f - | ...) or give a file"));
+}
+
+bool rs_backup_is_stdio(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
+/* -f -: standard input, read once and kept (ciphertext only), so that a
+ * restore's preview and the restore itself read the same bytes. */
+static int read_stdin(char **data, size_t *len, rs_error *err)
+{
+	static char *kept;
+	static size_t kept_len;
+	ssize_t got;
+
+	if (kept == NULL) {
+		if (isatty(STDIN_FILENO))
+			return rs_err(err, RS_ERR_USAGE,
+			    _("-f - reads the backup from standard input, which is a terminal; pipe the backup in (... | rskeymgmt -a -f -) or give its file"));
+		kept = malloc(RS_BACKUP_MAX_FILE + 1);
+		if (kept == NULL)
+			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+		while (kept_len <= RS_BACKUP_MAX_FILE) {
+			got = read(STDIN_FILENO, kept + kept_len,
+			    RS_BACKUP_MAX_FILE + 1 - kept_len);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				return rs_err(err, RS_ERR_IO,
+				    _("cannot read %s: %s"), _("standard input"),
+				    strerror(errno));
+			if (got == 0)
+				break;
+			kept_len += (size_t)got;
+		}
+	}
+	if (kept_len == 0 || kept_len > RS_BACKUP_MAX_FILE)
+		return rs_err(err, RS_ERR_BAD_FILE, kept_len == 0
+		    ? _("%s is empty, so it is not a key backup (an interrupted copy?); use another copy")
+		    : _("%s is too large to be a key backup; check that you chose the right file"),
+		    _("standard input"));
+	*data = malloc(kept_len);
+	if (*data == NULL)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	memcpy(*data, kept, kept_len);
+	*len = kept_len;
+	return RS_OK;
+}
 
 static int read_file(const char *path, char **data, size_t *len,
     rs_error *err)
 {
 	struct stat st;
 	ssize_t got;
-	/* O_NONBLOCK: a FIFO given as the file must not hang the tool. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd;
 
 	*data = NULL;
+	if (rs_backup_is_stdio(path))
+		return read_stdin(data, len, err);
+	/* O_NONBLOCK: a FIFO given as the file must not hang the tool. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return rs_err(err, RS_ERR_NOT_FOUND,
@@ -625,37 +880,64 @@ static int read_file(const char *path, char **data, size_t *len,
 int rs_backup_read(const char *path, const char *password, size_t pwlen,
     rs_symkey *key, rs_backup_meta *meta, rs_error *err)
 {
-	char *data = NULL, *plain;
+	return rs_backup_read_with(path, password, pwlen, NULL, key, meta, err);
+}
+
+static int read_data(const char *data, size_t len, const char *password,
+    size_t pwlen, EVP_PKEY *identity, rs_symkey *key, rs_backup_meta *meta,
+    const char *path, rs_error *err);
+
+int rs_backup_read_with(const char *path, const char *password, size_t pwlen,
+    const rs_backup_keys *keys, rs_symkey *key, rs_backup_meta *meta,
+    rs_error *err)
+{
+	EVP_PKEY *identity = keys != NULL ? keys->identity : NULL;
+	char *data = NULL;
 	size_t len = 0;
-	long plen;
-	CMS_ContentInfo *cms;
-	BIO *out = NULL;
-	rs_symkey *tmp = NULL;
-	rs_backup_meta m;
 	int rc;
 
-	memset(&m, 0, sizeof m);
 	if (password == NULL) {
 		password = "";
 		pwlen = 0;
 	}
 	if ((rc = read_file(path, &data, &len, err)) != RS_OK)
 		return rc;
-	cms = cms_load(data, len, path, err);
+	rc = read_data(data, len, password, pwlen, identity, key, meta,
+	    rs_backup_is_stdio(path) ? _("standard input") : path, err);
 	free(data);   /* ciphertext only */
+	return rc;
+}
+
+static int read_data(const char *data, size_t len, const char *password,
+    size_t pwlen, EVP_PKEY *identity, rs_symkey *key, rs_backup_meta *meta,
+    const char *path, rs_error *err)
+{
+	char *plain;
+	long plen;
+	CMS_ContentInfo *cms;
+	BIO *out = NULL;
+	rs_symkey *tmp = NULL;
+	rs_backup_meta m;
+	int rc = RS_OK;
+
+	memset(&m, 0, sizeof m);
+	cms = cms_load(data, len, identity != NULL, path, err);
 	if (cms == NULL)
 		return RS_ERR_BAD_FILE;
 	if ((out = BIO_new(BIO_s_secmem())) == NULL
 	    || (tmp = rs_symkey_new()) == NULL)
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	if (rc == RS_OK)
-		rc = cms_open(cms, password, pwlen, out, path, err);
+		rc = identity != NULL
+		    ? cms_open_identity(cms, identity, out, path, err)
+		    : cms_open(cms, password, pwlen, out, path, err);
 	if (rc == RS_OK) {
 		plen = BIO_get_mem_data(out, &plain);
-		rc = plen > PAYLOAD_MAX
-		    ? bad_content(err, path, _("too long"))
+		rc = plen > PAYLOAD_MAX ? RS_ERR_BAD_FILE
 		    : payload_parse(plain, plen > 0 ? (size_t)plen : 0, tmp, &m,
 		    path, err);
+		if (rc != RS_OK)
+			rc = unusable(path, err);
 	}
 	if (rc == RS_OK && key != NULL)
 		memcpy(key->bytes, tmp->bytes, RS_KEY_LEN);
@@ -684,6 +966,7 @@ static void dir_of(const char *path, char *dir, size_t size)
 struct verify_args {
 	const char *path, *password;
 	size_t pwlen;
+	const rs_backup_keys *keys;
 	const rs_symkey *key;
 	int rc;
 };
@@ -699,7 +982,14 @@ static int temp_verify(const char *tmp, void *arg, rs_error *err)
 
 	if (back == NULL)
 		return a->rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	rc = rs_backup_read(tmp, a->password, a->pwlen, back, &m, err);
+	/* Certificates only and no identity: the seal parsed it back; the
+	 * content cannot be read here (the caller says so). */
+	if (a->password == NULL && !rs_backup_keys_has_identity(a->keys)) {
+		rs_symkey_free(back);
+		return a->rc = RS_OK;
+	}
+	rc = rs_backup_read_with(tmp, a->password, a->pwlen,
+	    a->password != NULL ? NULL : a->keys, back, &m, err);
 	if (rc == RS_OK
 	    && CRYPTO_memcmp(back->bytes, a->key->bytes, RS_KEY_LEN) != 0)
 		rc = rs_err(err, RS_ERR_IO,
@@ -713,6 +1003,47 @@ static int temp_verify(const char *tmp, void *arg, rs_error *err)
 	}
 	rs_symkey_free(back);
 	return a->rc = rc;
+}
+
+/* -f -: read back from memory, then all of it to standard output (never
+ * a terminal: the caller checked before asking for a password). */
+static int save_stdout(BIO *pem, struct verify_args *va, rs_error *err)
+{
+	char *data;
+	long n = BIO_get_mem_data(pem, &data);
+	rs_symkey *back = rs_symkey_new();
+	size_t done = 0;
+	ssize_t w;
+	int rc = back != NULL ? RS_OK
+	    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+
+	if (rc == RS_OK && (va->password != NULL
+	    || rs_backup_keys_has_identity(va->keys))) {
+		rc = read_data(data, (size_t)n, va->password, va->pwlen,
+		    va->password != NULL ? NULL : va->keys->identity, back, NULL,
+		    _("standard output"), err);
+		if (rc == RS_OK && CRYPTO_memcmp(back->bytes, va->key->bytes,
+		    RS_KEY_LEN) != 0)
+			rc = RS_ERR_IO;
+		if (rc != RS_OK) {
+			rs_err_clear(err);
+			rc = rs_err(err, RS_ERR_IO,
+			    _("the backup does not read back; nothing was written"));
+		}
+	}
+	rs_symkey_free(back);
+	while (rc == RS_OK && done < (size_t)n) {
+		w = write(STDOUT_FILENO, data + done, (size_t)n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = rs_err(err, RS_ERR_IO,
+			    _("cannot write the backup to standard output: %s"),
+			    strerror(errno));
+		else
+			done += (size_t)w;
+	}
+	return rc;
 }
 
 /* A temp file (.rsbackup.XXXXXX, 0600) in the target folder, read back,
@@ -763,15 +1094,32 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
     const rs_symkey *key, const rs_backup_meta *meta, bool overwrite,
     rs_error *err)
 {
+	return rs_backup_write_for(path, password, pwlen, NULL, key, meta,
+	    overwrite, err);
+}
+
+int rs_backup_write_for(const char *path, const char *password, size_t pwlen,
+    const rs_backup_keys *keys, const rs_symkey *key,
+    const rs_backup_meta *meta, bool overwrite, rs_error *err)
+{
 	struct verify_args va = { .path = path, .password = password,
-		.pwlen = pwlen, .key = key, .rc = RS_OK };
+		.pwlen = pwlen, .keys = keys, .key = key, .rc = RS_OK };
+	rs_backup_to to = { .password = password, .pwlen = pwlen,
+		.iterations = RS_BACKUP_ITERATIONS,
+		.certs = keys != NULL ? keys->certs : NULL,
+		.ncerts = rs_backup_keys_certs(keys) };
 	rs_backup_meta empty;
 	char *payload;
 	size_t len;
 	BIO *pem;
 	int rc;
 
-	if (pwlen == 0 || pwlen > RS_PASSWORD_MAX)
+	if (rs_backup_is_stdio(path) && isatty(STDOUT_FILENO))
+		return rs_backup_stdout_refused(err);
+	if (password == NULL && to.ncerts == 0)
+		return rs_err(err, RS_ERR_USAGE,
+		    _("a backup needs a password or a certificate to open it"));
+	if (password != NULL && (pwlen == 0 || pwlen > RS_PASSWORD_MAX))
 		return rs_err(err, RS_ERR_POLICY,
 		    _("the backup password must have 1 to %d characters"),
 		    RS_PASSWORD_MAX);
@@ -790,12 +1138,13 @@ int rs_backup_write(const char *path, const char *password, size_t pwlen,
 	if (payload == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	len = payload_build(payload, key, meta);
-	pem = len > 0 ? cms_seal(payload, len, password, pwlen, err) : NULL;
+	pem = len > 0 ? cms_seal(payload, len, &to, err) : NULL;
 	rs_secret_free(payload, PAYLOAD_MAX);
 	if (pem == NULL)
 		return len > 0 ? RS_ERR_CRYPTO : rs_err(err, RS_ERR_INTERNAL,
 		    _("cannot build the backup content"));
-	rc = save_file(pem, overwrite, &va, err);
+	rc = rs_backup_is_stdio(path) ? save_stdout(pem, &va, err)
+	    : save_file(pem, overwrite, &va, err);
 	BIO_free(pem);
 	return rc;
 }

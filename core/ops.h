@@ -97,6 +97,14 @@ typedef struct rs_backup_info {
  * rule).  Records last_backup in the key metadata. */
 int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err);
+/* Certificate recipients of the next backups (RSA, PEM; repeatable): a
+ * backup made with a NULL password has only them.  The identity (a PEM
+ * private key) opens backups by its certificate recipient instead of the
+ * password, for restore, preview, check and inspect. */
+int rs_ctx_backup_recipient(rs_ctx *ctx, const char *cert_path,
+    rs_error *err);
+int rs_ctx_backup_identity(rs_ctx *ctx, const char *key_path, rs_error *err);
+
 /* A backup of the key in use (this generation) was made: last_backup is
  * reset with every new key, and a restore sets it to the file's date. */
 bool rs_backup_current(const rs_keyinfo *k);

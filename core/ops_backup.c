@@ -160,11 +160,28 @@ static int refuse_own_file(rs_ctx *ctx, const char *path, rs_error *err)
 	    "another file, outside the key store."), path, what);
 }
 
+int rs_ctx_backup_recipient(rs_ctx *ctx, const char *cert_path,
+    rs_error *err)
+{
+	return rs_backup_keys_add_cert(&ctx->backup_keys, cert_path, err);
+}
+
+int rs_ctx_backup_identity(rs_ctx *ctx, const char *key_path, rs_error *err)
+{
+	return rs_backup_keys_set_identity(&ctx->backup_keys, key_path, err);
+}
+
 static int backup_policy(rs_ctx *ctx, void *arg, rs_error *err)
 {
 	key_file *k = arg;
 	int rc = refuse_own_file(ctx, k->path, err);
 
+	if (rc == RS_OK && k->password == NULL) {   /* certificates only */
+		if (rs_backup_keys_certs(ctx->backup_keys) == 0)
+			rc = rs_err(err, RS_ERR_USAGE,
+			    _("a backup needs a password or a certificate to open it"));
+		return rc;
+	}
 	if (rc == RS_OK)
 		rc = rs_op_password_check(ctx, k->password, k->pwlen, NULL, err);
 
@@ -185,12 +202,21 @@ static int backup_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		return rc;
 	rc = fill_meta(ctx, &u, &out->meta, err);
 	if (rc == RS_OK)
-		rc = rs_backup_write(path, k->password, k->pwlen, u.key,
-		    &out->meta, k->overwrite, err);
+		rc = rs_backup_write_for(path, k->password, k->pwlen,
+		    ctx->backup_keys, u.key, &out->meta, k->overwrite, err);
 	if (rc == RS_OK) {
-		out->verified = out->matches_database = out->same_database = true;
-		ops_step(ctx, RS_STEP_OK, _("Wrote and verified %s (check value %s)"),
-		    path, out->meta.kcv);
+		out->matches_database = out->same_database = true;
+		/* Certificates only: nothing here can open it to read it back. */
+		out->verified = k->password != NULL
+		    || rs_backup_keys_has_identity(ctx->backup_keys);
+		if (out->verified)
+			ops_step(ctx, RS_STEP_OK,
+			    _("Wrote and verified %s (check value %s)"), path,
+			    out->meta.kcv);
+		else
+			ops_step(ctx, RS_STEP_OK,
+			    _("Wrote %s for the certificates only (check value %s); only their private keys can read it back"),
+			    path, out->meta.kcv);
 		rc = record_backup_time(ctx, &u, out->meta.created, err);
 	}
 	if (rc == RS_OK) {
@@ -225,7 +251,8 @@ static int read_backup(rs_ctx *ctx, const char *path, const char *password,
 
 	memset(out, 0, sizeof *out);
 	snprintf(out->path, sizeof out->path, "%s", path);
-	rc = rs_backup_read(path, password, pwlen, key, &out->meta, err);
+	rc = rs_backup_read_with(path, password, pwlen, ctx->backup_keys, key,
+	    &out->meta, err);
 	if (rc == RS_OK)
 		rc = ctx->store->ops->keyinfo_get(ctx->store, &info, err);
 	if (rc == RS_OK)

@@ -17,6 +17,8 @@ struct rs_ctx {
 	 * the same flow proceed with RS_BACKUP_MADE. */
 	bool backup_made;
 	char backup_kcv[RS_KCV_HEX_LEN + 1];
+	/* Certificates a backup is made for, the key one is opened with. */
+	rs_backup_keys *backup_keys;
 };
 
 /* The unlocked state of this instance: its key pair and the symmetric key. */

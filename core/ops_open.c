@@ -176,6 +176,7 @@ void rs_ctx_close(rs_ctx *ctx)
 		return;
 	rs_store_close(ctx->store);
 	rs_wipe(ctx->backup_kcv, sizeof ctx->backup_kcv);
+	rs_backup_keys_free(ctx->backup_keys);
 	free(ctx);
 }
 

@@ -38,19 +38,37 @@ enum rs_policy_rule {
 	RS_RULE_COUNT
 };
 
+/* Forms of text that cannot be typed back on every keyboard and terminal;
+ * checked before the rules, each with its own sentence. */
+enum rs_password_text {
+	RS_TEXT_OK,
+	RS_TEXT_BOM,          /* starts with EF BB BF, FF FE or FE FF */
+	RS_TEXT_CONTROL,      /* a byte below 0x20, or 0x7f */
+	RS_TEXT_INVALID_UTF8  /* not well-formed UTF-8 */
+};
+
 typedef struct rs_policy_result {
 	bool ok[RS_RULE_COUNT];
 	size_t chars;  /* length in characters (UTF-8 code points) */
+	enum rs_password_text text;  /* RS_TEXT_OK, or why it is refused */
 } rs_policy_result;
 
-/* account and instance may be NULL or shorter than 3 characters: the
+/* The first problem of the first len bytes of password, or RS_TEXT_OK. */
+enum rs_password_text rs_password_text_check(const char *password,
+    size_t len);
+const char *rs_password_text_message(enum rs_password_text problem);
+/* Length in characters (UTF-8 code points) of the first len bytes. */
+size_t rs_utf8_chars(const char *s, size_t len);
+
+/* A password passes when its text is acceptable and every rule holds.
+ * account and instance may be NULL or shorter than 3 characters: the
  * matching rule then holds trivially (as in Windows' policy). */
 void rs_policy_check(const char *password, size_t len, const char *account,
     const char *instance, rs_policy_result *out);
 bool rs_policy_passed(const rs_policy_result *result);
 const char *rs_policy_rule_label(int rule);    /* translated */
 const char *rs_policy_rule_message(int rule);  /* translated */
-/* One sentence per broken rule, each after indent (may be NULL), joined
+/* The text problem first, then one sentence per broken rule, each after indent (may be NULL), joined
  * by newlines, so the admin sees everything at once.  Returns the length
  * written (truncated to fit out). */
 size_t rs_policy_explain(const rs_policy_result *result, const char *indent,

@@ -24,3 +24,22 @@ EXTRA_DIST += data/rsconfig.sysusers.in data/rsconfig.tmpfiles.in \
 # The Debian package (debian/, built by .ci/deb from the release tarball).
 EXTRA_DIST += COPYING debian/changelog debian/control debian/copyright \
 	debian/rules debian/source/format debian/rsconfig.postrm .ci/deb
+
+# The daily key backup to certificates (issue 15): rsbackup@.timer starts
+# rsbackup@.service, which runs pkglibexec's rsbackup; installed, not
+# enabled (debian/rules: dh_installsystemd --no-enable).
+RSBACKUP_EDIT = $(DOC_EDIT) -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g'
+pkglibexec_SCRIPTS = data/rsbackup
+systemdsystemunit_DATA += data/rsbackup@.service data/rsbackup@.timer
+data/rsbackup: $(srcdir)/data/rsbackup.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) data && rm -f $@ && \
+	    $(RSBACKUP_EDIT) '$(srcdir)/data/rsbackup.in' >$@.tmp && \
+	    chmod 755 $@.tmp && mv $@.tmp $@
+data/rsbackup@.service: $(srcdir)/data/rsbackup@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) data && rm -f $@ && \
+	    $(RSBACKUP_EDIT) '$(srcdir)/data/rsbackup@.service.in' >$@.tmp && mv $@.tmp $@
+data/rsbackup@.timer: $(srcdir)/data/rsbackup@.timer.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) data && rm -f $@ && \
+	    $(RSBACKUP_EDIT) '$(srcdir)/data/rsbackup@.timer.in' >$@.tmp && mv $@.tmp $@
+CLEANFILES += data/rsbackup data/rsbackup@.service data/rsbackup@.timer
+EXTRA_DIST += data/rsbackup.in data/rsbackup@.service.in data/rsbackup@.timer.in

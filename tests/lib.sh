@@ -20,6 +20,12 @@ T_FAILED=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/rs-$T_NAME.XXXXXX") || exit 99
 T_OUT=$T_TMP/stdout
 T_ERR=$T_TMP/stderr
+# Password files the tests write ("printf ... >$T_TMP/pw") exist already
+# with mode 0600: a redirection keeps the mode, so rskeymgmt does not warn
+# that they are readable by others (an admin's file would be 0600 too).
+for _pw in pw pw1 pw2 newpw wrong weak; do
+	(umask 077 && : >"$T_TMP/$_pw")
+done
 # RS_VALGRIND=1 (make check-valgrind): rskeymgmt under valgrind memcheck.
 if [ "${RS_VALGRIND:-0}" = 1 ]; then
 	# shellcheck source=reliability/rvalgrind.sh

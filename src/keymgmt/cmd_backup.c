@@ -5,10 +5,90 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 #include "rskeymgmt.h"
+
+int opt_recipient(struct cli *c, const struct rk_option *o, const char *arg,
+    rs_error *err)
+{
+	(void)o;
+	if (c->nrecipients == RS_BACKUP_MAX_RECIPIENTS)
+		return rs_err(err, RS_ERR_USAGE,
+		    _("at most %d certificates can receive one backup"),
+		    RS_BACKUP_MAX_RECIPIENTS);
+	c->recipients[c->nrecipients++] = arg;
+	return RS_OK;
+}
+
+/* A password is asked for unless certificates alone open the file:
+ * --recipient (or --identity) with no --password-file/--password-fd. */
+static bool password_wanted(const struct cli *c, bool certs)
+{
+	return !certs || c->password_file != NULL || c->password_fd >= 0;
+}
+
+static int load_recipients(struct run *r)
+{
+	size_t i;
+	int rc = RS_OK;
+
+	for (i = 0; rc == RS_OK && i < r->cli->nrecipients; i++)
+		rc = rs_ctx_backup_recipient(r->ctx, r->cli->recipients[i],
+		    &r->err);
+	return rc;
+}
+
+/* --identity: the private key opens the file, no password is asked. */
+static int identity_get(struct run *r, rs_password *pw)
+{
+	if (r->cli->identity == NULL)
+		return password_get(r, false, pw);
+	return rs_ctx_backup_identity(r->ctx, r->cli->identity, &r->err);
+}
+
+static bool is_stdio(const struct cli *c)
+{
+	return c->file != NULL && strcmp(c->file, "-") == 0;
+}
+
+/* -f - on --extract: stdout carries the backup, so no --json, never a
+ * terminal, and the report goes to stderr; checked before any prompt. */
+static int stdout_check(struct run *r)
+{
+	if (!is_stdio(r->cli))
+		return RS_OK;
+	if (r->cli->json)
+		return rs_err(&r->err, RS_ERR_USAGE,
+		    _("-f - writes the backup to standard output: --json cannot go there too"));
+	if (isatty(STDOUT_FILENO))
+		return rs_backup_stdout_refused(&r->err);
+	return RS_OK;
+}
+
+/* -f - on --apply/--check-backup: stdin carries the backup; the prompt
+ * reads the terminal itself, a password descriptor must be another one. */
+static int stdin_check(struct run *r)
+{
+	if (!is_stdio(r->cli))
+		return RS_OK;
+	if (r->cli->password_fd == STDIN_FILENO)
+		return rs_err(&r->err, RS_ERR_USAGE,
+		    _("-f - reads the backup from standard input: give the password on another descriptor or in --password-file"));
+	if (isatty(STDIN_FILENO))
+		return rs_err(&r->err, RS_ERR_USAGE,
+		    _("-f - reads the backup from standard input, which is a terminal; pipe the backup in (... | rskeymgmt -a -f -) or give its file"));
+	return RS_OK;
+}
 
 static void backup_report(struct run *r, const rs_backup_info *info)
 {
+	if (is_stdio(r->cli)) {
+		fprintf(stderr, _("Key backed up to standard output (generation %"
+		    PRIu32 ", check value %s)%s.\n"), info->meta.generation,
+		    info->meta.kcv,
+		    info->verified ? _("; read back and verified") : "");
+		return;
+	}
 	j_str(&r->out, "file", info->path);
 	j_str(&r->out, "kcv", info->meta.kcv);
 	j_u64(&r->out, "generation", info->meta.generation);
@@ -17,8 +97,15 @@ static void backup_report(struct run *r, const rs_backup_info *info)
 	out_text(&r->out, _("Key backed up to %s (generation %" PRIu32
 	    ", check value %s)%s.\n"), info->path, info->meta.generation,
 	    info->meta.kcv, info->verified ? _("; read back and verified") : "");
-	out_text(&r->out, _("Keep the password safe: without it the backup "
-	    "cannot be opened.\n"));
+	if (password_wanted(r->cli, r->cli->nrecipients > 0))
+		out_text(&r->out, _("Keep the password safe: without it the "
+		    "backup cannot be opened.\n"));
+	if (r->cli->nrecipients > 0)
+		out_text(&r->out, ngettext("The private key of the certificate "
+		    "opens it too (rskeymgmt --apply --identity KEY).\n",
+		    "The private key of any of the %zu certificates opens it "
+		    "too (rskeymgmt --apply --identity KEY).\n",
+		    r->cli->nrecipients), r->cli->nrecipients);
 }
 
 /* Makes a backup to -f FILE; used by --extract and --service-account. */
@@ -31,10 +118,15 @@ int backup_make(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&info, 0, sizeof info);
-	rc = password_get(r, true, &pw);
+	rc = stdout_check(r);
 	if (rc == RS_OK)
-		rc = rs_op_backup(r->ctx, r->cli->file, pw.text, pw.len,
-		    r->cli->overwrite, &info, &r->err);
+		rc = load_recipients(r);
+	if (rc == RS_OK && password_wanted(r->cli, r->cli->nrecipients > 0))
+		rc = password_get(r, true, &pw);
+	if (rc == RS_OK)
+		rc = rs_op_backup(r->ctx, r->cli->file,
+		    password_wanted(r->cli, r->cli->nrecipients > 0)
+		    ? pw.text : NULL, pw.len, r->cli->overwrite, &info, &r->err);
 	rs_password_free(&pw);
 	if (rc == RS_OK)
 		backup_report(r, &info);
@@ -119,7 +211,9 @@ int cmd_apply(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&res, 0, sizeof res);
-	rc = password_get(r, false, &pw);
+	rc = stdin_check(r);
+	if (rc == RS_OK)
+		rc = identity_get(r, &pw);
 	if (rc == RS_OK && r->cli->force)
 		rc = apply_confirm(r, &pw);
 	if (rc == RS_OK)
@@ -168,7 +262,9 @@ int cmd_check_backup(struct run *r)
 	if (rs_password_init(&pw) != 0)
 		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
 	memset(&res, 0, sizeof res);
-	rc = password_get(r, false, &pw);
+	rc = stdin_check(r);
+	if (rc == RS_OK)
+		rc = identity_get(r, &pw);
 	if (rc == RS_OK)
 		rc = rs_op_backup_check(r->ctx, r->cli->file, pw.text, pw.len,
 		    &res, &r->err);

@@ -77,6 +77,10 @@ struct cli {
 	bool replace;              /* --import: also readable values */
 	int heartbeat;         /* --start: seconds, 0 for the default */
 	const char *backup_age;/* --status --check-backup-age DAYS */
+	/* --recipient CERT (repeatable), --identity KEY */
+	const char *recipients[RS_BACKUP_MAX_RECIPIENTS];
+	size_t nrecipients;
+	const char *identity;
 };
 
 enum parse_result { PARSE_RUN, PARSE_EXIT_OK, PARSE_USAGE };
@@ -90,6 +94,9 @@ int opt_true(struct cli *c, const struct rk_option *o, const char *arg,
 int opt_fd(struct cli *c, const struct rk_option *o, const char *arg,
     rs_error *err);
 int opt_heartbeat(struct cli *c, const struct rk_option *o, const char *arg,
+    rs_error *err);
+/* cmd_backup.c: --recipient adds to the list. */
+int opt_recipient(struct cli *c, const struct rk_option *o, const char *arg,
     rs_error *err);
 
 /* ---- help.c: --help, --version and the completion's list ---- */
@@ -163,6 +170,7 @@ bool signals_interrupted(void);
 int tty_get(void);
 void tty_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 ssize_t fd_read_line(int fd, char *buf, size_t cap);
+ssize_t fd_read_line_bounded(int fd, char *buf, size_t cap);
 int tty_read_secret(const char *prompt, rs_password *pw);
 
 /* ---- password.c: passwords from a file, a descriptor or the terminal ---- */

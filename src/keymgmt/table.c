@@ -88,6 +88,13 @@ const struct rk_option rk_options[] = {
 	OPT(0, "force", NULL, SEC_OPTIONS, 0, opt_true, force,
 	    N_("with --apply: apply although values\n"
 	    "readable now would be lost")),
+	OPT(0, "recipient", "CERT", SEC_OPTIONS, 0, opt_recipient, recipients,
+	    N_("with --extract: also for this certificate\n"
+	    "(PEM, RSA; repeatable); without a password\n"
+	    "option, for the certificates only")),
+	OPT(0, "identity", "KEY", SEC_OPTIONS, 0, opt_string, identity,
+	    N_("with --apply, --check-backup: open -f FILE\n"
+	    "with this private key (PEM), no password")),
 	OPT(0, "overwrite", NULL, SEC_OPTIONS, 0, opt_true, overwrite,
 	    N_("with --extract: replace an existing file")),
 	OPT(0, "value-file", "FILE", SEC_OPTIONS, 0, opt_string, value_file,

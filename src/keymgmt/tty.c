@@ -77,6 +77,12 @@ void tty_print(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A final CR (of a CR LF line end) goes, the same for every source. */
+static size_t strip_final_cr(const char *buf, size_t len)
+{
+	return len > 0 && buf[len - 1] == '\r' ? len - 1 : len;
+}
+
 /* Reads one line byte by byte (no stdio buffer keeps a copy) into buf of
  * cap bytes.  Returns the length, -1 on end of file or error, -2 when the
  * line was longer than cap (the rest is consumed), -3 when interrupted. */
@@ -93,8 +99,11 @@ ssize_t fd_read_line(int fd, char *buf, size_t cap)
 		n = read(fd, &c, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return len > 0 && !overflow ? (ssize_t)len : -1;
+		if (n <= 0) {
+			if (len == 0 || overflow)
+				return -1;
+			break;
+		}
 		if (c == '\n')
 			break;
 		if (len < cap)
@@ -105,9 +114,40 @@ ssize_t fd_read_line(int fd, char *buf, size_t cap)
 	rs_wipe(&c, sizeof c);
 	if (overflow)
 		return -2;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	return (ssize_t)len;
+	return (ssize_t)strip_final_cr(buf, len);
+}
+
+/* As fd_read_line, but never reads past cap bytes and a CR: a longer line
+ * returns -2 at once (an endless pipe is not drained).  buf holds cap + 1
+ * bytes. */
+ssize_t fd_read_line_bounded(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+	char c;
+
+	for (;;) {
+		if (signals_interrupted())
+			return -3;
+		n = read(fd, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (len == 0)
+				return -1;
+			break;
+		}
+		if (c == '\n')
+			break;
+		if (len == cap + 1 || (len == cap && c != '\r')) {
+			rs_wipe(&c, sizeof c);
+			return -2;
+		}
+		buf[len++] = c;
+	}
+	rs_wipe(&c, sizeof c);
+	len = strip_final_cr(buf, len);
+	return len > cap ? -2 : (ssize_t)len;
 }
 
 /* Echo off while the password is typed; the old settings come back on

@@ -19,15 +19,17 @@ function fail(why) { print "forgekdf.sh: " why > "/dev/stderr"; exit 1 }
 	k = index($0, "06092a864886f70d01050c")
 	if (k == 0 || k % 2 != 1) fail("no PBKDF2 OID")
 	s = k + 26; slen = byte(s + 2); i = s + 4 + 2 * slen; ilen = byte(i + 2)
+	# L: the parameters, with a PRF after the count (HMAC-SHA256) or not.
+	L = byte(k + 24)
 	if (substr($0, k + 22, 2) != "30" || substr($0, s, 2) != "04" ||
-	    substr($0, i, 2) != "02" || byte(k + 24) != 4 + slen + ilen)
-		fail("the PBKDF2 parameters are not { salt, count }")
-	room = slen - (length(oid) - 18) / 2 - (length(count) / 2 - ilen)
+	    substr($0, i, 2) != "02" || L < 4 + slen + ilen || L > 127)
+		fail("the PBKDF2 parameters are not { salt, count [, prf] }")
+	room = L - 4 - (length(oid) - 18) / 2 - length(count) / 2
 	if (room < 0) fail("no room in the salt")
 	new = sprintf("%s06%02x%s30%02x04%02x%s02%02x%s%s", substr($0, 1, k - 1),
 	    length(oid) / 2, oid, 4 + room + length(count) / 2, room,
 	    substr($0, s + 4, 2 * room), length(count) / 2, count,
-	    substr($0, i + 4 + 2 * ilen))
+	    substr($0, s + 2 * L))
 	for (j = 1; j < length(new); j += 2)
 		printf "\\%03o", index(H, substr(new, j, 1)) * 16 + index(H, substr(new, j + 1, 1)) - 17
 }')

@@ -25,7 +25,7 @@ complete_words() {
 }
 
 complete_words --re >"$T_TMP/re"
-t_equal completes_re "$(sort "$T_TMP/re" | tr '\n' ' ')" "--reencrypt --remove --replace "
+t_equal completes_re "$(sort "$T_TMP/re" | tr '\n' ' ')" "--recipient --reencrypt --remove --replace "
 complete_words --ex >"$T_TMP/ex"
 t_equal completes_ex "$(cat "$T_TMP/ex")" "--extract"
 complete_words --pass >"$T_TMP/pass"

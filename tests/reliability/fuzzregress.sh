@@ -59,7 +59,7 @@ replay() {
 S=$RS_SRCDIR/core
 if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
     clang -x c -fsanitize=fuzzer - -o "$T_TMP/probe" >/dev/null 2>&1; then
-	replay backup "$S/backup.c" "$S/crypto.c" "$S/secret.c" "$S/err.c" \
+	replay backup "$S/backup.c" "$S/backup_seal.c" "$S/crypto.c" "$S/secret.c" "$S/err.c" \
 	    "$S/atomic_write.c"
 	[ -d "$REG/config" ] && replay config "$S/instance.c" "$S/err.c" \
 	    "$S/atomic_write.c"

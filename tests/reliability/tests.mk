@@ -45,6 +45,11 @@ fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
 FUZZ_TARGETS += request answer
 fuzz_sources_service = core/service.c core/systemctl.c core/err.c
 fuzz_sources_audit = core/audit.c core/audit_who.c core/text.c core/err.c
+FUZZ_TARGETS = backup config payload
+fuzz_sources_backup = core/backup.c core/backup_seal.c core/crypto.c core/secret.c core/err.c \
+	core/atomic_write.c
+fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
+fuzz_sources_payload = core/backup_seal.c core/crypto.c core/secret.c core/err.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \

@@ -10,6 +10,7 @@ SERVICE_TESTS += tests/service/startstop.sh
 SERVICE_TESTS += tests/service/root.sh
 SERVICE_TESTS += tests/service/tui.sh
 SERVICE_TESTS += tests/service/unit.sh
+SERVICE_TESTS += tests/service/backup_timer.sh
 SERVICE_TESTS += tests/service/notify.sh
 SERVICE_TESTS += tests/service/logs.sh
 SERVICE_TESTS += tests/service/account_tui.sh

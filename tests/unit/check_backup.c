@@ -76,8 +76,10 @@ static int count_temp_files(void)
 	return n;
 }
 
+#define UNUSABLE "opens with this password but its content is damaged, altered or not a key backup this version reads; use another copy of the backup"
+
 /* A password-encrypted CMS file with any payload, made the way stock openssl
- * would, with few iterations to keep the tests fast. */
+ * would, with the fewest iterations a backup may ask for (100,000). */
 static void make_cms_file(const char *path, const char *payload,
     const char *pw)
 {
@@ -88,7 +90,7 @@ static void make_cms_file(const char *path, const char *payload,
 	unsigned char *pass = (unsigned char *)OPENSSL_strdup(pw);
 
 	ck_assert_ptr_nonnull(cms);
-	ck_assert_ptr_nonnull(CMS_add0_recipient_password(cms, 1000,
+	ck_assert_ptr_nonnull(CMS_add0_recipient_password(cms, 100000,
 	    NID_id_alg_PWRI_KEK, NID_undef, pass, (ossl_ssize_t)strlen(pw),
 	    NULL));
 	ck_assert_int_eq(CMS_final(cms, in, NULL, CMS_BINARY), 1);
@@ -341,10 +343,12 @@ static void patch_kdf(unsigned char *at, const unsigned char *oid,
 
 	iter = salt + 2 + salt[1];
 	ck_assert_int_eq(salt[-2], 0x30);
-	ck_assert_int_eq(salt[-1], 2 + salt[1] + 2 + iter[1]);
+	/* A PRF after the count (HMAC-SHA256) is taken into the region. */
+	ck_assert_int_ge(salt[-1], 2 + salt[1] + 2 + iter[1]);
+	ck_assert_int_lt(salt[-1], 0x80);
 	ck_assert_int_eq(salt[0], 0x04);
 	ck_assert_int_eq(iter[0], 0x02);
-	region = (size_t)(iter + 2 + iter[1] - at);
+	region = (size_t)(salt + salt[-1] - at);
 	ck_assert_uint_gt(region, 2 + oid_len + 2 + 2 + 2 + ilen);
 	slen = region - (2 + oid_len + 2 + 2 + 2 + ilen);
 	w = at;
@@ -403,6 +407,7 @@ START_TEST(test_iterations_capped)
 	static const unsigned char huge[] = { 0x01, 0, 0, 0, 0, 0, 0, 0, 0 };
 	static const unsigned char minus_one[] = { 0xff };
 	static const unsigned char cheap[] = { 0x08, 0x00 };   /* 2,048 */
+	static const unsigned char fair[] = { 0x03, 0x0d, 0x40 };   /* 200,000 */
 	rs_error err = { 0 };
 
 	forge(path, pbkdf2_oid + 2, 9, over, sizeof over);
@@ -419,9 +424,16 @@ START_TEST(test_iterations_capped)
 	assert_refused(path, "key derivation cannot be read");
 	forge(path, pbkdf2_oid + 2, 9, minus_one, sizeof minus_one);
 	assert_refused(path, "key derivation cannot be read");
-	/* Below the cap the file goes on to OpenSSL as before: the count is
-	 * part of the key derivation, so this one is a wrong password. */
+	/* Stock openssl's 2,048 is below the floor: refused at once. */
 	forge(path, pbkdf2_oid + 2, 9, cheap, sizeof cheap);
+	ck_assert_int_eq(read_path(path, PW, NULL, NULL, &err),
+	    RS_ERR_BAD_FILE);
+	ck_assert_ptr_nonnull(strstr(err.message,
+	    "asks for only 2048 PBKDF2 iterations (fewer than 100,000)"));
+	/* Between floor and cap the file goes on to OpenSSL as before: the
+	 * count is part of the key derivation, so this one is a wrong
+	 * password. */
+	forge(path, pbkdf2_oid + 2, 9, fair, sizeof fair);
 	ck_assert_int_eq(read_path(path, PW, NULL, NULL, &err),
 	    RS_ERR_BAD_PASSWORD);
 }
@@ -563,7 +575,7 @@ START_TEST(test_streamed_file_opens)
 	char *text;
 
 	ck_assert_ptr_nonnull(cms);
-	ck_assert_ptr_nonnull(CMS_add0_recipient_password(cms, 1000,
+	ck_assert_ptr_nonnull(CMS_add0_recipient_password(cms, 100000,
 	    NID_id_alg_PWRI_KEK, NID_undef, pass, (ossl_ssize_t)strlen(PW),
 	    NULL));
 	ck_assert_int_eq(PEM_write_bio_CMS_stream(out, cms, in,
@@ -595,13 +607,14 @@ START_TEST(test_payload_strict)
 	/* ...and everything else is refused. */
 	make_cms_file(path, payload_with("rsconfig-key-backup 2", NULL, ""), PW);
 	ck_assert_int_eq(read_path(path, PW, back, &m, &err), RS_ERR_BAD_FILE);
-	ck_assert_ptr_nonnull(strstr(err.message, "newer"));
+	/* One message for every failure after the password (no oracle). */
+	ck_assert_ptr_nonnull(strstr(err.message, UNUSABLE));
 	make_cms_file(path, payload_with("something else 1", NULL, ""), PW);
 	ck_assert_int_eq(read_path(path, PW, back, &m, &err), RS_ERR_BAD_FILE);
 	make_cms_file(path, payload_with("rsconfig-key-backup 1",
 	    "0000000000000000", ""), PW);
 	ck_assert_int_eq(read_path(path, PW, back, &m, &err), RS_ERR_BAD_FILE);
-	ck_assert_ptr_nonnull(strstr(err.message, "check value"));
+	ck_assert_ptr_nonnull(strstr(err.message, UNUSABLE));
 	make_cms_file(path, payload_with("rsconfig-key-backup 1", NULL,
 	    "extra: 1\n"), PW);
 	ck_assert_int_eq(read_path(path, PW, back, &m, &err), RS_ERR_BAD_FILE);
@@ -612,7 +625,7 @@ START_TEST(test_payload_strict)
 	ck_assert_int_eq(read_path(path, PW, back, &m, &err), RS_ERR_BAD_FILE);
 	make_cms_file(path, "rsconfig-key-backup 1\n", PW);
 	ck_assert_int_eq(read_path(path, PW, back, &m, &err), RS_ERR_BAD_FILE);
-	ck_assert_ptr_nonnull(strstr(err.message, "missing"));
+	ck_assert_ptr_nonnull(strstr(err.message, UNUSABLE));
 	/* The key was never touched by the refusals. */
 	ck_assert_int_eq(memcmp(back->bytes, key->bytes, RS_KEY_LEN), 0);
 	rs_symkey_free(back);
@@ -695,6 +708,101 @@ START_TEST(test_write_refusals)
 }
 END_TEST
 
+/* A new backup is AuthEnvelopedData with AES-256-GCM content and a
+ * password block deriving with PBKDF2-HMAC-SHA256 and a 16-byte salt. */
+START_TEST(test_format_authenticated_sha256)
+{
+	static const unsigned char auth_env[] = { 0x06, 0x0b, 0x2a, 0x86, 0x48,
+		0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17 };
+	static const unsigned char gcm[] = { 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+		0x65, 0x03, 0x04, 0x01, 0x2e };
+	static const unsigned char sha256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48,
+		0x86, 0xf7, 0x0d, 0x02, 0x09 };
+	long len = 0;
+	unsigned char *der = good_der(&len), *at = pbkdf2_at(der, len);
+
+	ck_assert_ptr_nonnull(memmem(der, (size_t)len, auth_env, sizeof auth_env));
+	ck_assert_ptr_nonnull(memmem(der, (size_t)len, gcm, sizeof gcm));
+	ck_assert_ptr_nonnull(memmem(der, (size_t)len, sha256, sizeof sha256));
+	/* PBKDF2 OID, SEQUENCE, OCTET STRING of 16 bytes. */
+	ck_assert_int_eq(at[sizeof pbkdf2_oid], 0x30);
+	ck_assert_int_eq(at[sizeof pbkdf2_oid + 2], 0x04);
+	ck_assert_int_eq(at[sizeof pbkdf2_oid + 3], 16);
+	OPENSSL_free(der);
+}
+END_TEST
+
+/* The content is authenticated: any changed byte of the content or its tag
+ * is refused with the same message and status as every other failure
+ * after the password (no padding oracle). */
+START_TEST(test_altered_content_one_answer)
+{
+	const char *path = tu_path(dir, "key.pem");
+	static const unsigned char data_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48,
+		0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
+	long len = 0, i, from;
+	unsigned char *der = good_der(&len);
+	unsigned char *eci = memmem(der, (size_t)len, data_oid, sizeof data_oid);
+	rs_error err = { 0 };
+	int tried = 0;
+
+	ck_assert_ptr_nonnull(eci);
+	/* The ciphertext's last 150 bytes, then the tag (the last 16, after
+	 * its OCTET STRING header). */
+	from = len - 18 - 150;
+	ck_assert_int_gt(from, (long)(eci - der) + 40);
+	for (i = from; i < len; i += 7, tried++) {
+		if (i == len - 18 || i == len - 17)
+			continue;
+		der[i] ^= 0x01;
+		put_pem(path, der, len);
+		der[i] ^= 0x01;
+		ck_assert_int_eq(read_path(path, PW, NULL, NULL, &err),
+		    RS_ERR_BAD_FILE);
+		ck_assert_msg(strstr(err.message, UNUSABLE) != NULL,
+		    "offset %ld: %s", i, err.message);
+	}
+	ck_assert_int_ge(tried, 10);
+	OPENSSL_free(der);
+}
+END_TEST
+
+/* Stock `openssl cms -encrypt` without -binary makes the payload's line
+ * ends CRLF: such a file restores. */
+START_TEST(test_crlf_payload_opens)
+{
+	const char *path = tu_path(dir, "crlf.pem");
+	const char *payload = payload_with("rsconfig-key-backup 1", NULL, "");
+	BIO *in = BIO_new_mem_buf(payload, (int)strlen(payload));
+	BIO *out = BIO_new_file(path, "w"), *plain = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = CMS_encrypt(NULL, in, EVP_aes_256_cbc(),
+	    CMS_PARTIAL);
+	unsigned char *pass = (unsigned char *)OPENSSL_strdup(PW);
+	rs_symkey *back = rs_symkey_new();
+	rs_error err = { 0 };
+	char *text;
+
+	ck_assert_ptr_nonnull(CMS_add0_recipient_password(cms, 100000,
+	    NID_id_alg_PWRI_KEK, NID_undef, pass, (ossl_ssize_t)strlen(PW),
+	    NULL));
+	ck_assert_int_eq(CMS_final(cms, in, NULL, 0), 1);
+	ck_assert_int_eq(PEM_write_bio_CMS(out, cms), 1);
+	BIO_free(out);
+	/* The payload really has CRLF in it. */
+	ck_assert_int_eq(CMS_decrypt_set1_password(cms, (unsigned char *)PW,
+	    (ossl_ssize_t)strlen(PW)), 1);
+	ck_assert_int_eq(CMS_decrypt(cms, NULL, NULL, NULL, plain, CMS_BINARY), 1);
+	ck_assert_int_gt(BIO_get_mem_data(plain, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "rsconfig-key-backup 1\r\nkey: "));
+	ck_assert_int_eq(read_path(path, PW, back, NULL, &err), RS_OK);
+	ck_assert_int_eq(memcmp(back->bytes, key->bytes, RS_KEY_LEN), 0);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(plain);
+	rs_symkey_free(back);
+}
+END_TEST
+
 /* The promise of the format: stock openssl opens it with the password given
  * literally (see FIELD-NOTES: -pwri_password takes no pass: prefix). */
 START_TEST(test_stock_openssl)
@@ -748,6 +856,9 @@ static Suite *backup_suite(void)
 	tcase_add_test(tc, test_no_overwrite);
 	tcase_add_test(tc, test_write_refusals);
 	tcase_add_test(tc, test_stock_openssl);
+	tcase_add_test(tc, test_format_authenticated_sha256);
+	tcase_add_test(tc, test_altered_content_one_answer);
+	tcase_add_test(tc, test_crlf_payload_opens);
 	suite_add_tcase(s, tc);
 	return s;
 }

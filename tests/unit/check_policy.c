@@ -234,6 +234,95 @@ START_TEST(every_rule_has_a_label_and_a_message)
 }
 END_TEST
 
+START_TEST(multibyte_letters_count_as_characters)
+{
+	/* "Äö1!ßéüx": 8 characters in 12 bytes */
+	rs_policy_result r = check("\xc3\x84\xc3\xb6" "1!\xc3\x9f\xc3\xa9"
+	    "\xc3\xbcx", NULL, NULL);
+
+	ck_assert_uint_eq(r.chars, 8);
+	ck_assert(r.ok[RS_RULE_LENGTH]);
+	ck_assert_int_eq(r.text, RS_TEXT_OK);
+	ck_assert_uint_eq(rs_utf8_chars("\xc3\x84\xc3\xb6", 4), 2);
+	/* 7 characters in 10 bytes are too short */
+	r = check("Aa1\xc3\xa9\xc3\xa9\xc3\xa9x", NULL, NULL);
+	ck_assert_uint_eq(r.chars, 7);
+	ck_assert(!r.ok[RS_RULE_LENGTH]);
+}
+END_TEST
+
+static enum rs_password_text text_of(const char *pw, size_t len)
+{
+	rs_policy_result r;
+
+	rs_policy_check(pw, len, NULL, NULL, &r);
+	ck_assert_int_eq(r.text, rs_password_text_check(pw, len));
+	if (r.text != RS_TEXT_OK)
+		ck_assert(!rs_policy_passed(&r));
+	return r.text;
+}
+
+START_TEST(control_characters_are_refused)
+{
+	ck_assert_int_eq(text_of("Passw0rd!\0x", 11), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Pass\rw0rd!", 11), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Passw0rd!\r", 10), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Pass\tw0rd!", 11), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Pass\x1bw0rd!", 11), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Pass\x7fw0rd!", 11), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Pass w0rd!~", 11), RS_TEXT_OK);
+}
+END_TEST
+
+START_TEST(invalid_utf8_is_refused)
+{
+	/* Latin-1 "é", a lone continuation byte, a truncated sequence */
+	ck_assert_int_eq(text_of("Passw0rd!\xe9", 10), RS_TEXT_INVALID_UTF8);
+	ck_assert_int_eq(text_of("Passw0rd!\x80", 10), RS_TEXT_INVALID_UTF8);
+	ck_assert_int_eq(text_of("Passw0rd!\xe2\x82", 11),
+	    RS_TEXT_INVALID_UTF8);
+	/* overlong "/", a surrogate, above U+10FFFF, 0xFF */
+	ck_assert_int_eq(text_of("Passw0rd!\xc0\xaf", 11),
+	    RS_TEXT_INVALID_UTF8);
+	ck_assert_int_eq(text_of("Passw0rd!\xed\xa0\x80", 12),
+	    RS_TEXT_INVALID_UTF8);
+	ck_assert_int_eq(text_of("Passw0rd!\xf4\x90\x80\x80", 13),
+	    RS_TEXT_INVALID_UTF8);
+	ck_assert_int_eq(text_of("Passw0rd!\xff", 10), RS_TEXT_INVALID_UTF8);
+	/* the largest code point and the euro sign are fine */
+	ck_assert_int_eq(text_of("Passw0rd!\xf4\x8f\xbf\xbf", 13), RS_TEXT_OK);
+	ck_assert_int_eq(text_of("Passw0rd!\xe2\x82\xac", 12), RS_TEXT_OK);
+}
+END_TEST
+
+START_TEST(byte_order_marks_are_refused)
+{
+	ck_assert_int_eq(text_of("\xef\xbb\xbfPassw0rd!", 12), RS_TEXT_BOM);
+	/* UTF-16 little and big endian "Pa" */
+	ck_assert_int_eq(text_of("\xff\xfeP\0a\0", 6), RS_TEXT_BOM);
+	ck_assert_int_eq(text_of("\xfe\xff\0P\0a", 6), RS_TEXT_BOM);
+	/* UTF-16 without a BOM has NUL bytes */
+	ck_assert_int_eq(text_of("P\0a\0", 4), RS_TEXT_CONTROL);
+}
+END_TEST
+
+START_TEST(text_problem_is_explained_first)
+{
+	rs_policy_result r;
+	char out[1024];
+	int p;
+
+	rs_policy_check("Pass\x01w0rd!", 11, NULL, NULL, &r);
+	rs_policy_explain(&r, "  ", out, sizeof out);
+	ck_assert(strncmp(out, "  The password contains a control character",
+	    43) == 0);
+	ck_assert(strchr(out, '\n') == NULL);  /* every rule holds */
+	for (p = RS_TEXT_BOM; p <= RS_TEXT_INVALID_UTF8; p++)
+		ck_assert(rs_password_text_message(p)[0] != '\0');
+	ck_assert_str_eq(rs_password_text_message(RS_TEXT_OK), "");
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -249,6 +338,11 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_short_and_null_names);
 	tcase_add_test(tc, test_length_argument);
 	tcase_add_test(tc, every_rule_has_a_label_and_a_message);
+	tcase_add_test(tc, multibyte_letters_count_as_characters);
+	tcase_add_test(tc, control_characters_are_refused);
+	tcase_add_test(tc, invalid_utf8_is_refused);
+	tcase_add_test(tc, byte_order_marks_are_refused);
+	tcase_add_test(tc, text_problem_is_explained_first);
 	suite_add_tcase(s, tc);
 	return s;
 }
