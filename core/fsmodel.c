@@ -153,42 +153,23 @@ static int check_file(const char *path, uid_t extra, const char *what,
 	return RS_OK;
 }
 
-int rs_fs_check_config(const char *path, rs_error *err)
-{
-	char dir[PATH_MAX], cwd[PATH_MAX], abs[PATH_MAX], real[PATH_MAX];
-	struct stat st;
-	int rc;
-
-	if (path[0] != '/') {
-		if (getcwd(cwd, sizeof cwd) == NULL
-		    || snprintf(abs, sizeof abs, "%s/%s", cwd, path)
-		    >= (int)sizeof abs)
-			return RS_OK;   /* the load names the problem */
-		path = abs;
-	}
-	parent_of(path, dir, sizeof dir);
-	rc = check_chain(dir, NOBODY, NULL, _("config file"), path, err);
-	if (rc != RS_OK || lstat(path, &st) != 0)
-		return rc;
-	/* A link made by someone trusted (ln -s in /etc) is fine where it
-	 * leads is safe too. */
-	if (S_ISLNK(st.st_mode)) {
-		if (!trusted(st.st_uid))
-			return check_chain(path, NOBODY, NULL, _("config file"), path,
-			    err);
-		if (realpath(path, real) == NULL)
-			return RS_OK;
-		parent_of(real, dir, sizeof dir);
-		rc = check_chain(dir, NOBODY, NULL, _("config file"), real, err);
-	}
-	return rc;
-}
-
 static uid_t account_uid(const char *account)
 {
 	struct passwd *pw = account[0] ? getpwnam(account) : NULL;
 
 	return pw != NULL ? pw->pw_uid : NOBODY;
+}
+
+/* The config's folders, once it is read (its owner and mode were checked
+ * on the open file): the service account is known then, and so is the
+ * one folder it may own. */
+static int check_config(const rs_config *cfg, uid_t svc, const char *extra_dir,
+    rs_error *err)
+{
+	char dir[PATH_MAX];
+
+	parent_of(cfg->path, dir, sizeof dir);
+	return check_chain(dir, svc, extra_dir, _("config file"), cfg->path, err);
 }
 
 int rs_fs_check_paths(const rs_config *cfg, rs_error *err)
@@ -203,6 +184,8 @@ int rs_fs_check_paths(const rs_config *cfg, rs_error *err)
 		parent_of(cfg->database, dbdir, sizeof dbdir);
 		if (realpath(dbdir, real) != NULL)
 			extra_dir = real;
+	}
+	if (!rs_config_is_postgresql(cfg) && cfg->database[0] != '\0') {
 		rc = check_chain(dbdir, svc, extra_dir, _("database"),
 		    cfg->database, err);
 		for (size_t i = 0; rc == RS_OK && i < 3; i++) {
@@ -213,6 +196,8 @@ int rs_fs_check_paths(const rs_config *cfg, rs_error *err)
 		if (rc == RS_OK)
 			rc = check_file(file, NOBODY, _("admin lock"), err);
 	}
+	if (rc == RS_OK)
+		rc = check_config(cfg, svc, extra_dir, err);
 	if (rc == RS_OK && cfg->keystore[0] != '\0') {
 		parent_of(cfg->keystore, dir, sizeof dir);
 		rc = check_chain(dir, svc, extra_dir, _("key store"),
@@ -338,10 +323,15 @@ int rs_fs_plan_account(const rs_config *cfg, uid_t old_uid, uid_t uid,
 			}
 			add(plan, dbdir, true, uid, gid, st.st_mode & 07777);
 		}
+		/* WAL and shared memory too, when they are made later (by
+		 * this process's own connection): rs_fs_apply skips absent ones. */
+		mode_t dbmode = lstat(cfg->database, &st) == 0
+		    ? st.st_mode & 0777 : 0640;
 		for (size_t i = 0; i < 3; i++) {
 			snprintf(file, sizeof file, "%s%s", cfg->database, beside[i]);
-			if (lstat(file, &st) == 0 && S_ISREG(st.st_mode)
-			    && st.st_uid != uid)
+			if (lstat(file, &st) != 0)
+				add(plan, file, false, uid, gid, dbmode);
+			else if (S_ISREG(st.st_mode) && st.st_uid != uid)
 				add(plan, file, false, uid, gid, st.st_mode & 0777);
 		}
 	}
@@ -386,11 +376,19 @@ int rs_fs_apply(rs_fs_plan *plan, rs_error *err)
 	for (int i = 0; i < plan->n; i++) {
 		rs_fs_grant *g = &plan->g[i];
 		struct stat st;
+		char name[64];
 
+		memset(&st, 0, sizeof st);
 		if (set_owner(g->path, g->dir, g->uid, g->gid, g->mode, &st) != 0) {
-			char name[64];
-
+			if (errno == ENOENT && !g->dir)
+				continue;   /* a WAL file that is not there */
 			user_name(g->uid, name, sizeof name);
+			if (st.st_ino != 0) {   /* changed before it failed? */
+				g->old_uid = st.st_uid;
+				g->old_gid = st.st_gid;
+				g->old_mode = st.st_mode & 07777;
+				g->done = true;
+			}
 			return rs_err(err, RS_ERR_PERMISSION, _("cannot give %s to "
 			    "%s: %s"), g->path, name, strerror(errno));
 		}

@@ -21,9 +21,9 @@
 #include "err.h"
 #include "instance.h"
 
-/* Checks the config file at path before it is read. */
-int rs_fs_check_config(const char *path, rs_error *err);
-/* Checks the database (SQLite), key store and lock paths of cfg. */
+/* Checks the folders of the config (its owner and mode are checked on the
+ * open file by rs_config_load), the database (SQLite), the key store and
+ * the lock of cfg. */
 int rs_fs_check_paths(const rs_config *cfg, rs_error *err);
 
 /* One change of owner or mode the account change makes (or undoes). */

@@ -410,12 +410,16 @@ static int check_mode(int fd, const char *path, rs_error *err)
 	/* Root acts on what the config says: it must be root's own (or the
 	 * invoking user's), never a file another account could have put. */
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		struct passwd *pw = getpwuid(st.st_uid), *me = getpwuid(geteuid());
+		struct passwd *pw = getpwuid(st.st_uid);
+		char owner[RS_NAME_MAX], me[RS_NAME_MAX];
 
+		snprintf(owner, sizeof owner, "%s", pw ? pw->pw_name : "?");
+		pw = getpwuid(geteuid());
+		snprintf(me, sizeof me, "%s", pw ? pw->pw_name : "root");
 		return rs_err(err, RS_ERR_PERMISSION,
 		    _("config file %s belongs to %s, who could redirect key "
-		    "operations; fix it with: chown %s %s"), path,
-		    pw ? pw->pw_name : "?", me ? me->pw_name : "root", path);
+		    "operations; fix it with: chown %s %s"), path, owner, me,
+		    path);
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return rs_err(err, RS_ERR_PERMISSION,

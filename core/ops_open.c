@@ -147,12 +147,10 @@ static int ctx_open(const char *config_path, bool create, rs_ctx **out,
 	*out = NULL;
 	if (ctx == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	/* The ownership model (fsmodel.h) before anything is trusted: the
-	 * config's folders before it is read, the other paths before the
-	 * database is opened. */
-	rc = rs_fs_check_config(config_path, err);
-	if (rc == RS_OK)
-		rc = rs_config_load(config_path, &ctx->cfg, err);
+	/* The ownership model (fsmodel.h) before anything is acted on: the
+	 * config's owner and mode on the open file, then every folder and
+	 * file the operation will use, before the database is opened. */
+	rc = rs_config_load(config_path, &ctx->cfg, err);
 	if (rc == RS_OK)
 		rc = rs_fs_check_paths(&ctx->cfg, err);
 	if (rc == RS_OK)
