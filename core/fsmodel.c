@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -31,6 +32,16 @@ static void user_name(uid_t uid, char *out, size_t size)
 		snprintf(out, size, "%s", pw->pw_name);
 	else
 		snprintf(out, size, "%lu", (unsigned long)uid);
+}
+
+static void group_name(gid_t gid, char *out, size_t size)
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr != NULL && gr->gr_name != NULL)
+		snprintf(out, size, "%s", gr->gr_name);
+	else
+		snprintf(out, size, "%lu", (unsigned long)gid);
 }
 
 /* Who may own what root trusts: root, and the invoking user. */
@@ -349,14 +360,15 @@ int rs_fs_plan_account(const rs_config *cfg, uid_t old_uid, uid_t uid,
 }
 
 /* Sets owner and mode of path without following a link, on the object
- * that was checked. */
+ * that was checked.  0: done; 1: changed in part (the owner, not the
+ * mode); -1: nothing changed.  errno says why. */
 static int set_owner(const char *path, bool dir, uid_t uid, gid_t gid,
     mode_t mode, struct stat *before)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY
 	    | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
-	int rc = -1;
+	int rc = -1, saved;
 
 	if (fd < 0)
 		return -1;
@@ -364,10 +376,16 @@ static int set_owner(const char *path, bool dir, uid_t uid, gid_t gid,
 	    : S_ISREG(st.st_mode))) {
 		if (before)
 			*before = st;
-		rc = fchown(fd, uid, gid) == 0 && fchmod(fd, mode) == 0 ? 0 : -1;
+		if (st.st_uid == uid && st.st_gid == gid
+		    && (st.st_mode & 07777) == mode)
+			rc = 0;   /* nothing to do: an immutable file is fine */
+		else if (fchown(fd, uid, gid) == 0)
+			rc = fchmod(fd, mode) == 0 ? 0 : 1;
 	} else
 		errno = EPERM;
+	saved = errno;
 	close(fd);
+	errno = saved;
 	return rc;
 }
 
@@ -376,26 +394,27 @@ int rs_fs_apply(rs_fs_plan *plan, rs_error *err)
 	for (int i = 0; i < plan->n; i++) {
 		rs_fs_grant *g = &plan->g[i];
 		struct stat st;
-		char name[64];
+		char name[64], group[64];
+		int rc, saved;
 
 		memset(&st, 0, sizeof st);
-		if (set_owner(g->path, g->dir, g->uid, g->gid, g->mode, &st) != 0) {
-			if (errno == ENOENT && !g->dir)
-				continue;   /* a WAL file that is not there */
-			user_name(g->uid, name, sizeof name);
-			if (st.st_ino != 0) {   /* changed before it failed? */
-				g->old_uid = st.st_uid;
-				g->old_gid = st.st_gid;
-				g->old_mode = st.st_mode & 07777;
-				g->done = true;
-			}
-			return rs_err(err, RS_ERR_PERMISSION, _("cannot give %s to "
-			    "%s: %s"), g->path, name, strerror(errno));
+		rc = set_owner(g->path, g->dir, g->uid, g->gid, g->mode, &st);
+		if (rc >= 0) {
+			g->old_uid = st.st_uid;
+			g->old_gid = st.st_gid;
+			g->old_mode = st.st_mode & 07777;
+			g->done = true;
 		}
-		g->old_uid = st.st_uid;
-		g->old_gid = st.st_gid;
-		g->old_mode = st.st_mode & 07777;
-		g->done = true;
+		if (rc == 0)
+			continue;
+		saved = errno;
+		if (rc < 0 && saved == ENOENT && !g->dir)
+			continue;   /* a WAL file that is not there */
+		user_name(g->uid, name, sizeof name);
+		group_name(g->gid, group, sizeof group);
+		return rs_err(err, RS_ERR_PERMISSION, _("cannot give %s to %s:%s "
+		    "(mode %03o): %s"), g->path, name, group,
+		    (unsigned)(g->mode & 0777), strerror(saved));
 	}
 	return RS_OK;
 }

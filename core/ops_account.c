@@ -327,9 +327,14 @@ static int account_undo(rs_ctx *ctx, account_run *r)
 	    "%s", r->res->old_account);
 	fd = open(ctx->cfg.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0) {
-		if (geteuid() == 0 && (fchown(fd, r->old_config.st_uid,
-		    r->old_config.st_gid) != 0 || fchmod(fd,
-		    r->old_config.st_mode & 0777) != 0))
+		struct stat now;
+
+		if (geteuid() == 0 && fstat(fd, &now) == 0
+		    && (now.st_uid != r->old_config.st_uid
+		    || now.st_gid != r->old_config.st_gid
+		    || (now.st_mode & 0777) != (r->old_config.st_mode & 0777))
+		    && (fchown(fd, r->old_config.st_uid, r->old_config.st_gid) != 0
+		    || fchmod(fd, r->old_config.st_mode & 0777) != 0))
 			failed++;
 		close(fd);
 	}
