@@ -152,6 +152,10 @@ static int check_file(const char *path, uid_t extra, const char *what,
 		    "file itself there. Fix with: mv %s %s"), what, path, target,
 		    path);
 	}
+	/* A folder cannot be swapped for a file in our hands; SQLite says
+	 * what is wrong with it. */
+	if (S_ISDIR(st.st_mode))
+		return RS_OK;
 	if (!S_ISREG(st.st_mode))
 		return rs_err(err, RS_ERR_PERMISSION, _("The %s %s is not a "
 		    "regular file. Fix with: rm %s"), what, path, path);
