@@ -103,8 +103,12 @@ static int check_account(rs_ctx *ctx, const char *account,
 int rs_op_account_check(rs_ctx *ctx, const char *account, rs_error *err)
 {
 	rs_fs_plan plan;
+	int rc = check_account(ctx, account, &plan, err);
 
-	return check_account(ctx, account, &plan, err);
+	/* The backup password asked next must not contain it either. */
+	snprintf(ctx->account_next, sizeof ctx->account_next, "%s",
+	    rc == RS_OK ? account : "");
+	return rc;
 }
 
 /* What the change's hooks share, and what an undo needs. */
@@ -453,5 +457,6 @@ int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
 	service_restart_after_change(ctx, opt->heartbeat, res);
 	rs_keypair_free(r.old_kp);
 	rs_member_clear(&r.old_row);
+	ctx->account_next[0] = '\0';
 	return rc;
 }

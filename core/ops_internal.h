@@ -17,6 +17,9 @@ struct rs_ctx {
 	 * the same flow proceed with RS_BACKUP_MADE. */
 	bool backup_made;
 	char backup_kcv[RS_KCV_HEX_LEN + 1];
+	/* Set by a passing rs_op_account_check: the account a change is
+	 * about to name, which a backup password must not contain either. */
+	char account_next[RS_NAME_MAX];
 };
 
 /* The unlocked state of this instance: its key pair and the symmetric key. */

@@ -68,6 +68,14 @@ t_equal keystore_is_u1s "$(stat -c %U "$KS")" "$U1"
 t_equal config_stays_roots "$(stat -c '%U %G %a' "$C")" "root $(id -gn "$U1") 640"
 t_grep audit_change_ok "$AUDIT" "service-account.*$U1"
 
+# A backup password made for the change must not contain the new account's
+# name either (the policy's "does not contain the service account").
+printf 'Zz9!%s\n' "$U2" >"$T_TMP/pw2"
+t_expect_exit 3 password_names_new_account "$RSKEYMGMT" -c "$C" --service-account "$U2" \
+    -f "$T_TMP/u2.pem" --password-file "$T_TMP/pw2" --yes
+t_absent password_no_backup "$T_TMP/u2.pem"
+t_grep password_config_unchanged "$C" "^service_account *= *$U1\$"
+
 # U1 is the account now; every failure below must leave it working.
 # old_works NAME: the service runs as U1, activated, and decrypts; the
 # config, key store and database are still U1's; the audit did not say ok.
