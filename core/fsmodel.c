@@ -63,15 +63,20 @@ static void parent_of(const char *path, char *out, size_t size)
 }
 
 /* The folder component "dir" (already resolved, no links) is safe to walk
- * through: owned by someone trusted (or by extra when it is extra_dir),
- * and not writable by group or others unless sticky. */
-static int check_folder(const char *dir, const struct stat *st, uid_t extra,
+ * through: owned by someone trusted, and not writable by group or others
+ * unless sticky.  The database folder (extra_dir) belongs to a service
+ * account: the one of this instance, or, when members on one machine share
+ * a database, another member's.  Its owner can write the database anyway,
+ * and the database is hostile input to root (every value is authenticated,
+ * every member row checked); what it cannot do is plant a link or a FIFO
+ * where root looks (check_file). */
+static int check_folder(const char *dir, const struct stat *st,
     const char *extra_dir, const char *what, const char *path, rs_error *err)
 {
 	char owner[64], me[64];
 
-	if (!trusted(st->st_uid) && !(extra != NOBODY && st->st_uid == extra
-	    && extra_dir != NULL && strcmp(dir, extra_dir) == 0)) {
+	if (!trusted(st->st_uid) && !(extra_dir != NULL
+	    && strcmp(dir, extra_dir) == 0)) {
 		user_name(st->st_uid, owner, sizeof owner);
 		user_name(geteuid(), me, sizeof me);
 		return rs_err(err, RS_ERR_PERMISSION, _("The folder %s belongs to "
@@ -89,7 +94,7 @@ static int check_folder(const char *dir, const struct stat *st, uid_t extra,
 /* Every folder from / down to dir.  A link on the way is followed only
  * when someone trusted made it; the folders are then checked where the
  * links lead.  A folder that does not exist yet is ours to make. */
-static int check_chain(const char *dir, uid_t extra, const char *extra_dir,
+static int check_chain(const char *dir, const char *extra_dir,
     const char *what, const char *path, rs_error *err)
 {
 	char pre[PATH_MAX], real[PATH_MAX], owner[64];
@@ -127,7 +132,7 @@ static int check_chain(const char *dir, uid_t extra, const char *extra_dir,
 		}
 		if (lstat(pre, &st) != 0)
 			continue;
-		rc = check_folder(pre, &st, extra, extra_dir, what, path, err);
+		rc = check_folder(pre, &st, extra_dir, what, path, err);
 		if (rc != RS_OK)
 			return rc;
 	}
@@ -135,7 +140,9 @@ static int check_chain(const char *dir, uid_t extra, const char *extra_dir,
 }
 
 /* A file root opens: never a link, a regular file when there, owned by
- * someone trusted or by extra. */
+ * someone trusted or by extra (ANYONE: any service account, for the
+ * database files, see check_folder). */
+#define ANYONE ((uid_t)-2)
 static int check_file(const char *path, uid_t extra, const char *what,
     rs_error *err)
 {
@@ -159,7 +166,8 @@ static int check_file(const char *path, uid_t extra, const char *what,
 	if (!S_ISREG(st.st_mode))
 		return rs_err(err, RS_ERR_PERMISSION, _("The %s %s is not a "
 		    "regular file. Fix with: rm %s"), what, path, path);
-	if (!trusted(st.st_uid) && !(extra != NOBODY && st.st_uid == extra)) {
+	if (!trusted(st.st_uid) && extra != ANYONE
+	    && !(extra != NOBODY && st.st_uid == extra)) {
 		user_name(st.st_uid, owner, sizeof owner);
 		user_name(extra != NOBODY ? extra : geteuid(), me, sizeof me);
 		return rs_err(err, RS_ERR_PERMISSION, _("The %s %s belongs to %s. "
@@ -168,23 +176,16 @@ static int check_file(const char *path, uid_t extra, const char *what,
 	return RS_OK;
 }
 
-static uid_t account_uid(const char *account)
-{
-	struct passwd *pw = account[0] ? getpwnam(account) : NULL;
-
-	return pw != NULL ? pw->pw_uid : NOBODY;
-}
-
 /* The config's folders, once it is read (its owner and mode were checked
  * on the open file): the service account is known then, and so is the
  * one folder it may own. */
-static int check_config(const rs_config *cfg, uid_t svc, const char *extra_dir,
+static int check_config(const rs_config *cfg, const char *extra_dir,
     rs_error *err)
 {
 	char dir[PATH_MAX];
 
 	parent_of(cfg->path, dir, sizeof dir);
-	return check_chain(dir, svc, extra_dir, _("config file"), cfg->path, err);
+	return check_chain(dir, extra_dir, _("config file"), cfg->path, err);
 }
 
 int rs_fs_check_paths(const rs_config *cfg, rs_error *err)
@@ -192,7 +193,6 @@ int rs_fs_check_paths(const rs_config *cfg, rs_error *err)
 	static const char *const beside[] = { "", "-wal", "-shm" };
 	char dbdir[PATH_MAX], real[PATH_MAX], file[PATH_MAX + 8], dir[PATH_MAX];
 	const char *extra_dir = NULL;
-	uid_t svc = account_uid(cfg->service_account);
 	int rc = RS_OK;
 
 	if (!rs_config_is_postgresql(cfg) && cfg->database[0] != '\0') {
@@ -201,21 +201,21 @@ int rs_fs_check_paths(const rs_config *cfg, rs_error *err)
 			extra_dir = real;
 	}
 	if (!rs_config_is_postgresql(cfg) && cfg->database[0] != '\0') {
-		rc = check_chain(dbdir, svc, extra_dir, _("database"),
+		rc = check_chain(dbdir, extra_dir, _("database"),
 		    cfg->database, err);
 		for (size_t i = 0; rc == RS_OK && i < 3; i++) {
 			snprintf(file, sizeof file, "%s%s", cfg->database, beside[i]);
-			rc = check_file(file, svc, _("database"), err);
+			rc = check_file(file, ANYONE, _("database"), err);
 		}
 		snprintf(file, sizeof file, "%s.lock", cfg->database);
 		if (rc == RS_OK)
 			rc = check_file(file, NOBODY, _("admin lock"), err);
 	}
 	if (rc == RS_OK)
-		rc = check_config(cfg, svc, extra_dir, err);
+		rc = check_config(cfg, extra_dir, err);
 	if (rc == RS_OK && cfg->keystore[0] != '\0') {
 		parent_of(cfg->keystore, dir, sizeof dir);
-		rc = check_chain(dir, svc, extra_dir, _("key store"),
+		rc = check_chain(dir, extra_dir, _("key store"),
 		    cfg->keystore, err);
 	}
 	if (rc == RS_OK && cfg->keystore[0] != '\0') {

@@ -44,8 +44,13 @@ t_differ restarted "$P0" "$P1"
 t_equal runs_as_new_account "$(svc_field "$C" account)" nobody
 t_equal activated_as_new_account "$(svc_field "$C" state)" activated
 t_expect_exit 0 decrypts_as_new_account "$RSKEYMGMT" -c "$C" --test-datasource "$DS"
+# (the admin lock and the audit log stay root's: the ownership model)
 t_equal no_database_file_left_to_root \
-    "$(find "$D" -maxdepth 1 -name 'reportserver.db*' -user root | wc -l)" 0
+    "$(find "$D" -maxdepth 1 -name 'reportserver.db*' ! -name '*.lock' \
+    ! -name '*-audit.log' -user root | wc -l)" 0
+t_equal lock_and_audit_stay_roots \
+    "$(find "$D" -maxdepth 1 \( -name 'reportserver.db.lock' -o \
+    -name 'reportserver.db-audit.log' \) -user root | wc -l)" 2
 tui_keys F10
 tui_exit_status >/dev/null
 t_expect_exit 0 stop_as_root "$RSKEYMGMT" -c "$C" --stop
