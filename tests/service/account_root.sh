@@ -181,5 +181,16 @@ chmod o+w "$D/member1"
 t_expect_exit 9 writable_folder_refused "$RSKEYMGMT" -c "$C" --status
 t_grep writable_folder_says_fix "$T_ERR" "chmod go-w $D/member1"
 chmod o-w "$D/member1"
+
+# A FIFO or a link planted at the admin lock: refused at once, never a hang.
+mv "$D/reportserver.db.lock" "$T_TMP/lock.keep"
+mkfifo "$D/reportserver.db.lock"
+t_expect_exit 9 fifo_lock_refused timeout 20 "$RSKEYMGMT" -c "$C" -s --yes
+rm "$D/reportserver.db.lock"
+ln -s "$T_TMP/elsewhere" "$D/reportserver.db.lock"
+t_expect_exit 9 symlinked_lock_refused timeout 20 "$RSKEYMGMT" -c "$C" -s --yes
+t_absent symlinked_lock_not_followed "$T_TMP/elsewhere"
+rm "$D/reportserver.db.lock"
+mv "$T_TMP/lock.keep" "$D/reportserver.db.lock"
 t_expect_exit 0 model_holds_again "$RSKEYMGMT" -c "$C" --status
 t_done
