@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -444,6 +445,20 @@ static int check_mode(int fd, const char *path, rs_error *err)
 	if (!S_ISREG(st.st_mode))
 		return rs_err(err, RS_ERR_CONFIG,
 		    _("config file %s is not a regular file"), path);
+	/* Root acts on what the config says: it must be root's own (or the
+	 * invoking user's), never a file another account could have put. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		char owner[RS_NAME_MAX], me[RS_NAME_MAX];
+
+		snprintf(owner, sizeof owner, "%s", pw ? pw->pw_name : "?");
+		pw = getpwuid(geteuid());
+		snprintf(me, sizeof me, "%s", pw ? pw->pw_name : "root");
+		return rs_err(err, RS_ERR_PERMISSION,
+		    _("config file %s belongs to %s, who could redirect key "
+		    "operations; fix it with: chown %s %s"), path, owner, me,
+		    path);
+	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return rs_err(err, RS_ERR_PERMISSION,
 		    _("config file %s is writable by group or others, so anyone "
@@ -532,10 +547,15 @@ static int default_machine(rs_config *cfg, rs_error *err)
 int rs_config_load(const char *path, rs_config *cfg, rs_error *err)
 {
 	FILE *f;
-	int rc;
+	int rc, fd;
 
 	memset(cfg, 0, sizeof *cfg);
-	f = fopen(path, "re");
+	/* Non-blocking: a FIFO planted as the config must not hang root
+	 * (check_mode then refuses anything but a regular file). */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (f == NULL && fd >= 0)
+		close(fd);
 	if (f == NULL)
 		return rs_err(err, RS_ERR_CONFIG,
 		    _("cannot read config file %s: %s; create it with "

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,14 @@ static int busy_error(int fd, rs_error *err)
 	    h.operation);
 }
 
+static bool lock_file_ours(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1
+	    && st.st_uid == geteuid();
+}
+
 static int take(int fd)
 {
 	int rc;
@@ -144,10 +153,22 @@ int rs_lock_acquire(rs_lock *lock, const char *path, const char *operation,
 	if (lock->fd >= 0)
 		return rs_err(err, RS_ERR_INTERNAL,
 		    _("the lock %s is already held by this process"), path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	/* The lock sits beside the database, in a folder the service account
+	 * may write: never follow a link, never block on a FIFO, and never
+	 * truncate a file someone else put there (a hard link to another
+	 * file would be emptied). */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
+	    | O_NOCTTY, 0640);
 	if (fd < 0)
-		return rs_err(err, RS_ERR_IO, _("cannot open the lock file %s: %s"),
-		    path, strerror(errno));
+		return rs_err(err, errno == ELOOP || errno == ENXIO
+		    ? RS_ERR_PERMISSION : RS_ERR_IO,
+		    _("cannot open the lock file %s: %s"), path, strerror(errno));
+	if (!lock_file_ours(fd)) {
+		close(fd);
+		return rs_err(err, RS_ERR_PERMISSION, _("the lock file %s is not a "
+		    "file this account made (another owner, another kind of file "
+		    "or a hard link); fix with: rm %s"), path, path);
+	}
 	if (take(fd) != 0) {
 		if (errno == EWOULDBLOCK)
 			rc = busy_error(fd, err);

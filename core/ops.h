@@ -320,6 +320,13 @@ typedef struct rs_account_result {
  * service even when the change failed.  The context stays usable. */
 int rs_op_account_change(rs_ctx *ctx, const rs_account_options *opt,
     rs_account_result *res, rs_error *err);
+/* The checks the change makes before anything changes, for the faces to
+ * run before they ask for a backup: the account exists and differs; not
+ * root, only the invoking user may take the instance (the message says
+ * what root would do); as root, the grants the new account needs are
+ * possible (else the fix-it command).  rs_op_account_change runs them
+ * again. */
+int rs_op_account_check(rs_ctx *ctx, const char *account, rs_error *err);
 
 /* ---- verify ---- */
 

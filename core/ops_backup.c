@@ -23,6 +23,13 @@ int rs_op_password_check(rs_ctx *ctx, const char *password, size_t len,
 		result = &local;
 	rs_policy_check(password, len, ctx->cfg.service_account,
 	    ctx->cfg.instance, result);
+	if (ctx->account_next[0] != '\0') {
+		rs_policy_result next;
+
+		rs_policy_check(password, len, ctx->account_next,
+		    ctx->cfg.instance, &next);
+		result->ok[RS_RULE_NO_ACCOUNT] &= next.ok[RS_RULE_NO_ACCOUNT];
+	}
 	if (rs_policy_passed(result))
 		return RS_OK;
 	rs_policy_explain(result, NULL, text, sizeof text);

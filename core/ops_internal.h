@@ -19,6 +19,9 @@ struct rs_ctx {
 	char backup_kcv[RS_KCV_HEX_LEN + 1];
 	/* Certificates a backup is made for, the key one is opened with. */
 	rs_backup_keys *backup_keys;
+	/* Set by a passing rs_op_account_check: the account a change is
+	 * about to name, which a backup password must not contain either. */
+	char account_next[RS_NAME_MAX];
 };
 
 /* The unlocked state of this instance: its key pair and the symmetric key. */

@@ -7,10 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "fsmodel.h"
 #include "keystore.h"
 #include "ops_internal.h"
 #include "secret.h"
@@ -47,13 +50,22 @@ int ops_marker_write(rs_ctx *ctx, const char *account, rs_error *err)
 static int marker_read(rs_ctx *ctx, char *account, size_t size)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	FILE *f;
 	size_t len;
+	int fd;
 
 	marker_path(ctx, path, sizeof path);
-	f = fopen(path, "re");
-	if (f == NULL)
+	/* In the service account's folder: never a link, never a FIFO. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY
+	    | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)
+	    || (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return 0;
+	}
 	if (fgets(account, (int)size, f) == NULL)
 		account[0] = '\0';
 	fclose(f);
@@ -72,6 +84,29 @@ void ops_marker_remove(rs_ctx *ctx)
 	unlink(path);
 }
 
+/* As root: what the account needs of the database, its folder and the
+ * config (fsmodel.h), taken from the account the config still names. */
+static int account_grants(rs_ctx *ctx, const char *account, rs_error *err)
+{
+	struct passwd *pw;
+	uid_t old_uid;
+	rs_fs_plan plan;
+	int rc;
+
+	if (geteuid() != 0)
+		return RS_OK;
+	pw = getpwnam(ctx->cfg.service_account);
+	old_uid = pw != NULL ? pw->pw_uid : (uid_t)-1;
+	pw = getpwnam(account);
+	if (pw == NULL)
+		return rs_err(err, RS_ERR_NOT_FOUND, _("There is no user %s on "
+		    "this machine. Create it first (for example: useradd "
+		    "--system %s)."), account, account);
+	rc = rs_fs_plan_account(&ctx->cfg, old_uid, pw->pw_uid, pw->pw_gid,
+	    &plan, err);
+	return rc == RS_OK ? rs_fs_apply(&plan, err) : rc;
+}
+
 /* Step 3 of the change (ops_account.c); idempotent, so recovery can run
  * it again. */
 int ops_account_complete(rs_ctx *ctx, const char *account, bool *owned,
@@ -86,13 +121,17 @@ int ops_account_complete(rs_ctx *ctx, const char *account, bool *owned,
 		rc = rs_keystore_commit_pending(ctx->cfg.keystore,
 		    ctx->cfg.installation_id, err);
 	}
+	if (rc == RS_OK)
+		rc = rs_keystore_chown(ctx->cfg.keystore, account, owned, err);
+	/* The grants before the config names the account (the order of
+	 * ops_account.c): a config that names it means they were made. */
+	if (rc == RS_OK && strcmp(ctx->cfg.service_account, account) != 0)
+		rc = account_grants(ctx, account, err);
 	if (rc == RS_OK && strcmp(ctx->cfg.service_account, account) != 0) {
 		snprintf(ctx->cfg.service_account, sizeof ctx->cfg.service_account,
 		    "%s", account);
 		rc = rs_config_save(&ctx->cfg, ctx->cfg.path, err);
 	}
-	if (rc == RS_OK)
-		rc = rs_keystore_chown(ctx->cfg.keystore, account, owned, err);
 	if (rc == RS_OK)
 		ops_marker_remove(ctx);
 	return rc;
@@ -146,7 +185,12 @@ static int ctx_open(const char *config_path, bool create, rs_ctx **out,
 	*out = NULL;
 	if (ctx == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	/* The ownership model (fsmodel.h) before anything is acted on: the
+	 * config's owner and mode on the open file, then every folder and
+	 * file the operation will use, before the database is opened. */
 	rc = rs_config_load(config_path, &ctx->cfg, err);
+	if (rc == RS_OK)
+		rc = rs_fs_check_paths(&ctx->cfg, err);
 	if (rc == RS_OK)
 		rc = rs_store_open(&ctx->cfg, create, &ctx->store, err);
 	if (rc == RS_OK)

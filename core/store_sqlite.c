@@ -390,8 +390,10 @@ static int check_file(rs_store_sqlite *s, bool create, rs_error *err)
 
 static int open_connection(rs_store_sqlite *s, bool create, rs_error *err)
 {
+	/* NOFOLLOW: the database folder belongs to a service account, which
+	 * must not swap the file for a link after fsmodel.c checked it. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-	    (create ? SQLITE_OPEN_CREATE : 0);
+	    SQLITE_OPEN_NOFOLLOW | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
 
 	if (rc != SQLITE_OK)
@@ -1262,7 +1264,8 @@ static int rewrite_job_start(rewrite_job *job, pthread_t *thread,
 {
 	rs_store_sqlite *s = job->s;
 
-	if (sqlite3_open_v2(s->path, &job->reader, SQLITE_OPEN_READONLY, NULL)
+	if (sqlite3_open_v2(s->path, &job->reader, SQLITE_OPEN_READONLY
+	    | SQLITE_OPEN_NOFOLLOW, NULL)
 	    != SQLITE_OK) {
 		rs_err(err, RS_ERR_DATABASE, _("cannot open %s for reading: %s"),
 		    s->path, job->reader ? sqlite3_errmsg(job->reader) : "");

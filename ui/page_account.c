@@ -79,6 +79,7 @@ static void account_apply(void)
 {
 	char account[RS_NAME_MAX], esc[RS_NAME_MAX * 3];
 	rs_backup_assurance a;
+	rs_error err;
 
 	snprintf(account, sizeof account, "%s", ui_page_entry_value());
 	if (account[0] == '\0') {
@@ -87,6 +88,13 @@ static void account_apply(void)
 	}
 	ui_escape(account, esc, sizeof esc);
 	ui_results_clear(_("Change service account"));
+	/* Refused before the backup prompt: no backup for a change that
+	 * cannot happen. */
+	rs_err_clear(&err);
+	if (rs_op_account_check(ui->ctx, account, &err) != RS_OK) {
+		ui_error_box(_("Service Account"), &err);
+		return;
+	}
 	a = ask_backup();
 	/* A hang-up or SIGTERM while the backup ran, or while its result was
 	 * on screen: nobody is there to see the change, so it does not start

@@ -43,7 +43,10 @@ int cmd_account(struct run *r)
 	int rc = RS_OK;
 
 	memset(&res, 0, sizeof res);
-	if (r->cli->file != NULL || r->cli->backup_exists)
+	/* Refused before the backup: nothing is written for a change that
+	 * cannot happen. */
+	rc = rs_op_account_check(r->ctx, r->cli->arg, &r->err);
+	if (rc == RS_OK && (r->cli->file != NULL || r->cli->backup_exists))
 		rc = confirm(r, "yes");
 	if (rc == RS_OK && r->cli->file != NULL) {
 		rc = backup_make(r);

@@ -239,9 +239,10 @@ if [ "$ROOT" -eq 1 ]; then
 	FIXUP='chown root "$M1/keys"'
 	bad keystore_wrong_owner "$EX_PERMISSION" 'not owned by the service account root; .*Fix with: chown root' "$RSKEYMGMT" -c "$C" -s --yes
 	chown daemon "$M1/rsreportserver.conf"
-	# A config owned by someone else but not writable by others is fine
-	# to read: the owner is the one who may edit it.
-	t_expect_exit 0 config_owned_by_other_readable "$RSKEYMGMT" -c "$C" --status
+	# A config owned by someone else is refused (issue 14): its owner
+	# could redirect what root does.
+	t_expect_exit "$EX_PERMISSION" config_owned_by_other_readable "$RSKEYMGMT" -c "$C" --status
+	t_grep config_owned_by_other_says_fix "$T_ERR" "belongs to daemon.*chown root"
 	chown root "$M1/rsreportserver.conf"
 else
 	t_skip config_wrong_owners "not root"

@@ -69,7 +69,8 @@ for f in "$D"/reportserver.db-wal "$D"/reportserver.db-shm; do
 	[ -e "$f" ] && not_world "wal_$(basename "$f")" "$f"
 done
 # A new instance and a new database, initialized under umask 000.
-mkdir "$D/member4"
+# (the folder not writable by others: the ownership model refuses that)
+mkdir -m 0700 "$D/member4"
 sed -e "s/^installation_id .*/installation_id = $(cat /proc/sys/kernel/random/uuid)/" \
     -e 's/^instance .*/instance = RSPERM4/' -e 's|^database .*|database = new.db|' \
     -e 's|^keystore .*|keystore = keys4|' -e 's|^runtime .*|runtime = keys4.run|' \
@@ -81,7 +82,7 @@ not_world init_database "$D/member4/new.db"
 not_world init_audit_log "$D/member4/new.db-audit.log"
 # A service-account change rewrites the config and the key.
 ACC=rspermnew
-[ "$(id -u)" -eq 0 ] && ACC=daemon
+[ "$(id -u)" -eq 0 ] && ACC=daemon && chmod 0711 "$T_TMP"
 t_expect_exit 0 account_under_umask_0 "$RSKEYMGMT" -c "$C" --service-account "$ACC" --backup-exists --yes
 not_world account_config "$C"
 keystores account "$D"

@@ -20,9 +20,9 @@ t_demo "$T_TMP/demo" 40 1
 C=$DEMO_CONF
 D=$T_TMP/demo
 DS=$(a_datasource "$D/reportserver.db")
-# As in root.sh: the new account reads its config and writes the database;
-# the key store is handed over by the change itself.
-chown nobody "$D" "$D/member1" "$C" "$D"/reportserver.db*
+# As in root.sh: no hand-made chown; the change itself gives the new
+# account the database, its folder, the key store and read access to the
+# config.
 
 t_expect_exit 0 start_as_root "$RSKEYMGMT" -c "$C" --start --heartbeat 1
 P0=$(svc_pid_of "$C")
@@ -44,8 +44,13 @@ t_differ restarted "$P0" "$P1"
 t_equal runs_as_new_account "$(svc_field "$C" account)" nobody
 t_equal activated_as_new_account "$(svc_field "$C" state)" activated
 t_expect_exit 0 decrypts_as_new_account "$RSKEYMGMT" -c "$C" --test-datasource "$DS"
+# (the admin lock and the audit log stay root's: the ownership model)
 t_equal no_database_file_left_to_root \
-    "$(find "$D" -maxdepth 1 -name 'reportserver.db*' -user root | wc -l)" 0
+    "$(find "$D" -maxdepth 1 -name 'reportserver.db*' ! -name '*.lock' \
+    ! -name '*-audit.log' -user root | wc -l)" 0
+t_equal lock_and_audit_stay_roots \
+    "$(find "$D" -maxdepth 1 \( -name 'reportserver.db.lock' -o \
+    -name 'reportserver.db-audit.log' \) -user root | wc -l)" 2
 tui_keys F10
 tui_exit_status >/dev/null
 t_expect_exit 0 stop_as_root "$RSKEYMGMT" -c "$C" --stop
