@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "ui_int.h"
 
@@ -37,23 +38,60 @@ static char *scaleout_text(int width)
 		return ui_strdupf("%s %s\n%s%s%s", _("Database:"), db, ui_on(UI_BAD), esc,
 		    ui_off(UI_BAD));
 	}
-	return ui_strdupf("%s %s (%zu %s)\n%s %s", _("Mode:"),
-	    nmembers > 1 ? _("scale-out deployment") : _("single server"), nmembers,
-	    _("servers"), _("Database:"), db);
+	if (nmembers > 1)
+		return ui_strdupf(ngettext("%s scale-out deployment of %zu server\n%s %s",
+		    "%s scale-out deployment of %zu servers\n%s %s", nmembers),
+		    _("Mode:"), nmembers, _("Database:"), db);
+	return ui_strdupf("%s %s\n%s %s", _("Mode:"), nmembers == 1 ?
+	    _("single server") : _("no server initialized yet"), _("Database:"), db);
 }
 
-static int col_server(int width)
+/* Display width of s (columns, not bytes): the translations decide. */
+static int text_width(const char *s)
 {
-	return (width - 30) / 2;
+	wchar_t w[256];
+	size_t n = mbstowcs(w, s, sizeof w / sizeof w[0] - 1);
+	int cols;
+
+	if (n == (size_t)-1)
+		return (int)strlen(s);
+	w[n] = L'\0';
+	cols = wcswidth(w, n);
+	return cols < 0 ? (int)n : cols;
+}
+
+static int widest(int have, const char *s)
+{
+	int w = text_width(s);
+
+	return w > have ? w : have;
+}
+
+/* Status and Service as wide as their widest text, header included (in
+ * German "Wartet auf Beitritt" is wider than the English 15 columns);
+ * Server and Instance share what is left after Service. */
+static void col_widths(int width, int *server, int *status)
+{
+	int st = widest(0, _("Status")), sv = widest(0, _("Service"));
+
+	for (int s = RS_VIEW_JOINED; s <= RS_VIEW_NOT_ACTIVATED; s++)
+		st = widest(st, rs_member_view_state_text((rs_member_view_state)s));
+	for (size_t i = 0; i < nmembers; i++)
+		sv = widest(sv, rs_member_service_text(&members[i]));
+	*status = st;
+	*server = (width - st - sv - 3) / 2;
+	if (*server < 8)
+		*server = 8;
 }
 
 static char **scaleout_table(int width, int *rows, char **header)
 {
 	char **l = NULL, m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
-	int n = 0, cw = col_server(width);
+	int n = 0, cw, sw;
 
-	*header = ui_strdupf("</B>%-*s %-*s %-15s %s<!B>", cw, _("Server"), cw - 1,
-	    _("Instance"), _("Status"), _("Service"));
+	col_widths(width, &cw, &sw);
+	*header = ui_strdupf("</B>%-*s %-*s %-*s %s<!B>", cw, _("Server"), cw - 1,
+	    _("Instance"), sw, _("Status"), _("Service"));
 	for (size_t i = 0; i < nmembers; i++) {
 		const rs_member_view *v = &members[i];
 		char mm[RS_NAME_MAX + 4];
@@ -63,7 +101,7 @@ static char **scaleout_table(int width, int *rows, char **header)
 		ui_escape(mm, m, sizeof m);
 		snprintf(mm, sizeof mm, "%.*s", cw - 2, v->instance);
 		ui_escape(mm, in, sizeof in);
-		ui_lines_add(&l, &n, "%-*s %-*s %-15s %s", cw, m, cw - 1, in,
+		ui_lines_add(&l, &n, "%-*s %-*s %-*s %s", cw, m, cw - 1, in, sw,
 		    rs_member_view_state_text(v->state), rs_member_service_text(v));
 	}
 	*rows = n;
@@ -79,25 +117,60 @@ static const rs_member_view *selected(void)
 	return &members[row];
 }
 
+/* "MACHINE\INSTANCE", escaped for CDK. */
+static void member_name(const rs_member_view *v, char *out, size_t size)
+{
+	char plain[RS_NAME_MAX * 2 + 2];
+
+	snprintf(plain, sizeof plain, "%s\\%s", v->machine, v->instance);
+	ui_escape(plain, out, size);
+}
+
+/* Seed 000: verify that only valid report server instances get the key.
+ * The fingerprint here comes from the database; the one the waiting
+ * server's rskeymgmt --status prints comes from its own key store. */
+static bool confirm_add(const rs_member_view *v, const char *name)
+{
+	char id[RS_ID_LEN * 3], fp[sizeof v->fingerprint * 3], *msg;
+	bool yes;
+
+	ui_escape(v->installation_id, id, sizeof id);
+	ui_escape(v->fingerprint, fp, sizeof fp);
+	msg = ui_strdupf(_("Give %s a copy of the encryption key?\n\n"
+	    "Installation ID: %s\nKey fingerprint: %s\n\n"
+	    "Compare the fingerprint with the \"Key fingerprint\" that "
+	    "rskeymgmt --status prints on that server (or its Status page). "
+	    "Add it only if they are the same."), name, id, fp);
+	yes = ui_confirm(_("Add Server"), msg, _("Add"), _("Cancel"));
+	free(msg);
+	return yes;
+}
+
 static void add_server(void)
 {
 	const rs_member_view *v = selected();
 	rs_error err;
-	char esc[RS_NAME_MAX * 3];
+	char name[RS_NAME_MAX * 6 + 2], id[RS_ID_LEN + 1];
 
 	if (v == NULL || v->state != RS_VIEW_WAITING) {
 		ui_message(_("Add Server"), _("Select a server whose status is "
 		    "\"Waiting to join\", then choose Add Server."));
 		return;
 	}
-	ui_escape(v->machine, esc, sizeof esc);
+	member_name(v, name, sizeof name);
+	snprintf(id, sizeof id, "%s", v->installation_id);
 	ui_results_clear(_("Add server"));
+	if (!confirm_add(v, name)) {
+		ui_results_add(RS_STEP_SKIPPED, _("%s was not added (cancelled)"), name);
+		return;
+	}
 	rs_err_clear(&err);
-	if (rs_op_join(ui->ctx, v->installation_id, &err) != RS_OK) {
+	if (rs_op_join(ui->ctx, id, &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Add Server"), &err);
 		return;
 	}
-	ui_results_add(RS_STEP_OK, _("%s joined the scale-out deployment"), esc);
+	ui_results_add(RS_STEP_OK, _("%s joined the scale-out deployment"), name);
 }
 
 static bool is_last_joined(const rs_member_view *v)
@@ -111,21 +184,20 @@ static bool is_last_joined(const rs_member_view *v)
 }
 
 /* Removing the last member leaves nobody able to open the key. */
-static bool confirm_remove(const rs_member_view *v, bool *allow_last)
+static bool confirm_remove(const rs_member_view *v, const char *name,
+    bool *allow_last)
 {
-	char *msg, esc[RS_NAME_MAX * 3], inst[RS_NAME_MAX * 3];
+	char *msg;
 	bool yes;
 
-	ui_escape(v->machine, esc, sizeof esc);
-	ui_escape(v->instance, inst, sizeof inst);
 	*allow_last = is_last_joined(v);
 	if (*allow_last)
-		msg = ui_strdupf(_("%s\\%s is the LAST server that holds the key. After "
+		msg = ui_strdupf(_("%s is the LAST server that holds the key. After "
 		    "removing it no report server can open the encrypted content until "
-		    "a backup is restored. Remove it anyway?"), esc, inst);
+		    "a backup is restored. Remove it anyway?"), name);
 	else
-		msg = ui_strdupf(_("Remove %s\\%s from the scale-out deployment? Its copy "
-		    "of the key is deleted; it must join again to serve reports."), esc, inst);
+		msg = ui_strdupf(_("Remove %s from the scale-out deployment? Its copy "
+		    "of the key is deleted; it must join again to serve reports."), name);
 	yes = ui_confirm(_("Remove Server"), msg, _("Remove"), _("Cancel"));
 	free(msg);
 	return yes;
@@ -137,34 +209,35 @@ static void remove_server(void)
 	rs_backup_info info;
 	rs_error err;
 	bool allow_last;
-	char id[RS_ID_LEN + 1];
+	char id[RS_ID_LEN + 1], name[RS_NAME_MAX * 6 + 2], *ask;
 	const char *b[] = { _("Back up now"), _("Skip"), _("Cancel") };
+	int choice;
 
 	if (v == NULL) {
 		ui_message(_("Remove Server"), _("Select a server first."));
 		return;
 	}
 	snprintf(id, sizeof id, "%s", v->installation_id);
+	member_name(v, name, sizeof name);
 	ui_results_clear(_("Remove server"));
-	switch (ui_text_dialog(_("Remove Server"), _("Back up the encryption key "
-	    "before removing a server?"), b, 3, 0, "scaleout")) {
-	case 0:
-		if (!ui_dlg_backup(NULL, &info))
-			return;
-		break;
-	case 1:
-		break;
-	default:
+	ask = ui_strdupf(_("Back up the encryption key before removing %s?"),
+	    name);
+	choice = ui_text_dialog(_("Remove Server"), ask, b, 3, 0, "scaleout");
+	free(ask);
+	if (choice == 0 && !ui_dlg_backup(NULL, &info))
+		choice = 2;
+	if (choice == 2 || choice < 0 || !confirm_remove(v, name, &allow_last)) {
+		ui_results_add(RS_STEP_SKIPPED, _("%s was not removed (cancelled)"), name);
 		return;
 	}
-	if (!confirm_remove(v, &allow_last))
-		return;
 	rs_err_clear(&err);
 	if (rs_op_remove(ui->ctx, id, allow_last, &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Remove Server"), &err);
 		return;
 	}
-	ui_results_add(RS_STEP_OK, "%s", _("Server removed from the deployment"));
+	ui_results_add(RS_STEP_OK, _("Server removed from the deployment: %s"),
+	    name);
 }
 
 static const char *buttons[] = { N_("Add Server"), N_("Remove Server"), N_("Refresh") };

@@ -215,6 +215,7 @@ static void service_start(void)
 	rs_err_clear(&err);
 	if (rs_op_service_control(ui->ctx, RS_SERVICE_START, 0, &done,
 	    &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Start Service"), &err);
 		return;
 	}
@@ -233,6 +234,7 @@ static void service_stop(void)
 	rs_err_clear(&err);
 	if (rs_op_service_control(ui->ctx, RS_SERVICE_STOP, 0, &done,
 	    &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Stop Service"), &err);
 		return;
 	}
