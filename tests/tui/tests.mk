@@ -13,3 +13,4 @@ TUI_TESTS += tests/tui/signals.sh
 TUI_TESTS += tests/tui/small.sh
 TUI_TESTS += tests/tui/hangup.sh
 TUI_TESTS += tests/tui/content.sh
+TUI_TESTS += tests/tui/flows.sh
