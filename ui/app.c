@@ -259,7 +259,7 @@ static void page_build(void)
 	for (int i = 0; i < p->nbuttons && i < 8; i++)
 		bl[i] = _(p->buttons[i]);
 	/* A buttonbox is always 2 rows higher than asked. */
-	fr.bbox = newCDKButtonbox(ui->screen, x, by, 1, w, NULL, 1,
+	fr.bbox = newCDKButtonbox(ui->screen, x, by, 1, w - 1, NULL, 1,
 	    p->nbuttons, (CDK_CSTRING2)bl, p->nbuttons, A_REVERSE,
 	    TRUE, FALSE);
 }

@@ -141,6 +141,10 @@ static char *status_text(int width)
 
 	(void)width;
 	add(&l, &n, _("Instance:"), ui_instance_name());
+	/* Whether it can work, and why not, first: at 80x24 the end of the
+	 * page is below the fold. */
+	if (ui->status_ok)
+		add_activation(&l, &n, st);
 	add(&l, &n, _("Installation ID:"), c->installation_id);
 	if (ui->status_ok && st->fingerprint[0])
 		add(&l, &n, _("Key fingerprint:"), st->fingerprint);
@@ -153,7 +157,6 @@ static char *status_text(int width)
 		ui_lines_add(&l, &n, "%s%s%s %s", ui_on(UI_BAD), _("Status unavailable:"),
 		    ui_off(UI_BAD), esc);
 	} else {
-		add_activation(&l, &n, st);
 		add_key(&l, &n, st);
 		ui_lines_add(&l, &n, "%-16s %llu %s, %llu %s", _("Scale-out:"),
 		    (unsigned long long)st->members_joined, _("joined"),

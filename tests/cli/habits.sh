@@ -42,13 +42,15 @@ habit t '.*audit log'
 # The password given after -p is never echoed back.
 t_expect_exit "$EX_USAGE" habit_p_secret "$RSKEYMGMT" -p 'S3cret!pw'
 t_no_grep habit_p_no_echo "$T_ERR" 'S3cret'
-# German, where the catalogue is built.
-t_expect_exit "$EX_USAGE" habit_p_german env LANGUAGE=de LANG=C.UTF-8 \
-    LC_ALL= "$RSKEYMGMT" -p
-if grep -q 'Kommandozeile' "$T_ERR"; then
-	t_ok habit_p_german_text
+# German, with the catalogue built from po/de.po.
+. "$RS_SRCDIR/tests/i18n/doclib.sh"
+LOC=$(doc_de_locale)
+if [ -n "$LOC" ] && doc_catalog "$T_TMP/locale"; then
+	t_expect_exit "$EX_USAGE" habit_p_german env LANG="$LOC" LC_ALL="$LOC" \
+	    LANGUAGE= RSCONFIG_LOCALEDIR="$T_TMP/locale" "$RSKEYMGMT" -p
+	t_grep habit_p_german_text "$T_ERR" 'nie von der Kommandozeile'
 else
-	t_skip habit_p_german_text "no German catalogue in this build: $(cat "$T_ERR")"
+	t_skip habit_p_german "no de_DE.UTF-8 locale or no catalogue"
 fi
 
 # rsdemo create new/demo with no "new": made, as mkdir -p would.

@@ -37,9 +37,10 @@ CONF
 # with CHAR-LEFT and ends the window with CHAR-RIGHT.
 corner() {
 	_got=$(awk -v pat="$2" -v off="$5" -v c="$((NAV + 1))" -v w="$W" '
+	    { line[NR] = $0 }
 	    found == 0 && index($0, pat) { found = NR }
-	    found && NR == found + off {
-		printf "%s%s", substr($0, c, 1), substr($0, w, 1); exit }' \
+	    END { if (found) {
+		l = line[found + off]; printf "%s%s", substr(l, c, 1), substr(l, w, 1) } }' \
 	    "$TUI_SCREEN")
 	t_equal "$1" "$_got" "$3$4"
 }
@@ -81,17 +82,25 @@ for size in 80x24 120x40; do
 	tui_start -- || { t_fail "start2_$W" "rsconfig did not start"; continue; }
 	tui_page 3
 	t_screen "scaleout_count_$W" "scale-out deployment of 3 servers"
-	tui_keys Tab Down Down Tab Enter
+	# The table's rows are in --list's order: down to NEWINST's row.
+	tui_keys Tab
+	"$RSKEYMGMT" -c "$M1" --list | tail -n +2 | grep -n NEWINST | cut -d: -f1 >"$T_TMP/row"
+	_i=1
+	while [ "$_i" -lt "$(cat "$T_TMP/row")" ]; do
+		tui_keys Down
+		_i=$((_i + 1))
+	done
+	tui_keys Tab Enter
 	t_screen "add_confirm_names_$W" "Give $MACHINE\\NEWINST a copy"
 	t_screen "add_confirm_fingerprint_$W" "Key fingerprint: $FP"
 	t_screen "add_confirm_id_$W" "$(sed -n 's/^installation_id *= *//p' "$NEW")"
-	t_screen "add_confirm_how_$W" "rskeymgmt --status"
+	t_screen "add_confirm_how_$W" "Compare the fingerprint with"
 	tui_keys Left Enter
 	t_screen "add_result_machine_instance_$W" "$MACHINE\\NEWINST joined the scale-out" 30
 	t_expect_exit 0 "added_is_activated_$W" "$RSKEYMGMT" -c "$NEW" --status
 
 	# ---- Remove, cancelled: named, and a [skipped] line ----
-	tui_keys Enter
+	tui_keys Right Enter
 	t_screen "remove_names_$W" "before removing $MACHINE\\NEWINST?"
 	tui_keys Right Right Enter
 	t_screen "remove_cancel_skipped_$W" "[skipped] $MACHINE\\NEWINST was not removed"
@@ -136,9 +145,9 @@ elif ! doc_catalog "$T_TMP/locale"; then
 	t_fail german_catalog "neither msgfmt nor po/de.gmo"
 else
 	t_demo "$T_TMP/de" 5 2
-	tui_start LANG="$LOC" LC_ALL="$LOC" LANGUAGE= \
-	    RSCONFIG_LOCALEDIR="$T_TMP/locale" -- ||
-	    { t_fail start_de "rsconfig did not start"; t_done; }
+	TUI_NOWAIT=1 tui_start LANG="$LOC" LC_ALL="$LOC" LANGUAGE= \
+	    RSCONFIG_LOCALEDIR="$T_TMP/locale" --
+	t_screen german_started "Berichtsserver-Konfigurations-Manager" 10
 	tui_page 3
 	t_screen german_waiting_whole "Wartet auf Beitritt "
 	tui_capture
