@@ -14,11 +14,30 @@
 #include "ops_internal.h"
 #include "secret.h"
 
+/* The folders above the demo's, as mkdir -p makes them (mode 0777 less
+ * the umask); one that exists is fine, the demo's own mkdir reports the
+ * rest. */
+static void parents_make(const char *dir)
+{
+	char p[PATH_MAX];
+	char *s;
+
+	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
+		return;
+	for (s = p + 1; (s = strchr(s, '/')) != NULL && s[1] != '\0'; s++) {
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			return;
+		*s = '/';
+	}
+}
+
 static int dir_prepare(const char *dir, rs_error *err)
 {
 	DIR *d;
 	struct dirent *e;
 
+	parents_make(dir);
 	if (mkdir(dir, 0700) == 0)
 		return RS_OK;
 	if (errno != EEXIST)

@@ -66,6 +66,9 @@ typedef struct rs_status {
 	uint64_t members_joined, members_waiting;
 	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	uint64_t values_total;
+	/* Of this instance's own key pair (key store, not database): what an
+	 * admin compares with Add Server's confirmation.  "": no key pair. */
+	char fingerprint[65];
 } rs_status;
 
 /* Fills st; returns RS_OK even when not activated (see st->activation). */

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ops_internal.h"
 
@@ -26,6 +27,24 @@ const char *rs_activation_name(rs_activation a)
 	return names[a];
 }
 
+/* From the key store itself: a fingerprint read from the database would
+ * prove nothing when compared with the database's. */
+static void own_fingerprint(rs_ctx *ctx, rs_status *st)
+{
+	rs_error e = { 0 };
+	rs_keypair *kp;
+	unsigned char *der;
+	size_t len;
+
+	if (ops_load_keypair(ctx, &kp, &e) != RS_OK)
+		return;
+	if (rs_keypair_public_der(kp, &der, &len, &e) == RS_OK) {
+		rs_public_fingerprint(der, len, st->fingerprint);
+		free(der);
+	}
+	rs_keypair_free(kp);
+}
+
 int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err)
 {
 	ops_unlocked unlocked;
@@ -44,6 +63,7 @@ int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err)
 	if (rc != RS_OK)
 		return rc;
 	st->values_total = ops_count_values(st->cells);
+	own_fingerprint(ctx, st);
 	rc = ops_unlock(ctx, &unlocked, &st->activation, &why_err);
 	if (rc == RS_OK) {
 		ops_unlocked_free(&unlocked);

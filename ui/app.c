@@ -150,12 +150,19 @@ static void focus_visual(void)
 	curs_set(fr.slot == SLOT_ENTRY ? 1 : 0);
 }
 
+/* The entry row is not a CDK box: its side borders are drawn here. */
+static int entry_row = -1, entry_left, entry_right;
+
 static void frame_draw(ui_layer *l)
 {
 	(void)l;
 	erase();
 	draw_title();
 	draw_hints();
+	if (fr.entry && entry_row > 0) {
+		mvaddch(entry_row, entry_left, ACS_VLINE);
+		mvaddch(entry_row, entry_right, ACS_VLINE);
+	}
 	wnoutrefresh(stdscr);
 	doupdate();
 	focus_visual();
@@ -240,6 +247,9 @@ static void page_build(void)
 	if (p->entry_label) {
 		/* One unboxed row above the buttons. */
 		th--;
+		entry_row = by - 1;
+		entry_left = x;
+		entry_right = x + w - 1;
 		fr.entry = ui_entry_new(x + 1, by - 1, _(p->entry_label), w - 2 -
 		    (int)strlen(_(p->entry_label)), RS_NAME_MAX - 1, false);
 		ui_entry_restore(fr.entry, fr.entry_value);
@@ -254,7 +264,7 @@ static void page_build(void)
 	for (int i = 0; i < p->nbuttons && i < 8; i++)
 		bl[i] = _(p->buttons[i]);
 	/* A buttonbox is always 2 rows higher than asked. */
-	fr.bbox = newCDKButtonbox(ui->screen, x, by, 1, w, NULL, 1,
+	fr.bbox = newCDKButtonbox(ui->screen, x, by, 1, w - 1, NULL, 1,
 	    p->nbuttons, (CDK_CSTRING2)bl, p->nbuttons, A_REVERSE,
 	    TRUE, FALSE);
 }
@@ -363,6 +373,10 @@ static void move_slot(int delta)
 
 static void show_page(int page)
 {
+	/* A page that had an entry leaves cells curses believes current:
+	 * repaint the whole screen, as F5/Ctrl-L would. */
+	if (fr.entry)
+		clearok(curscr, TRUE);
 	page_destroy();
 	fr.page = page;
 	fr.button = 0;
@@ -514,6 +528,10 @@ static void main_loop(void)
 			refresh_all();
 		else if ((key == 'r' || key == 'R') && fr.slot != SLOT_ENTRY)
 			ui_results_view();
+		else if (key == 0x0c) {        /* Ctrl-L: repaint every cell */
+			clearok(curscr, TRUE);
+			refresh_all();
+		}
 		else if (key == KEY_TAB)
 			move_slot(1);
 		else if (key == KEY_BTAB)

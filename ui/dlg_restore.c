@@ -113,8 +113,10 @@ static void offer_join(uint64_t reset)
 
 	if (reset == 0)
 		return;
-	msg = ui_strdupf(_("%llu other servers must be initialized again. Give them "
-	    "a copy of the key now?"), (unsigned long long)reset);
+	msg = ui_strdupf(ngettext("%llu other server must be initialized again. "
+	    "Give it a copy of the key now?", "%llu other servers must be "
+	    "initialized again. Give them a copy of the key now?", reset),
+	    (unsigned long long)reset);
 	if (!ui_confirm(_("Initialize other servers"), msg, _("Join them"), _("Later"))) {
 		free(msg);
 		return;

@@ -56,22 +56,21 @@ static void apply_change(const char *account, rs_backup_assurance a)
 	rs_account_options opt = { .account = account, .assurance = a };
 	rs_account_result res;
 	rs_error err;
-	char esc[RS_NAME_MAX * 3], note[1600];
+	char esc[RS_NAME_MAX * 3];
 	int rc;
 
 	rs_err_clear(&err);
 	memset(&res, 0, sizeof res);
 	rc = rs_op_account_change(ui->ctx, &opt, &res, &err);
 	if (rc != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Service Account"), &err);
 		return;
 	}
 	ui_escape(res.new_account, esc, sizeof esc);
 	ui_results_add(RS_STEP_OK, _("Service account is now %s"), esc);
-	if (res.note[0]) {
-		ui_escape(res.note, note, sizeof note);
-		ui_results_add(RS_STEP_WARNING, "%s", note);
-	}
+	/* res.note is a step of its own already (done, or a warning when the
+	 * ownership could not change): adding it again repeated that line. */
 	ui_page_entry_clear();
 }
 

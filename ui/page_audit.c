@@ -69,8 +69,9 @@ static char *audit_text(int width)
 	} else if (nentries == 0) {
 		ui_lines_add(&l, &n, "%s", _("No key operations recorded yet."));
 	} else {
-		ui_lines_add(&l, &n, _("%zu entries, newest first (Up/Down, PgUp/PgDn scroll):"),
-		    nentries);
+		ui_lines_add(&l, &n, ngettext("%zu entry (Up/Down, PgUp/PgDn "
+		    "scroll):", "%zu entries, newest first (Up/Down, PgUp/PgDn "
+		    "scroll):", nentries), nentries);
 	}
 	for (size_t i = 0; i < nentries; i++)
 		add_entry(&l, &n, &entries[i]);

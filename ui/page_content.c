@@ -218,9 +218,10 @@ void ui_offer_content(void)
 		attention += s.missing[k] + s.unreadable[k];
 	if (attention == 0)
 		return;
-	msg = ui_strdupf(_("%llu values must be re-entered. Go to the Encrypted "
-	    "Content page to see them and re-enter them?"),
-	    (unsigned long long)attention);
+	msg = ui_strdupf(ngettext("%llu value must be re-entered. Go to the "
+	    "Encrypted Content page to see it and re-enter it?", "%llu values must "
+	    "be re-entered. Go to the Encrypted Content page to see them and "
+	    "re-enter them?", attention), (unsigned long long)attention);
 	/* Going there changes nothing: it is the default. */
 	if (ui_text_dialog(_("Encrypted Content"), msg, b, 2, 0, "content") == 0)
 		ui_show_page(&ui_page_content);

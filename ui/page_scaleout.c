@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "ui_int.h"
 
@@ -72,34 +73,75 @@ static char *scaleout_text(int width)
 		    ui_off(UI_BAD));
 	}
 	svc = services_line();
-	out = ui_strdupf("%s %s (%zu %s)\n%s %s\n%s %s", _("Mode:"),
-	    nmembers > 1 ? _("scale-out deployment") : _("single server"), nmembers,
-	    _("servers"), _("Services:"), svc ? svc : "", _("Database:"), db);
+	if (nmembers > 1)
+		out = ui_strdupf(ngettext("%s scale-out deployment of %zu server\n"
+		    "%s %s\n%s %s", "%s scale-out deployment of %zu servers\n"
+		    "%s %s\n%s %s", nmembers), _("Mode:"), nmembers,
+		    _("Services:"), svc ? svc : "", _("Database:"), db);
+	else
+		out = ui_strdupf("%s %s\n%s %s\n%s %s", _("Mode:"), nmembers == 1 ?
+		    _("single server") : _("no server initialized yet"),
+		    _("Services:"), svc ? svc : "", _("Database:"), db);
 	free(svc);
 	return out;
 }
 
-/* Server and instance share what the fixed columns leave: status 15,
- * service 13, and on a wide screen the key its service holds 24 (issue
+/* On a wide screen a last column shows the key each service holds (issue
  * 14; on a narrow one the Services line above names any old key). */
 static bool wide(int width)
 {
 	return width >= 100;
 }
 
-static int col_server(int width)
+/* Display width of s (columns, not bytes): the translations decide. */
+static int text_width(const char *s)
 {
-	return (width - (wide(width) ? 56 : 30)) / 2;
+	wchar_t w[256];
+	size_t n = mbstowcs(w, s, sizeof w / sizeof w[0] - 1);
+	int cols;
+
+	if (n == (size_t)-1)
+		return (int)strlen(s);
+	w[n] = L'\0';
+	cols = wcswidth(w, n);
+	return cols < 0 ? (int)n : cols;
+}
+
+static int widest(int have, const char *s)
+{
+	int w = text_width(s);
+
+	return w > have ? w : have;
+}
+
+/* Status and Service as wide as their widest text, header included (in
+ * German "Wartet auf Beitritt" is wider than the English 15 columns);
+ * Server and Instance share what is left after Service (and the key
+ * column, 24, on a wide screen). */
+static void col_widths(int width, int *server, int *status, int *service)
+{
+	int st = widest(0, _("Status")), sv = widest(0, _("Service"));
+
+	for (int s = RS_VIEW_JOINED; s <= RS_VIEW_NOT_ACTIVATED; s++)
+		st = widest(st, rs_member_view_state_text((rs_member_view_state)s));
+	for (size_t i = 0; i < nmembers; i++)
+		sv = widest(sv, rs_member_service_text(&members[i]));
+	*status = st;
+	*service = sv;
+	*server = (width - st - sv - 3 - (wide(width) ? 25 : 0)) / 2;
+	if (*server < 8)
+		*server = 8;
 }
 
 static char **scaleout_table(int width, int *rows, char **header)
 {
 	char **l = NULL, m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
-	int n = 0, cw = col_server(width);
+	int n = 0, cw, sw, vw;
 
-	*header = ui_strdupf("</B>%-*s %-*s %-15s %-13s %s<!B>", cw, _("Server"),
-	    cw - 1, _("Instance"), _("Status"), _("Service"), wide(width) ?
-	    _("Service key") : "");
+	col_widths(width, &cw, &sw, &vw);
+	*header = ui_strdupf("</B>%-*s %-*s %-*s %-*s %s<!B>", cw, _("Server"),
+	    cw - 1, _("Instance"), sw, _("Status"), vw, _("Service"),
+	    wide(width) ? _("Service key") : "");
 	for (size_t i = 0; i < nmembers; i++) {
 		const rs_member_view *v = &members[i];
 		char mm[RS_NAME_MAX + 4], key[64] = "";
@@ -112,8 +154,8 @@ static char **scaleout_table(int width, int *rows, char **header)
 		if (wide(width))
 			rs_member_key_text(v, key, sizeof key);
 		/* A service left on an old key stands out (UI_WARN). */
-		ui_lines_add(&l, &n, "%-*s %-*s %-15s %-13s %s%s%s", cw, m,
-		    cw - 1, in, rs_member_view_state_text(v->state),
+		ui_lines_add(&l, &n, "%-*s %-*s %-*s %-*s %s%s%s", cw, m, cw - 1,
+		    in, sw, rs_member_view_state_text(v->state), vw,
 		    rs_member_service_text(v), v->service_old_key ?
 		    ui_on(UI_WARN) : "", key, v->service_old_key ?
 		    ui_off(UI_WARN) : "");
@@ -131,25 +173,60 @@ static const rs_member_view *selected(void)
 	return &members[row];
 }
 
+/* "MACHINE\INSTANCE", escaped for CDK. */
+static void member_name(const rs_member_view *v, char *out, size_t size)
+{
+	char plain[RS_NAME_MAX * 2 + 2];
+
+	snprintf(plain, sizeof plain, "%s\\%s", v->machine, v->instance);
+	ui_escape(plain, out, size);
+}
+
+/* Seed 000: verify that only valid report server instances get the key.
+ * The fingerprint here comes from the database; the one the waiting
+ * server's rskeymgmt --status prints comes from its own key store. */
+static bool confirm_add(const rs_member_view *v, const char *name)
+{
+	char id[RS_ID_LEN * 3], fp[sizeof v->fingerprint * 3], *msg;
+	bool yes;
+
+	ui_escape(v->installation_id, id, sizeof id);
+	ui_escape(v->fingerprint, fp, sizeof fp);
+	msg = ui_strdupf(_("Give %s a copy of the encryption key?\n\n"
+	    "Installation ID: %s\nKey fingerprint: %s\n\n"
+	    "Compare the fingerprint with the \"Key fingerprint\" that "
+	    "rskeymgmt --status prints on that server (or its Status page). "
+	    "Add it only if they are the same."), name, id, fp);
+	yes = ui_confirm(_("Add Server"), msg, _("Add"), _("Cancel"));
+	free(msg);
+	return yes;
+}
+
 static void add_server(void)
 {
 	const rs_member_view *v = selected();
 	rs_error err;
-	char esc[RS_NAME_MAX * 3];
+	char name[RS_NAME_MAX * 6 + 2], id[RS_ID_LEN + 1];
 
 	if (v == NULL || v->state != RS_VIEW_WAITING) {
 		ui_message(_("Add Server"), _("Select a server whose status is "
 		    "\"Waiting to join\", then choose Add Server."));
 		return;
 	}
-	ui_escape(v->machine, esc, sizeof esc);
+	member_name(v, name, sizeof name);
+	snprintf(id, sizeof id, "%s", v->installation_id);
 	ui_results_clear(_("Add server"));
+	if (!confirm_add(v, name)) {
+		ui_results_add(RS_STEP_SKIPPED, _("%s was not added (cancelled)"), name);
+		return;
+	}
 	rs_err_clear(&err);
-	if (rs_op_join(ui->ctx, v->installation_id, &err) != RS_OK) {
+	if (rs_op_join(ui->ctx, id, &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Add Server"), &err);
 		return;
 	}
-	ui_results_add(RS_STEP_OK, _("%s joined the scale-out deployment"), esc);
+	ui_results_add(RS_STEP_OK, _("%s joined the scale-out deployment"), name);
 }
 
 static bool is_last_joined(const rs_member_view *v)
@@ -163,21 +240,20 @@ static bool is_last_joined(const rs_member_view *v)
 }
 
 /* Removing the last member leaves nobody able to open the key. */
-static bool confirm_remove(const rs_member_view *v, bool *allow_last)
+static bool confirm_remove(const rs_member_view *v, const char *name,
+    bool *allow_last)
 {
-	char *msg, esc[RS_NAME_MAX * 3], inst[RS_NAME_MAX * 3];
+	char *msg;
 	bool yes;
 
-	ui_escape(v->machine, esc, sizeof esc);
-	ui_escape(v->instance, inst, sizeof inst);
 	*allow_last = is_last_joined(v);
 	if (*allow_last)
-		msg = ui_strdupf(_("%s\\%s is the LAST server that holds the key. After "
+		msg = ui_strdupf(_("%s is the LAST server that holds the key. After "
 		    "removing it no report server can open the encrypted content until "
-		    "a backup is restored. Remove it anyway?"), esc, inst);
+		    "a backup is restored. Remove it anyway?"), name);
 	else
-		msg = ui_strdupf(_("Remove %s\\%s from the scale-out deployment? Its copy "
-		    "of the key is deleted; it must join again to serve reports."), esc, inst);
+		msg = ui_strdupf(_("Remove %s from the scale-out deployment? Its copy "
+		    "of the key is deleted; it must join again to serve reports."), name);
 	yes = ui_confirm(_("Remove Server"), msg, _("Remove"), _("Cancel"));
 	free(msg);
 	return yes;
@@ -189,34 +265,35 @@ static void remove_server(void)
 	rs_backup_info info;
 	rs_error err;
 	bool allow_last;
-	char id[RS_ID_LEN + 1];
+	char id[RS_ID_LEN + 1], name[RS_NAME_MAX * 6 + 2], *ask;
 	const char *b[] = { _("Back up now"), _("Skip"), _("Cancel") };
+	int choice;
 
 	if (v == NULL) {
 		ui_message(_("Remove Server"), _("Select a server first."));
 		return;
 	}
 	snprintf(id, sizeof id, "%s", v->installation_id);
+	member_name(v, name, sizeof name);
 	ui_results_clear(_("Remove server"));
-	switch (ui_text_dialog(_("Remove Server"), _("Back up the encryption key "
-	    "before removing a server?"), b, 3, 0, "scaleout")) {
-	case 0:
-		if (!ui_dlg_backup(NULL, &info))
-			return;
-		break;
-	case 1:
-		break;
-	default:
+	ask = ui_strdupf(_("Back up the encryption key before removing %s?"),
+	    name);
+	choice = ui_text_dialog(_("Remove Server"), ask, b, 3, 0, "scaleout");
+	free(ask);
+	if (choice == 0 && !ui_dlg_backup(NULL, &info))
+		choice = 2;
+	if (choice == 2 || choice < 0 || !confirm_remove(v, name, &allow_last)) {
+		ui_results_add(RS_STEP_SKIPPED, _("%s was not removed (cancelled)"), name);
 		return;
 	}
-	if (!confirm_remove(v, &allow_last))
-		return;
 	rs_err_clear(&err);
 	if (rs_op_remove(ui->ctx, id, allow_last, &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Remove Server"), &err);
 		return;
 	}
-	ui_results_add(RS_STEP_OK, "%s", _("Server removed from the deployment"));
+	ui_results_add(RS_STEP_OK, _("Server removed from the deployment: %s"),
+	    name);
 }
 
 static const char *buttons[] = { N_("Add Server"), N_("Remove Server"), N_("Refresh") };

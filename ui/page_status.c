@@ -17,6 +17,33 @@ static void add(char ***l, int *n, const char *label, const char *value)
 	ui_lines_add(l, n, "%-16s %s", label, esc);
 }
 
+/* What Initialize can fix: no member row, no key pair, no key yet. */
+static bool needs_init(const rs_status *st)
+{
+	return st->activation == RS_NOT_INITIALIZED ||
+	    st->activation == RS_NO_PRIVATE_KEY || st->activation == RS_NO_KEY;
+}
+
+/* The reason in words; the core's sentence names the CLI, here the
+ * Initialize button does the same. */
+static const char *activation_words(const rs_status *st)
+{
+	switch (st->activation) {
+	case RS_NOT_INITIALIZED:
+		return _("This instance is not in the report server database "
+		    "yet. Choose Initialize to add it.");
+	case RS_NO_PRIVATE_KEY:
+		return _("This instance has no key pair in its key store. Choose "
+		    "Initialize to make one; then restore a key backup or have "
+		    "an activated server add this one.");
+	case RS_NO_KEY:
+		return _("The report server database has no encryption key yet. "
+		    "Choose Initialize to create it.");
+	default:
+		return st->reason;
+	}
+}
+
 static void add_activation(char ***l, int *n, const rs_status *st)
 {
 	char esc[1600];
@@ -26,9 +53,9 @@ static void add_activation(char ***l, int *n, const rs_status *st)
 		    _("Activated"), ui_off(UI_GOOD));
 		return;
 	}
-	ui_lines_add(l, n, "%-16s %s%s (%s)%s", _("Activation:"), ui_on(UI_BAD),
-	    _("NOT ACTIVATED"), rs_activation_name(st->activation), ui_off(UI_BAD));
-	ui_escape(st->reason, esc, sizeof esc);
+	ui_lines_add(l, n, "%-16s %s%s%s", _("Activation:"), ui_on(UI_BAD),
+	    _("NOT ACTIVATED"), ui_off(UI_BAD));
+	ui_escape(activation_words(st), esc, sizeof esc);
 	ui_lines_add(l, n, "  %s", esc);
 }
 
@@ -114,7 +141,13 @@ static char *status_text(int width)
 
 	(void)width;
 	add(&l, &n, _("Instance:"), ui_instance_name());
+	/* Whether it can work, and why not, first: at 80x24 the end of the
+	 * page is below the fold. */
+	if (ui->status_ok)
+		add_activation(&l, &n, st);
 	add(&l, &n, _("Installation ID:"), c->installation_id);
+	if (ui->status_ok && st->fingerprint[0])
+		add(&l, &n, _("Key fingerprint:"), st->fingerprint);
 	add(&l, &n, _("Database:"), rs_ctx_store_description(ui->ctx));
 	add(&l, &n, _("Service account:"), c->service_account);
 	add(&l, &n, _("Configuration:"), c->path);
@@ -124,7 +157,6 @@ static char *status_text(int width)
 		ui_lines_add(&l, &n, "%s%s%s %s", ui_on(UI_BAD), _("Status unavailable:"),
 		    ui_off(UI_BAD), esc);
 	} else {
-		add_activation(&l, &n, st);
 		add_key(&l, &n, st);
 		ui_lines_add(&l, &n, "%-16s %llu %s, %llu %s", _("Scale-out:"),
 		    (unsigned long long)st->members_joined, _("joined"),
@@ -137,7 +169,44 @@ static char *status_text(int width)
 }
 
 static const char *buttons[] = { N_("Refresh"), N_("Start Service"),
-	N_("Stop Service") };
+	N_("Stop Service"), N_("Initialize") };
+
+/* What rskeymgmt --init does (rs_op_init), for this instance. */
+static void initialize(void)
+{
+	const rs_config *c = rs_ctx_config(ui->ctx);
+	rs_init_result res;
+	rs_error err;
+	char m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
+
+	if (!ui->status_ok || !needs_init(&ui->status)) {
+		ui_message(_("Initialize"), _("This instance is already "
+		    "initialized: it is in the report server database and has "
+		    "its key pair. Nothing to do."));
+		return;
+	}
+	ui_escape(c->machine, m, sizeof m);
+	ui_escape(c->instance, in, sizeof in);
+	ui_results_clear(_("Initialize this instance"));
+	rs_err_clear(&err);
+	memset(&res, 0, sizeof res);
+	if (rs_op_init(ui->ctx, &res, &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
+		ui_error_box(_("Initialize"), &err);
+		return;
+	}
+	if (res.created_keypair)
+		ui_results_add(RS_STEP_OK, "%s", _("Created the instance's key pair"));
+	if (res.created_key)
+		ui_results_add(RS_STEP_OK, "%s",
+		    _("Created the symmetric key of the database"));
+	if (res.state == RS_MEMBER_JOINED)
+		ui_results_add(RS_STEP_OK, _("%s\\%s is initialized and holds the key"),
+		    m, in);
+	else
+		ui_results_add(RS_STEP_WARNING, _("%s\\%s is waiting to join: on an "
+		    "activated server choose Scale-out Deployment, Add Server"), m, in);
+}
 
 static void service_start(void)
 {
@@ -149,6 +218,7 @@ static void service_start(void)
 	rs_err_clear(&err);
 	if (rs_op_service_control(ui->ctx, RS_SERVICE_START, 0, &done,
 	    &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Start Service"), &err);
 		return;
 	}
@@ -167,6 +237,7 @@ static void service_stop(void)
 	rs_err_clear(&err);
 	if (rs_op_service_control(ui->ctx, RS_SERVICE_STOP, 0, &done,
 	    &err) != RS_OK) {
+		ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 		ui_error_box(_("Stop Service"), &err);
 		return;
 	}
@@ -185,6 +256,8 @@ static void status_action(int button)
 		service_start();
 	else if (button == 2)
 		service_stop();
+	else if (button == 3)
+		initialize();
 }
 
 const ui_page ui_page_status = {
@@ -192,6 +265,6 @@ const ui_page ui_page_status = {
 	.help = "status",
 	.text = status_text,
 	.buttons = buttons,
-	.nbuttons = 3,
+	.nbuttons = 4,
 	.action = status_action,
 };

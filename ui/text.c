@@ -231,7 +231,7 @@ void ui_format_time(int64_t t, char *out, size_t size)
 		snprintf(out, size, "%s", _("never"));
 		return;
 	}
-	strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(out, size, "%Y-%m-%d %H:%M:%S %Z", &tm);
 }
 
 void ui_lines_add(char ***lines, int *n, const char *fmt, ...)

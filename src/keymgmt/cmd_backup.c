@@ -196,8 +196,10 @@ static void apply_report(struct run *r, const rs_restore_result *res)
 		    "backup's; all %" PRIu64 " values open with it.\n"),
 		    res->trial.values);
 	if (res->members_reset > 0) {
-		out_text(&r->out, _("%" PRIu64 " other members wait to join "
-		    "again:\n"), res->members_reset);
+		out_text(&r->out, ngettext("%" PRIu64 " other member must join "
+		    "again; waiting to join now:\n", "%" PRIu64 " other members "
+		    "must join again; waiting to join now:\n", res->members_reset),
+		    res->members_reset);
 		members_hint_join(r);
 	}
 }

@@ -89,10 +89,14 @@ static void delete_report(struct run *r, const rs_delete_result *res)
 	j_u64(&r->out, "new_generation", res->new_generation);
 	j_str(&r->out, "new_kcv", res->new_kcv);
 	j_u64(&r->out, "members_rewrapped", res->members_rewrapped);
-	out_text(&r->out, _("Deleted the key and %" PRIu64 " encrypted values. "
-	    "A new key is in place (generation %" PRIu32 ", check value %s), "
-	    "copied to %" PRIu64 " member(s).\n"), res->values,
-	    res->new_generation, res->new_kcv, res->members_rewrapped);
+	out_text(&r->out, ngettext("Deleted the key and %" PRIu64 " encrypted "
+	    "value. ", "Deleted the key and %" PRIu64 " encrypted values. ",
+	    res->values), res->values);
+	out_text(&r->out, ngettext("A new key is in place (generation %" PRIu32
+	    ", check value %s), copied to %" PRIu64 " member.\n", "A new key is "
+	    "in place (generation %" PRIu32 ", check value %s), copied to %"
+	    PRIu64 " members.\n", res->members_rewrapped), res->new_generation,
+	    res->new_kcv, res->members_rewrapped);
 }
 
 static int delete_confirm(struct run *r)
@@ -220,13 +224,17 @@ static void reencrypt_report(struct run *r, const rs_change_result *res)
 	j_u64(&r->out, "members_rewrapped", res->members_rewrapped);
 	j_u64(&r->out, "members_waiting", res->members_waiting);
 	j_u64(&r->out, "members_skipped", res->members_skipped);
-	out_text(&r->out, _("Re-encrypted %" PRIu64 " values with a new key: "
-	    "generation %" PRIu32 " -> %" PRIu32 ", check value %s -> %s.\n"),
+	out_text(&r->out, ngettext("Re-encrypted %" PRIu64 " value with a new "
+	    "key: generation %" PRIu32 " -> %" PRIu32 ", check value %s -> %s.\n",
+	    "Re-encrypted %" PRIu64 " values with a new key: generation %" PRIu32
+	    " -> %" PRIu32 ", check value %s -> %s.\n", res->values),
 	    res->values, res->old_generation, res->new_generation,
 	    res->old_kcv, res->new_kcv);
-	out_text(&r->out, _("%" PRIu64 " members hold a copy of the new key; "
-	    "%" PRIu64 " wait to join.\n"), res->members_rewrapped,
-	    res->members_waiting);
+	out_text(&r->out, ngettext("%" PRIu64 " member holds a copy of the new "
+	    "key; ", "%" PRIu64 " members hold a copy of the new key; ",
+	    res->members_rewrapped), res->members_rewrapped);
+	out_text(&r->out, ngettext("%" PRIu64 " waits to join.\n", "%" PRIu64
+	    " wait to join.\n", res->members_waiting), res->members_waiting);
 	out_text(&r->out, _("Make a new backup: rskeymgmt -e -f FILE\n"));
 }
 
@@ -304,8 +312,10 @@ static void verify_report(struct run *r, const rs_verify_result *res)
 		out_text(&r->out, _("Key: generation %" PRIu32 ", check value "
 		    "%s.\n"), st.key.generation, st.key.present ? st.key.kcv : "-");
 	}
-	out_text(&r->out, _("Checked %" PRIu64 " values: %" PRIu64 " readable, "
-	    "%" PRIu64 " unreadable.\n"), res->checked, res->ok, res->failed);
+	out_text(&r->out, ngettext("Checked %" PRIu64 " value: %" PRIu64
+	    " readable, %" PRIu64 " unreadable.\n", "Checked %" PRIu64 " values: %"
+	    PRIu64 " readable, %" PRIu64 " unreadable.\n", res->checked),
+	    res->checked, res->ok, res->failed);
 	verify_failures(r, res);
 	if (res->failed > 0)
 		out_text(&r->out, _("  by cause: %" PRIu64 " malformed, %" PRIu64

@@ -68,9 +68,11 @@ static void missing_summary(struct run *r, const rs_content_summary *s,
 		out_text(&r->out, _("Every value opens with the current key "
 		    "(%" PRIu64 " readable).\n"), readable);
 	else
-		out_text(&r->out, _("%" PRIu64 " values to re-enter (%" PRIu64
-		    " readable). Set one with --set-value ITEM, many with "
-		    "--import FILE.\n"), count, readable);
+		out_text(&r->out, ngettext("%" PRIu64 " value to re-enter (%"
+		    PRIu64 " readable). Set it with --set-value ITEM.\n", "%"
+		    PRIu64 " values to re-enter (%" PRIu64 " readable). Set one "
+		    "with --set-value ITEM, many with --import FILE.\n", count),
+		    count, readable);
 }
 
 int cmd_missing(struct run *r)
@@ -100,8 +102,10 @@ void missing_save_report(struct run *r)
 		return;
 	}
 	j_str(&r->out, "missing_file", path);
-	out_text(&r->out, _("The %" PRIu64 " values to re-enter are listed in "
-	    "%s (rskeymgmt --missing shows them any time).\n"), count, path);
+	out_text(&r->out, ngettext("The %" PRIu64 " value to re-enter is listed "
+	    "in %s (rskeymgmt --missing shows it any time).\n", "The %" PRIu64
+	    " values to re-enter are listed in %s (rskeymgmt --missing shows "
+	    "them any time).\n", count), count, path);
 }
 
 /* ---- --set-value ---- */
@@ -217,8 +221,10 @@ static void import_summary(struct run *r, const rs_import_result *res)
 	j_u64(&r->out, "refused", res->refused);
 	j_bool(&r->out, "applied", res->applied);
 	if (res->applied)
-		out_text(&r->out, _("Set %" PRIu64 " values, skipped %" PRIu64
-		    ", in one transaction.\n"), res->set, res->skipped);
+		out_text(&r->out, ngettext("Set %" PRIu64 " value, skipped %"
+		    PRIu64 ", in one transaction.\n", "Set %" PRIu64 " values, "
+		    "skipped %" PRIu64 ", in one transaction.\n", res->set),
+		    res->set, res->skipped);
 }
 
 int cmd_import(struct run *r)

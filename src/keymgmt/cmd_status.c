@@ -96,6 +96,8 @@ static void status_text(struct run *r, const rs_status *st)
 
 	out_text(o, "%-20s %s\\%s (%s)\n", _("Instance:"), out_safe(cfg->machine),
 	    out_safe(cfg->instance), cfg->installation_id);
+	if (st->fingerprint[0])
+		out_text(o, "%-20s %s\n", _("Key fingerprint:"), st->fingerprint);
 	out_text(o, "%-20s %s\n", _("Config:"), out_safe(cfg->path));
 	out_text(o, "%-20s %s\n", _("Database:"),
 	    out_safe(rs_ctx_store_description(r->ctx)));
@@ -124,6 +126,7 @@ static void status_json(struct run *r, const rs_status *st)
 	j_str(o, "installation_id", cfg->installation_id);
 	j_str(o, "machine", cfg->machine);
 	j_str(o, "instance", cfg->instance);
+	j_str(o, "fingerprint", st->fingerprint);
 	j_str(o, "service_account", cfg->service_account);
 	j_str(o, "config", cfg->path);
 	j_str(o, "database", rs_ctx_store_description(r->ctx));

@@ -97,7 +97,7 @@ void options_list(void)
 
 	for (i = 0; i < rk_option_count; i++) {
 		o = &rk_options[i];
-		if (o->flags & F_HELP_ONLY)
+		if (o->flags & (F_HELP_ONLY | F_HABIT))
 			continue;
 		printf("--%s\t%s\t%s\t", o->name, o->run ? "command" : "option",
 		    o->arg ? o->arg : "");

@@ -67,6 +67,13 @@ int opt_fd(struct cli *c, const struct rk_option *o, const char *arg,
 	return RS_OK;
 }
 
+int opt_habit(struct cli *c, const struct rk_option *o, const char *arg,
+    rs_error *err)
+{
+	(void)c, (void)arg;
+	return rs_err(err, RS_ERR_USAGE, "%s", _(o->help));
+}
+
 /* ---- getopt's tables, made from rk_options ---- */
 
 static bool option_parsed(const struct rk_option *o)
@@ -102,7 +109,8 @@ static void long_options_make(struct option *long_opts)
 	size_t i, n = 0;
 
 	for (i = 0; i < rk_option_count; i++) {
-		if (!option_parsed(&rk_options[i]))
+		if (!option_parsed(&rk_options[i]) ||
+		    rk_options[i].name == NULL)
 			continue;
 		long_opts[n].name = rk_options[i].name;
 		long_opts[n].has_arg = rk_options[i].arg != NULL ?
@@ -194,8 +202,13 @@ enum parse_result cli_parse(int argc, char **argv, struct cli *c,
 	short_options_make(short_opts);
 	long_options_make(long_opts);
 	opterr = 0;
+	optopt = 0;
 	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL))
 	    != -1) {
+		/* rskeymgmt.exe's "-?": getopt says '?' with optopt '?'
+		 * (an unknown long option leaves optopt 0). */
+		if (opt == '?' && optopt == '?')
+			opt = 'h';
 		o = option_by_value(opt);
 		if (o == NULL)
 			rc = parse_unknown(opt, argv, err);

@@ -42,6 +42,9 @@ enum rk_section {
 #define F_EXIT      0x10   /* an option that does its work and exits 0 */
 #define F_HELP_ONLY 0x20   /* a second help line for an option listed
                               elsewhere: not given to getopt */
+#define F_HABIT     0x40   /* an rskeymgmt.exe flag we do not take: short
+                              only, out of --help and completion; says
+                              what to use instead and fails (exit 2) */
 
 struct cli;
 
@@ -101,6 +104,8 @@ int opt_recipient(struct cli *c, const struct rk_option *o, const char *arg,
 
 /* ---- help.c: --help, --version and the completion's list ---- */
 
+int opt_habit(struct cli *c, const struct rk_option *o, const char *arg,
+    rs_error *err);
 int opt_help(struct cli *c, const struct rk_option *o, const char *arg,
     rs_error *err);
 int opt_version(struct cli *c, const struct rk_option *o, const char *arg,

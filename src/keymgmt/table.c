@@ -15,6 +15,10 @@
 #define OPT(s, name, arg, sec, flags, set, field, help) \
 	{ s, name, arg, sec, flags, NULL, set, offsetof(struct cli, field), help }
 
+/* An rskeymgmt.exe flag that has another answer here (doc/ssrs.md). */
+#define HABIT(s, help) { s, NULL, NULL, SEC_HIDDEN, F_HABIT, NULL, \
+	opt_habit, 0, help }
+
 const struct rk_option rk_options[] = {
 	CMD('e', "extract", NULL, SEC_COMMANDS, F_FILE, cmd_extract,
 	    N_("back up the key to -f FILE")),
@@ -127,6 +131,22 @@ const struct rk_option rk_options[] = {
 	/* Explained in --start's line. */
 	OPT(0, "heartbeat", "SECONDS", SEC_HIDDEN, 0, opt_heartbeat, heartbeat,
 	    NULL),
+
+	/* rskeymgmt.exe's flags; its -? is -h (parse.c). */
+	HABIT('p', N_("-p: passwords are never taken from the command line; "
+	    "use --password-file, --password-fd or the prompt")),
+	HABIT('i', N_("-i: there is no instance name; give the instance's "
+	    "config with -c FILE (or $RSCONFIG)")),
+	HABIT('m', N_("-m: no remote joins; run rskeymgmt --init on the new "
+	    "server, then --list and --join ID here")),
+	HABIT('n', N_("-n: no remote joins; run rskeymgmt --init on the new "
+	    "server, then --list and --join ID here")),
+	HABIT('u', N_("-u: no remote account is needed; run rskeymgmt --init "
+	    "on the new server, then --join ID here")),
+	HABIT('v', N_("-v: no remote account is needed (see --join), and "
+	    "passwords are never taken from the command line")),
+	HABIT('t', N_("-t: there is no trace; errors are printed in full and "
+	    "every change is in the audit log")),
 };
 
 const size_t rk_option_count = sizeof rk_options / sizeof rk_options[0];

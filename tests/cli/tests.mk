@@ -15,6 +15,7 @@ CLI_TESTS += tests/cli/account.sh
 CLI_TESTS += tests/cli/busy.sh
 CLI_TESTS += tests/cli/tty.sh
 CLI_TESTS += tests/cli/commands.sh
+CLI_TESTS += tests/cli/habits.sh
 CLI_TESTS += tests/cli/includes.sh
 CLI_TESTS += tests/cli/reentry.sh
 CLI_TESTS += tests/cli/rsconfig_args.sh

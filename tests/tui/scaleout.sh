@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# Scale-out: Add Server joins the selected waiting member; Remove Server
+# Scale-out: Add Server confirms, then joins the selected waiting member; Remove Server
 # offers a backup, confirms, removes; the last member gets a warning.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
@@ -14,6 +14,9 @@ t_screen database_shown "Database: SQLite"
 t_screen mode_shown "Mode: scale-out deployment"
 t_screen waiting_member "Waiting to join"
 tui_keys Tab Down Tab Enter
+# Add Server confirms first, showing the key fingerprint (issue 18).
+t_screen add_confirms "Key fingerprint:"
+tui_keys Left Enter
 t_screen joined_in_results "joined the scale-out deployment" 30
 rsk --list
 t_no_grep no_member_waiting "$T_OUT" 'waiting-to-join'

@@ -17,3 +17,4 @@ TUI_TESTS += tests/tui/content.sh
 TUI_TESTS += tests/tui/focus.sh
 TUI_TESTS += tests/tui/results.sh
 TUI_TESTS += tests/tui/review.sh
+TUI_TESTS += tests/tui/flows.sh

@@ -1,0 +1,157 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# flows.sh (issue 18), at 80x24 and 120x40: Initialize on an instance that
+# is not in the database yet; Add Server's confirmation shows the key
+# fingerprint that rskeymgmt --status prints on the waiting server; a
+# cancelled Remove logs [skipped]; counts in the singular ("1 servers"
+# nowhere); the Status page after Service Account has whole corners (and
+# the entry row its borders); German columns are not cut.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$RS_SRCDIR/tests/lib.sh"
+# shellcheck source=tuilib.sh
+. "$RS_SRCDIR/tests/tui/tuilib.sh"
+# shellcheck source=../i18n/doclib.sh
+. "$RS_SRCDIR/tests/i18n/doclib.sh"
+
+NAV=24   # ui/app.c NAV_WIDTH: the page area starts in column 25
+
+# new_instance DIR NAME: a config for an instance of DIR's demo database
+# that was never initialized (no member row, no key pair).
+new_instance() {
+	mkdir -p "$1/$2"
+	cat >"$1/$2/rsreportserver.conf" <<CONF
+installation_id = $(cat /proc/sys/kernel/random/uuid)
+machine         = $(sed -n 's/^machine *= *//p' "$1/member1/rsreportserver.conf")
+instance        = $2
+database        = ../reportserver.db
+service_account = $(id -un)
+keystore        = keys
+runtime         = keys.run
+audit_log       = ../reportserver.db-audit.log
+CONF
+	chmod 0640 "$1/$2/rsreportserver.conf"
+}
+
+# corner NAME ROW-PATTERN CHAR-LEFT CHAR-RIGHT OFFSET: the line OFFSET
+# lines below the first line matching ROW-PATTERN starts the page area
+# with CHAR-LEFT and ends the window with CHAR-RIGHT.
+corner() {
+	_got=$(awk -v pat="$2" -v off="$5" -v c="$((NAV + 1))" -v w="$W" '
+	    { line[NR] = $0 }
+	    found == 0 && index($0, pat) { found = NR }
+	    END { if (found) {
+		l = line[found + off]; printf "%s%s", substr(l, c, 1), substr(l, w, 1) } }' \
+	    "$TUI_SCREEN")
+	t_equal "$1" "$_got" "$3$4"
+}
+
+for size in 80x24 120x40; do
+	W=${size%x*} H=${size#*x}
+	TUI_W=$W TUI_H=$H
+	export TUI_W TUI_H
+	D=$T_TMP/demo$W
+	t_demo "$D" 20 2
+	M1=$DEMO_CONF
+	new_instance "$D" NEWINST
+	NEW=$D/NEWINST/rsreportserver.conf
+	MACHINE=$(sed -n 's/^machine *= *//p' "$M1")
+
+	# ---- Initialize ----
+	DEMO_CONF=$NEW
+	tui_start -- || { t_fail "start_$W" "rsconfig did not start"; continue; }
+	t_screen "init_reason_in_words_$W" "not in the report server database"
+	tui_capture
+	t_no_grep "init_no_code_$W" "$TUI_SCREEN" 'not-initialized'
+	t_no_grep "init_not_sent_to_cli_$W" "$TUI_SCREEN" 'Run rskeymgmt --init'
+	tui_keys Tab Right Right Right Enter
+	t_screen "init_result_$W" "NEWINST is waiting to join" 30
+	t_screen "init_status_shows_waiting_$W" "waiting to join the scale-out"
+	tui_capture
+	t_no_grep "init_reason_gone_$W" "$TUI_SCREEN" 'not in the report server database'
+	tui_stop
+	t_expect_exit "$EX_NOT_ACTIVATED" "init_cli_agrees_$W" "$RSKEYMGMT" \
+	    -c "$NEW" --status --json
+	t_grep "init_cli_waiting_$W" "$T_OUT" '"activation":"waiting-to-join"'
+	FP=$(json_field "$T_OUT" fingerprint)
+	t_grep "status_json_fingerprint_$W" "$T_OUT" '"fingerprint":"[0-9a-f]{16,}"'
+	t_expect_exit "$EX_NOT_ACTIVATED" "status_text_$W" "$RSKEYMGMT" -c "$NEW" --status
+	t_grep "status_text_fingerprint_$W" "$T_OUT" "^Key fingerprint: +$FP\$"
+
+	# ---- Add Server: the same fingerprint, then joined ----
+	DEMO_CONF=$M1
+	tui_start -- || { t_fail "start2_$W" "rsconfig did not start"; continue; }
+	tui_page 3
+	t_screen "scaleout_count_$W" "scale-out deployment of 3 servers"
+	# The table's rows are in --list's order: down to NEWINST's row.
+	tui_keys Tab
+	"$RSKEYMGMT" -c "$M1" --list | tail -n +2 | grep -n NEWINST | cut -d: -f1 >"$T_TMP/row"
+	_i=1
+	while [ "$_i" -lt "$(cat "$T_TMP/row")" ]; do
+		tui_keys Down
+		_i=$((_i + 1))
+	done
+	tui_keys Tab Enter
+	t_screen "add_confirm_names_$W" "Give $MACHINE\\NEWINST a copy"
+	t_screen "add_confirm_fingerprint_$W" "Key fingerprint: $FP"
+	t_screen "add_confirm_id_$W" "$(sed -n 's/^installation_id *= *//p' "$NEW")"
+	t_screen "add_confirm_how_$W" "Compare the fingerprint with"
+	tui_keys Left Enter
+	t_screen "add_result_machine_instance_$W" "$MACHINE\\NEWINST joined the scale-out" 30
+	t_expect_exit 0 "added_is_activated_$W" "$RSKEYMGMT" -c "$NEW" --status
+
+	# ---- Remove, cancelled: named, and a [skipped] line ----
+	tui_keys Right Enter
+	t_screen "remove_names_$W" "before removing $MACHINE\\NEWINST?"
+	tui_keys Right Right Enter
+	t_screen "remove_cancel_skipped_$W" "[skipped] $MACHINE\\NEWINST was not removed"
+	tui_capture
+	t_no_grep "no_1_servers_$W" "$TUI_SCREEN" '(^|[^0-9])1 servers|servers\)'
+
+	# ---- Service Account, then Status: whole corners ----
+	tui_keys Escape Up
+	t_screen "account_page_$W" "New account:"
+	tui_keys Tab
+	tui_type someone
+	tui_capture
+	corner "entry_row_borders_$W" "New account:" x x 0
+	tui_keys Escape Up Up
+	t_screen "status_again_$W" "Initialize"
+	tui_capture
+	corner "status_buttons_top_$W" "Initialize" l k -1
+	corner "status_buttons_side_$W" "Initialize" x x 0
+	corner "status_buttons_bottom_$W" "Initialize" m j 1
+	tui_keys C-l
+	sleep 0.3
+	t_screen "ctrl_l_redraws_$W" "Initialize"
+	corner "ctrl_l_corners_$W" "Initialize" m j 1
+	tui_stop
+done
+
+# ---- one server: "single server", never "(1 servers)" ----
+TUI_W=80 TUI_H=24
+t_demo "$T_TMP/one" 5 1
+tui_start -- || { t_fail start_one "rsconfig did not start"; t_done; }
+tui_page 3
+t_screen single_server "Mode: single server"
+tui_capture
+t_no_grep single_no_count "$TUI_SCREEN" 'servers\)|1 servers'
+tui_stop
+
+# ---- German: "Wartet auf Beitritt" whole, a space before Service ----
+LOC=$(doc_de_locale)
+if [ -z "$LOC" ]; then
+	t_skip german_columns "no de_DE.UTF-8 locale"
+elif ! doc_catalog "$T_TMP/locale"; then
+	t_fail german_catalog "neither msgfmt nor po/de.gmo"
+else
+	t_demo "$T_TMP/de" 5 2
+	TUI_NOWAIT=1 tui_start LANG="$LOC" LC_ALL="$LOC" LANGUAGE= \
+	    RSCONFIG_LOCALEDIR="$T_TMP/locale" --
+	t_screen german_started "Berichtsserver-Konfigurations-Manager" 10
+	tui_page 3
+	t_screen german_waiting_whole "Wartet auf Beitritt "
+	tui_capture
+	t_grep german_column_gap "$TUI_SCREEN" 'Wartet auf Beitritt +[^ ]'
+	tui_stop
+fi
+t_done
