@@ -37,19 +37,15 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-DLOCALEDIR='"$(localedir)"' -DSYSCONFDIR='"$(sysconfdir)"' \
 	-I'$(abs_top_builddir)' -I'$(abs_top_srcdir)/core' $(OPENSSL_CFLAGS)
 FUZZ_TARGETS = backup config payload audit
-fuzz_sources_backup = core/backup.c core/crypto.c core/secret.c core/err.c \
-	core/atomic_write.c
+fuzz_sources_backup = core/backup.c core/backup_seal.c core/crypto.c \
+	core/secret.c core/err.c core/atomic_write.c
 fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
-fuzz_sources_payload = core/crypto.c core/secret.c core/err.c
+fuzz_sources_payload = core/backup_seal.c core/crypto.c core/secret.c \
+	core/err.c
 # rsserverd's request reader and the core's reader of its answers (issue 14)
 FUZZ_TARGETS += request answer
 fuzz_sources_service = core/service.c core/systemctl.c core/err.c
 fuzz_sources_audit = core/audit.c core/audit_who.c core/text.c core/err.c
-FUZZ_TARGETS = backup config payload
-fuzz_sources_backup = core/backup.c core/backup_seal.c core/crypto.c core/secret.c core/err.c \
-	core/atomic_write.c
-fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
-fuzz_sources_payload = core/backup_seal.c core/crypto.c core/secret.c core/err.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \
