@@ -73,7 +73,7 @@ for size in 80x24 120x40; do
 	    -c "$NEW" --status --json
 	t_grep "init_cli_waiting_$W" "$T_OUT" '"activation":"waiting-to-join"'
 	FP=$(json_field "$T_OUT" fingerprint)
-	t_grep "status_json_fingerprint_$W" "$T_OUT" '"fingerprint":"[0-9a-f]{16,}"'
+	t_grep "status_json_fingerprint_$W" "$T_OUT" '"fingerprint":"[0-9a-f:]{32,}"'
 	t_expect_exit "$EX_NOT_ACTIVATED" "status_text_$W" "$RSKEYMGMT" -c "$NEW" --status
 	t_grep "status_text_fingerprint_$W" "$T_OUT" "^Key fingerprint: +$FP\$"
 
