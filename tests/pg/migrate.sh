@@ -64,7 +64,7 @@ t_equal refused_sqlite_untouched "$(sha256sum "$T_TMP/other/reportserver.db" | c
 t_expect_exit "$EX_STATE" migrate_twice_refused "$RSKEYMGMT" -c "$C" --migrate-to "$CONN"
 
 # One value and one member: the report counts them in the singular.
-RS_TEST_PG= t_demo "$T_TMP/single" 1 1
+RS_TEST_PG='' t_demo "$T_TMP/single" 1 1
 CONN1=$(pg_newdb) || exit 99
 t_expect_exit 0 single_migrates "$RSKEYMGMT" -c "$DEMO_CONF" --migrate-to "$CONN1"
 t_grep single_rows_copied "$T_OUT" '^Copied [0-9]+ rows? to .* without decrypting'
