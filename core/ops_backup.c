@@ -527,8 +527,12 @@ static void restore_done(rs_ctx *ctx, void *arg)
 	const key_file *k = arg;
 	const rs_restore_result *res = k->res;
 
-	ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
-	    k->path, res->file.meta.kcv);
+	if (rs_backup_is_stdio(k->path))
+		ops_step(ctx, RS_STEP_OK, _("Applied the key from standard input "
+		    "(check value %s)"), res->file.meta.kcv);
+	else
+		ops_step(ctx, RS_STEP_OK, _("Applied the key from %s (check value %s)"),
+		    k->path, res->file.meta.kcv);
 	ops_service_reload_local(ctx);
 	if (res->unreadable_values > 0)
 		ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "

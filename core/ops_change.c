@@ -244,7 +244,8 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	if (rc == RS_OK)
 		rc = report_progress(run, run->done, err);
 	if (rc == RS_OK) {
-		ops_step(ctx, RS_STEP_OK, _("Re-encrypted %llu values"),
+		ops_step(ctx, RS_STEP_OK, ngettext("Re-encrypted %llu value",
+		    "Re-encrypted %llu values", (unsigned long)run->done),
 		    (unsigned long long)run->done);
 		rc = reviewed_default(run, &own, err);
 		if (rc == RS_OK)
@@ -252,7 +253,9 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 			    info.generation, err);
 	}
 	if (rc == RS_OK) {
-		ops_step(ctx, RS_STEP_OK, _("Replaced the key copies of %llu members"),
+		ops_step(ctx, RS_STEP_OK, ngettext("Replaced the key copy of %llu "
+		    "member", "Replaced the key copies of %llu members",
+		    (unsigned long)res->members_rewrapped),
 		    (unsigned long long)res->members_rewrapped);
 		rs_symkey_kcv(fresh, info.kcv);
 		info.created = info.last_change = ops_now();

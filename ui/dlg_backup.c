@@ -5,6 +5,8 @@
  * holds and the two fields match. */
 #include <config.h>
 
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,20 +185,57 @@ static bool backup_button(ui_form *f, int button)
 	return backup_ok(f);
 }
 
-/* INSTANCE-YYYYMMDD.rskey in the current folder, as an absolute path. */
+/* The current folder as a prefix for a file name ("" for the root). */
+static void cwd_prefix(char *cwd, size_t size)
+{
+	if (getcwd(cwd, size) == NULL)
+		snprintf(cwd, size, ".");
+	if (strcmp(cwd, "/") == 0)
+		cwd[0] = '\0';
+}
+
+/* INSTANCE-YYYYMMDDTHHMMSSZ.rskey in the current folder, as an absolute
+ * path: the same form as the rsbackup timer's files, so two backups on one
+ * day (or a manual one beside the timer's) never share a name. */
 void ui_default_backup_path(char *out, size_t size)
 {
-	char cwd[PATH_MAX], day[16];
+	char cwd[PATH_MAX], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	localtime_r(&now, &tm);
-	strftime(day, sizeof day, "%Y%m%d", &tm);
-	if (getcwd(cwd, sizeof cwd) == NULL)
-		snprintf(cwd, sizeof cwd, ".");
-	if (snprintf(out, size, "%s/%s-%s.rskey", strcmp(cwd, "/") ? cwd : "",
-	    rs_ctx_config(ui->ctx)->instance, day) >= (int)size)
-		snprintf(out, size, "%s-%s.rskey", rs_ctx_config(ui->ctx)->instance, day);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	cwd_prefix(cwd, sizeof cwd);
+	if (snprintf(out, size, "%s/%s-%s.rskey", cwd,
+	    rs_ctx_config(ui->ctx)->instance, stamp) >= (int)size)
+		snprintf(out, size, "%s-%s.rskey", rs_ctx_config(ui->ctx)->instance, stamp);
+}
+
+/* For Restore and Check a backup: the newest INSTANCE-*.rskey in the
+ * current folder (the dated names sort by time), else the folder itself,
+ * since a name made from the time now would name no file. */
+void ui_latest_backup_path(char *out, size_t size)
+{
+	const char *inst = rs_ctx_config(ui->ctx)->instance;
+	char cwd[PATH_MAX], best[NAME_MAX + 1] = "";
+	size_t n = strlen(inst);
+	struct dirent *e;
+	DIR *dir;
+
+	cwd_prefix(cwd, sizeof cwd);
+	dir = opendir(cwd[0] ? cwd : "/");
+	while (dir != NULL && (e = readdir(dir)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (strncmp(e->d_name, inst, n) == 0 && e->d_name[n] == '-' &&
+		    len > n + 7 && strcmp(e->d_name + len - 6, ".rskey") == 0 &&
+		    strcmp(e->d_name, best) > 0)
+			snprintf(best, sizeof best, "%s", e->d_name);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	if (snprintf(out, size, "%s/%s", cwd, best) >= (int)size)
+		snprintf(out, size, "%s", best);
 }
 
 bool ui_dlg_backup(const char *why, rs_backup_info *out)

@@ -22,7 +22,7 @@ static char *progress_lines(ui_form *f)
 	progress *p = (progress *)f;
 	int width = getmaxx(stdscr) > 80 ? 60 : 50, fill;
 	unsigned pct = p->total ? (unsigned)(p->done * 100 / p->total) : 0;
-	char bar[128], left[32];
+	char bar[128], left[32], *line, *out;
 
 	fill = p->total ? (int)((double)p->done / (double)p->total * width) : 0;
 	memset(bar, '#', (size_t)fill);
@@ -30,9 +30,12 @@ static char *progress_lines(ui_form *f)
 	bar[width] = '\0';
 	rs_progress_time_left(&p->start, p->done, p->total, _("estimating"), left,
 	    sizeof left);
-	return ui_strdupf("[%s] %3u%%\n%llu %s %llu %s   %s %s",
-	    bar, pct, (unsigned long long)p->done, _("of"),
-	    (unsigned long long)p->total, _("values"), _("time left:"), left);
+	line = ui_strdupf(ngettext("%llu of %llu value", "%llu of %llu values",
+	    (unsigned long)p->total), (unsigned long long)p->done,
+	    (unsigned long long)p->total);
+	out = ui_strdupf("[%s] %3u%%\n%s   %s %s", bar, pct, line, _("time left:"), left);
+	free(line);
+	return out;
 }
 
 static bool ask_cancel(progress *p)
@@ -290,9 +293,13 @@ static bool review_and_confirm(review *rv, bool *force)
 		*force = true;
 		ui_results_add(RS_STEP_WARNING, "%s", _("Forced while report server services run"));
 	}
-	msg = ui_strdupf(_("Create a new key and re-encrypt all %llu encrypted values "
-	    "now? The Report Server service must be stopped on every server. "
-	    "This can take a while; Esc cancels and rolls back."),
+	msg = ui_strdupf(ngettext("Create a new key and re-encrypt the %llu "
+	    "encrypted value now? The Report Server service must be stopped on "
+	    "every server. This can take a while; Esc cancels and rolls back.",
+	    "Create a new key and re-encrypt all %llu encrypted values now? The "
+	    "Report Server service must be stopped on every server. This can "
+	    "take a while; Esc cancels and rolls back.",
+	    (unsigned long)ui->status.values_total),
 	    (unsigned long long)ui->status.values_total);
 	yes = ui_confirm(_("Change Encryption Key"), msg, _("Change key"), _("Cancel"));
 	free(msg);

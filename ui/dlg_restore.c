@@ -202,7 +202,7 @@ bool ui_dlg_restore(void)
 	f.hidden[F_PASSWORD] = true;
 	f.max[F_FILE] = RS_PASSWORD_MAX;
 	f.max[F_PASSWORD] = RS_PASSWORD_MAX_CHARS * 4;
-	ui_default_backup_path(f.values[F_FILE], RS_PASSWORD_MAX + 1);
+	ui_latest_backup_path(f.values[F_FILE], RS_PASSWORD_MAX + 1);
 	f.buttons = buttons;
 	f.nbuttons = 2;
 	f.on_button = restore_button;
@@ -275,7 +275,7 @@ bool ui_dlg_check_backup(void)
 	f.hidden[F_PASSWORD] = true;
 	f.max[F_FILE] = RS_PASSWORD_MAX;
 	f.max[F_PASSWORD] = RS_PASSWORD_MAX_CHARS * 4;
-	ui_default_backup_path(f.values[F_FILE], RS_PASSWORD_MAX + 1);
+	ui_latest_backup_path(f.values[F_FILE], RS_PASSWORD_MAX + 1);
 	f.buttons = buttons;
 	f.nbuttons = 2;
 	f.on_button = check_button;

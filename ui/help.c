@@ -26,7 +26,11 @@ static const help_topic topics[] = {
 	  "The last backup is flagged when there is none, or when it is older "
 	  "than the last key change and so no longer holds the key in use.\n\n"
 	  "Keys: Tab moves between the navigation, the page, its buttons and the "
-	  "Results pane; Up/Down and PgUp/PgDn scroll; F5 refreshes; F10 quits.") },
+	  "Results pane; Up/Down and PgUp/PgDn scroll; F5 refreshes; F10 quits.\n\n"
+	  "r opens the Results history full screen: PgUp/PgDn and Home/End "
+	  "scroll, / searches, n finds the next match, s saves it to a file, Esc "
+	  "closes. Ctrl-L repaints the screen when it looks garbled. Without "
+	  "function keys, Esc then 1 is F1 and Esc then 0 is F10.") },
 	{ "keys", N_("Help: Encryption Keys"),
 	  N_("Use the Encryption Keys page to manage the symmetric key that "
 	  "encrypts and decrypts data in the report server database. The key is "
@@ -85,8 +89,9 @@ static const help_topic topics[] = {
 	  "report server database to another computer or to change the service "
 	  "account.\n\n"
 	  "Backup file: the file that will hold the key. The default name has "
-	  "the instance and the date; Browse chooses another in a file "
-	  "selector. An existing file is only replaced after you confirm.\n\n"
+	  "the instance and the time (UTC), as the rsbackup timer names its "
+	  "files, so two backups never share a name; Browse chooses another in "
+	  "a file selector. An existing file is only replaced after you confirm.\n\n"
 	  "Password: protects the file; only someone who knows it can restore "
 	  "the key. The strong-password policy applies: at least 8 characters "
 	  "with upper-case and lower-case letters, a digit and a symbol, and "

@@ -131,6 +131,7 @@ void ui_help_topic(const char *topic, const char **title, const char **text);
 
 bool ui_dlg_backup(const char *why, rs_backup_info *out);   /* dlg_backup.c */
 void ui_default_backup_path(char *out, size_t size);         /* dlg_backup.c */
+void ui_latest_backup_path(char *out, size_t size);          /* dlg_backup.c */
 bool ui_dlg_restore(void);                                  /* dlg_restore.c */
 bool ui_dlg_change(void);                                   /* dlg_change.c */
 bool ui_dlg_delete(void);                                   /* dlg_delete.c */

@@ -184,8 +184,13 @@ static void apply_report(struct run *r, const rs_restore_result *res)
 	j_u64(&r->out, "members_reset", res->members_reset);
 	trial_json(r, &res->trial);
 	trial_text(r, &res->trial);
-	out_text(&r->out, _("Applied the key from %s (check value %s).\n"),
-	    res->file.path, res->file.meta.kcv);
+	/* -f - stays "-" in JSON's "file"; the text names it in words. */
+	if (strcmp(res->file.path, "-") == 0)
+		out_text(&r->out, _("Applied the key from standard input (check "
+		    "value %s).\n"), res->file.meta.kcv);
+	else
+		out_text(&r->out, _("Applied the key from %s (check value %s).\n"),
+		    res->file.path, res->file.meta.kcv);
 	if (res->key_replaced && res->unreadable_values > 0)
 		out_text(&r->out, _("The database's key was replaced: %" PRIu64
 		    " values sealed with the old key are unreadable now; "

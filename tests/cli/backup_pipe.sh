@@ -34,6 +34,8 @@ else
 	t_fail apply_from_stdin "$(cat "$T_ERR")"
 fi
 t_grep apply_from_stdin_applied "$T_OUT" 'Applied the key'
+t_grep apply_from_stdin_named_in_words "$T_OUT" "Applied the key from standard input \\(check value $KCV\\)"
+t_no_grep apply_from_stdin_not_dash "$T_OUT" 'from -'
 cat "$T_TMP/v.pem" | "$RSKEYMGMT" -c "$C" --check-backup -f - --password-file "$T_TMP/pw" >"$T_OUT" 2>"$T_ERR"
 t_equal check_from_pipe_exit "$?" 0
 t_grep check_from_pipe_says_key "$T_OUT" "check value $KCV"

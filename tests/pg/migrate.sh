@@ -45,6 +45,7 @@ t_expect_exit 0 old_backup_applies "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/before.pem
 # Member 2 still on SQLite until it moves too; then it finds the copy.
 t_expect_exit 0 member2_migrates "$RSKEYMGMT" -c "$M2" --migrate-to "$CONN"
 t_grep member2_nothing_copied "$T_OUT" 'already holds this database'
+t_grep member2_counts_values "$T_OUT" 'All 3000 values open there'
 t_expect_exit 0 member2_reads_all "$RSKEYMGMT" -c "$M2" --verify
 t_grep member2_all_values "$T_OUT" '3000 readable, 0 unreadable'
 
@@ -61,5 +62,13 @@ t_grep used_refusal_says_why "$T_ERR" 'already holds another report server datab
 t_no_grep refused_config_unchanged "$DEMO_CONF" 'postgresql'
 t_equal refused_sqlite_untouched "$(sha256sum "$T_TMP/other/reportserver.db" | cut -d' ' -f1)" "$OSUM"
 t_expect_exit "$EX_STATE" migrate_twice_refused "$RSKEYMGMT" -c "$C" --migrate-to "$CONN"
+
+# One value and one member: the report counts them in the singular.
+RS_TEST_PG='' t_demo "$T_TMP/single" 1 1
+CONN1=$(pg_newdb) || exit 99
+t_expect_exit 0 single_migrates "$RSKEYMGMT" -c "$DEMO_CONF" --migrate-to "$CONN1"
+t_grep single_rows_copied "$T_OUT" '^Copied [0-9]+ rows? to .* without decrypting'
+t_grep single_member_singular "$T_OUT" '^1 member of the deployment is among them\.$'
+t_grep single_value_singular "$T_OUT" '^The 1 value opens there'
 
 t_done

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: ISC
 # Change: members for review, confirmation, progress, summary; and a change
 # cancelled with Esc in the middle leaves the key and every value as they
-# were.
+# were.  One value is counted in the singular (ngettext).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -41,6 +41,7 @@ tui_keys Left Enter
 tui_wait "Change key"
 tui_keys Left Enter
 t_screen progress_bar "values   time left:" 30
+t_screen progress_counts_plural " of 200000 values"
 t_screen change_summary "Change complete" 120
 t_screen summary_counts "Values re-encrypted:   200000"
 tui_keys Enter
@@ -49,5 +50,17 @@ t_differ change_made_new_key "$before" "$after"
 rsk --verify
 t_grep change_values_readable "$T_OUT" '"unreadable":0'
 t_screen results_steps "Re-encrypted 200000 values"
+t_screen results_one_member "Replaced the key copy of 1 member"
+tui_stop
+
+# A deployment with one value: the confirmation says "the 1 encrypted value".
+t_demo "$T_TMP/one" 1
+open_change
+tui_wait "review the servers"
+tui_keys Left Enter
+t_screen confirmation_singular "re-encrypt the 1 encrypted value now?"
+t_no_grep confirmation_no_all_1 "$TUI_SCREEN" "all 1 encrypted"
+tui_keys Escape
+tui_wait_gone "re-encrypt the 1" 5
 tui_stop
 t_done

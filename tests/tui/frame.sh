@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# The frame at 80x24: every page shows whole, F1 helps on each page,
-# ESC + digit works as an F-key, F10 quits with the terminal restored.
+# The frame at 80x24: every page shows whole, F1 helps on each page (the
+# general help names r for the Results viewer and Ctrl-L), ESC + digit
+# works as an F-key, F10 quits with the terminal restored.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -25,6 +26,14 @@ check_page() {
 }
 
 check_page "Report Server Status" "Help: Report Server Status" "Installation ID:" status
+# The general help names the Results viewer's key and Ctrl-L (at its end).
+tui_keys F1
+tui_wait "Help: Report Server Status"
+tui_keys NPage NPage NPage NPage
+t_screen help_names_results_key "r opens the"
+t_screen help_names_ctrl_l "Ctrl-L"
+tui_keys Enter
+tui_wait_gone "Help: Report Server Status" 5 || t_fail help_closes_again "help stayed open"
 tui_keys Down
 check_page "Encryption Keys" "Help: Encryption Keys" "Copies the symmetric key" keys
 tui_keys Down
