@@ -141,17 +141,17 @@ static char *status_text(int width)
 
 	(void)width;
 	add(&l, &n, _("Instance:"), ui_instance_name());
-	/* Whether it can work, and why not, first: at 80x24 the end of the
-	 * page is below the fold. */
+	/* Whether it can work, and why not, and whether its service runs,
+	 * first: at 80x24 the end of the page is below the fold. */
 	if (ui->status_ok)
 		add_activation(&l, &n, st);
+	add_service(&l, &n);
 	add(&l, &n, _("Installation ID:"), c->installation_id);
 	if (ui->status_ok && st->fingerprint[0])
 		add(&l, &n, _("Key fingerprint:"), st->fingerprint);
 	add(&l, &n, _("Database:"), rs_ctx_store_description(ui->ctx));
 	add(&l, &n, _("Service account:"), c->service_account);
 	add(&l, &n, _("Configuration:"), c->path);
-	add_service(&l, &n);
 	if (!ui->status_ok) {
 		ui_escape(ui->status_error, esc, sizeof esc);
 		ui_lines_add(&l, &n, "%s%s%s %s", ui_on(UI_BAD), _("Status unavailable:"),

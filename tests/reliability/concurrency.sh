@@ -13,7 +13,7 @@
 . "$RS_SRCDIR/tests/lib.sh"
 # An account change as root needs the new account to reach the config
 # through this folder (the product refuses to open an admin's folder).
-[ "$(id -u)" -eq 0 ] && chmod 0711 "$T_TMP"
+if [ "$(id -u)" -eq 0 ]; then chmod 0711 "$T_TMP"; fi
 
 PW='Bkp 2026!Strong-xY'
 printf '%s\n' "$PW" >"$T_TMP/pw"

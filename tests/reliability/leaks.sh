@@ -17,7 +17,7 @@
 . "$RS_SRCDIR/tests/lib.sh"
 # An account change as root needs the new account to reach the config
 # through this folder (the product refuses to open an admin's folder).
-[ "$(id -u)" -eq 0 ] && chmod 0711 "$T_TMP"
+if [ "$(id -u)" -eq 0 ]; then chmod 0711 "$T_TMP"; fi
 
 if ! command -v python3 >/dev/null 2>&1; then
 	t_skip leaks "python3 is needed for the binary-safe search"

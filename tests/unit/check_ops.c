@@ -609,6 +609,8 @@ START_TEST(service_account_change_demands_a_backup)
 	snprintf(base, sizeof base, "%s", work);
 	*strrchr(base, '/') = '\0';
 	ck_assert_int_eq(chmod(base, 0711), 0);
+	/* On PostgreSQL no database folder goes to the account. */
+	ck_assert_int_eq(chmod(work, 0711), 0);
 	snprintf(keystore, sizeof keystore, "%s", rs_ctx_config(ctx)->keystore);
 	ck_assert_int_eq(change_account(ctx, RS_BACKUP_NONE, &res, &err), RS_ERR_BACKUP_REQUIRED);
 	rs_err_clear(&err);
