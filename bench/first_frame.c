@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: ISC */
+/* first_frame.c: how long a terminal program takes to show its first
+ * frame, for bench_startup.sh (issue 19).  Starts PROGRAM on a pseudo
+ * terminal of 80x24 (TERM=xterm), reads what it writes until TEXT has
+ * appeared, prints the seconds from fork to then, and ends the program
+ * (SIGTERM, then SIGKILL after a second).  A tmux capture-pane loop would
+ * measure its own polling interval more than the program.
+ *
+ * first_frame TEXT PROGRAM [ARG]... */
+#include <config.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void end_child(pid_t pid)
+{
+	int i, status;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	static char buf[1 << 16];
+	size_t have = 0, want;
+	double start, end = 0;
+	int fd;
+	pid_t pid;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: first_frame TEXT PROGRAM [ARG]...\n");
+		return 2;
+	}
+	want = strlen(argv[1]);
+	start = now();
+	pid = forkpty(&fd, NULL, NULL, &ws);
+	if (pid < 0) {
+		perror("first_frame: forkpty");
+		return 2;
+	}
+	if (pid == 0) {
+		setenv("TERM", "xterm", 1);
+		execvp(argv[2], argv + 2);
+		_exit(127);
+	}
+	while (end == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (memmem(buf, have, argv[1], want) != NULL)
+			end = now();
+		else if (have > sizeof buf / 2) {
+			/* Keep the tail: TEXT may straddle two reads. */
+			memmove(buf, buf + have - want, want);
+			have = want;
+		}
+	}
+	end_child(pid);
+	close(fd);
+	if (end == 0) {
+		fprintf(stderr, "first_frame: '%s' did not appear\n", argv[1]);
+		return 1;
+	}
+	printf("%.4f\n", end - start);
+	return 0;
+}
