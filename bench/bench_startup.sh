@@ -25,7 +25,7 @@ ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
 bench_startup() {
 	local demo=$work/demo-start cfg id db key i n=${BENCH_STARTUP_REPEAT:-15}
-	local w c t b k
+	local w c t b k p
 	local floor=$build/bench/startup_floor frame=$build/bench/first_frame
 	local -A wall cpu
 	for p in "$floor" "$frame"; do
