@@ -16,6 +16,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/rsbench.XXXXXX")
 trap 'pg_bench_stop; rm -rf "$work"' EXIT
 # shellcheck source-path=SCRIPTDIR source=bench_pg.sh
 . "$(dirname "$0")/bench_pg.sh"
+# shellcheck source-path=SCRIPTDIR source=bench_startup.sh
+. "$(dirname "$0")/bench_startup.sh"
 for tool in sqlite3 openssl /usr/bin/time; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install sqlite3 openssl time)" >&2; exit 2; }
 done
@@ -71,20 +73,6 @@ loop_seconds() {
 	for ((i = 0; i < count; i++)); do "$@" >/dev/null; done
 	end=$(date +%s%N)
 	awk -v ns=$((end - start)) -v c="$count" 'BEGIN { printf "%.4f", ns / 1e9 / c }'
-}
-
-bench_startup() {
-	local demo=$work/demo-start cfg
-	"$rsdemo" create "$demo" --values 1000 --members 3 >/dev/null
-	cfg=$demo/member1/rsreportserver.conf
-	for cmd in --status --list; do
-		t=$(loop_seconds 100 "$rskeymgmt" -c "$cfg" "$cmd")
-		b=$(loop_seconds 100 sqlite3 "$demo/reportserver.db" 'select 1')
-		printf 'start-up rskeymgmt %-8s: %6.1f ms vs sqlite3 select 1 %6.1f ms  ratio %sx\n' \
-			"$cmd" "$(awk -v s="$t" 'BEGIN{print s*1000}')" \
-			"$(awk -v s="$b" 'BEGIN{print s*1000}')" "$(ratio "$t" "$b")"
-	done
-	rm -rf "$demo"
 }
 
 # 10,000 members: copies of a real member row under new installation IDs.

@@ -27,21 +27,30 @@ const char *rs_activation_name(rs_activation a)
 	return names[a];
 }
 
-/* From the key store itself: a fingerprint read from the database would
- * prove nothing when compared with the database's. */
-static void own_fingerprint(rs_ctx *ctx, rs_status *st)
+static void fingerprint_of(const rs_keypair *kp, rs_status *st)
 {
 	rs_error e = { 0 };
-	rs_keypair *kp;
 	unsigned char *der;
 	size_t len;
 
-	if (ops_load_keypair(ctx, &kp, &e) != RS_OK)
-		return;
 	if (rs_keypair_public_der(kp, &der, &len, &e) == RS_OK) {
 		rs_public_fingerprint(der, len, st->fingerprint);
 		free(der);
 	}
+}
+
+/* From the key store itself: a fingerprint read from the database would
+ * prove nothing when compared with the database's.  Only when the unlock
+ * did not keep the key pair: loading it (checks of the key store's
+ * owners and modes, PEM decoding) is a good part of --status. */
+static void own_fingerprint(rs_ctx *ctx, rs_status *st)
+{
+	rs_error e = { 0 };
+	rs_keypair *kp;
+
+	if (ops_load_keypair(ctx, &kp, &e) != RS_OK)
+		return;
+	fingerprint_of(kp, st);
 	rs_keypair_free(kp);
 }
 
@@ -63,9 +72,9 @@ int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err)
 	if (rc != RS_OK)
 		return rc;
 	st->values_total = ops_count_values(st->cells);
-	own_fingerprint(ctx, st);
 	rc = ops_unlock(ctx, &unlocked, &st->activation, &why_err);
 	if (rc == RS_OK) {
+		fingerprint_of(unlocked.keypair, st);
 		ops_unlocked_free(&unlocked);
 		snprintf(st->reason, sizeof st->reason, "%s",
 		    _("This instance can encrypt and decrypt report server data."));
@@ -73,6 +82,7 @@ int rs_op_status(rs_ctx *ctx, rs_status *st, rs_error *err)
 	}
 	if (rc == RS_ERR_DATABASE || rc == RS_ERR_BUSY || rc == RS_ERR_INTERNAL)
 		return rs_err(err, rc, "%s", why_err.message);
+	own_fingerprint(ctx, st);
 	if (rc == RS_ERR_PERMISSION)
 		st->activation = RS_KEYSTORE_UNSAFE;
 	snprintf(st->reason, sizeof st->reason, "%s", why_err.message);

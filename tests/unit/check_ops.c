@@ -257,6 +257,39 @@ START_TEST(waiting_member_says_why_it_is_not_activated)
 }
 END_TEST
 
+/* --status shows the fingerprint of the key store's own key pair, taken
+ * from the pair the unlock loaded when activated and loaded on its own
+ * when not (issue 19): both equal the list's for the local member. */
+static void status_fingerprint_is_own(int i, rs_activation expect)
+{
+	rs_status st = status_of(i);
+	rs_ctx *ctx = open_member(i);
+	rs_member_view *v = NULL;
+	size_t n = 0, local = 0, found = 0;
+	rs_error err = { 0 };
+
+	ck_assert_int_eq(st.activation, expect);
+	ck_assert_uint_eq(strlen(st.fingerprint), RS_FINGERPRINT_LEN);
+	ck_assert_int_eq(rs_op_list_members(ctx, &v, &n, &err), RS_OK);
+	for (size_t k = 0; k < n; k++)
+		if (v[k].is_local) {
+			local = k;
+			found++;
+		}
+	ck_assert_uint_eq(found, 1);
+	ck_assert_str_eq(st.fingerprint, v[local].fingerprint);
+	free(v);
+	rs_ctx_close(ctx);
+}
+
+START_TEST(status_shows_the_key_stores_own_fingerprint)
+{
+	status_fingerprint_is_own(1, RS_ACTIVATED);
+	status_fingerprint_is_own(3, RS_WAITING_TO_JOIN);
+	ck_assert_str_ne(status_of(1).fingerprint, status_of(3).fingerprint);
+}
+END_TEST
+
 START_TEST(join_activates_a_waiting_member_once)
 {
 	rs_ctx *ctx = open_member(1);
@@ -1186,6 +1219,7 @@ static Suite *ops_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, demo_member_is_activated_with_its_values);
 	tcase_add_test(tc, waiting_member_says_why_it_is_not_activated);
+	tcase_add_test(tc, status_shows_the_key_stores_own_fingerprint);
 	tcase_add_test(tc, join_activates_a_waiting_member_once);
 	tcase_add_test(tc, waiting_member_cannot_join_others);
 	tcase_add_test(tc, each_member_walks_the_list_in_order_with_service_state);
