@@ -74,6 +74,8 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
 	replay member "$S/crypto.c" "$S/secret.c" "$S/err.c" "$S/text.c"
 	REG=$RS_SRCDIR/tests/fuzz/corpus replay member "$S/crypto.c" \
 	    "$S/secret.c" "$S/err.c" "$S/text.c"
+	# a heartbeat row (an INT64_MIN last_seen overflowed)
+	replay heartbeat "$S/member_view.c" "$S/text.c"
 else
 	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-N-dev for clang N) is not installed"
 fi
