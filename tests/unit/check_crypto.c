@@ -372,7 +372,7 @@ static EVP_PKEY *rsa_with(unsigned bits, unsigned e)
 
 /* A planted row's modulus can be anything: an even one (found by
  * fuzz_member) passed the size and exponent checks and then failed the
- * wrap; it is refused up front, with a reason. */
+ * wrap; it is refused up front, with a reason.  So are trailing bytes. */
 START_TEST(member_key_with_an_even_modulus_is_refused)
 {
 	unsigned char *der = NULL;
@@ -389,6 +389,13 @@ START_TEST(member_key_with_an_even_modulus_is_refused)
 	p = der;
 	pkey = d2i_PUBKEY(NULL, &p, (long)len);
 	ck_assert_ptr_nonnull(pkey);
+	/* A good key with bytes after it is not that key (fuzz_member). */
+	der = realloc(der, len + 8);
+	ck_assert_ptr_nonnull(der);
+	memset(der + len, 0xa5, 8);
+	ck_assert_int_eq(rs_public_key_check(der, len + 8, &err), RS_ERR_CRYPTO);
+	rs_err_clear(&err);
+	ck_assert_int_eq(rs_public_key_check(der, len, &err), RS_OK);
 	free(der);
 	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n), 1);
 	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e), 1);
