@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "member_view.h"
 #include "ops_internal.h"
 #include "service.h"   /* RS_SERVICE_STALE_INTERVALS */
 
@@ -64,28 +65,6 @@ void rs_member_key_text(const rs_member_view *v, char *out, size_t size)
 		snprintf(out, size, "%s", _("Not activated"));
 }
 
-/* A service on an older generation (left running by a forced change) is
- * not activated, whatever its own state says; generation 0 is a service
- * from before heartbeats carried it, taken at its word. */
-static void annotate_one(rs_member_view *v, const rs_heartbeat *hb,
-    int64_t now, uint32_t generation)
-{
-	int64_t interval = hb->interval > 0 ? hb->interval : 1;
-	bool up = strcmp(hb->state, "stopped") != 0;
-	bool activated = strcmp(hb->state, "activated") == 0;
-
-	v->last_seen = hb->last_seen;
-	v->service_pid = hb->pid;
-	v->running = up && now - hb->last_seen <=
-	    RS_SERVICE_STALE_INTERVALS * interval;
-	v->stale = up && !v->running;
-	v->service_generation = hb->key_generation > 0 &&
-	    hb->key_generation <= UINT32_MAX ? (uint32_t)hb->key_generation : 0;
-	v->service_old_key = v->running && activated &&
-	    v->service_generation != 0 && v->service_generation != generation;
-	v->service_activated = v->running && activated && !v->service_old_key;
-}
-
 static int heartbeat_cmp(const void *a, const void *b)
 {
 	return strcmp(((const rs_heartbeat *)a)->installation_id,
@@ -125,7 +104,7 @@ static void heartbeats_apply(const heartbeats *h, rs_member_view *v)
 	    heartbeat_id_cmp);
 	if (hb == NULL)
 		return;
-	annotate_one(v, hb, h->now, h->generation);
+	rs_member_view_annotate(v, hb, h->now, h->generation);
 	if (h->matched)
 		h->matched[hb - h->list] = true;
 }
@@ -157,7 +136,8 @@ static int removed_still_running(rs_ctx *ctx, const heartbeats *h,
 		v.state = RS_VIEW_REMOVED;
 		v.is_local = strcmp(v.installation_id,
 		    ctx->cfg.installation_id) == 0;
-		annotate_one(&v, &h->list[i], h->now, h->generation);
+		rs_member_view_annotate(&v, &h->list[i], h->now,
+		    h->generation);
 		if (v.running)
 			rc = fn(arg, &v);
 	}

@@ -31,10 +31,19 @@ struct secret_header {
 void rs_harden_process(void)
 {
 	struct rlimit none = { 0, 0 };
+	struct rlimit all = { RLIM_INFINITY, RLIM_INFINITY };
 
 	/* Best effort: a failure here must not stop the tool from running. */
 	(void)setrlimit(RLIMIT_CORE, &none);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Root lifts the locked-memory limit while it still may: a program
+	 * that then switches to a service account (rsserverd) keeps the
+	 * secure heap and can still lock all its memory (rs_lock_memory),
+	 * which once it has no CAP_IPC_LOCK is charged against this limit,
+	 * every later allocation included.  systemd filters setrlimit for
+	 * rsserverd@.service and sets LimitMEMLOCK=infinity instead. */
+	if (geteuid() == 0)
+		(void)setrlimit(RLIMIT_MEMLOCK, &all);
 	/* 0 when it cannot (then rs_secret_alloc locks pages itself); 2
 	 * when the arena could not be locked (RLIMIT_MEMLOCK): still used,
 	 * as our own blocks would not be locked either. */

@@ -11,16 +11,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Turns core dumps off (RLIMIT_CORE 0, PR_SET_DUMPABLE 0) and sets up
+/* Turns core dumps off (RLIMIT_CORE 0, PR_SET_DUMPABLE 0), lifts
+ * RLIMIT_MEMLOCK when root (for a later switch of account) and sets up
  * OpenSSL's secure heap (RS_SECURE_HEAP bytes, locked).  Every program
  * calls it first thing in main. */
 void rs_harden_process(void);
 #define RS_SECURE_HEAP (1024 * 1024)
 
-/* For the short-lived admin programs (rskeymgmt, rsconfig): locks every
- * page, now and later (mlockall), so that what OpenSSL allocates on its
- * own heap (the AES key schedules of a key change, copies of a backup
- * password) never reaches swap either.  Only where it cannot make later
+/* For the admin programs (rskeymgmt, rsconfig) and rsserverd once it runs
+ * as its account: locks every page, now and later (mlockall), so that what
+ * OpenSSL allocates on its own heap (the AES key schedules of a key change
+ * or of the running service, copies of a backup password) never reaches
+ * swap either.  Only where it cannot make later
  * allocations fail: with CAP_IPC_LOCK (root) or no RLIMIT_MEMLOCK.
  * Returns true when memory is locked. */
 bool rs_lock_memory(void);

@@ -40,11 +40,19 @@ static size_t utf8_len(const unsigned char *s, size_t n, unsigned long *cp)
 	return len;
 }
 
+/* Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+ * U+2066..U+2069): they reorder the rest of the line on the screen, so a
+ * name could show as another or hide what follows it. */
+static bool is_bidi_control(unsigned long cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 char *rs_text_escape(const char *in, size_t len, char *out, size_t size,
     bool keep_lines)
 {
 	const unsigned char *s = (const unsigned char *)(in ? in : "");
-	char esc[8];
+	char esc[16];   /* "\\u" and up to 8 hex digits to the compiler */
 	size_t o = 0, i = 0, step, need;
 	unsigned long cp;
 
@@ -58,7 +66,7 @@ char *rs_text_escape(const char *in, size_t len, char *out, size_t size,
 		} else if ((cp < 0x20 && !(keep_lines && (cp == '\n' ||
 		    cp == '\t'))) || cp == 0x7f) {
 			snprintf(esc, sizeof esc, "\\x%02lx", cp);
-		} else if (cp >= 0x80 && cp <= 0x9f) {
+		} else if ((cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp)) {
 			snprintf(esc, sizeof esc, "\\u%04lx", cp);
 		} else {
 			esc[0] = '\0';

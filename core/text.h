@@ -9,8 +9,10 @@
 #include <stddef.h>
 
 /* Copies in to out (size bytes, always terminated), writing each byte
- * below 0x20, 0x7f, each C1 control (U+0080..U+009F) and each byte of
- * invalid UTF-8 as a visible escape: "\x1b", "\u009b".  keep_lines keeps
+ * below 0x20, 0x7f, each C1 control (U+0080..U+009F), each bidirectional
+ * override, embedding and isolate (U+202A..U+202E, U+2066..U+2069) and
+ * each byte of invalid UTF-8 as a visible escape: "\x1b", "\u009b",
+ * "\u202e".  keep_lines keeps
  * '\n' and '\t' (for whole messages); names never keep them, so a name
  * cannot start a line of its own.  An escape is never cut in two.
  * Returns out. */

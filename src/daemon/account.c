@@ -15,6 +15,21 @@
 #include "rsserverd.h"
 #include "secret.h"
 
+/* The key and its AES key schedules stay in this process for its whole
+ * life: all of its memory is locked, as the account it runs as (root lifted
+ * RLIMIT_MEMLOCK before the switch, rs_harden_process; systemd's
+ * LimitMEMLOCK= for the unit).  With a limit it cannot lock everything and
+ * later allocations would fail: the key itself still sits in the locked
+ * secure heap, the schedule of a request is on the heap while it runs, and
+ * the log says so once. */
+void account_lock_memory(void)
+{
+	if (!rs_lock_memory())
+		log_event(LOG_WARNING, "memory-unlocked", "%s", _("cannot lock "
+		    "memory (RLIMIT_MEMLOCK is limited): the key may reach swap; "
+		    "start the service as root or set LimitMEMLOCK=infinity"));
+}
+
 static int drop_to(const struct passwd *pw, rs_error *err)
 {
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||

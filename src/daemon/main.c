@@ -50,6 +50,8 @@ static int start(struct daemon *d, rs_error *err)
 	/* From here on the starter's pipe is let go: output goes to the log. */
 	if (rc == RS_OK && d->log_file != NULL)
 		rc = log_file_open(d->log_file, err);
+	if (rc == RS_OK)
+		account_lock_memory();   /* before the key is loaded */
 	if (rc == RS_OK) {
 		d->listen_fd = rs_unix_listen(d->paths.socket, err);
 		if (d->listen_fd < 0)

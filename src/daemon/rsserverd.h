@@ -75,6 +75,8 @@ void notify_watchdog(void);
 
 /* account.c: the service account, and nobody else. */
 int account_become(struct daemon *d, rs_error *err);
+/* mlockall as the account, once the log is open; warns when it cannot. */
+void account_lock_memory(void);
 
 /* runtime.c: the runtime folder and the run lock.  As root, before the
  * switch: makes the folder for the account, or refuses one it did not make. */

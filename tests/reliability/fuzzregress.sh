@@ -68,6 +68,14 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
 		replay "$_t" "$S/service.c" "$S/systemctl.c" "$S/err.c"
 	done
 	replay audit "$S/audit.c" "$S/audit_who.c" "$S/text.c" "$S/err.c"
+	# a member row's public key and names; the seed corpus too: its keys
+	# (RSA 2048, 3072, 4096, e = 3, EC) are accepted or refused as the
+	# core must
+	replay member "$S/crypto.c" "$S/secret.c" "$S/err.c" "$S/text.c"
+	REG=$RS_SRCDIR/tests/fuzz/corpus replay member "$S/crypto.c" \
+	    "$S/secret.c" "$S/err.c" "$S/text.c"
+	# a heartbeat row (an INT64_MIN last_seen overflowed)
+	replay heartbeat "$S/member_view.c" "$S/text.c"
 else
 	t_skip fuzz_replay "clang with libFuzzer (libclang-rt-N-dev for clang N) is not installed"
 fi

@@ -11,8 +11,14 @@
 # through a pipe, never a file.  Expected: each key is found (so the scan
 # can see it) and never in an unlocked mapping.  Needs root: mlockall
 # without RLIMIT_MEMLOCK, and reading a non-dumpable process's memory.
+# Then rsserverd, started as root, switched to a real service account
+# (useradd) and holding the new key for good, is scanned the same way: its
+# key and key schedule sit only in locked memory too, although the account
+# has no CAP_IPC_LOCK and a default RLIMIT_MEMLOCK.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
+# shellcheck source=../service/svclib.sh
+. "$RS_SRCDIR/tests/service/svclib.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	t_skip lockedmem "needs root (mlockall, /proc/PID/mem of a non-dumpable process)"
@@ -24,6 +30,14 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 R=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 PW="Locked-$R!Aa1"
+U=rslm$$
+# shellcheck disable=SC2317  # run by t_cleanup in lib.sh
+undo_account() {
+	userdel "$U" 2>/dev/null
+}
+T_AT_EXIT="undo_account; $T_AT_EXIT"
+# The test's folder is passed through as /var/lib is (account_root.sh).
+chmod 0711 "$T_TMP"
 t_demo "$T_TMP/demo" 200000 2
 C=$DEMO_CONF
 
@@ -121,7 +135,7 @@ t_differ new_key_differs "$NEW" "$OLD"
 printf '%s\n%s\n' "$OLD" "$NEW" >&4
 exec 4>&-
 wait "$SCAN"
-OLD= NEW=
+OLD=
 sed -n 1p "$T_TMP/scan.out" | sed 's/^/# /'
 
 check_key() {   # NAME LINE
@@ -138,4 +152,51 @@ check_key() {   # NAME LINE
 }
 check_key old_key 2
 check_key new_key 3
+
+# rsserverd as a real service account: the key change above left NEW as
+# the key; the account change re-wraps it for the account, key unchanged.
+if ! useradd -r -M -s /usr/sbin/nologin "$U"; then
+	t_fail useradd "cannot make account $U"
+	t_done
+fi
+printf '%s\n' "$PW" | "$RSKEYMGMT" -c "$C" --service-account "$U" \
+    -f "$T_TMP/account.rskey" --password-fd 0 --yes >"$T_TMP/account.out" 2>&1 ||
+    t_fail account_change "$(cat "$T_TMP/account.out")"
+t_expect_exit 0 service_starts_as_root "$RSKEYMGMT" -c "$C" --start --heartbeat 1
+SPID=$(svc_pid_of "$C")
+SVC_PIDS="$SVC_PIDS $SPID"
+t_equal service_runs_as_account "$(svc_field "$C" account)" "$U"
+t_equal service_activated "$(svc_field "$C" state)" activated
+t_equal service_uid "$(awk '/^Uid:/ { print $2 }' "/proc/$SPID/status")" "$(id -u "$U")"
+grep -q '^VmLck:[[:space:]]*[1-9]' "/proc/$SPID/status" &&
+    t_ok service_runs_in_locked_memory ||
+    t_fail service_runs_in_locked_memory "$(grep VmLck "/proc/$SPID/status")"
+# unlocked_mappings PID: mappings without VmFlags "lo", the kernel's own
+# ([vvar], [vdso], [vsyscall]: mlockall skips them) left out.
+unlocked_mappings() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { special = ($6 ~ /^\[v/) }
+	    /^VmFlags:/ && !special && $0 !~ / lo/ { n++ }
+	    END { print n + 0 }' "/proc/$1/smaps"
+}
+# With an unlimited RLIMIT_MEMLOCK (root could lift it, or systemd's
+# LimitMEMLOCK=infinity) every mapping is locked, later ones too
+# (MCL_FUTURE).  Where root cannot lift it (no CAP_SYS_RESOURCE, as in some
+# containers) the service must say that its memory is not locked.
+if grep -q '^Max locked memory *unlimited' "/proc/$SPID/limits"; then
+	t_equal service_locks_all_memory "$(unlocked_mappings "$SPID")" 0
+	t_absent_grep() { ! grep -q "$2" "$1"; }
+	t_true service_no_unlocked_warning "the log warns although memory is locked" \
+	    t_absent_grep "$T_TMP/demo/member1/keys.run/rsserverd.log" 'cannot lock memory'
+else
+	echo "# RLIMIT_MEMLOCK stays limited here (root without CAP_SYS_RESOURCE)"
+	t_true service_warns_unlocked "no warning in the log" \
+	    grep -q 'cannot lock memory (RLIMIT_MEMLOCK is limited)' \
+	    "$T_TMP/demo/member1/keys.run/rsserverd.log"
+fi
+kill -STOP "$SPID"
+printf '%s\n' "$NEW" | python3 "$T_TMP/scan.py" "$SPID" >"$T_TMP/scan.out" 2>&1
+kill -CONT "$SPID"
+NEW=
+sed -n 1p "$T_TMP/scan.out" | sed 's/^/# /'
+check_key service_key 2
 t_done

@@ -18,7 +18,9 @@ EXTRA_DIST += tests/reliability/rvalgrind.sh tests/fuzz/fuzzutil.h \
 	tests/fuzz/regress/backup/empty-payload.pem \
 	tests/fuzz/regress/backup/no-key-derivation.pem tests/fuzz/corpus \
 	tests/fuzz/fuzz_request.c tests/fuzz/fuzz_answer.c tests/fuzz/regress/request \
-	tests/fuzz/regress/answer
+	tests/fuzz/regress/answer tests/fuzz/fuzz_member.c \
+	tests/fuzz/regress/member tests/fuzz/fuzz_heartbeat.c \
+	tests/fuzz/regress/heartbeat
 
 # make check-torture: the crash injection with every syscall kill point of
 # every operation (well over 1,000), printing the counts.
@@ -46,6 +48,10 @@ fuzz_sources_payload = core/backup_seal.c core/crypto.c core/secret.c \
 FUZZ_TARGETS += request answer
 fuzz_sources_service = core/service.c core/systemctl.c core/err.c
 fuzz_sources_audit = core/audit.c core/audit_who.c core/text.c core/err.c
+# a member row's public key and names, as the core reads them (issue 14)
+FUZZ_TARGETS += member heartbeat
+fuzz_sources_member = core/crypto.c core/secret.c core/err.c core/text.c
+fuzz_sources_heartbeat = core/member_view.c core/text.c
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { \
@@ -58,6 +64,8 @@ fuzz:
 	    payload) src='$(fuzz_sources_payload)' ;; \
 	    request|answer) src='$(fuzz_sources_service)' ;; \
 	    audit) src='$(fuzz_sources_audit)' ;; \
+	    member) src='$(fuzz_sources_member)' ;; \
+	    heartbeat) src='$(fuzz_sources_heartbeat)' ;; \
 	    esac; \
 	    srcs=; for s in $$src; do srcs="$$srcs $(abs_top_srcdir)/$$s"; done; \
 	    echo "  CCLD   tests/fuzz/fuzz_$$t"; \

@@ -24,6 +24,8 @@ t_grep notify_access_main "$UNIT" '^NotifyAccess=main$'
 t_grep restarts_on_failure "$UNIT" '^Restart=on-failure$'
 t_grep watchdog "$UNIT" '^WatchdogSec=[0-9]+'
 t_grep documentation "$UNIT" '^Documentation=man:rsserverd\(8\)$'
+# The key stays in locked memory after the switch to the service account.
+t_grep memlock_unlimited "$UNIT" '^LimitMEMLOCK=infinity$'
 t_grep waits_for_network_online "$UNIT" '^After=network-online.target$'
 t_grep wants_network_online "$UNIT" '^Wants=network-online.target$'
 t_grep config_path_unescaped "$UNIT" '^ExecStart=.*/rsconfig/%I\.conf$'

@@ -534,6 +534,38 @@ START_TEST(text_safe_escapes_controls_and_bad_utf8)
 }
 END_TEST
 
+/* A name with a right-to-left override shows reversed text after it
+ * ("svc\u202etxt.exe" reads as "svcexe.txt"): every bidirectional
+ * embedding, override and isolate is escaped; their neighbours in those
+ * blocks stay as they are. */
+START_TEST(test_bidi_escaped)
+{
+	char out[RS_TEXT_SAFE_SIZE(64)], small[8];
+	static const struct { const char *in, *out; } cases[] = {
+		{ "svc\xe2\x80\xaetxt", "svc\\u202etxt" },      /* RLO */
+		{ "\xe2\x80\xaa", "\\u202a" },                  /* LRE */
+		{ "\xe2\x80\xab", "\\u202b" },                  /* RLE */
+		{ "\xe2\x80\xac", "\\u202c" },                  /* PDF */
+		{ "\xe2\x80\xad", "\\u202d" },                  /* LRO */
+		{ "\xe2\x81\xa6" "a" "\xe2\x81\xa9", "\\u2066a\\u2069" }, /* LRI, PDI */
+		{ "\xe2\x81\xa7\xe2\x81\xa8", "\\u2067\\u2068" },  /* RLI, FSI */
+		/* Neighbours are ordinary text: U+2029, U+202F, U+2065, U+206A. */
+		{ "\xe2\x80\xa9\xe2\x80\xaf", "\xe2\x80\xa9\xe2\x80\xaf" },
+		{ "\xe2\x81\xa5\xe2\x81\xaa", "\xe2\x81\xa5\xe2\x81\xaa" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_str_eq(rs_text_safe(cases[i].in, out, sizeof out),
+		    cases[i].out);
+	/* In messages too, and never cut in two. */
+	ck_assert_str_eq(rs_text_escape("a\xe2\x80\xae\n", 5, out, sizeof out,
+	    true), "a\\u202e\n");
+	ck_assert_str_eq(rs_text_safe("ab\xe2\x80\xae", small, sizeof small),
+	    "ab");
+}
+END_TEST
+
 static Suite *audit_suite(void)
 {
 	Suite *s = suite_create("audit");
@@ -545,6 +577,7 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, test_newest_first_and_max);
 	tcase_add_test(tc, test_rotated_log_read_on);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_bidi_escaped);
 	tcase_add_test(tc, test_bare_fields_sanitized);
 	tcase_add_test(tc, test_malformed_skipped);
 	tcase_add_test(tc, test_missing_log);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
 #include <stdlib.h>
@@ -368,6 +370,58 @@ static EVP_PKEY *rsa_with(unsigned bits, unsigned e)
 	return pkey;
 }
 
+/* A planted row's modulus can be anything: an even one (found by
+ * fuzz_member) passed the size and exponent checks and then failed the
+ * wrap; it is refused up front, with a reason.  So are trailing bytes. */
+START_TEST(member_key_with_an_even_modulus_is_refused)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	rs_error err = { 0 };
+	BIGNUM *n = NULL, *e = NULL;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pkey;
+
+	ck_assert_int_eq(rs_keypair_public_der(kp_a, &der, &len, &err), RS_OK);
+	p = der;
+	pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	ck_assert_ptr_nonnull(pkey);
+	/* A good key with bytes after it is not that key (fuzz_member). */
+	der = realloc(der, len + 8);
+	ck_assert_ptr_nonnull(der);
+	memset(der + len, 0xa5, 8);
+	ck_assert_int_eq(rs_public_key_check(der, len + 8, &err), RS_ERR_CRYPTO);
+	rs_err_clear(&err);
+	ck_assert_int_eq(rs_public_key_check(der, len, &err), RS_OK);
+	free(der);
+	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e), 1);
+	EVP_PKEY_free(pkey);
+	pkey = NULL;
+	ck_assert_int_eq(BN_clear_bit(n, 0), 1);
+	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n), 1);
+	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e), 1);
+	params = OSSL_PARAM_BLD_to_param(bld);
+	ck_assert_int_eq(EVP_PKEY_fromdata_init(c), 1);
+	ck_assert_int_eq(EVP_PKEY_fromdata(c, &pkey, EVP_PKEY_PUBLIC_KEY,
+	    params), 1);
+	der_of(pkey, &der, &len);
+	ck_assert_int_eq(rs_public_key_check(der, len, &err), RS_ERR_CRYPTO);
+	ck_assert_msg(strstr(err.message, "modulus is not valid") != NULL, "%s",
+	    err.message);
+	free(der);
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(c);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+}
+END_TEST
+
 START_TEST(member_keys_below_3072_bits_or_with_e_3_are_refused)
 {
 	EVP_PKEY *small = rsa_with(2048, 65537), *e3 = rsa_with(3072, 3);
@@ -551,6 +605,7 @@ static Suite *crypto_suite(void)
 	    value_copied_to_another_database_or_name_does_not_open);
 	tcase_add_test(tc, old_format_values_still_open_but_not_elsewhere);
 	tcase_add_test(tc, member_keys_below_3072_bits_or_with_e_3_are_refused);
+	tcase_add_test(tc, member_key_with_an_even_modulus_is_refused);
 	tcase_add_test(tc, a_copy_unwraps_only_under_its_own_label);
 	tcase_add_test(tc, check_value_is_derived_and_old_ones_still_match);
 	tcase_add_test(tc, secret_memory_is_zeroed_and_passwords_may_overlap);
