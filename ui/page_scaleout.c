@@ -53,6 +53,10 @@ static char *services_line(void)
 		if (used + strlen(one) < sizeof names)
 			memcpy(names + used, one, strlen(one) + 1);
 	}
+	if (running == 0)
+		return ui_strdupf("%s", _("none running"));
+	if (old == 0 && current == 0)
+		return ui_strdupf(_("%zu running, none activated"), running);
 	if (old == 0)
 		return ui_strdupf(_("%zu running, %zu activated (key generation "
 		    "%u)"), running, current, gen);

@@ -13,6 +13,9 @@ tui_page 3
 t_screen database_shown "Database: SQLite"
 t_screen mode_shown "Mode: scale-out deployment"
 t_screen waiting_member "Waiting to join"
+# No service runs in this demo: the Services line says so, with no key
+# generation it would have to invent (issue 14).
+t_screen services_none_running "Services: none running"
 tui_keys Tab Down Tab Enter
 # Add Server confirms first, showing the key fingerprint (issue 18).
 t_screen add_confirms "Key fingerprint:"
