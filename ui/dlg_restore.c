@@ -181,6 +181,29 @@ static bool restore_button(ui_form *f, int button)
 	return restore_open(f);
 }
 
+/* Restore and Check ask the same two things: the password first, in a
+ * hidden field (so one typed at once is never shown), then the file, with
+ * Browse, offering the newest backup here. */
+static void backup_file_form(ui_form *f, const char *title, const char *text,
+    const char **buttons)
+{
+	ui_form_init(f);
+	f->title = title;
+	f->help = "restore";
+	f->text = text;
+	f->nentries = 2;
+	f->labels[F_PASSWORD] = _("Backup password:");
+	f->labels[F_FILE] = _("Backup file:");
+	f->browse[F_FILE] = true;
+	f->hidden[F_PASSWORD] = true;
+	f->max[F_FILE] = RS_PASSWORD_MAX;
+	f->max[F_PASSWORD] = RS_PASSWORD_MAX_CHARS * 4;
+	ui_latest_backup_path(f->values[F_FILE], RS_PASSWORD_MAX + 1);
+	f->buttons = buttons;
+	f->nbuttons = 2;
+	f->focus = 0;
+}
+
 bool ui_dlg_restore(void)
 {
 	ui_form f;
@@ -188,26 +211,13 @@ bool ui_dlg_restore(void)
 	const char *buttons[] = { _("Open"), _("Cancel") };
 
 	ui_results_clear(_("Restore the encryption key"));
-	ui_form_init(&f);
-	f.title = _("Restore Encryption Key");
-	f.help = "restore";
-	f.text = _("Applies a saved copy of the symmetric key to this instance. "
+	backup_file_form(&f, _("Restore Encryption Key"),
+	    _("Applies a saved copy of the symmetric key to this instance. "
 	    "Type the password that protects the backup, then choose the file "
 	    "(Browse); the dialog shows what the file holds before anything is "
-	    "applied.");
-	f.nentries = 2;
-	f.labels[F_PASSWORD] = _("Backup password:");
-	f.labels[F_FILE] = _("Backup file:");
-	f.browse[F_FILE] = true;
-	f.hidden[F_PASSWORD] = true;
-	f.max[F_FILE] = RS_PASSWORD_MAX;
-	f.max[F_PASSWORD] = RS_PASSWORD_MAX_CHARS * 4;
-	ui_latest_backup_path(f.values[F_FILE], RS_PASSWORD_MAX + 1);
-	f.buttons = buttons;
-	f.nbuttons = 2;
+	    "applied."), buttons);
 	f.on_button = restore_button;
 	f.arg = &d;
-	f.focus = 0;
 	(void)ui_form_run(&f);
 	ui_form_free(&f);
 	if (!d.done)
@@ -262,22 +272,10 @@ bool ui_dlg_check_backup(void)
 	const char *buttons[] = { _("Check"), _("Cancel") };
 
 	ui_results_clear(_("Check a backup"));
-	ui_form_init(&f);
-	f.title = _("Check a backup");
-	f.help = "restore";
-	f.text = _("Opens a backup file with its password and says what it holds "
+	backup_file_form(&f, _("Check a backup"),
+	    _("Opens a backup file with its password and says what it holds "
 	    "and how many of the encrypted values its key opens. Nothing is "
-	    "changed: a restore drill.");
-	f.nentries = 2;
-	f.labels[F_PASSWORD] = _("Backup password:");
-	f.labels[F_FILE] = _("Backup file:");
-	f.browse[F_FILE] = true;
-	f.hidden[F_PASSWORD] = true;
-	f.max[F_FILE] = RS_PASSWORD_MAX;
-	f.max[F_PASSWORD] = RS_PASSWORD_MAX_CHARS * 4;
-	ui_latest_backup_path(f.values[F_FILE], RS_PASSWORD_MAX + 1);
-	f.buttons = buttons;
-	f.nbuttons = 2;
+	    "changed: a restore drill."), buttons);
 	f.on_button = check_button;
 	f.arg = &done;
 	(void)ui_form_run(&f);
