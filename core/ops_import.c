@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "grow.h"
 #include "jsonl.h"
 #include "ops_reentry.h"
 #include "secret.h"
@@ -65,15 +66,9 @@ static int import_read(import_run *run, const char *path, rs_error *err)
 
 static import_entry *entry_add(import_run *run, uint64_t line)
 {
-	if (run->n == run->cap) {
-		size_t cap = run->cap ? run->cap * 2 : 1024;
-		import_entry *p = realloc(run->entries, cap * sizeof *p);
-
-		if (p == NULL)
-			return NULL;
-		run->entries = p;
-		run->cap = cap;
-	}
+	if (rs_grow(&run->entries, run->n, &run->cap, sizeof *run->entries,
+	    1024) != 0)
+		return NULL;
 	memset(&run->entries[run->n], 0, sizeof run->entries[0]);
 	run->entries[run->n].line = line;
 	return &run->entries[run->n++];

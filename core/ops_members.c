@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "member_view.h"
 #include "ops_internal.h"
 #include "service.h"   /* RS_SERVICE_STALE_INTERVALS */
@@ -214,15 +215,8 @@ static int add_view(void *arg, const rs_member_view *v)
 {
 	view_list *l = arg;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		rs_member_view *grown = realloc(l->views, cap * sizeof *grown);
-
-		if (grown == NULL)
-			return RS_ERR_INTERNAL;
-		l->views = grown;
-		l->cap = cap;
-	}
+	if (rs_grow(&l->views, l->n, &l->cap, sizeof *l->views, 16) != 0)
+		return RS_ERR_INTERNAL;
 	l->views[l->n++] = *v;
 	return RS_OK;
 }
@@ -462,15 +456,8 @@ static int candidate_add(void *arg, const rs_member *m)
 
 	if (m->wrapped_key == NULL || m->key_generation != c->generation)
 		return RS_OK;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		rs_reviewed *grown = realloc(c->list, cap * sizeof *grown);
-
-		if (grown == NULL)
-			return RS_ERR_INTERNAL;
-		c->list = grown;
-		c->cap = cap;
-	}
+	if (rs_grow(&c->list, c->n, &c->cap, sizeof *c->list, 16) != 0)
+		return RS_ERR_INTERNAL;
 	r = &c->list[c->n++];
 	memset(r, 0, sizeof *r);
 	snprintf(r->installation_id, sizeof r->installation_id, "%s",

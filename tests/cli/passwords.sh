@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # passwords.sh: a backup password must be text that can be typed back
 # anywhere (issue 15): no control character, well-formed UTF-8, no BOM;
 # a final CR LF is stripped; characters, not bytes, are counted; only a
