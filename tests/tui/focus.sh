@@ -146,14 +146,19 @@ tui_keys Enter
 tui_stop
 
 # Esc while a check derives its key: the check is dropped (it changes
-# nothing) and the dialog comes back.
+# nothing) and the dialog comes back.  On a quiet machine the 100-value
+# check can end before the 200 ms the busy state waits for, so this one
+# runs on 200,000 values: the trial decryption keeps the worker busy.
+SMALL_CONF=$DEMO_CONF
+t_demo "$T_TMP/big" 200000 1
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --extract -f "$T_TMP/big.rskey" --password-file "$pw"
 tui_start -- || { t_fail start_cancel "rsconfig did not start"; t_done; }
 tui_page 1
 tui_keys Tab Right Right Right Right Enter
 tui_wait "Backup password:"
 tui_type "$PW"
 tui_keys Tab C-u
-tui_type "$T_TMP/good.rskey"
+tui_type "$T_TMP/big.rskey"
 tui_keys Enter
 t_screen busy_check_shown "Working: deriving the key from the password" 10
 tui_keys Escape
@@ -165,6 +170,7 @@ t_grep busy_esc_back_to_dialog "$TUI_SCREEN" "Backup password:"
 tui_keys Escape
 t_screen busy_esc_logged "Check cancelled" 5
 tui_stop
+DEMO_CONF=$SMALL_CONF
 
 # NO_COLOR: the focused Browse and the focused button are reversed and bold.
 tui_start NO_COLOR=1 -- || { t_fail start_nocolor "rsconfig did not start"; t_done; }
