@@ -49,7 +49,8 @@ static void put(struct dbuf *b, const void *data, size_t n)
 		b->p = q;
 		b->cap = b->len + n + 256;
 	}
-	memcpy(b->p + b->len, data, n);
+	if (n > 0)      /* data may be NULL for an empty part */
+		memcpy(b->p + b->len, data, n);
 	b->len += n;
 }
 
