@@ -86,6 +86,7 @@ int main(int argc, char **argv)
 	rc = args_parse(argc, argv, &d);
 	if (rc >= 0)
 		return rc;
+	serve_signals_setup(&d.wait_mask);
 	umask(007);
 	log_init();
 	notify_init();

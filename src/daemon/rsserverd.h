@@ -18,6 +18,7 @@
 #ifndef RSSERVERD_H
 #define RSSERVERD_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #define PROG "rsserverd"
 
 struct daemon {
+	sigset_t wait_mask;        /* what ppoll lets through (serve.c) */
 	const char *config_path;
 	const char *log_file;
 	int interval;              /* heartbeat, seconds */
@@ -108,6 +110,7 @@ void requests_run(struct daemon *d, const struct pollfd *pfd, int n,
 void requests_close_all(void);
 
 /* serve.c: the main loop until SIGTERM or SIGINT. */
+void serve_signals_setup(sigset_t *wait_mask);
 void serve(struct daemon *d);
 
 #endif

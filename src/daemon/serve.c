@@ -27,8 +27,10 @@ static void on_signal(int sig)
 }
 
 /* The signals stay blocked except inside ppoll, so none is lost between
- * a check of the flags and the wait. */
-static void signals_setup(sigset_t *wait_mask)
+ * a check of the flags and the wait.  Set up before anything else: a
+ * SIGHUP (logrotate, a reload) that came between "started" and the loop
+ * would otherwise kill the service with the default action. */
+void serve_signals_setup(sigset_t *wait_mask)
 {
 	struct sigaction sa;
 	sigset_t block;
@@ -108,14 +110,12 @@ static void timers(struct daemon *d, double now, double *next_beat,
 
 void serve(struct daemon *d)
 {
-	sigset_t wait_mask;
 	struct pollfd pfd[1 + CLIENTS_MAX];
 	double next_beat = 0, next_ping = 0, now, due;
 	double ping_every = notify_watchdog_interval();
 	struct timespec ts;
 	int n;
 
-	signals_setup(&wait_mask);
 	fcntl(d->listen_fd, F_SETFL, fcntl(d->listen_fd, F_GETFL) | O_NONBLOCK);
 	while (!got_term) {
 		if (got_hup) {
@@ -131,7 +131,7 @@ void serve(struct daemon *d)
 		due = earliest(next_beat, ping_every > 0 ? next_ping : 0);
 		due = earliest(due, requests_deadline());
 		ts = until(due, now_mono());
-		if (ppoll(pfd, (nfds_t)n + 1, &ts, &wait_mask) < 0)
+		if (ppoll(pfd, (nfds_t)n + 1, &ts, &d->wait_mask) < 0)
 			continue;
 		now = now_mono();
 		requests_run(d, pfd + 1, n, now);
