@@ -14,6 +14,7 @@ static void reach_print(struct run *r)
 	if (reach->how == RS_REACH_NONE)
 		return;
 	j_str(&r->out, "service_reach", rs_reach_name(reach->how));
+	j_str(&r->out, "service_reach_text", reach->text);
 	if (reach->how == RS_REACH_NEXT_HEARTBEAT)
 		j_i64(&r->out, "service_within_seconds", reach->within);
 	out_text(&r->out, "%s\n", reach->text);
