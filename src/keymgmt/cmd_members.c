@@ -11,13 +11,11 @@ static void reach_print(struct run *r)
 {
 	const rs_member_reach *reach = rs_op_member_reach(r->ctx);
 
-	if (reach->how == RS_REACH_NONE)
-		return;
 	j_str(&r->out, "service_reach", rs_reach_name(reach->how));
 	j_str(&r->out, "service_reach_text", reach->text);
-	if (reach->how == RS_REACH_NEXT_HEARTBEAT)
-		j_i64(&r->out, "service_within_seconds", reach->within);
-	out_text(&r->out, "%s\n", reach->text);
+	j_i64(&r->out, "service_within_seconds", reach->within);
+	if (reach->text[0] != '\0')
+		out_text(&r->out, "%s\n", reach->text);
 }
 
 int cmd_join(struct run *r)
