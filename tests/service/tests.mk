@@ -21,6 +21,7 @@ SERVICE_TESTS += tests/service/clients.sh
 SERVICE_TESTS += tests/service/pidtrust.sh
 SERVICE_TESTS += tests/service/members.sh
 SERVICE_TESTS += tests/service/join_root.sh
+SERVICE_TESTS += tests/service/join_tui.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
 
