@@ -7,9 +7,9 @@
 # account) refuse to decrypt within 3 s; the removed member stays listed
 # while its service runs.  Root signals only the pid of our rsserverd
 # running as the member's account: a root process planted as a member's
-# heartbeat pid survives, and the output says the member will notice at
-# its next heartbeat (within 60 s), as it says for a member whose
-# heartbeat names another host.
+# heartbeat pid survives, and so does another account's real rsserverd;
+# the output says the member will notice at its next heartbeat (within
+# 60 s), as it says for a member whose heartbeat names another host.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=svclib.sh
@@ -24,13 +24,13 @@ T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
 useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
 
 chmod 0711 "$T_TMP"
-t_demo "$T_TMP/demo" 20 5
+t_demo "$T_TMP/demo" 20 6
 D=$T_TMP/demo
 C1=$DEMO_CONF C2=$D/member2/rsreportserver.conf
 C3=$D/member3/rsreportserver.conf C4=$D/member4/rsreportserver.conf
-C5=$DEMO_WAIT
+C5=$D/member5/rsreportserver.conf C6=$DEMO_WAIT
 ID2=$(member_id "$C2") ID3=$(member_id "$C3") ID4=$(member_id "$C4")
-ID5=$(member_id "$C5")
+ID5=$(member_id "$C5") ID6=$(member_id "$C6")
 DB=$D/reportserver.db
 DS=$(a_datasource "$DB")
 
@@ -55,27 +55,28 @@ slow_start() {
 	svc_wait "$2" || { t_fail "$1_starts" "no answer: $(cat "$T_TMP/$1.log")"; t_done; }
 }
 
-# Member 2 runs as a real service account (the account change gives it
-# the instance; no hand-made chown).
+# Members 2 and 5 belong to a real service account (the account change
+# gives it the instance; no hand-made chown); member 2 runs.
 t_expect_exit 0 m2_account_change "$RSKEYMGMT" -c "$C2" --service-account "$U" --backup-exists --yes
+t_expect_exit 0 m5_account_change "$RSKEYMGMT" -c "$C5" --service-account "$U" --backup-exists --yes
 slow_start m1 "$C1"
 slow_start m2 "$C2"
-slow_start m5 "$C5"
+slow_start m6 "$C6"
 t_equal m2_runs_as_account "$(svc_field "$C2" account)" "$U"
-t_equal m5_waits "$(svc_field "$C5" state)" not-activated
+t_equal m6_waits "$(svc_field "$C6" state)" not-activated
 GEN=$(svc_field "$C1" generation)
 
 # ---- join: the joined member's running service activates at once ----
 t0=$(ms)
-t_expect_exit 0 join "$RSKEYMGMT" -c "$C1" --join "$ID5" --yes
-wait_state "$C5" activated
+t_expect_exit 0 join "$RSKEYMGMT" -c "$C1" --join "$ID6" --yes
+wait_state "$C6" activated
 took=$(( $(ms) - t0 ))
 echo "# join seen by the running service after $took ms (heartbeat 60 s)"
-t_equal joined_service_activated "$(svc_field "$C5" state)" activated
+t_equal joined_service_activated "$(svc_field "$C6" state)" activated
 t_true join_within_3s "took $took ms" [ "$took" -le 3000 ]
-t_grep join_says_loaded "$T_OUT" "The report server service of [^ ]*RSDEMO5 \(pid [0-9]+\) loaded the key at once: activated, key generation $GEN"
-t_expect_exit 0 joined_service_decrypts "$RSKEYMGMT" -c "$C5" --test-datasource "$DS"
-t_grep joined_service_logged "$T_TMP/m5.log" 'membership-changed'
+t_grep join_says_loaded "$T_OUT" "The report server service of [^ ]*RSDEMO6 \(pid [0-9]+\) loaded the key at once: activated, key generation $GEN"
+t_expect_exit 0 joined_service_decrypts "$RSKEYMGMT" -c "$C6" --test-datasource "$DS"
+t_grep joined_service_logged "$T_TMP/m6.log" 'membership-changed'
 
 # ---- remove: the removed member's running service stops decrypting ----
 t_expect_exit 0 m2_decrypts_before "$RSKEYMGMT" -c "$C2" --test-datasource "$DS"
@@ -99,16 +100,24 @@ t_true removed_listed_while_running "no Removed line for $ID2" \
 sleep 300 &
 S=$!
 T_AT_EXIT="kill $S 2>/dev/null; $T_AT_EXIT"
-plant() { # ID HOST
+plant() { # ID HOST [PID]
 	sql "$DB" "INSERT OR REPLACE INTO heartbeats (installation_id, \
 	    last_seen, pid, host, version, state, reason, interval, \
-	    key_generation) VALUES ('$1', strftime('%s','now'), $S, '$2', \
+	    key_generation) VALUES ('$1', strftime('%s','now'), ${3:-$S}, '$2', \
 	    '0', 'activated', '', 60, $GEN)"
 }
 plant "$ID3" "$(hostname)"
 t_expect_exit 0 remove_planted "$RSKEYMGMT" -c "$C1" --remove "$ID3" --yes
 t_true planted_pid_survives "sleep $S was signalled" kill -0 "$S"
 t_grep planted_not_told "$T_OUT" "RSDEMO3 was not told \(pid $S is not the report server service \(rsserverd running as root\)\); it will notice at its next heartbeat \(within 60 s\)"
+
+# Member 5's row names a real rsserverd (member 1's, root's) that is not
+# its account's: not signalled either.
+P1=$(svc_pid_of "$C1")
+plant "$ID5" "$(hostname)" "$P1"
+t_expect_exit 0 remove_planted_other "$RSKEYMGMT" -c "$C1" --remove "$ID5" --yes
+t_grep other_not_told "$T_OUT" "RSDEMO5 was not told \(pid $P1 is not the report server service \(rsserverd running as $U\)\)"
+t_no_grep other_service_not_signalled "$T_TMP/m1.log" 'SIGHUP'
 
 # ---- another host: its next heartbeat ----
 plant "$ID4" elsewhere.invalid
