@@ -4,7 +4,6 @@
  * by wrapping a copy of the key with its public key, remove one. */
 #include <config.h>
 
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
