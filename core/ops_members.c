@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* ops_members.c: the scale-out deployment (seeds 000, 002): list members
  * with what their services' heartbeats say (who runs), join a waiting one
- * by wrapping a copy of the key with its public key, remove one. */
+ * by wrapping a copy of the key with its public key, remove one, and tell
+ * that member's running service (at once when it runs here). */
 #include <config.h>
 
 #include <inttypes.h>
@@ -15,7 +16,7 @@
 #include "grow.h"
 #include "member_view.h"
 #include "ops_internal.h"
-#include "service.h"   /* RS_SERVICE_STALE_INTERVALS */
+#include "service.h"   /* RS_SERVICE_STALE_INTERVALS, the signal */
 
 const char *rs_member_view_state_text(rs_member_view_state s)
 {
