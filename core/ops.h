@@ -288,6 +288,25 @@ int rs_op_join(rs_ctx *ctx, const char *installation_id, rs_error *err);
 /* Refuses to remove the last joined member unless allow_last. */
 int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
     rs_error *err);
+/* What the last join or removal did to that member's running service
+ * (issue 14): one on this machine is told at once (a SIGHUP to the pid its
+ * heartbeat names, verified first) and its heartbeat confirms; one
+ * elsewhere, or one that cannot be told, notices at its next heartbeat.
+ * The same text is also a step (the TUI's results); the CLI prints it. */
+typedef enum rs_reach_how {
+	RS_REACH_NONE = 0,         /* no join or removal on this ctx yet */
+	RS_REACH_NOT_RUNNING,      /* reads its membership when it starts */
+	RS_REACH_CONFIRMED,        /* told here; activated / dropped the key */
+	RS_REACH_NEXT_HEARTBEAT    /* within `within` seconds */
+} rs_reach_how;
+typedef struct rs_member_reach {
+	rs_reach_how how;
+	int within;                /* RS_REACH_NEXT_HEARTBEAT: seconds */
+	char text[RS_ERROR_MESSAGE_MAX];
+} rs_member_reach;
+const rs_member_reach *rs_op_member_reach(const rs_ctx *ctx);
+/* "not-running", "confirmed", "next-heartbeat" (JSON), "" for none. */
+const char *rs_reach_name(rs_reach_how how);
 
 /* ---- service account ---- */
 

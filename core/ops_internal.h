@@ -22,6 +22,8 @@ struct rs_ctx {
 	/* Set by a passing rs_op_account_check: the account a change is
 	 * about to name, which a backup password must not contain either. */
 	char account_next[RS_NAME_MAX];
+	/* What the last join or removal did to the member's service. */
+	rs_member_reach reach;
 };
 
 /* The unlocked state of this instance: its key pair and the symmetric key. */
@@ -136,7 +138,8 @@ int ops_account_complete(rs_ctx *ctx, const char *account, bool *owned,
  * service runs, or with force only warns. */
 int ops_members_check_stopped(rs_ctx *ctx, bool force, rs_error *err);
 /* After the key changed: a running local service re-reads it (SIGHUP). */
-void ops_service_reload_local(rs_ctx *ctx);
+/* true: the running service was told. */
+bool ops_service_reload_local(rs_ctx *ctx);
 
 int64_t ops_now(void);
 uint64_t ops_count_values(const uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS]);

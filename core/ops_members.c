@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: ISC */
 /* ops_members.c: the scale-out deployment (seeds 000, 002): list members
  * with what their services' heartbeats say (who runs), join a waiting one
- * by wrapping a copy of the key with its public key, remove one. */
+ * by wrapping a copy of the key with its public key, remove one, and tell
+ * that member's running service (at once when it runs here). */
 #include <config.h>
 
 #include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "grow.h"
 #include "member_view.h"
 #include "ops_internal.h"
-#include "service.h"   /* RS_SERVICE_STALE_INTERVALS */
+#include "service.h"   /* RS_SERVICE_STALE_INTERVALS, the signal */
 
 const char *rs_member_view_state_text(rs_member_view_state s)
 {
@@ -254,9 +259,200 @@ static int get_member(rs_ctx *ctx, const char *id, rs_member *m,
 	return rc;
 }
 
+/* ---- membership reaches the member's running service (issue 14) ---- */
+
+/* A join or a removal, and what its service must be told. */
+typedef struct member_change {
+	const char *id;
+	bool allow_last;           /* removal */
+	bool joined;               /* a join, else a removal */
+	uint32_t generation;       /* the key's, for a join's confirmation */
+	char machine[RS_NAME_MAX], instance[RS_NAME_MAX];
+	char account[RS_NAME_MAX];
+} member_change;
+
+/* How long the admin waits for a told service's heartbeat to confirm:
+ * it reloads in milliseconds and beats right after. */
+#define REACH_CONFIRM_MS 2500
+#define REACH_POLL_MS 50
+
+static void change_note(member_change *c, const rs_member *m)
+{
+	snprintf(c->machine, sizeof c->machine, "%s", m->machine);
+	snprintf(c->instance, sizeof c->instance, "%s", m->instance);
+	snprintf(c->account, sizeof c->account, "%s", m->service_account);
+}
+
+const rs_member_reach *rs_op_member_reach(const rs_ctx *ctx)
+{
+	return &ctx->reach;
+}
+
+const char *rs_reach_name(rs_reach_how how)
+{
+	switch (how) {
+	case RS_REACH_NOT_RUNNING:
+		return "not-running";
+	case RS_REACH_CONFIRMED:
+		return "confirmed";
+	case RS_REACH_NEXT_HEARTBEAT:
+		return "next-heartbeat";
+	case RS_REACH_NONE:
+		break;
+	}
+	return "";
+}
+
+static void reach_say(rs_ctx *ctx, rs_reach_how how, int within,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* One sentence for both faces: a step (the TUI) and ctx->reach (the CLI). */
+static void reach_say(rs_ctx *ctx, rs_reach_how how, int within,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	ctx->reach.how = how;
+	ctx->reach.within = within;
+	va_start(ap, fmt);
+	vsnprintf(ctx->reach.text, sizeof ctx->reach.text, fmt, ap);
+	va_end(ap);
+	ops_step(ctx, how == RS_REACH_NEXT_HEARTBEAT ? RS_STEP_WARNING :
+	    RS_STEP_OK, "%s", ctx->reach.text);
+}
+
+/* The member's heartbeat row, if it has one. */
+static bool heartbeat_of(rs_ctx *ctx, const char *id, rs_heartbeat *out)
+{
+	rs_heartbeat *list = NULL;
+	rs_error ignored = { 0 };
+	size_t n = 0;
+	bool found = false;
+
+	if (ctx->store->ops->heartbeat_list(ctx->store, &list, &n,
+	    &ignored) != RS_OK)
+		return false;
+	for (size_t i = 0; !found && i < n; i++)
+		if (strcmp(list[i].installation_id, id) == 0) {
+			*out = list[i];
+			found = true;
+		}
+	free(list);
+	return found;
+}
+
+/* Its row is written by its account: any interval is clamped. */
+static int within_of(const rs_heartbeat *hb)
+{
+	if (hb->interval < 1)
+		return 1;
+	return hb->interval > 3600 ? 3600 : (int)hb->interval;
+}
+
+static bool heartbeat_confirms(const member_change *c, const rs_heartbeat *hb)
+{
+	if (!c->joined)
+		return strcmp(hb->state, "activated") != 0;
+	return strcmp(hb->state, "activated") == 0 &&
+	    hb->key_generation == (int64_t)c->generation;
+}
+
+/* A told service reloads and beats at once: its row says so. */
+static bool wait_confirmed(rs_ctx *ctx, const member_change *c)
+{
+	struct timespec ts = { 0, REACH_POLL_MS * 1000000L };
+	rs_heartbeat hb;
+
+	for (int waited = 0; waited <= REACH_CONFIRM_MS;
+	    waited += REACH_POLL_MS) {
+		if (heartbeat_of(ctx, c->id, &hb) && heartbeat_confirms(c, &hb))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/* Tells the service; false (err says why) when it cannot be. */
+static bool reach_tell(rs_ctx *ctx, const member_change *c,
+    const rs_heartbeat *hb, rs_error *err)
+{
+	if (strcmp(c->id, ctx->cfg.installation_id) == 0) {
+		if (ops_service_reload_local(ctx))
+			return true;
+		rs_err(err, RS_ERR_STATE, "%s", _("it did not take the signal"));
+		return false;
+	}
+	return rs_service_signal_member(c->account, hb->pid, SIGHUP,
+	    err) == RS_OK;
+}
+
+static void reach_confirmed(rs_ctx *ctx, const member_change *c, int64_t pid)
+{
+	if (c->joined)
+		reach_say(ctx, RS_REACH_CONFIRMED, 0, _("The report server "
+		    "service of %s\\%s (pid %" PRId64 ") loaded the key at once: "
+		    "activated, key generation %" PRIu32), c->machine,
+		    c->instance, pid, c->generation);
+	else
+		reach_say(ctx, RS_REACH_CONFIRMED, 0, _("The report server "
+		    "service of %s\\%s (pid %" PRId64 ") dropped the key at once: "
+		    "it no longer decrypts"), c->machine, c->instance, pid);
+}
+
+/* After the commit: the member's service hears of it now when it runs on
+ * this machine, else at its next heartbeat (rsserverd's membership_follow).
+ * Root signals only a pid that /proc shows is our rsserverd running as the
+ * member's account (rs_service_signal_member). */
+static void member_reach(rs_ctx *ctx, const member_change *c)
+{
+	char host[RS_NAME_MAX] = "";
+	rs_heartbeat hb;
+	rs_member_view v;
+	rs_error err = { 0 };
+
+	memset(&v, 0, sizeof v);
+	if (heartbeat_of(ctx, c->id, &hb))
+		rs_member_view_annotate(&v, &hb, ops_now(), c->generation);
+	if (!v.running) {
+		reach_say(ctx, RS_REACH_NOT_RUNNING, 0, _("The report server "
+		    "service of %s\\%s is not running; it reads its membership "
+		    "when it starts."), c->machine, c->instance);
+		return;
+	}
+	if (gethostname(host, sizeof host - 1) != 0 || strcmp(host,
+	    hb.host) != 0) {
+		reach_say(ctx, RS_REACH_NEXT_HEARTBEAT, within_of(&hb), _("The "
+		    "report server service of %s\\%s runs on %s, not here: it "
+		    "will notice at its next heartbeat (within %d s)."),
+		    c->machine, c->instance, hb.host, within_of(&hb));
+		return;
+	}
+	if (!reach_tell(ctx, c, &hb, &err)) {
+		reach_say(ctx, RS_REACH_NEXT_HEARTBEAT, within_of(&hb), _("The "
+		    "report server service of %s\\%s was not told (%s); it will "
+		    "notice at its next heartbeat (within %d s)."), c->machine,
+		    c->instance, err.message, within_of(&hb));
+		return;
+	}
+	if (wait_confirmed(ctx, c)) {
+		reach_confirmed(ctx, c, hb.pid);
+		return;
+	}
+	reach_say(ctx, RS_REACH_NEXT_HEARTBEAT, within_of(&hb), _("The report "
+	    "server service of %s\\%s (pid %" PRId64 ") was told but has not "
+	    "confirmed yet; it will notice at its next heartbeat (within %d s)."),
+	    c->machine, c->instance, hb.pid, within_of(&hb));
+}
+
+static void change_done(rs_ctx *ctx, void *arg)
+{
+	member_reach(ctx, arg);
+}
+
 static int join_locked(rs_ctx *ctx, void *arg, rs_error *err)
 {
-	const char *id = arg;
+	member_change *c = arg;
+	const char *id = c->id;
 	ops_unlocked u;
 	rs_member m;
 	int rc = ops_unlock(ctx, &u, NULL, err);
@@ -270,9 +466,12 @@ static int join_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		    m.machine, m.instance);
 	if (rc == RS_OK)
 		rc = ops_wrap_for(ctx, &m, u.key, u.info.generation, err);
-	if (rc == RS_OK)
+	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Gave %s\\%s a copy of the key"),
 		    m.machine, m.instance);
+		change_note(c, &m);
+		c->generation = u.info.generation;
+	}
 	rs_member_clear(&m);
 	ops_unlocked_free(&u);
 	return rc;
@@ -280,9 +479,11 @@ static int join_locked(rs_ctx *ctx, void *arg, rs_error *err)
 
 int rs_op_join(rs_ctx *ctx, const char *installation_id, rs_error *err)
 {
+	member_change c = { .id = installation_id, .joined = true };
 	ops_op op = { .name = "join", .target = installation_id,
-	    .arg = (void *)installation_id, .work = join_locked };
+	    .arg = &c, .work = join_locked, .done = change_done };
 
+	memset(&ctx->reach, 0, sizeof ctx->reach);
 	return ops_run(ctx, &op, err);
 }
 
@@ -295,14 +496,9 @@ static size_t count_joined(rs_member *members, size_t n)
 	return joined;
 }
 
-typedef struct removal {
-	const char *id;
-	bool allow_last;
-} removal;
-
 static int remove_locked(rs_ctx *ctx, void *arg, rs_error *err)
 {
-	const removal *r = arg;
+	member_change *r = arg;
 	const char *id = r->id;
 	bool allow_last = r->allow_last;
 	rs_member *members = NULL, m;
@@ -321,30 +517,23 @@ static int remove_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		    "--allow-last."), m.machine, m.instance);
 	if (rc == RS_OK)
 		rc = ctx->store->ops->member_delete(ctx->store, id, err);
-	if (rc == RS_OK)
+	if (rc == RS_OK) {
 		ops_step(ctx, RS_STEP_OK, _("Removed %s\\%s"), m.machine, m.instance);
+		change_note(r, &m);
+	}
 	rs_members_free(members, n);
 	rs_member_clear(&m);
 	return rc;
 }
 
-/* This instance removed: its own running service drops the key at once;
- * any other member's notices at its next heartbeat (issue 14). */
-static void remove_done(rs_ctx *ctx, void *arg)
-{
-	const removal *r = arg;
-
-	if (strcmp(r->id, ctx->cfg.installation_id) == 0)
-		ops_service_reload_local(ctx);
-}
-
 int rs_op_remove(rs_ctx *ctx, const char *installation_id, bool allow_last,
     rs_error *err)
 {
-	removal r = { installation_id, allow_last };
+	member_change r = { .id = installation_id, .allow_last = allow_last };
 	ops_op op = { .name = "remove", .target = installation_id, .arg = &r,
-	    .work = remove_locked, .done = remove_done };
+	    .work = remove_locked, .done = change_done };
 
+	memset(&ctx->reach, 0, sizeof ctx->reach);
 	return ops_run(ctx, &op, err);
 }
 

@@ -162,7 +162,7 @@ int rs_service_heartbeat(rs_ctx *ctx, const rs_heartbeat *hb, rs_error *err)
 	return ctx->store->ops->heartbeat_put(ctx->store, hb, err);
 }
 
-void ops_service_reload_local(rs_ctx *ctx)
+bool ops_service_reload_local(rs_ctx *ctx)
 {
 	rs_error err = { 0 };
 	rs_service_done done;
@@ -171,11 +171,14 @@ void ops_service_reload_local(rs_ctx *ctx)
 	if (rs_service_control(&ctx->cfg, RS_SERVICE_RELOAD, 0, &done,
 	    &err) != RS_OK) {
 		ops_step(ctx, RS_STEP_WARNING, "%s", err.message);
-	} else if (done.was_running) {
+		return false;
+	}
+	if (done.was_running) {
 		rs_service_done_how(&done, how, sizeof how);
 		ops_step(ctx, RS_STEP_OK, "%s, %s", _("Told the local report "
 		    "server service to reload the key"), how);
 	}
+	return done.was_running;
 }
 
 /* ---- start, stop, status and test of this instance's service ---- */

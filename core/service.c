@@ -587,12 +587,17 @@ static bool proc_is_rsserverd(pid_t pid)
 	return strcmp(exe, prog) == 0;
 }
 
-bool rs_service_pid_verified(const rs_config *cfg, pid_t pid)
+static bool pid_verified_as(const char *account, pid_t pid)
 {
-	struct passwd *pw = getpwnam(cfg->service_account);
+	struct passwd *pw = getpwnam(account);
 
 	return pid > 1 && pw != NULL && proc_runs_as(pid, pw->pw_uid) &&
 	    proc_is_rsserverd(pid);
+}
+
+bool rs_service_pid_verified(const rs_config *cfg, pid_t pid)
+{
+	return pid_verified_as(cfg->service_account, pid);
 }
 
 static int pidfd_of(pid_t pid)
@@ -647,6 +652,38 @@ static int signal_service(const rs_config *cfg, pid_t *pid, int sig,
 	if (pidfd >= 0)
 		close(pidfd);
 	return rc == 0 ? RS_OK : signal_failed(cfg, *pid, err);
+}
+
+/* Another member's service on this machine (issue 14): its pid comes
+ * from its heartbeat row, which any member's account can write, so it is
+ * signalled only through a pidfd taken before /proc shows it is our
+ * rsserverd running as account.  At worst that is some instance's
+ * rsserverd, which a SIGHUP only makes read the database again. */
+int rs_service_signal_member(const char *account, int64_t pid, int sig,
+    rs_error *err)
+{
+	int pidfd, rc;
+
+	if (pid <= 1 || pid > INT32_MAX)
+		return rs_err(err, RS_ERR_PERMISSION, _("pid %" PRId64 " is not "
+		    "the report server service (rsserverd running as %s)"), pid,
+		    account);
+	pidfd = pidfd_of((pid_t)pid);
+	if (!pid_verified_as(account, (pid_t)pid)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return rs_err(err, RS_ERR_PERMISSION, _("pid %" PRId64 " is not "
+		    "the report server service (rsserverd running as %s)"), pid,
+		    account);
+	}
+	rc = send_signal(pidfd, (pid_t)pid, sig);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (rc == 0)
+		return RS_OK;
+	return rs_err(err, errno == EPERM ? RS_ERR_PERMISSION : RS_ERR_FAILED,
+	    _("cannot signal the report server service (pid %" PRId64 "): %s"),
+	    pid, strerror(errno));
 }
 
 static int signal_failed(const rs_config *cfg, pid_t pid, rs_error *err)

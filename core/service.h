@@ -38,6 +38,11 @@ pid_t rs_service_pid(const rs_config *cfg);
 /* pid runs our rsserverd (the program rs_service_program names) as the
  * config's service account, as /proc says.  Root signals nothing else. */
 bool rs_service_pid_verified(const rs_config *cfg, pid_t pid);
+/* Sends sig to pid (another member's service here, as its heartbeat
+ * names it) only when /proc shows our rsserverd running as account:
+ * RS_ERR_PERMISSION, signalling nothing, when it is not. */
+int rs_service_signal_member(const char *account, int64_t pid, int sig,
+    rs_error *err);
 /* Sends request, reads the whole answer (one connection per request).
  * RS_ERR_STATE when nothing listens. */
 int rs_service_request(const rs_config *cfg, const char *request,

@@ -81,19 +81,26 @@ void key_load(struct daemon *d)
  * or a new key changes this instance's stamp; the key is then loaded
  * again, or dropped from memory when this instance no longer holds a copy.
  * Every heartbeat asks, so a member on another machine notices within one
- * interval; the database is the only channel there is between machines. */
-static void membership_follow(struct daemon *d)
+ * interval; the database is the only channel there is between machines.
+ * On this machine the admin's join or removal sends a SIGHUP at once. */
+bool membership_changed(struct daemon *d)
 {
 	uint64_t stamp = 0;
 	rs_error err = { 0 };
 
 	if (d->ctx == NULL || rs_service_member_stamp(d->ctx, &stamp, &err) !=
 	    RS_OK || stamp == d->member_stamp)
-		return;
+		return false;
 	log_event(LOG_INFO, "membership-changed", "%s",
 	    _("this instance's membership or the key changed: loading the key "
 	    "again"));
-	key_load(d);
+	return true;
+}
+
+static void membership_follow(struct daemon *d)
+{
+	if (membership_changed(d))
+		key_load(d);
 }
 
 void heartbeat(struct daemon *d, const char *state)

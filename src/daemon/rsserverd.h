@@ -94,6 +94,8 @@ void key_load(struct daemon *d);
 /* "activated, key generation N" or "NOT ACTIVATED: reason". */
 void key_status_text(const struct daemon *d, char *out, size_t size);
 void heartbeat(struct daemon *d, const char *state);
+/* The membership or the key changed since the key was loaded (logged). */
+bool membership_changed(struct daemon *d);
 
 /* requests.c: one request per connection on the socket, at most
  * CLIENTS_MAX connections at once, each non-blocking with a deadline.

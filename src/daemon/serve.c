@@ -61,7 +61,8 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* SIGHUP: systemctl reload, a key operation, or logrotate.  systemd hears
+/* SIGHUP: systemctl reload, a key operation, a join or removal of this
+ * member, or logrotate.  systemd hears
  * RELOADING=1 first and READY=1 once the key is read again. */
 static void reload(struct daemon *d)
 {
@@ -72,6 +73,9 @@ static void reload(struct daemon *d)
 	if (d->log_file != NULL && log_file_open(d->log_file, &err) != RS_OK)
 		log_event(LOG_WARNING, "reload", "%s", err.message);
 	log_event(LOG_INFO, "reload", "%s", _("SIGHUP: reloading the key"));
+	/* An admin's join or removal here sends the SIGHUP (issue 14): the
+	 * log says so as when a heartbeat finds it. */
+	(void)membership_changed(d);
 	key_load(d);
 	key_status_text(d, status, sizeof status);
 	notify_ready(status);

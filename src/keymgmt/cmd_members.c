@@ -6,6 +6,18 @@
 #include <string.h>
 #include "rskeymgmt.h"
 
+/* What the member's running service made of it, in the core's words. */
+static void reach_print(struct run *r)
+{
+	const rs_member_reach *reach = rs_op_member_reach(r->ctx);
+
+	j_str(&r->out, "service_reach", rs_reach_name(reach->how));
+	j_str(&r->out, "service_reach_text", reach->text);
+	j_i64(&r->out, "service_within_seconds", reach->within);
+	if (reach->text[0] != '\0')
+		out_text(&r->out, "%s\n", reach->text);
+}
+
 int cmd_join(struct run *r)
 {
 	int rc = rs_op_join(r->ctx, r->cli->arg, &r->err);
@@ -15,6 +27,7 @@ int cmd_join(struct run *r)
 	j_str(&r->out, "installation_id", r->cli->arg);
 	out_text(&r->out, _("Member %s joined: it now holds a copy of the key.\n"),
 	    r->cli->arg);
+	reach_print(r);
 	return RS_OK;
 }
 
@@ -49,5 +62,6 @@ int cmd_remove(struct run *r)
 	j_str(&r->out, "installation_id", r->cli->arg);
 	out_text(&r->out, _("Member %s removed from the scale-out deployment.\n"),
 	    r->cli->arg);
+	reach_print(r);
 	return RS_OK;
 }

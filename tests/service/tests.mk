@@ -20,6 +20,8 @@ SERVICE_TESTS += tests/service/systemctl.sh
 SERVICE_TESTS += tests/service/clients.sh
 SERVICE_TESTS += tests/service/pidtrust.sh
 SERVICE_TESTS += tests/service/members.sh
+SERVICE_TESTS += tests/service/join_root.sh
+SERVICE_TESTS += tests/service/join_tui.sh
 TESTS += $(SERVICE_TESTS)
 EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
 

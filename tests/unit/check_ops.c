@@ -300,6 +300,10 @@ START_TEST(join_activates_a_waiting_member_once)
 	ck_assert_int_eq(rs_op_join(ctx, id, &err), RS_OK);
 	ck_assert_int_eq(status_of(3).activation, RS_ACTIVATED);
 	ck_assert_uint_eq(verify(3, RS_OK).ok, DEMO_VALUES);
+	/* No service runs: it reads its membership when it starts. */
+	ck_assert_int_eq(rs_op_member_reach(ctx)->how, RS_REACH_NOT_RUNNING);
+	ck_assert_ptr_nonnull(strstr(rs_op_member_reach(ctx)->text,
+	    "not running"));
 	rs_err_clear(&err);
 	ck_assert_int_eq(rs_op_join(ctx, id, &err), RS_ERR_STATE);
 	rs_err_clear(&err);
@@ -416,7 +420,28 @@ START_TEST(remove_refuses_the_last_joined_member_unless_allowed)
 	snprintf(id2, sizeof id2, "%s", rs_ctx_config(second)->installation_id);
 	rs_ctx_close(second);
 	ck_assert_uint_eq(count_members(ctx), 3);
-	ck_assert_int_eq(rs_op_remove(ctx, id2, false, &err), RS_OK);
+	/* Member 2's service runs on another host (its row says, with an
+	 * absurd interval): it notices at its next heartbeat, at most an
+	 * hour (issue 14). */
+	{
+		rs_heartbeat hb = { .pid = 4242, .interval = INT64_MAX };
+
+		snprintf(hb.installation_id, sizeof hb.installation_id, "%s",
+		    id2);
+		snprintf(hb.state, sizeof hb.state, "activated");
+		snprintf(hb.host, sizeof hb.host, "elsewhere.invalid");
+		hb.last_seen = (int64_t)time(NULL);
+		ck_assert_int_eq(rs_service_heartbeat(ctx, &hb, &err), RS_OK);
+		ck_assert_int_eq(rs_op_remove(ctx, id2, false, &err), RS_OK);
+		ck_assert_int_eq(rs_op_member_reach(ctx)->how,
+		    RS_REACH_NEXT_HEARTBEAT);
+		ck_assert_int_eq(rs_op_member_reach(ctx)->within, 3600);
+		ck_assert_ptr_nonnull(strstr(rs_op_member_reach(ctx)->text,
+		    "runs on elsewhere.invalid, not here"));
+		/* It stops: no longer listed. */
+		snprintf(hb.state, sizeof hb.state, "stopped");
+		ck_assert_int_eq(rs_service_heartbeat(ctx, &hb, &err), RS_OK);
+	}
 	ck_assert_uint_eq(count_members(ctx), 2);
 	ck_assert_int_eq(rs_op_remove(ctx, id1, false, &err), RS_ERR_STATE);
 	ck_assert_ptr_nonnull(strstr(err.message, "last member"));
