@@ -31,6 +31,8 @@ tui_keys Right Right Enter
 t_screen cancel_changes_nothing "No backup made or stated"
 rsk --status
 t_grep account_unchanged "$T_OUT" '"service_account":"root"'
+t_grep cancel_audited "$T_TMP/demo/reportserver.db-audit.log" \
+    'op=service-account target="?nobody"? .*outcome=cancelled'
 tui_stop
 
 apply_account nobody
