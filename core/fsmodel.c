@@ -76,11 +76,12 @@ static int walk_folders(const char *real, folder_fn fn, void *arg,
 	char pre[PATH_MAX];
 	struct stat st;
 	size_t len = strlen(real), i = 0, j;
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), next, rc = RS_OK;
+	int fd, next, saved, rc = RS_OK;
 
 	if (len >= sizeof pre)
 		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), real);
 	snprintf(pre, sizeof pre, "/");
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	while (fd >= 0) {
 		if (fstat(fd, &st) != 0 || (rc = fn(pre, &st, arg, err)) != RS_OK)
 			break;
@@ -94,8 +95,10 @@ static int walk_folders(const char *real, folder_fn fn, void *arg,
 		pre[j] = '\0';
 		next = openat(fd, pre + i, O_PATH | O_DIRECTORY | O_NOFOLLOW
 		    | O_CLOEXEC);
+		saved = errno;
 		close(fd);
 		fd = next;
+		errno = saved;
 		i = j;
 	}
 	if (fd >= 0)
