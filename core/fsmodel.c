@@ -62,6 +62,55 @@ static void parent_of(const char *path, char *out, size_t size)
 		snprintf(out, size, "%.*s", (int)(slash - path), path);
 }
 
+/* Calls fn for / and each folder below it down to real (absolute, without
+ * links: from realpath), each opened from the one above with O_NOFOLLOW
+ * and judged on its descriptor, so the folder judged is the one walked
+ * through, even if a name was swapped for a link after realpath.  A folder
+ * that is gone ends the walk (not there: made by us later). */
+typedef int (*folder_fn)(const char *dir, const struct stat *st, void *arg,
+    rs_error *err);
+
+static int walk_folders(const char *real, folder_fn fn, void *arg,
+    rs_error *err)
+{
+	char pre[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(real), i = 0, j;
+	int fd, next, saved, rc = RS_OK;
+
+	if (len >= sizeof pre)
+		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), real);
+	snprintf(pre, sizeof pre, "/");
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	while (fd >= 0) {
+		if (fstat(fd, &st) != 0 || (rc = fn(pre, &st, arg, err)) != RS_OK)
+			break;
+		while (real[i] == '/')
+			i++;
+		if (real[i] == '\0')
+			break;
+		for (j = i; real[j] != '\0' && real[j] != '/'; j++)
+			;
+		memcpy(pre, real, j);
+		pre[j] = '\0';
+		next = openat(fd, pre + i, O_PATH | O_DIRECTORY | O_NOFOLLOW
+		    | O_CLOEXEC);
+		saved = errno;
+		close(fd);
+		fd = next;
+		errno = saved;
+		i = j;
+	}
+	if (fd >= 0)
+		close(fd);
+	else if (rc == RS_OK && errno != ENOENT)
+		rc = rs_err(err, RS_ERR_PERMISSION, _("The folder %s changed "
+		    "while it was checked (it is now a symbolic link or not a "
+		    "folder: %s). Look at who can write its parent."), pre,
+		    strerror(errno));
+	return rc;
+}
+
 /* The folder component "dir" (already resolved, no links) is safe to walk
  * through: owned by someone trusted, and not writable by group or others
  * unless sticky.  The database folder (extra_dir) belongs to a service
@@ -94,13 +143,25 @@ static int check_folder(const char *dir, const struct stat *st,
 /* Every folder from / down to dir.  A link on the way is followed only
  * when someone trusted made it; the folders are then checked where the
  * links lead.  A folder that does not exist yet is ours to make. */
+struct chain {
+	const char *extra_dir, *what, *path;
+};
+
+static int chain_folder(const char *dir, const struct stat *st, void *arg,
+    rs_error *err)
+{
+	const struct chain *c = arg;
+
+	return check_folder(dir, st, c->extra_dir, c->what, c->path, err);
+}
+
 static int check_chain(const char *dir, const char *extra_dir,
     const char *what, const char *path, rs_error *err)
 {
 	char pre[PATH_MAX], real[PATH_MAX], owner[64];
+	struct chain chain;
 	struct stat st;
 	size_t len = strlen(dir), i;
-	int rc;
 
 	if (len >= sizeof pre)
 		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), dir);
@@ -119,24 +180,10 @@ static int check_chain(const char *dir, const char *extra_dir,
 	}
 	if (realpath(dir, real) == NULL)
 		return RS_OK;   /* not there yet: made by us, as we check it */
-	len = strlen(real);
-	for (i = 0; i <= len; i++) {
-		if (i > 0 && real[i] != '/' && real[i] != '\0')
-			continue;
-		if (i == 0) {
-			pre[0] = '/';
-			pre[1] = '\0';
-		} else {
-			memcpy(pre, real, i);
-			pre[i] = '\0';
-		}
-		if (lstat(pre, &st) != 0)
-			continue;
-		rc = check_folder(pre, &st, extra_dir, what, path, err);
-		if (rc != RS_OK)
-			return rc;
-	}
-	return RS_OK;
+	chain.extra_dir = extra_dir;
+	chain.what = what;
+	chain.path = path;
+	return walk_folders(real, chain_folder, &chain, err);
 }
 
 /* A file root opens: never a link, a regular file when there, owned by
@@ -270,39 +317,47 @@ static bool reachable(const rs_fs_plan *plan, const char *dir,
 
 /* Every folder above path must let the account through; the folder that
  * holds the config may be opened to the account's group when root (or the
- * old account) has it to itself. */
+ * old account) has it to itself.  A folder above that is closed is not
+ * opened for it: that is the admin's choice (the fix is named). */
+struct reach {
+	rs_fs_plan *plan;
+	const char *path, *config_dir;
+	uid_t old_uid, uid;
+	gid_t gid;
+};
+
+static int reach_folder(const char *dir, const struct stat *st, void *arg,
+    rs_error *err)
+{
+	struct reach *r = arg;
+	char name[64];
+
+	if (reachable(r->plan, dir, st, r->uid, r->gid))
+		return RS_OK;
+	if (r->config_dir != NULL && strcmp(dir, r->config_dir) == 0
+	    && (st->st_uid == 0 || st->st_uid == r->old_uid)) {
+		if (add(r->plan, dir, true, st->st_uid, r->gid,
+		    (st->st_mode & 0700) | 010) != 0)
+			return rs_err(err, RS_ERR_INTERNAL, _("too many grants"));
+		return RS_OK;
+	}
+	user_name(r->uid, name, sizeof name);
+	return rs_err(err, RS_ERR_PERMISSION, _("%s could not reach %s: the "
+	    "folder %s is closed to it (mode %03o). Nothing was changed. Fix "
+	    "with: chmod o+x %s, or move the instance out of that folder."),
+	    name, r->path, dir, (unsigned)(st->st_mode & 0777), dir);
+}
+
 static int plan_reach(rs_fs_plan *plan, const char *path, const char *config_dir,
     uid_t old_uid, uid_t uid, gid_t gid, rs_error *err)
 {
-	char dir[PATH_MAX], real[PATH_MAX], name[64];
-	struct stat st;
-	char *p;
+	char dir[PATH_MAX], real[PATH_MAX];
+	struct reach r = { plan, path, config_dir, old_uid, uid, gid };
 
 	parent_of(path, dir, sizeof dir);
 	if (realpath(dir, real) == NULL)
 		return RS_OK;
-	for (p = real + strlen(real); ; ) {
-		if (lstat(real, &st) == 0 && !reachable(plan, real, &st, uid, gid)) {
-			if (config_dir != NULL && strcmp(real, config_dir) == 0
-			    && (st.st_uid == 0 || st.st_uid == old_uid)) {
-				if (add(plan, real, true, st.st_uid, gid,
-				    (st.st_mode & 0700) | 010) != 0)
-					return rs_err(err, RS_ERR_INTERNAL,
-					    _("too many grants"));
-			} else {
-				user_name(uid, name, sizeof name);
-				return rs_err(err, RS_ERR_PERMISSION, _("%s could not "
-				    "reach %s: the folder %s is closed to it (mode "
-				    "%03o). Fix with: chmod o+x %s"), name, path, real,
-				    (unsigned)(st.st_mode & 0777), real);
-			}
-		}
-		p = strrchr(real, '/');
-		if (p == NULL || p == real)
-			break;
-		*p = '\0';
-	}
-	return RS_OK;
+	return walk_folders(real, reach_folder, &r, err);
 }
 
 int rs_fs_plan_account(const rs_config *cfg, uid_t old_uid, uid_t uid,
@@ -363,6 +418,75 @@ int rs_fs_plan_account(const rs_config *cfg, uid_t old_uid, uid_t uid,
 		rc = plan_reach(plan, cfg->database, cdir, old_uid, uid, gid, err);
 	if (rc == RS_OK)
 		rc = plan_reach(plan, cfg->keystore, cdir, old_uid, uid, gid, err);
+	return rc;
+}
+
+/* Where the runtime folder is to be made: parent (or, as root, the folder
+ * above it, as rsserverd makes one missing level) must exist and let this
+ * process make a folder there. */
+static int runtime_parent(const rs_config *cfg, const char *runtime,
+    char *parent, size_t size, rs_error *err)
+{
+	char above[PATH_MAX];
+	const char *where = parent;
+	struct stat st;
+	int rc = 0;
+
+	parent_of(runtime, parent, size);
+	if (stat(parent, &st) != 0 && errno == ENOENT && geteuid() == 0) {
+		parent_of(parent, above, sizeof above);
+		where = above;
+		rc = stat(above, &st);
+	} else if (stat(parent, &st) != 0) {
+		rc = -1;
+	}
+	if (rc == 0 && !S_ISDIR(st.st_mode)) {
+		rc = -1;
+		errno = ENOTDIR;
+	}
+	if (rc == 0 && access(where, W_OK | X_OK) != 0)
+		rc = -1;
+	if (rc != 0)
+		return rs_err(err, RS_ERR_PERMISSION, _("The service could not "
+		    "make its runtime folder %s in %s: %s. Nothing was changed. "
+		    "Fix with: mkdir -p %s (as root), or set runtime = FOLDER in "
+		    "%s."), runtime, where, strerror(errno), parent, cfg->path);
+	return RS_OK;
+}
+
+int rs_fs_check_runtime(const rs_config *cfg, const char *runtime,
+    uid_t old_uid, uid_t uid, gid_t gid, rs_fs_plan *plan, rs_error *err)
+{
+	char parent[PATH_MAX], cdir[PATH_MAX], owner[64], name[64];
+	struct stat st;
+	int rc;
+
+	if (lstat(runtime, &st) == 0) {
+		/* The old account's, left by a stopped service: rsserverd,
+		 * started as root, removes it and makes it afresh. */
+		if (S_ISDIR(st.st_mode) && (st.st_uid == uid
+		    || (geteuid() == 0 && st.st_uid == old_uid)))
+			rc = RS_OK;
+		else {
+			user_name(st.st_uid, owner, sizeof owner);
+			user_name(uid, name, sizeof name);
+			return rs_err(err, RS_ERR_PERMISSION, _("The runtime folder "
+			    "%s already exists and belongs to %s; the service makes "
+			    "that folder itself for %s and never takes over one it "
+			    "did not make. Nothing was changed. Fix with: rm -r %s, "
+			    "or set runtime = FOLDER in %s."), runtime, owner, name,
+			    runtime, cfg->path);
+		}
+	} else {
+		rc = runtime_parent(cfg, runtime, parent, sizeof parent, err);
+	}
+	/* The account walks down to it through every folder above (one
+	 * that rsserverd makes is 0755). */
+	parent_of(runtime, parent, sizeof parent);
+	parent_of(cfg->path, cdir, sizeof cdir);
+	if (rc == RS_OK && plan != NULL)
+		rc = plan_reach(plan, stat(parent, &st) == 0 ? runtime : parent,
+		    cdir, old_uid, uid, gid, err);
 	return rc;
 }
 

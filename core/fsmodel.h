@@ -50,6 +50,15 @@ typedef struct rs_fs_plan {
  * with the fix-it command when no grant can make it so. */
 int rs_fs_plan_account(const rs_config *cfg, uid_t old_uid, uid_t uid,
     gid_t gid, rs_fs_plan *plan, rs_error *err);
+/* Before an account change: the service will be able to make its runtime
+ * folder (src/daemon/runtime.c: as root it makes it, and one missing
+ * folder above, for the account; as the account it makes it itself), or
+ * the folder is already the account's (or, as root, the old account's,
+ * which rsserverd makes afresh); and (plan not NULL, as root) the account
+ * can reach it, adding the config folder's grant when that is the way.
+ * RS_ERR_PERMISSION with the fix-it command otherwise. */
+int rs_fs_check_runtime(const rs_config *cfg, const char *runtime,
+    uid_t old_uid, uid_t uid, gid_t gid, rs_fs_plan *plan, rs_error *err);
 /* Applies the plan without following links; stops at the first failure. */
 int rs_fs_apply(rs_fs_plan *plan, rs_error *err);
 /* Undoes what rs_fs_apply did, in reverse; returns how many it could not. */

@@ -561,6 +561,13 @@ int rs_demo_create(const char *dir, const rs_demo_options *opt,
  * confirmation declined (outcome "cancelled") or refused ("refused"). */
 void rs_op_audit_attempt(rs_ctx *ctx, const char *operation,
     const char *outcome, const char *why);
+/* A confirmation the admin declined (a "no" at the CLI's prompt, Cancel
+ * in a TUI dialog): audited as outcome "cancelled" under the operation's
+ * own name (the CLI's "reencrypt" and "apply" are "change" and
+ * "restore"), with target (may be NULL); sets err to RS_ERR_CANCELLED,
+ * "nothing was changed", and returns it. */
+int rs_op_cancelled(rs_ctx *ctx, const char *operation, const char *target,
+    rs_error *err);
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err);
 

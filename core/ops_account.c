@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <time.h>
+#include "audit.h"
 #include "fsmodel.h"
 #include "keystore.h"
 #include "ops_internal.h"
@@ -60,7 +61,10 @@ static int check_account(rs_ctx *ctx, const char *account,
 {
 	struct passwd *pw, *me, *old;
 	char myname[RS_NAME_MAX];
-	uid_t old_uid;
+	rs_service_paths sp;
+	uid_t old_uid, uid;
+	gid_t gid;
+	int rc;
 
 	if (account == NULL || account[0] == '\0' ||
 	    strlen(account) >= RS_NAME_MAX || strpbrk(account, " \t\n:/\\"))
@@ -86,7 +90,11 @@ static int check_account(rs_ctx *ctx, const char *account,
 			    "from %s and restart the service as %s."), account,
 			    account, ctx->cfg.service_account, account);
 		memset(plan, 0, sizeof *plan);
-		return RS_OK;
+		/* Started as this account, the service makes its runtime
+		 * folder itself. */
+		rs_service_paths_of(&ctx->cfg, &sp);
+		return rs_fs_check_runtime(&ctx->cfg, sp.runtime, (uid_t)-1,
+		    geteuid(), getegid(), NULL, err);
 	}
 	old = getpwnam(ctx->cfg.service_account);
 	old_uid = old != NULL ? old->pw_uid : (uid_t)-1;
@@ -96,15 +104,28 @@ static int check_account(rs_ctx *ctx, const char *account,
 		return rs_err(err, RS_ERR_NOT_FOUND, _("There is no user %s on "
 		    "this machine. Create it first (for example: useradd "
 		    "--system %s)."), account, account);
-	return rs_fs_plan_account(&ctx->cfg, old_uid, pw->pw_uid, pw->pw_gid,
-	    plan, err);
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	rc = rs_fs_plan_account(&ctx->cfg, old_uid, uid, gid, plan, err);
+	/* The restart as the new account must not be the first to find
+	 * that it cannot make or reach its runtime folder. */
+	rs_service_paths_of(&ctx->cfg, &sp);
+	if (rc == RS_OK)
+		rc = rs_fs_check_runtime(&ctx->cfg, sp.runtime, old_uid, uid,
+		    gid, plan, err);
+	return rc;
 }
 
 int rs_op_account_check(rs_ctx *ctx, const char *account, rs_error *err)
 {
 	rs_fs_plan plan;
+	rs_error ignored = { 0 };
 	int rc = check_account(ctx, account, &plan, err);
 
+	/* A refused attempt is audited too (issue 14), by both faces. */
+	if (rc != RS_OK && err != NULL)
+		rs_audit_record_to(ctx->cfg.audit_log, "service-account",
+		    account ? account : "", "refused", err->message, &ignored);
 	/* The backup password asked next must not contain it either. */
 	snprintf(ctx->account_next, sizeof ctx->account_next, "%s",
 	    rc == RS_OK ? account : "");

@@ -473,6 +473,27 @@ void rs_op_audit_attempt(rs_ctx *ctx, const char *operation,
 		    why, &ignored);
 }
 
+int rs_op_cancelled(rs_ctx *ctx, const char *operation, const char *target,
+    rs_error *err)
+{
+	static const char *const alias[][2] = {
+		{ "reencrypt", "change" }, { "apply", "restore" },
+	};
+	rs_error ignored = { 0 };
+	rs_error why = { 0 };
+
+	for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
+		if (strcmp(operation, alias[i][0]) == 0)
+			operation = alias[i][1];
+	rs_err(&why, RS_ERR_CANCELLED, _("not confirmed; nothing was changed"));
+	if (ctx != NULL)
+		rs_audit_record_to(ctx->cfg.audit_log, operation,
+		    target ? target : "", "cancelled", why.message, &ignored);
+	if (err != NULL)
+		*err = why;
+	return RS_ERR_CANCELLED;
+}
+
 int rs_op_audit_read(rs_ctx *ctx, size_t max, rs_audit_entry **out,
     size_t *n, rs_error *err)
 {

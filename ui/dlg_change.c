@@ -360,6 +360,7 @@ bool ui_dlg_change(void)
 	ui_results_clear(_("Change the encryption key"));
 	if (!review_and_confirm(&rv, &force)) {
 		review_free(&rv);
+		rs_op_cancelled(ui->ctx, "change", NULL, NULL);
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("Change cancelled before it started"));
 		return false;
 	}

@@ -155,6 +155,7 @@ bool ui_dlg_delete(void)
 	while ((step = explain(&prev)) == 1)
 		;
 	if (step < 0 || !confirm_typed() || (force = force_while_running()) < 0) {
+		rs_op_cancelled(ui->ctx, "delete", NULL, NULL);
 		ui_results_add(RS_STEP_SKIPPED, "%s", _("Delete cancelled; nothing was changed"));
 		return false;
 	}

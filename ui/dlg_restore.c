@@ -148,8 +148,10 @@ static bool restore_open(ui_form *f)
 			ui_error_box(_("Restore"), &c.err);
 		return false;
 	}
-	if (!confirm_apply(&preview))
+	if (!confirm_apply(&preview)) {
+		rs_op_cancelled(ui->ctx, "restore", path, NULL);
 		return false;
+	}
 	c = (restore_call){ NULL, path, pw, preview.trial.lost > 0, &res, { 0 } };
 	if (run_busy(_("Restore Encryption Key"), &c) != RS_OK) {
 		ui_error_box(_("Restore"), &c.err);

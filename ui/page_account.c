@@ -98,6 +98,8 @@ static void account_apply(void)
 	/* A hang-up or SIGTERM while the backup ran, or while its result was
 	 * on screen: nobody is there to see the change, so it does not start
 	 * (the backup, complete, stays). */
+	if (ui_quitting() || a == RS_BACKUP_NONE)
+		rs_op_cancelled(ui->ctx, "service-account", account, NULL);
 	if (ui_quitting())
 		return;
 	if (a == RS_BACKUP_NONE) {

@@ -186,7 +186,10 @@ static int reencrypt_confirm(struct run *r, const rs_reviewed *c, size_t nc)
 	int rc;
 
 	if (r->cli->yes) {
+		/* Printed before the change starts: a log of an interrupted
+		 * or failed run still shows whom it was for. */
 		candidates_show(r, c, nc, false);
+		out_show(&r->out);
 		return RS_OK;
 	}
 	if (tty_get() < 0)
@@ -265,10 +268,10 @@ int cmd_reencrypt(struct run *r)
 	rc = rs_op_change(r->ctx, &opt, progress_update, &p, &res, &r->err);
 	signals_catch(false);
 	progress_end(&p);
-	if (rc == RS_OK) {
+	if (rc == RS_OK)
 		reencrypt_report(r, &res);
-		candidates_json(r, c, nc);
-	}
+	/* Whether or not it went ahead: whom it was meant for. */
+	candidates_json(r, c, nc);
 	free(c);
 	return rc;
 }

@@ -36,9 +36,5 @@ int confirm(struct run *r, const char *word)
 		return RS_OK;
 	if (n == -3)
 		tty_print("\n");
-	rs_err(&r->err, RS_ERR_CANCELLED, _("not confirmed; nothing was "
-	    "changed"));
-	rs_op_audit_attempt(r->ctx, r->cli->cmd->name, "cancelled",
-	    r->err.message);
-	return RS_ERR_CANCELLED;
+	return rs_op_cancelled(r->ctx, r->cli->cmd->name, NULL, &r->err);
 }

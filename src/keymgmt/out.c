@@ -88,6 +88,17 @@ static void text_write(const char *buf, size_t len)
 	}
 }
 
+void out_show(struct out *o)
+{
+	if (o->json_mode)
+		return;
+	fflush(o->text);
+	if (o->text_len > o->text_shown)
+		text_write(o->text_buf + o->text_shown, o->text_len - o->text_shown);
+	o->text_shown = o->text_len;
+	fflush(stdout);
+}
+
 /* A name or field for human output (a line of its own never). */
 const char *out_safe(const char *s)
 {
@@ -133,8 +144,9 @@ int run_finish(struct run *r, int code)
 	fflush(o->json);
 	if (r->cli->json)
 		json_result(r->cli->cmd->name, code, &r->err, o);
-	else if (o->text_len > 0)
-		text_write(o->text_buf, o->text_len);
+	else if (o->text_len > o->text_shown)
+		text_write(o->text_buf + o->text_shown,
+		    o->text_len - o->text_shown);
 	fflush(stdout);
 	if (code != RS_OK)
 		error_print(error_message(code, &r->err));

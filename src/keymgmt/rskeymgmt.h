@@ -133,6 +133,7 @@ struct out {
 	FILE *text, *json;
 	char *text_buf, *json_buf;
 	size_t text_len, json_len;
+	size_t text_shown;     /* printed already by out_show */
 	int depth;
 	bool need_comma[JSON_DEPTH];
 };
@@ -157,6 +158,9 @@ struct run {
 
 int out_init(struct out *o, bool json_mode);
 void out_free(struct out *o);
+/* Prints the text built so far now, not at the end (what a --yes
+ * command is about to do, visible even if it never finishes). */
+void out_show(struct out *o);
 void out_text(struct out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void local_time(int64_t t, char *buf, size_t size);

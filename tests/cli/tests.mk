@@ -8,6 +8,7 @@ CLI_TESTS += tests/cli/backup_cert.sh
 CLI_TESTS += tests/cli/backup_pipe.sh
 CLI_TESTS += tests/cli/passwords.sh
 CLI_TESTS += tests/cli/reencrypt.sh
+CLI_TESTS += tests/cli/change_yes.sh
 CLI_TESTS += tests/cli/delete.sh
 CLI_TESTS += tests/cli/audit.sh
 CLI_TESTS += tests/cli/escape.sh

@@ -11,9 +11,6 @@
 #    it at once, whatever the lock file still says.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
-# An account change as root needs the new account to reach the config
-# through this folder (the product refuses to open an admin's folder).
-if [ "$(id -u)" -eq 0 ]; then chmod 0711 "$T_TMP"; fi
 
 PW='Bkp 2026!Strong-xY'
 printf '%s\n' "$PW" >"$T_TMP/pw"

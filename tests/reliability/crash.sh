@@ -95,9 +95,6 @@ if [ "$(id -u)" -eq 0 ]; then
 		echo "Bail out! useradd failed"
 		exit 99
 	fi
-	# The new account passes through the test's folder, as through
-	# /var/lib: the change refuses an account that cannot reach its files.
-	chmod 0711 "$T_TMP"
 fi
 
 # ops: NAME TEMPLATE MEMBER ARGS (@W@ stands for the copy's folder).

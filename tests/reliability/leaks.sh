@@ -15,9 +15,6 @@
 # (both are what the kernel does for PR_SET_DUMPABLE 0 only).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
-# An account change as root needs the new account to reach the config
-# through this folder (the product refuses to open an admin's folder).
-if [ "$(id -u)" -eq 0 ]; then chmod 0711 "$T_TMP"; fi
 
 if ! command -v python3 >/dev/null 2>&1; then
 	t_skip leaks "python3 is needed for the binary-safe search"
@@ -238,7 +235,6 @@ wait "$holder" 2>/dev/null
 
 RUN="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
-	chmod 0711 "$T_TMP"
 	mkdir "$T_TMP/nr"
 	chown nobody "$T_TMP/nr"
 	mkfifo "$T_TMP/nr/never"

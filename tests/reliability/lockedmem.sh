@@ -44,8 +44,6 @@ undo_account() {
 	userdel "$U" 2>/dev/null
 }
 T_AT_EXIT="undo_account; $T_AT_EXIT"
-# The test's folder is passed through as /var/lib is (account_root.sh).
-chmod 0711 "$T_TMP"
 t_demo "$T_TMP/demo" 200000 2
 C=$DEMO_CONF
 

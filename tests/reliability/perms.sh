@@ -84,7 +84,7 @@ not_world init_database "$D/member4/new.db"
 not_world init_audit_log "$D/member4/new.db-audit.log"
 # A service-account change rewrites the config and the key.
 ACC=rspermnew
-[ "$(id -u)" -eq 0 ] && ACC=daemon && chmod 0711 "$T_TMP"
+[ "$(id -u)" -eq 0 ] && ACC=daemon
 t_expect_exit 0 account_under_umask_0 "$RSKEYMGMT" -c "$C" --service-account "$ACC" --backup-exists --yes
 not_world account_config "$C"
 keystores account "$D"

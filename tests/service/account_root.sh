@@ -36,9 +36,8 @@ done
 PW='Bkp 2026!Strong-xY'
 printf '%s\n' "$PW" >"$T_TMP/pw"
 
-# The test's folder is passed through as /var/lib is; nothing else is
-# prepared by hand.
-chmod 0711 "$T_TMP"
+# The test's folder is passed through as /var/lib is (lib.sh makes it
+# 0711 as root); nothing else is prepared by hand.
 t_demo "$T_TMP/demo" 40 1
 C=$DEMO_CONF
 D=$T_TMP/demo

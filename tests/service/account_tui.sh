@@ -15,7 +15,6 @@ if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
 	echo "SKIP: $T_NAME - needs root and the account nobody"
 	exit 77
 fi
-chmod 0711 "$T_TMP"
 t_demo "$T_TMP/demo" 40 1
 C=$DEMO_CONF
 D=$T_TMP/demo

@@ -31,7 +31,6 @@ as_account() {
 	exec setpriv --reuid="$U" --regid="$G" --clear-groups "$@"
 }
 
-chmod 0711 "$T_TMP"
 t_demo "$T_TMP/demo" 20 1
 C=$DEMO_CONF
 D=$T_TMP/demo

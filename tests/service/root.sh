@@ -18,7 +18,6 @@ T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
 useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
 UID_U=$(id -u "$U")
 
-chmod 0711 "$T_TMP"
 t_demo "$T_TMP/demo" 40 1
 C=$DEMO_CONF
 D=$T_TMP/demo

@@ -9,6 +9,7 @@ SERVICE_TESTS += tests/service/stale.sh
 SERVICE_TESTS += tests/service/startstop.sh
 SERVICE_TESTS += tests/service/root.sh
 SERVICE_TESTS += tests/service/account_root.sh
+SERVICE_TESTS += tests/service/account_reach.sh
 SERVICE_TESTS += tests/service/tui.sh
 SERVICE_TESTS += tests/service/unit.sh
 SERVICE_TESTS += tests/service/backup_timer.sh

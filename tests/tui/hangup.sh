@@ -31,9 +31,6 @@
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
 . "$RS_SRCDIR/tests/tui/tuilib.sh"
-# An account change as root needs the new account to reach the config
-# through this folder (the product refuses to open an admin's folder).
-if [ "$(id -u)" -eq 0 ]; then chmod 0711 "$T_TMP"; fi
 
 if ! command -v jq >/dev/null 2>&1; then
 	echo "SKIP: $T_NAME - jq is not installed"

@@ -49,6 +49,8 @@ t_screen says_how_many_unreadable "100 encrypted values"
 tui_keys Enter
 t_screen cancel_keeps_dialog "Restore Encryption Key"
 t_equal cancel_keeps_key "$(kcv "$DEMO_CONF")" "$new_kcv"
+t_grep cancel_audited "$T_TMP/demo/reportserver.db-audit.log" \
+    "op=restore target=\"?$T_TMP/old.rskey\"? .*outcome=cancelled"
 tui_keys Enter
 t_screen shows_again "This is NOT the key"
 tui_keys Left Enter

@@ -20,6 +20,7 @@ t_demo "$T_TMP/demo" 100 3
 C2=$T_TMP/demo/member2/rsreportserver.conf
 ID3=$(sed -n 's/^installation_id *= *//p' "$DEMO_WAIT")
 DB=$T_TMP/demo/reportserver.db
+AUDIT=$T_TMP/demo/reportserver.db-audit.log
 before=$(kcv "$DEMO_CONF")
 TUI_H=40
 T_AT_EXIT="'$RSKEYMGMT' -c '$C2' --stop >/dev/null 2>&1; $T_AT_EXIT"
@@ -71,6 +72,8 @@ t_no_grep no_force_for_a_stopped_service "$TUI_SCREEN" 'Force the change'
 tui_keys Enter
 tui_wait_gone "re-encrypt all" 5
 t_equal cancelled_key_unchanged "$(kcv "$DEMO_CONF")" "$before"
+# The declined confirmation is audited as the CLI's "no" is (issue 14).
+t_grep change_cancel_audited "$AUDIT" 'op=change .*outcome=cancelled error="not confirmed'
 tui_stop
 
 # A row planted after the review (member 3 made to look joined): Continue
@@ -108,5 +111,6 @@ t_grep delete_names_the_service "$TUI_SCREEN" 'RSDEMO2 \(pid'
 tui_keys Enter
 t_screen delete_cancelled "Delete cancelled; nothing was changed"
 t_equal delete_not_forced_key_kept "$(kcv "$DEMO_CONF")" "$before"
+t_grep delete_cancel_audited "$AUDIT" 'op=delete .*outcome=cancelled error="not confirmed'
 tui_stop
 t_done

@@ -588,6 +588,34 @@ START_TEST(cancelled_change_leaves_the_key_and_values_unchanged)
 }
 END_TEST
 
+/* A declined confirmation, from either face, is one audited record under
+ * the core's operation name (issue 14), and nothing else happens. */
+START_TEST(declined_confirmation_is_audited_as_cancelled)
+{
+	rs_ctx *ctx = open_member(1);
+	rs_error err = { 0 };
+	rs_audit_entry *e = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(rs_op_cancelled(ctx, "reencrypt", "gen 1", &err),
+	    RS_ERR_CANCELLED);
+	ck_assert_int_eq(err.code, RS_ERR_CANCELLED);
+	ck_assert(strstr(err.message, "nothing was changed") != NULL);
+	ck_assert_int_eq(rs_op_cancelled(ctx, "delete", NULL, NULL),
+	    RS_ERR_CANCELLED);
+	ck_assert_int_eq(rs_op_audit_read(ctx, 2, &e, &n, &err), RS_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(e[0].operation, "delete");
+	ck_assert_str_eq(e[0].outcome, "cancelled");
+	ck_assert_str_eq(e[0].target, "");
+	ck_assert_str_eq(e[1].operation, "change");
+	ck_assert_str_eq(e[1].outcome, "cancelled");
+	ck_assert_str_eq(e[1].target, "gen 1");
+	free(e);
+	rs_ctx_close(ctx);
+}
+END_TEST
+
 struct reentry { int datasources, subscriptions; };
 
 static void count_reentry(void *arg, int table, int64_t id, const char *name,
@@ -1254,6 +1282,7 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, restore_of_a_different_key_is_refused_unless_forced);
 	tcase_add_test(tc, change_keeps_every_value_and_replaces_every_copy);
 	tcase_add_test(tc, cancelled_change_leaves_the_key_and_values_unchanged);
+	tcase_add_test(tc, declined_confirmation_is_audited_as_cancelled);
 	tcase_add_test(tc, delete_lists_what_to_reenter_and_makes_a_fresh_key);
 	tcase_add_test(tc, service_account_change_demands_a_backup);
 	tcase_add_test(tc, interrupted_account_change_is_rolled_back_on_open);
