@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,18 +22,9 @@
 #include <unistd.h>
 #include "i18n.h"
 #include "lock.h"
+#include "users.h"
 
 #define RECORD_MAX 512
-
-static void current_user(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(geteuid());
-
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(out, size, "%s", pw->pw_name);
-	else
-		snprintf(out, size, "uid%lu", (unsigned long)geteuid());
-}
 
 /* The record is one line; a newline in an operation name would split it. */
 static void sanitize(char *s)
@@ -49,7 +39,7 @@ static int write_record(int fd, const char *operation)
 	char user[128], line[RECORD_MAX];
 	int n;
 
-	current_user(user, sizeof user);
+	rs_user_name(geteuid(), user, sizeof user, RS_USER_RECORD);
 	sanitize(user);
 	n = snprintf(line, sizeof line, "%s %ld %" PRId64 " %s\n", user,
 	    (long)getpid(), (int64_t)time(NULL),
