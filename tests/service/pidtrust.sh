@@ -14,15 +14,9 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1 ||
-    ! command -v setpriv >/dev/null 2>&1 || ! command -v flock >/dev/null 2>&1 ||
-    ! command -v python3 >/dev/null 2>&1; then
-	echo "SKIP: $T_NAME - needs root, useradd, setpriv, flock and python3"
-	exit 77
-fi
+t_need_root setpriv flock python3
 U=rspid$$
-T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
-useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
+t_account "$U"
 G=$(id -g "$U")
 
 # as_account CMD...: runs CMD as the service account (in place of the

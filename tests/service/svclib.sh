@@ -23,15 +23,16 @@ svc_kill_all() {
 	SVC_PIDS=
 }
 
-# t_true NAME WHY CMD...: passes when CMD succeeds, else fails with WHY.
-t_true() {
-	_name=$1 _why=$2
-	shift 2
-	if "$@"; then
-		t_ok "$_name"
-	else
-		t_fail "$_name" "$_why"
-	fi
+# svc_demo VALUES MEMBERS: a demo in $T_TMP/demo; C1 and C2 are the
+# configs of members 1 and 2, DB the database.
+svc_demo() {
+	t_demo "$T_TMP/demo" "$1" "$2"
+	# shellcheck disable=SC2034
+	C1=$DEMO_CONF
+	# shellcheck disable=SC2034
+	C2=$T_TMP/demo/member2/rsreportserver.conf
+	# shellcheck disable=SC2034
+	DB=$T_TMP/demo/reportserver.db
 }
 
 # svc_answered CONF: the service of CONF answers on its socket.

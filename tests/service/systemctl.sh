@@ -32,8 +32,7 @@ if [ -z "$SYSCONF" ] || [ ! -d "$SYSCONF" ]; then
 	exit 77
 fi
 U=rssvc$$
-T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
-useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
+t_account "$U"
 
 chmod 0711 "$T_TMP"
 t_demo "$T_TMP/demo" 20 1
