@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "audit.h"
 #include "audit_who.h"
+#include "grow.h"
 #include "i18n.h"
 #include "users.h"
 
@@ -363,15 +364,9 @@ struct ring {
 
 static int ring_push(struct ring *r, const rs_audit_entry *e)
 {
-	rs_audit_entry *p;
-
-	if (!r->bounded && r->count == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 64;
-		p = realloc(r->items, r->cap * sizeof *p);
-		if (p == NULL)
-			return -1;
-		r->items = p;
-	}
+	if (!r->bounded &&
+	    rs_grow(&r->items, r->count, &r->cap, sizeof *r->items, 64) != 0)
+		return -1;
 	r->items[r->next] = *e;
 	r->next = (r->next + 1) % r->cap;
 	if (r->count < r->cap)
