@@ -115,6 +115,20 @@ t_backup_password() {
 	printf '%s\n' "$PW" >"$T_TMP/pw"
 }
 
+# t_cert_demo VALUES: what the tests of backups to certificates start
+# from: skipped without openssl; t_backup_password; a demo of VALUES values
+# and 2 members, C its config, KCV its key check value.
+t_cert_demo() {
+	command -v openssl >/dev/null 2>&1 ||
+	    { echo "1..0 # SKIP no openssl"; exit 77; }
+	t_backup_password
+	t_demo "$T_TMP/demo" "$1" 2
+	# shellcheck disable=SC2034
+	C=$DEMO_CONF
+	# shellcheck disable=SC2034
+	KCV=$(kcv "$C")
+}
+
 # t_cert NAME CN: a self-signed admin certificate $T_TMP/NAME.crt with its
 # key $T_TMP/NAME.key (stock openssl).
 t_cert() {
@@ -246,16 +260,23 @@ t_demo() {
 	fi
 }
 
-# t_wait_for FILE PATTERN [SECONDS]: polls until FILE has a line matching
-# the extended regex; fails (returns 1) after the deadline (default 30 s).
-t_wait_for() {
-	_tries=$(( ${3:-30} * 20 ))
+# t_until SECONDS CMD...: runs CMD every 0.05 s until it succeeds; fails
+# (returns 1) after SECONDS.
+t_until() {
+	_tries=$(( $1 * 20 ))
+	shift
 	while [ "$_tries" -gt 0 ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		"$@" && return 0
 		sleep 0.05
 		_tries=$((_tries - 1))
 	done
 	return 1
+}
+
+# t_wait_for FILE PATTERN [SECONDS]: polls until FILE has a line matching
+# the extended regex; fails (returns 1) after the deadline (default 30 s).
+t_wait_for() {
+	t_until "${3:-30}" grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
 # db_hold DB: a sqlite3 process holds BEGIN EXCLUSIVE on DB (fd 3 talks to

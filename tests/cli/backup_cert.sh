@@ -9,11 +9,7 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
-command -v openssl >/dev/null 2>&1 || { echo "1..0 # SKIP no openssl"; exit 77; }
-t_backup_password
-t_demo "$T_TMP/demo" 50 2
-C=$DEMO_CONF
-KCV=$(kcv "$C")
+t_cert_demo 50
 t_cert a admin-a
 t_cert b admin-b
 t_cert x stranger

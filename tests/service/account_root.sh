@@ -31,10 +31,7 @@ t_backup_password
 
 # The test's folder is passed through as /var/lib is; nothing else is
 # prepared by hand.
-chmod 0711 "$T_TMP"
-t_demo "$T_TMP/demo" 40 1
-C=$DEMO_CONF
-D=$T_TMP/demo
+svc_root_demo 40
 KS=$D/member1/keys
 AUDIT=$D/reportserver.db-audit.log
 DS=$(a_datasource "$D/reportserver.db")

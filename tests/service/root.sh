@@ -14,10 +14,7 @@ U=rssvc$$
 t_account "$U"
 UID_U=$(id -u "$U")
 
-chmod 0711 "$T_TMP"
-t_demo "$T_TMP/demo" 40 1
-C=$DEMO_CONF
-D=$T_TMP/demo
+svc_root_demo 40
 DS=$(a_datasource "$D/reportserver.db")
 # No hand-made chown: the account change itself gives the new account the
 # database and its folder, the key store and read access to the config.

@@ -34,9 +34,7 @@ fi
 U=rssvc$$
 t_account "$U"
 
-chmod 0711 "$T_TMP"
-t_demo "$T_TMP/demo" 20 1
-D=$T_TMP/demo
+svc_root_demo 20
 
 # ---- not systemd's config: directly, even with systemd running ----
 mount -t tmpfs tmpfs /run/systemd 2>/dev/null || mount -t tmpfs tmpfs /run ||
