@@ -7,7 +7,9 @@
  *   database folder the service account's (SQLite's WAL needs it writable)
  *   database, WAL   the service account's (or root's before a change)
  *   key store       the service account's, 0700 / 0600 (keystore.c)
- *   admin lock      DATABASE.lock: a regular file root made, never a link
+ *   admin lock      root's: RUNSTATEDIR/rsconfig/locks/DEV-INO.lock, in a
+ *                   folder only root may write (lock.h); anyone else's:
+ *                   DATABASE.lock, a regular file it made, never a link
  *
  * Every folder on those paths belongs to root (or the invoking user), the
  * database folder may belong to the service account, and no folder is

@@ -5,12 +5,16 @@
  * descriptor of the file is closed in the process (SQLite opens files too),
  * an flock lock lives as long as our open file description.  The kernel
  * drops it when the holder dies, so there is never a stale lock to clean:
- * the file's content only tells the next admin who holds it. */
+ * the file's content only tells the next admin who holds it.
+ *
+ * Where the lock of a database lives, and why root and the service account
+ * still exclude each other with two files, is in lock.h (issue 14). */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,10 @@
 #include "i18n.h"
 #include "lock.h"
 #include "users.h"
+
+#ifndef RUNSTATEDIR
+#define RUNSTATEDIR "/run"
+#endif
 
 #define RECORD_MAX 512
 
@@ -72,6 +80,9 @@ static int parse_record(const char *text, struct holder *h)
 		return -1;
 	snprintf(h->operation, sizeof h->operation, "%s", text + used);
 	h->operation[strcspn(h->operation, "\n")] = '\0';
+	/* Another account may have written it: no escapes reach a terminal. */
+	sanitize(h->user);
+	sanitize(h->operation);
 	return 0;
 }
 
@@ -143,10 +154,10 @@ int rs_lock_acquire(rs_lock *lock, const char *path, const char *operation,
 	if (lock->fd >= 0)
 		return rs_err(err, RS_ERR_INTERNAL,
 		    _("the lock %s is already held by this process"), path);
-	/* The lock sits beside the database, in a folder the service account
-	 * may write: never follow a link, never block on a FIFO, and never
-	 * truncate a file someone else put there (a hard link to another
-	 * file would be emptied). */
+	/* A folder someone else may write (a shared one, sticky): never
+	 * follow a link, never block on a FIFO, and never truncate a file
+	 * someone else put there (a hard link to another file would be
+	 * emptied). */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
 	    | O_NOCTTY, 0640);
 	if (fd < 0)
@@ -178,9 +189,309 @@ int rs_lock_acquire(rs_lock *lock, const char *path, const char *operation,
 	return RS_OK;
 }
 
+/* ---- the admin lock of a database (lock.h) ---- */
+
+void rs_lock_dir(char *out, size_t size)
+{
+	const char *env = getenv("RS_LOCK_DIR");
+
+	if (env != NULL && env[0] == '/')
+		snprintf(out, size, "%s", env);
+	else
+		snprintf(out, size, "%s/rsconfig/locks", RUNSTATEDIR);
+}
+
+/* DEV-INO.lock: one name for every path to one database. */
+static void lock_name(const struct stat *db, char *out, size_t size)
+{
+	snprintf(out, size, "%ju-%ju.lock", (uintmax_t)db->st_dev,
+	    (uintmax_t)db->st_ino);
+}
+
+static int root_lock_path(const char *database, struct stat *db, char *out,
+    size_t size, rs_error *err)
+{
+	char dir[PATH_MAX], name[64];
+
+	if (stat(database, db) != 0)
+		return rs_err(err, RS_ERR_NOT_FOUND, _("cannot name the admin lock "
+		    "of %s: %s"), database, strerror(errno));
+	rs_lock_dir(dir, sizeof dir);
+	lock_name(db, name, sizeof name);
+	if (snprintf(out, size, "%s/%s", dir, name) >= (int)size)
+		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), dir);
+	return RS_OK;
+}
+
+int rs_lock_path(const char *database, char *out, size_t size,
+    rs_error *err)
+{
+	struct stat db;
+
+	if (geteuid() == 0)
+		return root_lock_path(database, &db, out, size, err);
+	if (snprintf(out, size, "%s.lock", database) >= (int)size)
+		return rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), database);
+	return RS_OK;
+}
+
+/* A folder on the way to the lock folder (shown): root's, and writable by
+ * nobody else; sticky helps on the way (/tmp), never for the folder
+ * itself, where anyone could then make the lock file first. */
+static int lock_folder_ok(const char *shown, const struct stat *st,
+    bool last, rs_error *err)
+{
+	char owner[64];
+
+	if (st->st_uid != 0) {
+		rs_user_name(st->st_uid, owner, sizeof owner, RS_USER_RECORD);
+		return rs_err(err, RS_ERR_PERMISSION, _("The folder %s belongs to "
+		    "%s, who could swap root's admin locks in it. Fix with: chown "
+		    "root:root %s && chmod go-w %s"), shown, owner, shown, shown);
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH))
+	    && (last || !(st->st_mode & S_ISVTX)))
+		return rs_err(err, RS_ERR_PERMISSION, _("The folder %s is writable "
+		    "by other users (mode %03o), who could swap root's admin locks "
+		    "in it. Fix with: chmod go-w %s"), shown,
+		    (unsigned)(st->st_mode & 07777), shown);
+	return RS_OK;
+}
+
+/* One step down the lock folder's path from the folder at: a missing
+ * folder is made (the lock folder 0711: services look for root's lock by
+ * name, nobody lists it), a link is followed only when root made it, and
+ * never for the lock folder itself.  The open folder goes to *out. */
+static int lock_folder_step(int at, const char *name, const char *shown,
+    bool last, int *out, rs_error *err)
+{
+	mode_t mode = last ? 0711 : 0755;
+	int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, fd, rc;
+	bool made = false;
+	struct stat st;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno != ENOENT || (mkdirat(at, name, mode) != 0
+		    && errno != EEXIST) || fstatat(at, name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0)
+			return rs_err(err, RS_ERR_IO, _("cannot make the lock folder "
+			    "%s: %s"), shown, strerror(errno));
+		made = true;
+	}
+	if (S_ISLNK(st.st_mode) && !last && st.st_uid == 0)
+		flags &= ~O_NOFOLLOW;
+	else if (!S_ISDIR(st.st_mode))
+		return rs_err(err, RS_ERR_PERMISSION, _("%s is not a folder (a "
+		    "file or a symbolic link) but root keeps its admin locks there. "
+		    "Fix with: rm %s"), shown, shown);
+	fd = openat(at, name, flags);
+	if (fd < 0)
+		return rs_err(err, RS_ERR_IO, _("cannot open the lock folder %s: "
+		    "%s"), shown, strerror(errno));
+	if (made)
+		(void)fchmod(fd, mode);   /* past the umask */
+	rc = fstat(fd, &st) == 0 ? lock_folder_ok(shown, &st, last, err)
+	    : rs_err(err, RS_ERR_IO, _("cannot open the lock folder %s: %s"),
+	    shown, strerror(errno));
+	if (rc != RS_OK) {
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return RS_OK;
+}
+
+/* Opens the lock folder dir from / down, one folder at a time, so no name
+ * can be swapped between the check and the use. */
+static int lock_folder_open(const char *dir, int *out, rs_error *err)
+{
+	char name[NAME_MAX + 1], shown[PATH_MAX];
+	const char *p = dir, *end;
+	int fd, next = -1, rc = RS_OK;
+
+	if (dir[0] != '/' || strlen(dir) >= sizeof shown)
+		return rs_err(err, RS_ERR_CONFIG, _("the lock folder %s is not an "
+		    "absolute path"), dir);
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (fd >= 0 && rc == RS_OK) {
+		p += strspn(p, "/");
+		if (*p == '\0')
+			break;
+		end = p + strcspn(p, "/");
+		if ((size_t)(end - p) >= sizeof name) {
+			rc = rs_err(err, RS_ERR_CONFIG, _("path too long: %s"), dir);
+			break;
+		}
+		snprintf(name, sizeof name, "%.*s", (int)(end - p), p);
+		snprintf(shown, sizeof shown, "%.*s", (int)(end - dir), dir);
+		rc = lock_folder_step(fd, name, shown, end[strspn(end, "/")] == '\0',
+		    &next, err);
+		close(fd);
+		fd = rc == RS_OK ? next : -1;
+		p = end;
+	}
+	if (fd < 0 && rc == RS_OK)
+		rc = rs_err(err, RS_ERR_IO, _("cannot open the lock folder %s: %s"),
+		    dir, strerror(errno));
+	if (rc == RS_OK)
+		*out = fd;
+	return rc;
+}
+
+/* Root's lock file, made in the lock folder: a regular file root made,
+ * readable by the database's group so its service can see it is held. */
+static int root_lock_open(const char *path, const struct stat *db, int *out,
+    rs_error *err)
+{
+	char dir[PATH_MAX];
+	const char *name = strrchr(path, '/') + 1;
+	int dfd = -1, fd, rc;
+
+	rs_lock_dir(dir, sizeof dir);
+	rc = lock_folder_open(dir, &dfd, err);
+	if (rc != RS_OK)
+		return rc;
+	fd = openat(dfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW
+	    | O_NONBLOCK | O_NOCTTY, 0640);
+	close(dfd);
+	if (fd < 0 && errno != ELOOP && errno != ENXIO && errno != EISDIR)
+		return rs_err(err, RS_ERR_IO, _("cannot open the lock file %s: %s"),
+		    path, strerror(errno));
+	if (fd < 0 || !lock_file_ours(fd)) {
+		if (fd >= 0)
+			close(fd);
+		return rs_err(err, RS_ERR_PERMISSION, _("the lock file %s is not a "
+		    "file this account made (another owner, another kind of file "
+		    "or a hard link); fix with: rm %s"), path, path);
+	}
+	if (fchown(fd, 0, db->st_gid) != 0 || fchmod(fd, 0640) != 0) {
+		/* then only root sees the holder; the lock holds anyway */
+	}
+	*out = fd;
+	return RS_OK;
+}
+
+/* DATABASE.lock as root finds it: opened read-only, never made, never
+ * followed, never a FIFO; -1 when there is no such regular file. */
+static int beside_open(const char *database)
+{
+	char path[PATH_MAX + 8];
+	struct stat st;
+	int fd;
+
+	if (snprintf(path, sizeof path, "%s.lock", database) >= (int)sizeof path)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
+	    | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int lock_fail(int fd, const char *path, rs_error *err)
+{
+	int rc = errno == EWOULDBLOCK ? busy_error(fd, err)
+	    : rs_err(err, RS_ERR_IO, _("cannot lock %s: %s"), path,
+	    strerror(errno));
+
+	close(fd);
+	return rc;
+}
+
+static int acquire_as_root(rs_lock *lock, const char *database,
+    const char *operation, rs_error *err)
+{
+	char path[PATH_MAX + 64];
+	struct stat db;
+	int fd = -1, beside, rc;
+
+	rc = root_lock_path(database, &db, path, sizeof path, err);
+	if (rc == RS_OK)
+		rc = root_lock_open(path, &db, &fd, err);
+	if (rc != RS_OK)
+		return rc;
+	if (take(fd) != 0)
+		return lock_fail(fd, path, err);
+	/* A non-root admin or the service in the middle of an operation. */
+	beside = beside_open(database);
+	if (beside >= 0 && take(beside) != 0) {
+		rc = lock_fail(beside, database, err);
+		close(fd);
+		return rc;
+	}
+	if (write_record(fd, operation) != 0) {
+		rc = rs_err(err, RS_ERR_IO, _("cannot write the lock file %s: %s"),
+		    path, strerror(errno));
+		if (beside >= 0)
+			close(beside);
+		close(fd);
+		return rc;
+	}
+	lock->fd = fd;
+	lock->beside = beside;
+	return RS_OK;
+}
+
+/* RS_ERR_BUSY, naming root, while root holds the database's lock.  A lock
+ * root's folder keeps from us (another group) cannot be seen: then root
+ * still waits for our DATABASE.lock. */
+static int root_holds(const char *database, rs_error *err)
+{
+	char path[PATH_MAX + 64];
+	struct stat db, st;
+	int fd, rc = RS_OK;
+
+	if (root_lock_path(database, &db, path, sizeof path, NULL) != RS_OK)
+		return RS_OK;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK
+	    | O_NOCTTY);
+	if (fd < 0)
+		return RS_OK;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0) {
+		if (flock(fd, LOCK_SH | LOCK_NB) != 0)
+			rc = errno == EWOULDBLOCK ? busy_error(fd, err) : RS_OK;
+		else
+			(void)flock(fd, LOCK_UN);
+	}
+	close(fd);
+	return rc;
+}
+
+int rs_lock_acquire_store(rs_lock *lock, const char *database,
+    const char *operation, rs_error *err)
+{
+	char path[PATH_MAX + 8];
+	int rc;
+
+	if (lock->fd >= 0)
+		return rs_err(err, RS_ERR_INTERNAL, _("the lock of %s is already "
+		    "held by this process"), database);
+	if (geteuid() == 0)
+		return acquire_as_root(lock, database, operation, err);
+	rc = rs_lock_path(database, path, sizeof path, err);
+	/* Root's lock is looked at after ours is taken: whichever of the two
+	 * comes second sees the other (root takes ours when it exists). */
+	if (rc == RS_OK)
+		rc = root_holds(database, err);
+	if (rc == RS_OK)
+		rc = rs_lock_acquire(lock, path, operation, err);
+	if (rc == RS_OK && (rc = root_holds(database, err)) != RS_OK)
+		rs_lock_release(lock);
+	return rc;
+}
+
 void rs_lock_release(rs_lock *lock)
 {
-	if (lock == NULL || lock->fd < 0)
+	if (lock == NULL)
+		return;
+	if (lock->beside >= 0) {   /* the account's file: not ours to write */
+		(void)flock(lock->beside, LOCK_UN);
+		close(lock->beside);
+		lock->beside = -1;
+	}
+	if (lock->fd < 0)
 		return;
 	/* Emptied, not removed: unlinking a lock file lets a waiter lock the
 	 * old inode while a newcomer locks a new one. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "keystore.h"
+#include "lock.h"
 #include "ops_internal.h"
 #include "secret.h"
 
@@ -142,6 +143,10 @@ static const char *own_file(rs_ctx *ctx, const char *path)
 		if (is_same_file(path, file))
 			return _("its report server database");
 	}
+	/* root's admin lock lives in its own folder (lock.h) */
+	if (cfg->backend[0] != 'p' && rs_lock_path(cfg->database, file,
+	    sizeof file, NULL) == RS_OK && is_same_file(path, file))
+		return _("its report server database");
 	rs_audit_path(cfg->database, file, sizeof file);
 	if (is_same_file(path, cfg->audit_log) || is_same_file(path, file))
 		return _("its audit log");

@@ -73,7 +73,6 @@ struct rs_store_sqlite {
 	sqlite3_stmt *content[RS_TABLE_COUNT][CS_COUNT];
 	rs_lock lock;
 	char path[PATH_MAX];
-	char lock_path[PATH_MAX + 8];
 	char description[PATH_MAX + 16];
 	char database_id[RS_ID_LEN + 1];
 };
@@ -502,7 +501,8 @@ static int sqlite_admin_lock(rs_store *base, const char *operation,
 {
 	rs_store_sqlite *s = sq(base);
 
-	return rs_lock_acquire(&s->lock, s->lock_path, operation, err);
+	/* Where the lock lives depends on who asks (lock.h, issue 14). */
+	return rs_lock_acquire_store(&s->lock, s->path, operation, err);
 }
 
 static void sqlite_admin_unlock(rs_store *base)
@@ -1494,9 +1494,8 @@ int rs_store_sqlite_open(const rs_config *cfg, bool create, rs_store **out,
 	if (s == NULL)
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	s->base.ops = &sqlite_ops;
-	s->lock.fd = -1;
+	s->lock = (rs_lock)RS_LOCK_INIT;
 	snprintf(s->path, sizeof s->path, "%s", cfg->database);
-	snprintf(s->lock_path, sizeof s->lock_path, "%s.lock", cfg->database);
 	snprintf(s->description, sizeof s->description, "SQLite %s",
 	    cfg->database);
 	/* Database, WAL and shared-memory files: never readable by others.

@@ -37,6 +37,20 @@ if [ "${RS_VALGRIND:-0}" = 1 ]; then
 fi
 # The programs must never find a config of their own.
 unset RSCONFIG
+# Root's admin locks (core/lock.h) stay in the test's folder, not in /run.
+RS_LOCK_DIR=$T_TMP/locks
+export RS_LOCK_DIR
+
+# t_lock_path DATABASE: the admin lock rskeymgmt takes for DATABASE as the
+# user running the test: root's in RS_LOCK_DIR named by device and inode,
+# anyone else's beside the database.
+t_lock_path() {
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "$RS_LOCK_DIR/$(stat -L -c '%d-%i' "$1").lock"
+	else
+		echo "$1.lock"
+	fi
+}
 
 # Exit statuses, as documented in core/err.h and rskeymgmt --help.
 # shellcheck disable=SC2034

@@ -75,6 +75,12 @@ if [ -z "${RS_TEST_PG:-}" ]; then
 		t_expect_exit "$EX_USAGE" backup_onto_database_by_inode "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/hardlink.db" --password-file "$T_TMP/pw" --overwrite
 	fi
 	rm -f "$T_TMP/hardlink.db"
+	# the admin lock, wherever lock.h puts it (root's own folder)
+	LOCK=$(t_lock_path "$DB")
+	[ -e "$LOCK" ] || "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/mklock.pem" --password-file "$T_TMP/pw" >/dev/null 2>&1
+	t_expect_exit "$EX_USAGE" backup_onto_admin_lock "$RSKEYMGMT" -c "$C" -e -f "$LOCK" --password-file "$T_TMP/pw" --overwrite
+	t_grep backup_onto_admin_lock_says_why "$T_ERR" 'report server database'
+	t_equal admin_lock_not_replaced "$(stat -c '%U %s' "$LOCK")" "$(id -un) 0"
 else
 	t_skip backup_onto_database "the database is on PostgreSQL"
 fi

@@ -19,7 +19,8 @@ PW='Bkp 2026!Strong-xY'
 printf '%s\n' "$PW" >"$T_TMP/pw"
 t_demo "$T_TMP/demo" 2000 3
 C=$DEMO_CONF
-LOCK=$T_TMP/demo/reportserver.db.lock
+# The admin lock where lock.h puts it (root's in RS_LOCK_DIR).
+LOCK=$(t_lock_path "$T_TMP/demo/reportserver.db")
 KCV0=$(kcv "$C")
 if ! "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/pre.pem" --password-file "$T_TMP/pw" </dev/null >/dev/null 2>&1; then
 	echo "Bail out! cannot make a backup"

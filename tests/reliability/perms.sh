@@ -45,7 +45,9 @@ D=$T_TMP/demo
 keystores demo "$D"
 not_world demo_database "$D/reportserver.db"
 not_world demo_audit_log "$D/reportserver.db-audit.log"
-not_world demo_lock_file "$D/reportserver.db.lock"
+# the admin lock where lock.h puts it: root's lock folder, or beside the
+# database for anyone else
+not_world demo_lock_file "$(t_lock_path "$D/reportserver.db")"
 for f in "$D"/member*/rsreportserver.conf; do
 	not_world "demo_config_$(basename "$(dirname "$f")")" "$f"
 done

@@ -8,7 +8,7 @@
 # step (chattr +i, as tests/reliability/faults.sh does) leaves the old
 # account fully working and the audit saying it failed; and the ownership
 # model refuses a config owned by another user, a symlinked database and a
-# folder others can write.
+# folder others can write; root's admin lock is out of the account's reach.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=svclib.sh
@@ -172,15 +172,72 @@ t_expect_exit 9 writable_folder_refused "$RSKEYMGMT" -c "$C" --status
 t_grep writable_folder_says_fix "$T_ERR" "chmod go-w $D/member1"
 chmod o-w "$D/member1"
 
-# A FIFO or a link planted at the admin lock: refused at once, never a hang.
-mv "$D/reportserver.db.lock" "$T_TMP/lock.keep"
-mkfifo "$D/reportserver.db.lock"
+# The admin lock's old place, DATABASE.lock, is in U1's folder: what U1
+# plants there neither stops, hangs nor redirects root (issue 14).
+OLD=$D/reportserver.db.lock
+t_absent root_makes_nothing_at_old_lock "$OLD"
+if command -v setpriv >/dev/null 2>&1 && command -v flock >/dev/null 2>&1; then
+	AS_U1="setpriv --reuid=$U1 --regid=$(id -g "$U1") --init-groups"
+	$AS_U1 mkfifo "$OLD"
+	t_expect_exit 0 fifo_at_old_lock_ignored timeout 20 "$RSKEYMGMT" -c "$C" \
+	    -e -f "$T_TMP/old1.pem" --password-file "$T_TMP/pw"
+	rm "$OLD"
+	$AS_U1 ln -s "$T_TMP/elsewhere" "$OLD"
+	t_expect_exit 0 link_at_old_lock_ignored timeout 20 "$RSKEYMGMT" -c "$C" \
+	    -e -f "$T_TMP/old2.pem" --password-file "$T_TMP/pw"
+	t_absent old_lock_link_not_followed "$T_TMP/elsewhere"
+	t_equal old_lock_link_left_as_is "$(readlink "$OLD")" "$T_TMP/elsewhere"
+	rm "$OLD"
+	# U1 holding a DATABASE.lock of its own (its service recovering a
+	# change, or U1 running rskeymgmt): root waits for it.
+	$AS_U1 touch "$OLD"
+	# -o: the lock dies with flock itself, not with the sleep it starts
+	$AS_U1 flock -o "$OLD" sleep 60 &
+	HOLD=$!
+	_n=0
+	while flock -n "$OLD" true && [ "$_n" -lt 200 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	t_expect_exit 6 account_holder_keeps_root_out timeout 20 "$RSKEYMGMT" -c "$C" \
+	    -e -f "$T_TMP/old3.pem" --password-file "$T_TMP/pw"
+	t_absent account_holder_no_backup "$T_TMP/old3.pem"
+	kill "$HOLD" 2>/dev/null
+	wait "$HOLD" 2>/dev/null
+	t_expect_exit 0 account_holder_gone_root_goes_on "$RSKEYMGMT" -c "$C" \
+	    -e -f "$T_TMP/old3.pem" --password-file "$T_TMP/pw"
+	rm -f "$OLD"
+else
+	t_skip old_lock_place "no setpriv or flock"
+fi
+
+# Root's own lock lives in RS_LOCK_DIR, named by the database's device and
+# inode, root's and readable by the database's group (its service sees
+# root holds it).  A FIFO or a link planted there: refused at once, never
+# a hang.
+LOCK=$(t_lock_path "$D/reportserver.db")
+t_equal root_lock_is_roots "$(stat -c '%U %G %a' "$LOCK")" \
+    "root $(stat -c %G "$D/reportserver.db") 640"
+t_equal lock_folder_is_roots "$(stat -c '%U %a' "$RS_LOCK_DIR")" "root 711"
+mv "$LOCK" "$T_TMP/lock.keep"
+mkfifo "$LOCK"
 t_expect_exit 9 fifo_lock_refused timeout 20 "$RSKEYMGMT" -c "$C" -s --yes
-rm "$D/reportserver.db.lock"
-ln -s "$T_TMP/elsewhere" "$D/reportserver.db.lock"
+t_grep fifo_lock_says_fix "$T_ERR" "rm $LOCK"
+rm "$LOCK"
+ln -s "$T_TMP/elsewhere" "$LOCK"
 t_expect_exit 9 symlinked_lock_refused timeout 20 "$RSKEYMGMT" -c "$C" -s --yes
 t_absent symlinked_lock_not_followed "$T_TMP/elsewhere"
-rm "$D/reportserver.db.lock"
-mv "$T_TMP/lock.keep" "$D/reportserver.db.lock"
+rm "$LOCK"
+mv "$T_TMP/lock.keep" "$LOCK"
+# A lock folder another account owns or may write: refused, naming the fix.
+chown "$U2" "$RS_LOCK_DIR"
+t_expect_exit 9 foreign_lock_folder_refused timeout 20 "$RSKEYMGMT" -c "$C" -s --yes
+t_grep foreign_lock_folder_says_fix "$T_ERR" \
+    "belongs to $U2.*Fix with: chown root:root $RS_LOCK_DIR"
+chown root "$RS_LOCK_DIR"
+chmod o+w "$RS_LOCK_DIR"
+t_expect_exit 9 writable_lock_folder_refused timeout 20 "$RSKEYMGMT" -c "$C" -s --yes
+t_grep writable_lock_folder_says_fix "$T_ERR" "Fix with: chmod go-w $RS_LOCK_DIR"
+chmod o-w "$RS_LOCK_DIR"
 t_expect_exit 0 model_holds_again "$RSKEYMGMT" -c "$C" --status
 t_done

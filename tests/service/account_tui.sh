@@ -45,9 +45,12 @@ t_expect_exit 0 decrypts_as_new_account "$RSKEYMGMT" -c "$C" --test-datasource "
 t_equal no_database_file_left_to_root \
     "$(find "$D" -maxdepth 1 -name 'reportserver.db*' ! -name '*.lock' \
     ! -name '*-audit.log' -user root | wc -l)" 0
+# (root's admin lock is no longer in the account's folder at all: lock.h)
 t_equal lock_and_audit_stay_roots \
-    "$(find "$D" -maxdepth 1 \( -name 'reportserver.db.lock' -o \
+    "$(find "$D" "$(t_lock_path "$D/reportserver.db")" -maxdepth 1 \( \
+    -name "$(basename "$(t_lock_path "$D/reportserver.db")")" -o \
     -name 'reportserver.db-audit.log' \) -user root | wc -l)" 2
+t_absent no_lock_in_accounts_folder "$D/reportserver.db.lock"
 tui_keys F10
 tui_exit_status >/dev/null
 t_expect_exit 0 stop_as_root "$RSKEYMGMT" -c "$C" --stop

@@ -427,7 +427,7 @@ check_state() {
 	_op=$1 _moment=$2
 	REASON=
 	check_files
-	if [ "$HAVE_FLOCK" = 1 ] && ! flock -n "$W/reportserver.db.lock" true; then
+	if [ "$HAVE_FLOCK" = 1 ] && ! flock -n "$(t_lock_path "$W/reportserver.db")" true; then
 		bad "the admin lock is still held"
 	fi
 	k "$S/st.json" --status --json || bad "--status failed: $(tail -c 300 "$S/st.json.err")"

@@ -6,12 +6,14 @@
 
 #include <check.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include "lock.h"
 #include "store.h"
 #include "store_internal.h"
 #include "store_contract.h"
@@ -209,12 +211,32 @@ START_TEST(test_admin_lock_file)
 {
 	rs_store *a = sc_open(true), *b = sc_open(false);
 	rs_error err = { 0 };
-	char want[64], lock_path[PATH_MAX + 8];
+	char want[PATH_MAX + 8], lock_path[PATH_MAX + 64];
 	struct stat st;
 
 	ck_assert_int_eq(a->ops->admin_lock(a, "change", &err), RS_OK);
-	snprintf(lock_path, sizeof lock_path, "%s.lock", cfg.database);
-	ck_assert_int_eq(stat(lock_path, &st), 0);
+	/* where lock.h puts it: root's in its lock folder, named by the
+	 * database's device and inode; anyone else's beside the database */
+	ck_assert_int_eq(stat(cfg.database, &st), 0);
+	if (geteuid() == 0)
+		snprintf(want, sizeof want, "%s/%ju-%ju.lock",
+		    getenv("RS_LOCK_DIR"), (uintmax_t)st.st_dev,
+		    (uintmax_t)st.st_ino);
+	else
+		snprintf(want, sizeof want, "%s.lock", cfg.database);
+	ck_assert_int_eq(rs_lock_path(cfg.database, lock_path, sizeof lock_path,
+	    &err), RS_OK);
+	ck_assert_str_eq(lock_path, want);
+	ck_assert_int_eq(lstat(lock_path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_uid, geteuid());
+	if (geteuid() == 0) {   /* nothing of root's in the account's folder */
+		snprintf(want, sizeof want, "%s.lock", cfg.database);
+		ck_assert_int_ne(access(want, F_OK), 0);
+		ck_assert_int_eq(st.st_mode & 0777, 0640);
+		ck_assert_int_eq(stat(getenv("RS_LOCK_DIR"), &st), 0);
+		ck_assert_int_eq(st.st_mode & 0777, 0711);
+	}
 	ck_assert_int_eq(b->ops->admin_lock(b, "backup", &err), RS_ERR_BUSY);
 	snprintf(want, sizeof want, "(pid %ld)", (long)getpid());
 	ck_assert_msg(strstr(err.message, want) != NULL, "%s", err.message);
