@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,9 @@
 #include <unistd.h>
 #include "audit.h"
 #include "audit_who.h"
+#include "grow.h"
 #include "i18n.h"
+#include "users.h"
 
 #define LINE_MAX_BYTES 8192
 
@@ -93,26 +94,14 @@ static size_t put_quoted(char *buf, const char *in, size_t limit)
 	return o;
 }
 
-static void audit_user(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	char uid[32];
-
-	if (pw != NULL && pw->pw_name != NULL) {
-		bare_copy(out, size, pw->pw_name);
-		return;
-	}
-	snprintf(uid, sizeof uid, "uid%lu", (unsigned long)geteuid());
-	bare_copy(out, size, uid);
-}
-
 /* user, person, tty and from; each bare. */
 static size_t format_who(char *buf)
 {
 	rs_audit_entry e;
 	char raw[256];
 
-	audit_user(e.user, sizeof e.user);
+	rs_user_name(geteuid(), raw, sizeof raw, RS_USER_RECORD);
+	bare_copy(e.user, sizeof e.user, raw);
 	rs_who_person(raw, sizeof raw);
 	bare_copy(e.person, sizeof e.person, raw);
 	rs_who_tty(raw, sizeof raw);
@@ -375,15 +364,9 @@ struct ring {
 
 static int ring_push(struct ring *r, const rs_audit_entry *e)
 {
-	rs_audit_entry *p;
-
-	if (!r->bounded && r->count == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 64;
-		p = realloc(r->items, r->cap * sizeof *p);
-		if (p == NULL)
-			return -1;
-		r->items = p;
-	}
+	if (!r->bounded &&
+	    rs_grow(&r->items, r->count, &r->cap, sizeof *r->items, 64) != 0)
+		return -1;
 	r->items[r->next] = *e;
 	r->next = (r->next + 1) % r->cap;
 	if (r->count < r->cap)

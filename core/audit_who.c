@@ -13,13 +13,13 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "audit_who.h"
+#include "users.h"
 
 #define UNSET_ID 4294967295UL
 
@@ -56,16 +56,6 @@ static bool proc_id(const char *rel, unsigned long *out)
 	return end != buf && *out != UNSET_ID;
 }
 
-static void name_of(unsigned long uid, char *out, size_t size)
-{
-	struct passwd *pw = getpwuid((uid_t)uid);
-
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(out, size, "%s", pw->pw_name);
-	else
-		snprintf(out, size, "uid%lu", uid);
-}
-
 /* sudo's SUDO_UID counts only when the real uid is root (sudo ran us):
  * anyone else could set it. */
 void rs_who_person(char *out, size_t size)
@@ -77,7 +67,7 @@ void rs_who_person(char *out, size_t size)
 	if (getuid() == 0 && sudo_uid != NULL && *sudo_uid != '\0') {
 		uid = strtoul(sudo_uid, &end, 10);
 		if (*end == '\0') {
-			name_of(uid, out, size);
+			rs_user_name((uid_t)uid, out, size, RS_USER_RECORD);
 			return;
 		}
 	}
@@ -88,7 +78,7 @@ void rs_who_person(char *out, size_t size)
 	}
 	if (!proc_id("self/loginuid", &uid))
 		uid = (unsigned long)getuid();
-	name_of(uid, out, size);
+	rs_user_name((uid_t)uid, out, size, RS_USER_RECORD);
 }
 
 void rs_who_tty(char *out, size_t size)

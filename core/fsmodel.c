@@ -21,17 +21,14 @@
 #include <unistd.h>
 #include "fsmodel.h"
 #include "i18n.h"
+#include "users.h"
 
 #define NOBODY ((uid_t)-1)
 
+/* A bare number for a uid without a name: the messages say "chown %s". */
 static void user_name(uid_t uid, char *out, size_t size)
 {
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(out, size, "%s", pw->pw_name);
-	else
-		snprintf(out, size, "%lu", (unsigned long)uid);
+	rs_user_name(uid, out, size, RS_USER_NUMBER);
 }
 
 static void group_name(gid_t gid, char *out, size_t size)

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "i18n.h"
 #include "instance.h"
 #include "store_internal.h"
+#include "users.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -448,12 +448,10 @@ static int check_mode(int fd, const char *path, rs_error *err)
 	/* Root acts on what the config says: it must be root's own (or the
 	 * invoking user's), never a file another account could have put. */
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		struct passwd *pw = getpwuid(st.st_uid);
 		char owner[RS_NAME_MAX], me[RS_NAME_MAX];
 
-		snprintf(owner, sizeof owner, "%s", pw ? pw->pw_name : "?");
-		pw = getpwuid(geteuid());
-		snprintf(me, sizeof me, "%s", pw ? pw->pw_name : "root");
+		rs_user_name(st.st_uid, owner, sizeof owner, RS_USER_NUMBER);
+		rs_user_name(geteuid(), me, sizeof me, RS_USER_NUMBER);
 		return rs_err(err, RS_ERR_PERMISSION,
 		    _("config file %s belongs to %s, who could redirect key "
 		    "operations; fix it with: chown %s %s"), path, owner, me,

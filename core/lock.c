@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,27 +26,13 @@
 #include <unistd.h>
 #include "i18n.h"
 #include "lock.h"
+#include "users.h"
 
 #ifndef RUNSTATEDIR
 #define RUNSTATEDIR "/run"
 #endif
 
 #define RECORD_MAX 512
-
-static void user_name(uid_t uid, char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(out, size, "%s", pw->pw_name);
-	else
-		snprintf(out, size, "uid%lu", (unsigned long)uid);
-}
-
-static void current_user(char *out, size_t size)
-{
-	user_name(geteuid(), out, size);
-}
 
 /* The record is one line; a newline in an operation name would split it. */
 static void sanitize(char *s)
@@ -62,7 +47,7 @@ static int write_record(int fd, const char *operation)
 	char user[128], line[RECORD_MAX];
 	int n;
 
-	current_user(user, sizeof user);
+	rs_user_name(geteuid(), user, sizeof user, RS_USER_RECORD);
 	sanitize(user);
 	n = snprintf(line, sizeof line, "%s %ld %" PRId64 " %s\n", user,
 	    (long)getpid(), (int64_t)time(NULL),
@@ -259,7 +244,7 @@ static int lock_folder_ok(const char *shown, const struct stat *st,
 	char owner[64];
 
 	if (st->st_uid != 0) {
-		user_name(st->st_uid, owner, sizeof owner);
+		rs_user_name(st->st_uid, owner, sizeof owner, RS_USER_RECORD);
 		return rs_err(err, RS_ERR_PERMISSION, _("The folder %s belongs to "
 		    "%s, who could swap root's admin locks in it. Fix with: chown "
 		    "root:root %s && chmod go-w %s"), shown, owner, shown, shown);

@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "store.h"
 #include "text.h"
+#include "users.h"
 
 typedef struct rs_ctx rs_ctx;
 

@@ -20,7 +20,6 @@
 #include <endian.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <libpq-fe.h>
 #include "i18n.h"
 #include "store_internal.h"
+#include "users.h"
 
 #define LOCK_TIMEOUT "5s"          /* as SQLite's busy timeout */
 #define CONNECT_TIMEOUT "10"
@@ -815,16 +815,6 @@ static void pg_rollback(rs_store *base)
 		pq.PQclear(pq.PQexec(s->conn, "ROLLBACK"));
 }
 
-static void current_user(char *out, size_t size)
-{
-	struct passwd *pw = getpwuid(geteuid());
-
-	if (pw != NULL && pw->pw_name != NULL)
-		snprintf(out, size, "%s", pw->pw_name);
-	else
-		snprintf(out, size, "uid%lu", (unsigned long)geteuid());
-}
-
 /* The holder records itself just after it takes the lock: look again for
  * a moment before giving up on naming it. */
 static int read_holder(rs_store_pg *s, PGresult **out)
@@ -889,7 +879,7 @@ static int record_holder(rs_store_pg *s, const char *operation,
 	PGresult *res;
 	int rc;
 
-	current_user(user, sizeof user);
+	rs_user_name(geteuid(), user, sizeof user, RS_USER_RECORD);
 	snprintf(op, sizeof op, "%s", operation && *operation ? operation : "-");
 	sanitize(user);
 	sanitize(op);

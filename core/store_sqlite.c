@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
+#include "grow.h"
 #include "i18n.h"
 #include "lock.h"
 #include "store_internal.h"
@@ -728,21 +729,6 @@ static int sqlite_member_delete(rs_store *base, const char *id, rs_error *err)
 	return rc;
 }
 
-static int grow_members(rs_member **list, size_t *cap, size_t need)
-{
-	size_t ncap = *cap ? *cap * 2 : 64;
-	rs_member *p;
-
-	if (need <= *cap)
-		return 0;
-	p = realloc(*list, ncap * sizeof *p);
-	if (p == NULL)
-		return -1;
-	*list = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* Listing 10,000 members must stay well under 100 ms: no copies. */
 static int sqlite_member_each(rs_store *base,
     int (*fn)(void *arg, const rs_member *m), void *arg, rs_error *err)
@@ -809,7 +795,7 @@ static int sqlite_member_list(rs_store *base, rs_member **out, size_t *n,
 	if (rc != RS_OK)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow_members(&list, &cap, count + 1) != 0 ||
+		if (rs_grow(&list, count, &cap, sizeof *list, 64) != 0 ||
 		    member_from_row(st, &list[count]) != 0) {
 			oom = 1;
 			break;
@@ -1424,15 +1410,8 @@ static int heartbeat_rows(sqlite3_stmt *st, rs_heartbeat **out, size_t *n)
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			rs_heartbeat *p = realloc(*out, (cap ? cap * 2 : 8) *
-			    sizeof *p);
-
-			if (p == NULL)
-				return SQLITE_NOMEM;
-			*out = p;
-			cap = cap ? cap * 2 : 8;
-		}
+		if (rs_grow(out, *n, &cap, sizeof **out, 8) != 0)
+			return SQLITE_NOMEM;
 		heartbeat_from_row(st, &(*out)[(*n)++]);
 	}
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;

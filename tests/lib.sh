@@ -83,6 +83,74 @@ t_skip() {
 	echo "SKIP: $1 - $2"
 }
 
+# t_true NAME WHY CMD...: passes when CMD succeeds, else fails with WHY
+# (and runs $T_ON_FAIL, e.g. a TUI test's screen dump).
+T_ON_FAIL=
+t_true() {
+	_name=$1 _why=$2
+	shift 2
+	if "$@"; then
+		t_ok "$_name"
+	else
+		t_fail "$_name" "$_why"
+		eval "$T_ON_FAIL"
+	fi
+}
+
+# t_need_root [COMMAND...]: skips the whole test (exit 77) unless it runs
+# as root with useradd and each COMMAND.
+# shellcheck disable=SC2120  # the COMMANDs are optional
+t_need_root() {
+	_need="root and useradd"
+	[ "$#" -eq 0 ] || _need="root, useradd and $*"
+	if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
+		echo "SKIP: $T_NAME - needs $_need"
+		exit 77
+	fi
+	for _c in "$@"; do
+		command -v "$_c" >/dev/null 2>&1 && continue
+		echo "SKIP: $T_NAME - needs $_need"
+		exit 77
+	done
+}
+
+# t_account NAME: a system account without home or shell (NAME ends in
+# $$: unique), deleted when the test exits (only once it was made here).
+t_account() {
+	useradd -r -M -s /usr/sbin/nologin "$1" ||
+	    { echo "Bail out! useradd failed"; exit 99; }
+	T_AT_EXIT="userdel $1 2>/dev/null; $T_AT_EXIT"
+}
+
+# t_backup_password: PW, a strong backup password, and $T_TMP/pw holding it.
+t_backup_password() {
+	# shellcheck disable=SC2034
+	PW='Bkp 2026!Strong-xY'
+	printf '%s\n' "$PW" >"$T_TMP/pw"
+}
+
+# t_cert_demo VALUES: what the tests of backups to certificates start
+# from: skipped without openssl; t_backup_password; a demo of VALUES values
+# and 2 members, C its config, KCV its key check value.
+t_cert_demo() {
+	command -v openssl >/dev/null 2>&1 ||
+	    { echo "1..0 # SKIP no openssl"; exit 77; }
+	t_backup_password
+	t_demo "$T_TMP/demo" "$1" 2
+	# shellcheck disable=SC2034
+	C=$DEMO_CONF
+	# shellcheck disable=SC2034
+	KCV=$(kcv "$C")
+}
+
+# t_cert NAME CN: a self-signed admin certificate $T_TMP/NAME.crt with its
+# key $T_TMP/NAME.key (stock openssl).
+t_cert() {
+	openssl req -x509 -newkey rsa:3072 -nodes -subj "/CN=$2" -days 2 \
+	    -keyout "$T_TMP/$1.key" -out "$T_TMP/$1.crt" 2>/dev/null ||
+	    { echo "Bail out! openssl req"; exit 99; }
+}
+
 # Runs a command with no controlling terminal (so the programs cannot
 # prompt even when make check runs in one) and stdin from /dev/null;
 # stdout in $T_OUT, stderr in $T_ERR.  Returns the command's status.
@@ -206,16 +274,23 @@ t_demo() {
 	fi
 }
 
-# t_wait_for FILE PATTERN [SECONDS]: polls until FILE has a line matching
-# the extended regex; fails (returns 1) after the deadline (default 30 s).
-t_wait_for() {
-	_tries=$(( ${3:-30} * 20 ))
+# t_until SECONDS CMD...: runs CMD every 0.05 s until it succeeds; fails
+# (returns 1) after SECONDS.
+t_until() {
+	_tries=$(( $1 * 20 ))
+	shift
 	while [ "$_tries" -gt 0 ]; do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		"$@" && return 0
 		sleep 0.05
 		_tries=$((_tries - 1))
 	done
 	return 1
+}
+
+# t_wait_for FILE PATTERN [SECONDS]: polls until FILE has a line matching
+# the extended regex; fails (returns 1) after the deadline (default 30 s).
+t_wait_for() {
+	t_until "${3:-30}" grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
 # db_hold DB: a sqlite3 process holds BEGIN EXCLUSIVE on DB (fd 3 talks to

@@ -35,17 +35,6 @@ static bool ours(const char *name)
 	return false;
 }
 
-static const char *owner_name(uid_t uid, char *buf, size_t size)
-{
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw != NULL)
-		snprintf(buf, size, "%s", pw->pw_name);
-	else
-		snprintf(buf, size, "%ld", (long)uid);
-	return buf;
-}
-
 /* The one refusal for a runtime folder rsserverd will not use. */
 static int not_ours(const struct daemon *d, const struct stat *st,
     const char *account, rs_error *err)
@@ -61,7 +50,8 @@ static int not_ours(const struct daemon *d, const struct stat *st,
 	    "exists, belongs to %s and has mode %04o; rsserverd makes that "
 	    "folder itself for %s (mode 0750) and never takes over one it did "
 	    "not make: remove it (rm -r %s) or set runtime = FOLDER in %s"),
-	    d->paths.runtime, owner_name(st->st_uid, owner, sizeof owner),
+	    d->paths.runtime, rs_user_name(st->st_uid, owner, sizeof owner,
+	    RS_USER_NUMBER),
 	    (unsigned)(st->st_mode & 07777), account, d->paths.runtime,
 	    d->cfg.path);
 }

@@ -209,18 +209,27 @@ static void apply_report(struct run *r, const rs_restore_result *res)
 	}
 }
 
+/* What --apply and --check-backup ask first: the backup's password (or
+ * --identity's key).  pw is freed by the caller on every return. */
+static int backup_secret(struct run *r, rs_password *pw,
+    rs_restore_result *res)
+{
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	if (rs_password_init(pw) != 0)
+		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
+	rc = stdin_check(r);
+	return rc == RS_OK ? identity_get(r, pw) : rc;
+}
+
 int cmd_apply(struct run *r)
 {
 	rs_restore_result res;
 	rs_password pw;
 	int rc;
 
-	if (rs_password_init(&pw) != 0)
-		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
-	memset(&res, 0, sizeof res);
-	rc = stdin_check(r);
-	if (rc == RS_OK)
-		rc = identity_get(r, &pw);
+	rc = backup_secret(r, &pw, &res);
 	if (rc == RS_OK && r->cli->force)
 		rc = apply_confirm(r, &pw);
 	if (rc == RS_OK)
@@ -266,12 +275,7 @@ int cmd_check_backup(struct run *r)
 	rs_password pw;
 	int rc;
 
-	if (rs_password_init(&pw) != 0)
-		return rs_err(&r->err, RS_ERR_INTERNAL, _("out of memory"));
-	memset(&res, 0, sizeof res);
-	rc = stdin_check(r);
-	if (rc == RS_OK)
-		rc = identity_get(r, &pw);
+	rc = backup_secret(r, &pw, &res);
 	if (rc == RS_OK)
 		rc = rs_op_backup_check(r->ctx, r->cli->file, pw.text, pw.len,
 		    &res, &r->err);

@@ -259,14 +259,12 @@ int cmd_reencrypt(struct run *r)
 		return rc;
 	}
 	progress_start(&p, r, _("Re-encrypting"));
-	signals_catch(true);
 	opt.force = r->cli->force;
 	opt.reviewed = c;
 	opt.nreviewed = nc;
 	/* The core checks who runs again under the admin lock, right before
 	 * the change starts: what the review showed may be old by now. */
 	rc = rs_op_change(r->ctx, &opt, progress_update, &p, &res, &r->err);
-	signals_catch(false);
 	progress_end(&p);
 	if (rc == RS_OK)
 		reencrypt_report(r, &res);
@@ -335,9 +333,7 @@ int cmd_verify(struct run *r)
 
 	memset(&res, 0, sizeof res);
 	progress_start(&p, r, _("Verifying"));
-	signals_catch(true);
 	rc = rs_op_verify(r->ctx, progress_update, &p, &res, &r->err);
-	signals_catch(false);
 	progress_end(&p);
 	if (rc == RS_OK || rc == RS_ERR_FAILED)
 		verify_report(r, &res);

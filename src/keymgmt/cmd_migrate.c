@@ -42,10 +42,8 @@ int cmd_migrate(struct run *r)
 
 	memset(&res, 0, sizeof res);
 	progress_start(&p, r, _("Migrating"));
-	signals_catch(true);
 	rc = rs_op_migrate(r->ctx, r->cli->arg, NULL, progress_update, &p, &res,
 	    &r->err);
-	signals_catch(false);
 	progress_end(&p);
 	if (rc == RS_OK)
 		migrate_report(r, &res);

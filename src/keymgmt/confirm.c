@@ -29,7 +29,7 @@ int confirm(struct run *r, const char *word)
 	}
 	signals_catch(true);
 	tty_print(_("Type %s to continue: "), word);
-	n = fd_read_line(tty_get(), line, sizeof line);
+	n = fd_read_line(tty_get(), line, sizeof line - 1, true);
 	signals_catch(false);
 	if (n >= 0 && (size_t)n == strlen(word) &&
 	    memcmp(line, word, (size_t)n) == 0)

@@ -57,7 +57,7 @@ static int password_from_fd(struct run *r, int fd, const char *what,
 		    strerror(errno));
 	if (!password_source_type_ok(fd, &st))
 		return refuse_source_type(r, what);
-	n = fd_read_line_bounded(fd, pw->text, cap);
+	n = fd_read_line(fd, pw->text, cap, false);
 	if (n == -2)
 		return rs_err(&r->err, RS_ERR_POLICY,
 		    _("%s: the password is longer than %zu bytes; it must be "

@@ -17,6 +17,7 @@ void progress_start(struct progress *p, const struct run *r,
 	p->label = label;
 	p->bar = isatty(STDERR_FILENO) != 0;
 	rs_progress_clock_start(&p->start);
+	signals_catch(true);           /* Ctrl-C cancels through the callback */
 }
 
 static void progress_draw(struct progress *p, uint64_t done, uint64_t total)
@@ -60,6 +61,7 @@ int progress_update(void *arg, uint64_t done, uint64_t total)
 
 void progress_end(struct progress *p)
 {
+	signals_catch(false);
 	if (p->drawn)
 		fputc('\n', stderr);
 }

@@ -178,8 +178,7 @@ void signals_catch(bool on);
 bool signals_interrupted(void);
 int tty_get(void);
 void tty_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-ssize_t fd_read_line(int fd, char *buf, size_t cap);
-ssize_t fd_read_line_bounded(int fd, char *buf, size_t cap);
+ssize_t fd_read_line(int fd, char *buf, size_t cap, bool drain);
 int tty_read_secret(const char *prompt, rs_password *pw);
 
 /* ---- password.c: passwords from a file, a descriptor or the terminal ---- */

@@ -83,10 +83,13 @@ static size_t strip_final_cr(const char *buf, size_t len)
 	return len > 0 && buf[len - 1] == '\r' ? len - 1 : len;
 }
 
-/* Reads one line byte by byte (no stdio buffer keeps a copy) into buf of
- * cap bytes.  Returns the length, -1 on end of file or error, -2 when the
- * line was longer than cap (the rest is consumed), -3 when interrupted. */
-ssize_t fd_read_line(int fd, char *buf, size_t cap)
+/* Reads one line byte by byte (no stdio buffer keeps a copy) into buf,
+ * which holds cap + 1 bytes: cap bytes and the CR of a CR LF end.  Returns
+ * the length, -1 on end of file or error, -2 when the line is longer than
+ * cap, -3 when interrupted.  drain reads the rest of a longer line (a
+ * terminal: the rest must not become the next answer); without it the
+ * reading stops at once (an endless pipe is not drained). */
+ssize_t fd_read_line(int fd, char *buf, size_t cap, bool drain)
 {
 	size_t len = 0;
 	bool overflow = false;
@@ -106,48 +109,18 @@ ssize_t fd_read_line(int fd, char *buf, size_t cap)
 		}
 		if (c == '\n')
 			break;
-		if (len < cap)
+		if (!overflow && (len < cap || (len == cap && c == '\r')))
 			buf[len++] = c;
-		else
+		else if (drain)
 			overflow = true;
-	}
-	rs_wipe(&c, sizeof c);
-	if (overflow)
-		return -2;
-	return (ssize_t)strip_final_cr(buf, len);
-}
-
-/* As fd_read_line, but never reads past cap bytes and a CR: a longer line
- * returns -2 at once (an endless pipe is not drained).  buf holds cap + 1
- * bytes. */
-ssize_t fd_read_line_bounded(int fd, char *buf, size_t cap)
-{
-	size_t len = 0;
-	ssize_t n;
-	char c;
-
-	for (;;) {
-		if (signals_interrupted())
-			return -3;
-		n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (len == 0)
-				return -1;
-			break;
-		}
-		if (c == '\n')
-			break;
-		if (len == cap + 1 || (len == cap && c != '\r')) {
+		else {
 			rs_wipe(&c, sizeof c);
 			return -2;
 		}
-		buf[len++] = c;
 	}
 	rs_wipe(&c, sizeof c);
 	len = strip_final_cr(buf, len);
-	return len > cap ? -2 : (ssize_t)len;
+	return overflow || len > cap ? -2 : (ssize_t)len;
 }
 
 /* Echo off while the password is typed; the old settings come back on
@@ -168,7 +141,7 @@ int tty_read_secret(const char *prompt, rs_password *pw)
 	signals_catch(true);
 	tty_print("%s", prompt);
 	tcsetattr(tty_fd, TCSAFLUSH, &quiet);
-	n = fd_read_line(tty_fd, pw->text, RS_PASSWORD_MAX);
+	n = fd_read_line(tty_fd, pw->text, RS_PASSWORD_MAX, true);
 	tcsetattr(tty_fd, TCSAFLUSH, &old);
 	tty_print("\n");
 	signals_catch(false);

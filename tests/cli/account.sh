@@ -7,8 +7,7 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
-PW='Bkp 2026!Strong-xY'
-printf '%s\n' "$PW" >"$T_TMP/pw"
+t_backup_password
 
 # account_flow CONFIG NEW_ACCOUNT OTHER_ACCOUNT [RUNNER...]: the checks that
 # hold for root and non-root alike.

@@ -7,8 +7,7 @@
 . "$RS_SRCDIR/tests/lib.sh"
 
 # The space and the symbols make sure the password is passed on literally.
-PW='Bkp 2026!Strong-xY'
-printf '%s\n' "$PW" >"$T_TMP/pw"
+t_backup_password
 printf '%s\n' 'weakpass' >"$T_TMP/weak"
 printf '%s\n' 'Xy1!rsdemo1zz' >"$T_TMP/instance"
 printf '%s\n' 'Bkp 2026!Wrong-xY' >"$T_TMP/wrong"

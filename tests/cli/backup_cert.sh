@@ -9,19 +9,10 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
-command -v openssl >/dev/null 2>&1 || { echo "1..0 # SKIP no openssl"; exit 77; }
-PW='Bkp 2026!Strong-xY'
-printf '%s\n' "$PW" >"$T_TMP/pw"
-t_demo "$T_TMP/demo" 50 2
-C=$DEMO_CONF
-KCV=$(kcv "$C")
-for n in a b; do
-	openssl req -x509 -newkey rsa:3072 -nodes -subj "/CN=admin-$n" -days 2 \
-	    -keyout "$T_TMP/$n.key" -out "$T_TMP/$n.crt" 2>/dev/null ||
-	    { echo "Bail out! openssl req"; exit 99; }
-done
-openssl req -x509 -newkey rsa:3072 -nodes -subj /CN=stranger -days 2 \
-    -keyout "$T_TMP/x.key" -out "$T_TMP/x.crt" 2>/dev/null
+t_cert_demo 50
+t_cert a admin-a
+t_cert b admin-b
+t_cert x stranger
 
 # opens_with NAME FILE openssl-args...: stock openssl opens FILE to our key.
 opens_with() {

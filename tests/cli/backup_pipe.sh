@@ -6,14 +6,8 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
-command -v openssl >/dev/null 2>&1 || { echo "1..0 # SKIP no openssl"; exit 77; }
-PW='Bkp 2026!Strong-xY'
-printf '%s\n' "$PW" >"$T_TMP/pw"
-t_demo "$T_TMP/demo" 30 2
-C=$DEMO_CONF
-KCV=$(kcv "$C")
-openssl req -x509 -newkey rsa:3072 -nodes -subj /CN=admin -days 2 \
-    -keyout "$T_TMP/a.key" -out "$T_TMP/a.crt" 2>/dev/null
+t_cert_demo 30
+t_cert a admin
 
 # Piped straight into stock openssl.
 if "$RSKEYMGMT" -c "$C" -e -f - --password-file "$T_TMP/pw" </dev/null 2>"$T_ERR" |

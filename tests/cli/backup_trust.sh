@@ -6,8 +6,7 @@
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 
-PW='Bkp 2026!Strong-xY'
-printf '%s\n' "$PW" >"$T_TMP/pw"
+t_backup_password
 t_demo "$T_TMP/demo" 120 2
 C=$DEMO_CONF
 B=$T_TMP/key.pem

@@ -42,20 +42,20 @@ tty_run() {
 	$TM new-session -d -x 120 -y 40 "sh '$_script'"
 }
 
+# shellcheck disable=SC2317  # run by screen_shows
 screen() {
 	$TM capture-pane -p -J -S -100 >"$T_TMP/screen" 2>/dev/null
 }
 
 # wait_screen PATTERN [COUNT]: until PATTERN is on COUNT lines (default 1).
 wait_screen() {
-	_tries=200
-	while [ "$_tries" -gt 0 ]; do
-		screen
-		[ "$(grep -Ec -- "$1" "$T_TMP/screen")" -ge "${2:-1}" ] && return 0
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
-	return 1
+	t_until 10 screen_shows "$1" "${2:-1}"
+}
+
+# shellcheck disable=SC2317  # run by t_until
+screen_shows() {
+	screen
+	[ "$(grep -Ec -- "$1" "$T_TMP/screen")" -ge "$2" ]
 }
 
 # t_screen NAME PATTERN [COUNT]: a check that waits for the screen.

@@ -64,13 +64,12 @@ release_last_row() {
 
 # wait_sql SQL: until SQL answers 1 (10 s at most).
 wait_sql() {
-	_tries=200
-	while [ "$_tries" -gt 0 ]; do
-		[ "$(pg_sql postgres "$1")" = 1 ] && return 0
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
-	return 1
+	t_until 10 sql_says_1 "$1"
+}
+
+# shellcheck disable=SC2317  # run by t_until
+sql_says_1() {
+	[ "$(pg_sql postgres "$1")" = 1 ]
 }
 
 waiting_at_last_update() {

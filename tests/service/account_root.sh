@@ -14,10 +14,7 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
-	echo "SKIP: $T_NAME - needs root and useradd"
-	exit 77
-fi
+t_need_root
 U1=rsa$$a U2=rsa$$b U3=rsa$$c
 IMMUTABLE=
 # shellcheck disable=SC2317  # run by t_cleanup in lib.sh
@@ -25,22 +22,16 @@ undo() {
 	for _f in $IMMUTABLE; do
 		chattr -i "$_f" 2>/dev/null
 	done
-	userdel "$U1" 2>/dev/null
-	userdel "$U2" 2>/dev/null
-	userdel "$U3" 2>/dev/null
 }
 T_AT_EXIT="undo; $T_AT_EXIT"
 for u in "$U1" "$U2" "$U3"; do
-	useradd -r -M -s /usr/sbin/nologin "$u" || { echo "Bail out! useradd failed"; exit 99; }
+	t_account "$u"
 done
-PW='Bkp 2026!Strong-xY'
-printf '%s\n' "$PW" >"$T_TMP/pw"
+t_backup_password
 
-# The test's folder is passed through as /var/lib is (lib.sh makes it
-# 0711 as root); nothing else is prepared by hand.
-t_demo "$T_TMP/demo" 40 1
-C=$DEMO_CONF
-D=$T_TMP/demo
+# The test's folder is passed through as /var/lib is; nothing else is
+# prepared by hand.
+svc_root_demo 40
 KS=$D/member1/keys
 AUDIT=$D/reportserver.db-audit.log
 DS=$(a_datasource "$D/reportserver.db")

@@ -15,9 +15,7 @@ if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
 	echo "SKIP: $T_NAME - needs root and the account nobody"
 	exit 77
 fi
-t_demo "$T_TMP/demo" 40 1
-C=$DEMO_CONF
-D=$T_TMP/demo
+svc_root_demo 40
 DS=$(a_datasource "$D/reportserver.db")
 # As in root.sh: no hand-made chown; the change itself gives the new
 # account the database, its folder, the key store and read access to the

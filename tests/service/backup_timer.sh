@@ -46,8 +46,7 @@ t_demo "$T_TMP/demo" 20 2
 CONFDIR=$(dirname "$DEMO_CONF")
 INST=$(basename "$DEMO_CONF" .conf)
 KCV=$(kcv "$DEMO_CONF")
-openssl req -x509 -newkey rsa:3072 -nodes -subj /CN=admin -days 2 \
-    -keyout "$T_TMP/a.key" -out "$T_TMP/a.crt" 2>/dev/null
+t_cert a admin
 D=$T_TMP/vault
 mkdir -m 700 "$D"
 # Three older backups; KEEP=2 keeps the new one and the newest old one.

@@ -8,10 +8,8 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-t_demo "$T_TMP/demo" 80 3
-C1=$DEMO_CONF
-C2=$T_TMP/demo/member2/rsreportserver.conf
-DS=$(a_datasource "$T_TMP/demo/reportserver.db")
+svc_demo 80 3
+DS=$(a_datasource "$DB")
 OLD=$(kcv "$C1")
 
 t_expect_exit 0 m1_starts "$RSKEYMGMT" -c "$C1" --start --heartbeat 1

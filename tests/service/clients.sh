@@ -17,11 +17,8 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 77
 fi
 
-t_demo "$T_TMP/demo" 20 2
-C1=$DEMO_CONF
-C2=$T_TMP/demo/member2/rsreportserver.conf
+svc_demo 20 2
 ID2=$(member_id "$C2")
-DB=$T_TMP/demo/reportserver.db
 SOCK=$T_TMP/demo/member2/keys.run/rsserverd.sock
 
 # The stand-in clients: N idle ones (connect, send nothing) and N slow ones

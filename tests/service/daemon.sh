@@ -9,11 +9,8 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-t_demo "$T_TMP/demo" 60 3
-C1=$DEMO_CONF
-C2=$T_TMP/demo/member2/rsreportserver.conf
+svc_demo 60 3
 C3=$DEMO_WAIT
-DB=$T_TMP/demo/reportserver.db
 DS=$(a_datasource "$DB")
 RUN1=$T_TMP/demo/member1/keys.run
 

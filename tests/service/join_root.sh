@@ -23,7 +23,6 @@ U=rsjoin$$
 T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
 useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
 
-chmod 0711 "$T_TMP"
 t_demo "$T_TMP/demo" 20 6
 D=$T_TMP/demo
 C1=$DEMO_CONF C2=$D/member2/rsreportserver.conf

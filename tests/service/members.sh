@@ -13,13 +13,10 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-t_demo "$T_TMP/demo" 40 3
-C1=$DEMO_CONF
-C2=$T_TMP/demo/member2/rsreportserver.conf
+svc_demo 40 3
 C3=$DEMO_WAIT
 ID2=$(member_id "$C2")
 ID3=$(member_id "$C3")
-DB=$T_TMP/demo/reportserver.db
 DS=$(a_datasource "$DB")
 
 ms() {

@@ -14,15 +14,9 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1 ||
-    ! command -v setpriv >/dev/null 2>&1 || ! command -v flock >/dev/null 2>&1 ||
-    ! command -v python3 >/dev/null 2>&1; then
-	echo "SKIP: $T_NAME - needs root, useradd, setpriv, flock and python3"
-	exit 77
-fi
+t_need_root setpriv flock python3
 U=rspid$$
-T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
-useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
+t_account "$U"
 G=$(id -g "$U")
 
 # as_account CMD...: runs CMD as the service account (in place of the
@@ -31,9 +25,7 @@ as_account() {
 	exec setpriv --reuid="$U" --regid="$G" --clear-groups "$@"
 }
 
-t_demo "$T_TMP/demo" 20 1
-C=$DEMO_CONF
-D=$T_TMP/demo
+svc_root_demo 20
 RUN=$D/member1/keys.run
 LOCK=$RUN/rsserverd.lock
 # The account change gives the instance to the account (no hand-made chown).
@@ -59,11 +51,11 @@ t_true planted_pid_survives_stop "sleep $S was signalled" kill -0 "$S"
 (as_account flock "$LOCK" sh -c "echo $S >'$LOCK'; sleep 30") &
 F=$!
 T_AT_EXIT="kill $F 2>/dev/null; $T_AT_EXIT"
-_n=100
-while [ "$(tr -d '\n' <"$LOCK" 2>/dev/null)" != "$S" ] && [ "$_n" -gt 0 ]; do
-	sleep 0.05
-	_n=$((_n - 1))
-done
+# shellcheck disable=SC2317  # run by t_until
+lock_names() {
+	[ "$(tr -d '\n' <"$LOCK" 2>/dev/null)" = "$1" ]
+}
+t_until 5 lock_names "$S"
 t_expect_exit 9 stop_refused_no_socket "$RSKEYMGMT" -c "$C" --stop
 t_grep stop_says_why "$T_ERR" "not signalling pid $S: it is not the report server service"
 t_true planted_pid_survives_refused_stop "sleep $S was signalled" kill -0 "$S"
@@ -82,11 +74,7 @@ s.bind(sys.argv[1]); s.listen(8)
 time.sleep(30)' "$RUN/rsserverd.sock") &
 L=$!
 T_AT_EXIT="kill $L 2>/dev/null; $T_AT_EXIT"
-_n=100
-while [ ! -S "$RUN/rsserverd.sock" ] && [ "$_n" -gt 0 ]; do
-	sleep 0.05
-	_n=$((_n - 1))
-done
+t_until 5 test -S "$RUN/rsserverd.sock"
 t_expect_exit 9 stop_refused_stand_in "$RSKEYMGMT" -c "$C" --stop
 t_grep stop_stand_in_says_why "$T_ERR" "not signalling pid $L: it is not the report server service"
 t_true planted_pid_survives_stand_in "sleep $S was signalled" kill -0 "$S"

@@ -9,18 +9,12 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null 2>&1; then
-	echo "SKIP: $T_NAME - needs root and useradd"
-	exit 77
-fi
+t_need_root
 U=rssvc$$
-T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
-useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
+t_account "$U"
 UID_U=$(id -u "$U")
 
-t_demo "$T_TMP/demo" 40 1
-C=$DEMO_CONF
-D=$T_TMP/demo
+svc_root_demo 40
 DS=$(a_datasource "$D/reportserver.db")
 # No hand-made chown: the account change itself gives the new account the
 # database and its folder, the key store and read access to the config.

@@ -8,9 +8,7 @@
 # shellcheck source=svclib.sh
 . "$RS_SRCDIR/tests/service/svclib.sh"
 
-t_demo "$T_TMP/demo" 20 3
-C1=$DEMO_CONF
-C2=$T_TMP/demo/member2/rsreportserver.conf
+svc_demo 20 3
 ID2=$(member_id "$C2")
 
 svc_start m2 "$C2" || { t_fail m2_starts "no answer"; t_done; }

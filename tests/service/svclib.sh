@@ -23,15 +23,27 @@ svc_kill_all() {
 	SVC_PIDS=
 }
 
-# t_true NAME WHY CMD...: passes when CMD succeeds, else fails with WHY.
-t_true() {
-	_name=$1 _why=$2
-	shift 2
-	if "$@"; then
-		t_ok "$_name"
-	else
-		t_fail "$_name" "$_why"
-	fi
+# svc_demo VALUES MEMBERS: a demo in $T_TMP/demo; C1 and C2 are the
+# configs of members 1 and 2, DB the database.
+svc_demo() {
+	t_demo "$T_TMP/demo" "$1" "$2"
+	# shellcheck disable=SC2034
+	C1=$DEMO_CONF
+	# shellcheck disable=SC2034
+	C2=$T_TMP/demo/member2/rsreportserver.conf
+	# shellcheck disable=SC2034
+	DB=$T_TMP/demo/reportserver.db
+}
+
+# svc_root_demo VALUES: a one-member demo for a root test, C its config, D
+# its folder.  Only the test's own folder is opened for passing through,
+# as /var/lib is; anything else the account needs, the product grants.
+svc_root_demo() {
+	t_demo "$T_TMP/demo" "$1" 1
+	# shellcheck disable=SC2034
+	C=$DEMO_CONF
+	# shellcheck disable=SC2034
+	D=$T_TMP/demo
 }
 
 # svc_answered CONF: the service of CONF answers on its socket.
@@ -42,24 +54,16 @@ svc_answered() {
 
 # svc_wait CONF [SECONDS]: polls until the service of CONF answers.
 svc_wait() {
-	_tries=$(( ${2:-15} * 20 ))
-	while [ "$_tries" -gt 0 ]; do
-		svc_answered "$1" && return 0
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
-	return 1
+	t_until "${2:-15}" svc_answered "$1"
 }
 
 # svc_wait_gone PID [SECONDS]: polls until the process has exited.
 svc_wait_gone() {
-	_tries=$(( ${2:-15} * 20 ))
-	while kill -0 "$1" 2>/dev/null; do
-		[ "$_tries" -gt 0 ] || return 1
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
-	return 0
+	t_until "${2:-15}" svc_gone "$1"
+}
+
+svc_gone() {
+	! kill -0 "$1" 2>/dev/null
 }
 
 # svc_start NAME CONF: runs rsserverd in the foreground (as systemd would),

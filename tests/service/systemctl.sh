@@ -32,11 +32,9 @@ if [ -z "$SYSCONF" ] || [ ! -d "$SYSCONF" ]; then
 	exit 77
 fi
 U=rssvc$$
-T_AT_EXIT="userdel $U 2>/dev/null; $T_AT_EXIT"
-useradd -r -M -s /usr/sbin/nologin "$U" || { echo "Bail out! useradd failed"; exit 99; }
+t_account "$U"
 
-t_demo "$T_TMP/demo" 20 1
-D=$T_TMP/demo
+svc_root_demo 20
 
 # ---- not systemd's config: directly, even with systemd running ----
 mount -t tmpfs tmpfs /run/systemd 2>/dev/null || mount -t tmpfs tmpfs /run ||

@@ -36,15 +36,14 @@ cursor_in() {
 
 # Waits until the cursor has settled on the row showing LABEL.
 cursor_wait() {
-	_tries=100
-	while [ "$_tries" -gt 0 ]; do
-		_y=$(tui_tmux display -p -t 0 '#{cursor_y}')
-		tui_capture
-		sed -n "$((_y + 1))p" "$TUI_SCREEN" | grep -Fq -- "$1" && return 0
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
-	return 1
+	t_until 5 cursor_on "$1"
+}
+
+# shellcheck disable=SC2317  # run by t_until
+cursor_on() {
+	_y=$(tui_tmux display -p -t 0 '#{cursor_y}')
+	tui_capture
+	sed -n "$((_y + 1))p" "$TUI_SCREEN" | grep -Fq -- "$1"
 }
 
 at_size() {  # W H

@@ -25,17 +25,8 @@ before=$(kcv "$DEMO_CONF")
 TUI_H=40
 T_AT_EXIT="'$RSKEYMGMT' -c '$C2' --stop >/dev/null 2>&1; $T_AT_EXIT"
 
-# t_true NAME WHY CMD...: passes when CMD succeeds, else fails with WHY.
-t_true() {
-	_name=$1 _why=$2
-	shift 2
-	if "$@"; then
-		t_ok "$_name"
-	else
-		t_fail "$_name" "$_why"
-		tui_dump
-	fi
-}
+# A failed t_true shows the screen.
+T_ON_FAIL=tui_dump
 
 open_change() {
 	tui_start -- || return 1

@@ -74,26 +74,22 @@ tui_dump() {
 # tui_wait TEXT [SECONDS]: polls the screen until it shows TEXT (a fixed
 # string); returns 1 after the deadline (default 15 s).
 tui_wait() {
-	_tries=$(( ${2:-15} * 20 ))
-	while [ "$_tries" -gt 0 ]; do
-		tui_capture
-		grep -Fq -- "$1" "$TUI_SCREEN" && return 0
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
-	return 1
+	t_until "${2:-15}" tui_shows "$1"
 }
 
 # tui_wait_gone TEXT [SECONDS]
 tui_wait_gone() {
-	_tries=$(( ${2:-15} * 20 ))
-	while [ "$_tries" -gt 0 ]; do
-		tui_capture
-		grep -Fq -- "$1" "$TUI_SCREEN" || return 0
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
-	return 1
+	t_until "${2:-15}" tui_shows_not "$1"
+}
+
+# tui_shows TEXT: the screen shows TEXT now.
+tui_shows() {
+	tui_capture
+	grep -Fq -- "$1" "$TUI_SCREEN"
+}
+
+tui_shows_not() {
+	! tui_shows "$1"
 }
 
 # t_screen NAME TEXT [SECONDS]: a check that the screen shows TEXT.
@@ -109,11 +105,7 @@ t_screen() {
 # tui_exit_status [SECONDS]: rsconfig's exit status, once it has exited.
 # shellcheck disable=SC2120
 tui_exit_status() {
-	_tries=$(( ${1:-15} * 20 ))
-	while [ "$_tries" -gt 0 ] && [ ! -s "$TUI_EXIT" ]; do
-		sleep 0.05
-		_tries=$((_tries - 1))
-	done
+	t_until "${1:-15}" test -s "$TUI_EXIT"
 	cat "$TUI_EXIT" 2>/dev/null || echo none
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "audit.h"
 #include "text.h"
+#include "users.h"
 #include "testutil.h"
 
 static char dir[PATH_MAX];
@@ -374,6 +375,52 @@ START_TEST(login_uid_is_the_person_without_sudo)
 }
 END_TEST
 
+/* A uid no account has, for the fallbacks. */
+static uid_t unnamed_uid(void)
+{
+	uid_t uid = 54321;
+
+	while (getpwuid(uid) != NULL)
+		uid++;
+	return uid;
+}
+
+START_TEST(login_uid_without_an_account_is_recorded_as_uid_n)
+{
+	rs_error err = { 0 };
+	rs_audit_entry e;
+	char want[32], text[32];
+
+	snprintf(want, sizeof want, "uid%lu", (unsigned long)unnamed_uid());
+	snprintf(text, sizeof text, "%lu", (unsigned long)unnamed_uid());
+	put("self/loginuid", text);
+	ck_assert_int_eq(rs_audit_record(db, "change", "", "ok", NULL, &err),
+	    RS_OK);
+	e = last_entry();
+	ck_assert_str_eq(e.person, want);
+}
+END_TEST
+
+START_TEST(user_name_falls_back_as_the_caller_asks)
+{
+	char buf[64], want[32], tiny[3];
+	uid_t uid = unnamed_uid();
+
+	ck_assert_str_eq(rs_user_name(0, buf, sizeof buf, RS_USER_NUMBER),
+	    "root");
+	ck_assert_str_eq(rs_user_name(0, buf, sizeof buf, RS_USER_RECORD),
+	    "root");
+	snprintf(want, sizeof want, "%lu", (unsigned long)uid);
+	ck_assert_str_eq(rs_user_name(uid, buf, sizeof buf, RS_USER_NUMBER),
+	    want);
+	snprintf(want, sizeof want, "uid%lu", (unsigned long)uid);
+	ck_assert_str_eq(rs_user_name(uid, buf, sizeof buf, RS_USER_RECORD),
+	    want);
+	ck_assert_str_eq(rs_user_name(0, tiny, sizeof tiny, RS_USER_NUMBER),
+	    "ro");
+}
+END_TEST
+
 /* self -> 50 "sshd" holding fd 3, the TCP socket with inode 4242 */
 static void fake_sshd(const char *table, const char *line)
 {
@@ -585,6 +632,8 @@ static Suite *audit_suite(void)
 	tcase_add_test(tc, test_long_values_clipped);
 	tcase_add_test(tc, sudo_records_the_person_when_root);
 	tcase_add_test(tc, login_uid_is_the_person_without_sudo);
+	tcase_add_test(tc, login_uid_without_an_account_is_recorded_as_uid_n);
+	tcase_add_test(tc, user_name_falls_back_as_the_caller_asks);
 	tcase_add_test(tc, from_is_read_from_the_sshd_socket);
 	tcase_add_test(tc, from_is_read_from_an_ipv6_socket);
 	tcase_add_test(tc, environment_alone_is_not_believed);

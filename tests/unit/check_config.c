@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,32 @@ START_TEST(test_writable_refused)
 }
 END_TEST
 
+/* A config of a uid without an account: the fix names the number, which
+ * chown takes (a "?" there made the command fail). */
+START_TEST(config_of_an_unnamed_uid_is_refused_with_a_chown_that_works)
+{
+	rs_config cfg;
+	rs_error err = { 0 };
+	const char *path = tu_path(dir, "rs.conf");
+	char want[64];
+	uid_t uid = 54321;
+
+	if (geteuid() != 0) {
+		tu_skip("config_of_an_unnamed_uid", "needs root to chown");
+		return;
+	}
+	while (getpwuid(uid) != NULL)
+		uid++;
+	tu_write_file(path, good_text, 0600);
+	ck_assert_int_eq(chown(path, uid, (gid_t)-1), 0);
+	ck_assert_int_eq(rs_config_load(path, &cfg, &err), RS_ERR_PERMISSION);
+	snprintf(want, sizeof want, "belongs to %lu,", (unsigned long)uid);
+	ck_assert_msg(strstr(err.message, want) != NULL, "%s", err.message);
+	snprintf(want, sizeof want, "chown root %s", path);
+	ck_assert_msg(strstr(err.message, want) != NULL, "%s", err.message);
+}
+END_TEST
+
 static int count_entries(const char *path)
 {
 	DIR *d = opendir(path);
@@ -328,6 +355,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_missing_keys);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_writable_refused);
+	tcase_add_test(tc, config_of_an_unnamed_uid_is_refused_with_a_chown_that_works);
 	tcase_add_test(tc, test_save_round_trip);
 	tcase_add_test(tc, test_save_refuses_bad);
 	tcase_add_test(tc, uuids_are_validated_and_generated_distinct);
