@@ -5,7 +5,9 @@
 # Each pair is run BENCH_REPEAT times, alternating, and the fastest of each
 # kept.  Sizes: BENCH_SIZES (default "10000 100000 1000000"); on PostgreSQL
 # BENCH_PG_SIZES (bench_pg.sh).  BENCH_PARTS picks what runs (default: all
-# of "change startup members backup demo pg").
+# of "change import startup members backup demo pg").  The change at ten
+# million values (part change) takes several minutes and about 6 GB of
+# disk: BENCH_10M=0 skips it, BENCH_10M_REPEAT (default 2) sets its runs.
 set -euo pipefail
 build=$(cd "${1:-.}" && pwd)
 sizes=${BENCH_SIZES:-"10000 100000 1000000"}
@@ -42,27 +44,69 @@ UPDATE datasources SET connection_string = randomblob(length(connection_string))
   credentials = randomblob(length(credentials));
 UPDATE subscriptions SET settings = randomblob(length(settings)); COMMIT;"
 
+# Peak RSS of the change per size, to say whether it stays flat.
+declare -A change_rss=()
+
+# bench_change N [REPEAT]: our Change against the plain rewrite at N values;
+# also the time of the demo's creation and of --verify on it.
 bench_change() {
-	local n=$1 demo=$work/demo-$1 i
-	"$rsdemo" create "$demo" --values "$n" --members 2 >/dev/null
+	local n=$1 runs=${2:-$repeat} demo=$work/demo-$1 i cfg
+	cfg=$demo/member1/rsreportserver.conf
+	: > "$work/create"
+	measure "$work/create" "$rsdemo" create "$demo" --values "$n" --members 2
 	cp "$demo/reportserver.db" "$work/pristine.db"
 	: > "$work/tool" ; : > "$work/base"
-	for ((i = 0; i < repeat; i++)); do
+	for ((i = 0; i < runs; i++)); do
 		cp "$work/pristine.db" "$demo/reportserver.db"
-		measure "$work/tool" "$rskeymgmt" -c "$demo/member1/rsreportserver.conf" --reencrypt --yes
+		measure "$work/tool" "$rskeymgmt" -c "$cfg" --reencrypt --yes
 		cp "$work/pristine.db" "$demo/reportserver.db"
 		measure "$work/base" sqlite3 "$demo/reportserver.db" "$baseline_sql"
 	done
 	# The last run was the baseline's: change once more, then check.
 	cp "$work/pristine.db" "$demo/reportserver.db"
-	"$rskeymgmt" -c "$demo/member1/rsreportserver.conf" --reencrypt --yes >/dev/null
-	"$rskeymgmt" -c "$demo/member1/rsreportserver.conf" --verify >/dev/null \
+	rm -f "$work/pristine.db"
+	"$rskeymgmt" -c "$cfg" --reencrypt --yes >/dev/null
+	: > "$work/verify"
+	measure "$work/verify" "$rskeymgmt" -c "$cfg" --verify \
 		|| { echo "bench: values unreadable after the change" >&2; exit 1; }
 	read -r ts tk <<<"$(best "$work/tool")"
 	read -r bs bk <<<"$(best "$work/base")"
+	read -r cs ck <<<"$(best "$work/create")"
+	read -r vs vk <<<"$(best "$work/verify")"
+	change_rss[$n]=$tk
 	printf 'change   %8d values: %6.2f s vs SQLite rewrite %6.2f s  ratio %sx  peak RSS %s MiB (baseline %s MiB)\n' \
 		"$n" "$ts" "$bs" "$(ratio "$ts" "$bs")" "$(mib "$tk")" "$(mib "$bk")"
-	rm -rf "$demo" "$work/pristine.db"
+	printf '         %8d values: rsdemo create %.2f s (peak RSS %s MiB), --verify %.2f s (peak RSS %s MiB)\n' \
+		"$n" "$cs" "$(mib "$ck")" "$vs" "$(mib "$vk")"
+	rm -rf "$demo"
+}
+
+# Ten million values: the demo (1.5 GB), its pristine copy and the
+# changes' write-ahead logs need about 600 bytes a value on the disk of
+# $work; without them the step is skipped, saying so.
+bench_change_10m() {
+	local n=10000000 need have
+	if [[ " $sizes " == *" $n "* ]]; then
+		return  # BENCH_SIZES has it already
+	fi
+	if [[ ${BENCH_10M:-1} == 0 ]]; then
+		echo "change   $n values: skipped (BENCH_10M=0)"
+		return
+	fi
+	need=$((n * 600 / 1024))
+	have=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
+	if ((have < need)); then
+		printf 'change   %d values: skipped: needs %s GiB free in %s, has %s GiB (BENCH_10M=0 skips it)\n' \
+			"$n" "$(awk -v k="$need" 'BEGIN { printf "%.1f", k / 1048576 }')" \
+			"$(dirname "$work")" "$(awk -v k="$have" 'BEGIN { printf "%.1f", k / 1048576 }')"
+		return
+	fi
+	echo "change   $n values: several minutes (BENCH_10M=0 skips it)"
+	bench_change "$n" "${BENCH_10M_REPEAT:-2}"
+	if [[ -n ${change_rss[1000000]:-} ]]; then
+		printf 'change peak RSS 1M -> 10M values: %s -> %s MiB (target <= 32 MiB and flat)\n' \
+			"$(mib "${change_rss[1000000]}")" "$(mib "${change_rss[$n]}")"
+	fi
 }
 
 # Start-up: many runs of each, timed as a whole.
@@ -195,7 +239,10 @@ parts=${BENCH_PARTS:-"change import startup members backup demo pg"}
 part() { [[ " $parts " == *" $1 "* ]]; }
 
 echo "rsconfig benchmarks ($(nproc) cores, best of $repeat)"
-if part change; then for n in $sizes; do bench_change "$n"; done; fi
+if part change; then
+	for n in $sizes; do bench_change "$n"; done
+	bench_change_10m
+fi
 if part import; then bench_import "${BENCH_IMPORT:-100000}"; fi
 if part startup; then bench_startup; fi
 if part members; then bench_members; fi

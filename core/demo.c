@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <stdint.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,120 +118,286 @@ static int member_init(const char *path, bool first, rs_ctx **ctx,
 	return rc;
 }
 
-/* ---- sample content ---- */
+/* ---- sample content ----
+ *
+ * Two threads, as in a key change: a worker makes and seals the values of
+ * the next chunk of rows while this thread inserts the previous chunk, each
+ * row whole in one INSERT (an empty row grown by an UPDATE costs twice).
+ * The database is fresh, so the rows get ids 1, 2, ... of each table up
+ * front: the id is part of every value's AEAD place. */
 
 static const char *const databases[] = {
 	"AdventureWorks", "Sales", "Finance", "HR", "Inventory", "Marketing",
 	"Logistics", "Support",
 };
 #define NDATABASES (sizeof databases / sizeof databases[0])
+#define PLAIN_MAX 384
+#define SEALED_MAX (PLAIN_MAX + RS_SEAL_OVERHEAD)
+#define RANDOM_POOL 4096
 
-static void fake_secret(char *out, size_t size)
-{
-	static const char set[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+";
-	unsigned char raw[16];
+/* One chunk: up to RS_BATCH_ROWS rows, split by table. */
+typedef struct demo_chunk {
+	bool ready, last;
+	int rc;
+	rs_error err;
+	uint64_t values;           /* in this chunk */
+	rs_content_batch batch[RS_TABLE_COUNT];
+	unsigned char sealed[RS_TABLE_COUNT][RS_BATCH_ROWS][RS_MAX_CELLS]
+	    [SEALED_MAX];
+} demo_chunk;
 
-	RAND_bytes(raw, sizeof raw);
-	for (size_t i = 0; i < sizeof raw && i + 1 < size; i++)
-		out[i] = set[raw[i] % (sizeof set - 1)];
-	out[size < sizeof raw + 1 ? size - 1 : sizeof raw] = '\0';
-	rs_wipe(raw, sizeof raw);
-}
+/* The worker's state; the secrets (plain texts, random pool) are in
+ * locked memory. */
+typedef struct demo_secrets {
+	char plain[RS_MAX_CELLS][PLAIN_MAX];
+	unsigned char pool[RANDOM_POOL];
+	size_t pool_used;
+} demo_secrets;
 
 typedef struct demo_filler {
-	rs_store *store;
 	rs_aead *aead;
-	unsigned char sealed[RS_MAX_CELLS][1024];
-	char plain[RS_MAX_CELLS][512];
+	demo_secrets *sec;
+	uint64_t want, made;       /* values asked for, values made */
+	uint64_t n;                /* next sample row */
+	int64_t next_id[RS_TABLE_COUNT];
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	bool stop;
+	demo_chunk *chunk[2];
 } demo_filler;
 
-static int fill_row(demo_filler *f, int table, const char *name, int ncells,
-    rs_error *err)
+/* RAND_bytes once per row costs a getpid() and a lock each time: draw the
+ * fake passwords' bytes a pool at a time. */
+static int fake_secret(demo_secrets *sec, char *out, size_t size)
+{
+	static const char set[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+";
+	size_t len = size - 1 < 16 ? size - 1 : 16;
+
+	if (sec->pool_used == 0 || sec->pool_used + len > sizeof sec->pool) {
+		if (RAND_bytes(sec->pool, sizeof sec->pool) != 1)
+			return -1;
+		sec->pool_used = 0;
+	}
+	for (size_t i = 0; i < len; i++)
+		out[i] = set[sec->pool[sec->pool_used + i] % (sizeof set - 1)];
+	out[len] = '\0';
+	rs_wipe(sec->pool + sec->pool_used, len);
+	sec->pool_used += len;
+	return 0;
+}
+
+static int seal_row(demo_filler *f, demo_chunk *ch, int table, int ncells)
 {
 	const rs_content_table_info *ti = rs_content_info(table);
-	rs_content_row row;
-	int rc;
+	rs_content_batch *b = &ch->batch[table];
+	rs_content_row *row = &b->rows[b->count];
+	int rc = RS_OK;
 
-	memset(&row, 0, sizeof row);
-	rc = f->store->ops->content_insert(f->store, table, name, &row.id, err);
+	row->id = f->next_id[table]++;
 	for (int c = 0; rc == RS_OK && c < ncells; c++) {
-		rs_value_place place = { ti->table, row.id, ti->columns[c],
-		    name };
+		rs_value_place place = { ti->table, row->id, ti->columns[c],
+		    row->name };
 
-		rc = rs_aead_seal(f->aead, &place, (unsigned char *)f->plain[c],
-		    strlen(f->plain[c]), f->sealed[c], &row.cell_len[c], err);
-		row.cell[c] = f->sealed[c];
-		rs_wipe(f->plain[c], sizeof f->plain[c]);
+		row->cell[c] = ch->sealed[table][b->count][c];
+		rc = rs_aead_seal(f->aead, &place,
+		    (unsigned char *)f->sec->plain[c], strlen(f->sec->plain[c]),
+		    ch->sealed[table][b->count][c], &row->cell_len[c], &ch->err);
+		rs_wipe(f->sec->plain[c], sizeof f->sec->plain[c]);
 	}
-	if (rc == RS_OK)
-		rc = f->store->ops->content_update(f->store, table, &row, err);
+	for (int c = ncells; c < RS_MAX_CELLS; c++) {
+		row->cell[c] = NULL;
+		row->cell_len[c] = 0;
+	}
+	b->count++;
 	return rc;
 }
 
-static int add_datasource(demo_filler *f, uint64_t n, rs_error *err)
+static int add_datasource(demo_filler *f, demo_chunk *ch, uint64_t n)
 {
 	const char *db = databases[n % NDATABASES];
-	char name[RS_NAME_MAX], secret[32];
+	rs_content_row *row = &ch->batch[RS_TABLE_DATASOURCES].rows[
+	    ch->batch[RS_TABLE_DATASOURCES].count];
+	char secret[32];
 
-	fake_secret(secret, sizeof secret);
-	snprintf(name, sizeof name, "/Data Sources/%s-%llu", db,
+	if (fake_secret(f->sec, secret, sizeof secret) != 0)
+		return rs_err(&ch->err, RS_ERR_CRYPTO, _("cannot encrypt a value: the random generator failed"));
+	snprintf(row->name, sizeof row->name, "/Data Sources/%s-%llu", db,
 	    (unsigned long long)n);
-	snprintf(f->plain[0], sizeof f->plain[0], "Data Source=sql%02llu.contoso."
+	snprintf(f->sec->plain[0], PLAIN_MAX, "Data Source=sql%02llu.contoso."
 	    "local;Initial Catalog=%s;Encrypt=True;Application Name=Reporting",
 	    (unsigned long long)(n % 17), db);
-	snprintf(f->plain[1], sizeof f->plain[1], "username=CONTOSO\\svc_%s\n"
+	snprintf(f->sec->plain[1], PLAIN_MAX, "username=CONTOSO\\svc_%s\n"
 	    "password=%s", db, secret);
 	rs_wipe(secret, sizeof secret);
-	return fill_row(f, RS_TABLE_DATASOURCES, name, 2, err);
+	return seal_row(f, ch, RS_TABLE_DATASOURCES, 2);
 }
 
-static int add_subscription(demo_filler *f, uint64_t n, rs_error *err)
+static int add_subscription(demo_filler *f, demo_chunk *ch, uint64_t n)
 {
 	const char *db = databases[n % NDATABASES];
-	char name[RS_NAME_MAX], secret[32];
+	rs_content_row *row = &ch->batch[RS_TABLE_SUBSCRIPTIONS].rows[
+	    ch->batch[RS_TABLE_SUBSCRIPTIONS].count];
+	char secret[32];
 
-	fake_secret(secret, sizeof secret);
-	snprintf(name, sizeof name, "Monthly %s report #%llu", db,
+	if (fake_secret(f->sec, secret, sizeof secret) != 0)
+		return rs_err(&ch->err, RS_ERR_CRYPTO, _("cannot encrypt a value: the random generator failed"));
+	snprintf(row->name, sizeof row->name, "Monthly %s report #%llu", db,
 	    (unsigned long long)n);
-	snprintf(f->plain[0], sizeof f->plain[0], "extension=Report Server "
+	snprintf(f->sec->plain[0], PLAIN_MAX, "extension=Report Server "
 	    "FileShare\npath=\\\\fs01.contoso.local\\reports\\%s\n"
 	    "username=CONTOSO\\svc_files\npassword=%s", db, secret);
 	rs_wipe(secret, sizeof secret);
-	return fill_row(f, RS_TABLE_SUBSCRIPTIONS, name, 1, err);
+	return seal_row(f, ch, RS_TABLE_SUBSCRIPTIONS, 1);
 }
 
-/* Two of every three rows are data sources (two values each), the rest
- * subscriptions (one value). */
-static int fill_content(rs_ctx *ctx, const rs_demo_options *opt,
+/* Worker: the next RS_BATCH_ROWS sample rows.  Two of every three rows
+ * are data sources (two values each), the rest subscriptions (one value);
+ * the last row is a subscription when one value is left. */
+static int chunk_fill(demo_filler *f, demo_chunk *ch)
+{
+	int rc = RS_OK;
+
+	ch->values = 0;
+	for (int t = 0; t < RS_TABLE_COUNT; t++)
+		ch->batch[t].count = 0;
+	for (int i = 0; rc == RS_OK && i < RS_BATCH_ROWS && f->made < f->want;
+	    i++, f->n++) {
+		bool subscription = f->n % 3 == 2 || f->want - f->made < 2;
+
+		rc = subscription ? add_subscription(f, ch, f->n)
+		    : add_datasource(f, ch, f->n);
+		ch->values += subscription ? 1 : 2;
+		f->made += subscription ? 1 : 2;
+	}
+	ch->last = rc == RS_OK && ch->values == 0;
+	return rc;
+}
+
+static void *fill_worker(void *p)
+{
+	demo_filler *f = p;
+
+	for (unsigned k = 0;; k++) {
+		demo_chunk *ch = f->chunk[k % 2];
+
+		pthread_mutex_lock(&f->mutex);
+		while (ch->ready && !f->stop)
+			pthread_cond_wait(&f->cond, &f->mutex);
+		pthread_mutex_unlock(&f->mutex);
+		if (f->stop)
+			break;
+		ch->rc = chunk_fill(f, ch);
+		pthread_mutex_lock(&f->mutex);
+		ch->ready = true;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->mutex);
+		if (ch->rc != RS_OK || ch->last)
+			break;
+	}
+	return NULL;
+}
+
+/* This thread: writes the chunks in order as the worker makes them. */
+static int fill_write(rs_ctx *ctx, demo_filler *f, const rs_demo_options *opt,
     rs_demo_result *res, rs_error *err)
 {
-	demo_filler *f = rs_secret_alloc(sizeof *f);
-	ops_unlocked u;
-	int rc = f ? ops_unlock(ctx, &u, NULL, err)
-	    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	int rc = RS_OK;
 
-	if (rc != RS_OK) {
-		rs_secret_free(f, sizeof *f);
-		return rc;
-	}
-	f->store = ctx->store;
-	f->aead = rs_aead_new(u.key, u.info.generation, u.database_id, err);
-	rc = f->aead ? ops_begin(ctx, "demo", err) : RS_ERR_CRYPTO;
-	for (uint64_t n = 0; rc == RS_OK && res->values < opt->values; n++) {
-		bool subscription = n % 3 == 2 || opt->values - res->values < 2;
+	for (unsigned k = 0; rc == RS_OK; k++) {
+		demo_chunk *ch = f->chunk[k % 2];
 
-		rc = subscription ? add_subscription(f, n, err)
-		    : add_datasource(f, n, err);
-		res->values += subscription ? 1 : 2;
-		if (rc == RS_OK && opt->progress && n % 4096 == 0 &&
+		pthread_mutex_lock(&f->mutex);
+		while (!ch->ready)
+			pthread_cond_wait(&f->cond, &f->mutex);
+		pthread_mutex_unlock(&f->mutex);
+		if (ch->rc != RS_OK)
+			return rs_err(err, ch->rc, "%s", ch->err.message);
+		if (ch->last)
+			break;
+		for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
+			if (ch->batch[t].count > 0)
+				rc = ctx->store->ops->content_import(ctx->store, t,
+				    &ch->batch[t], err);
+		res->values += ch->values;
+		pthread_mutex_lock(&f->mutex);
+		ch->ready = false;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->mutex);
+		if (rc == RS_OK && opt->progress &&
 		    opt->progress(opt->progress_arg, res->values, opt->values))
 			rc = rs_err(err, RS_ERR_CANCELLED, _("Cancelled."));
 	}
-	if (f->aead)
-		rc = ops_finish(ctx, rc, err);
-	rs_aead_free(f->aead);
-	rs_secret_free(f, sizeof *f);
-	ops_unlocked_free(&u);
+	return rc;
+}
+
+/* The ids start at 1: a table that has rows already is not a demo's. */
+static int content_empty(rs_ctx *ctx, demo_filler *f, rs_error *err)
+{
+	rs_content_batch *b = &f->chunk[0]->batch[0];
+	int rc = RS_OK;
+
+	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++) {
+		rc = ctx->store->ops->content_scan(ctx->store, t, INT64_MIN, b,
+		    err);
+		if (rc == RS_OK && b->count > 0)
+			rc = rs_err(err, RS_ERR_EXISTS, _("%s already holds a report "
+			    "server database; give the demo an empty database."),
+			    rs_ctx_store_description(ctx));
+		f->next_id[t] = 1;
+	}
+	rs_content_batch_free(b);
+	b->count = 0;
+	return rc;
+}
+
+static int fill_run(rs_ctx *ctx, demo_filler *f, const rs_demo_options *opt,
+    rs_demo_result *res, rs_error *err)
+{
+	pthread_t thread;
+	int rc = content_empty(ctx, f, err);
+
+	if (rc != RS_OK)
+		return rc;
+	pthread_mutex_init(&f->mutex, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	if (pthread_create(&thread, NULL, fill_worker, f) != 0)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("cannot start a thread"));
+	else {
+		rc = fill_write(ctx, f, opt, res, err);
+		pthread_mutex_lock(&f->mutex);
+		f->stop = true;
+		pthread_cond_broadcast(&f->cond);
+		pthread_mutex_unlock(&f->mutex);
+		pthread_join(thread, NULL);
+	}
+	pthread_mutex_destroy(&f->mutex);
+	pthread_cond_destroy(&f->cond);
+	return rc;
+}
+
+static int fill_content(rs_ctx *ctx, const rs_demo_options *opt,
+    rs_demo_result *res, rs_error *err)
+{
+	demo_filler f = { .want = opt->values };
+	ops_unlocked u;
+	int rc;
+
+	f.sec = rs_secret_alloc(sizeof *f.sec);
+	f.chunk[0] = calloc(1, sizeof *f.chunk[0]);
+	f.chunk[1] = calloc(1, sizeof *f.chunk[1]);
+	rc = f.sec && f.chunk[0] && f.chunk[1] ? ops_unlock(ctx, &u, NULL, err)
+	    : rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	if (rc == RS_OK) {
+		f.aead = rs_aead_new(u.key, u.info.generation, u.database_id, err);
+		rc = f.aead ? ops_begin(ctx, "demo", err) : RS_ERR_CRYPTO;
+		if (rc == RS_OK)
+			rc = ops_finish(ctx, fill_run(ctx, &f, opt, res, err), err);
+		rs_aead_free(f.aead);
+		ops_unlocked_free(&u);
+	}
+	rs_secret_free(f.sec, sizeof *f.sec);
+	free(f.chunk[0]);
+	free(f.chunk[1]);
 	return rc;
 }
 

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "ops.h"
 #include "secret.h"
@@ -72,22 +71,26 @@ static void help_print(void)
 	printf(_("\nReport bugs to %s.\n"), PACKAGE_BUGREPORT);
 }
 
-/* Progress on a terminal only: a pipe or a log gets no carriage returns. */
+/* Progress on a terminal only: a pipe or a log gets no carriage returns.
+ * Ten million values take a minute or more: say how long is left, at
+ * the rate since the first values (the members' keys come before). */
 static int progress_show(void *arg, uint64_t done, uint64_t total)
 {
-	static struct timespec last;
-	struct timespec now;
+	rs_progress_clock *start = arg;
+	static rs_progress_clock last;
 	unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
+	char left[32];
 
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (done < total && (now.tv_sec - last.tv_sec) * 1000 +
-	    (now.tv_nsec - last.tv_nsec) / 1000000 < 100)
+	if (start->start_ns == 0)
+		rs_progress_clock_start(start);
+	if (done < total && last.start_ns != 0 &&
+	    rs_progress_elapsed(&last) < 0.1)
 		return 0;
-	last = now;
+	rs_progress_clock_start(&last);
+	rs_progress_time_left(start, done, total, "--:--", left, sizeof left);
 	fputc('\r', stderr);
 	fprintf(stderr, _("Creating demo: %" PRIu64 "/%" PRIu64 " values "
-	    "%3u%% "), done, total, pct);
+	    "%3u%%  %s left "), done, total, pct, left);
 	if (done >= total)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
 {
 	rs_error err = { RS_OK, "" };
 	rs_demo_result res;
+	rs_progress_clock start;
 	struct demo_cli c;
 	int rc;
 
@@ -244,8 +248,11 @@ int main(int argc, char **argv)
 	rs_i18n_init(NULL);
 	if ((rc = cli_parse(argc, argv, &c)) >= 0)
 		return rc;
-	if (!c.json && isatty(STDERR_FILENO))
+	if (!c.json && isatty(STDERR_FILENO)) {
+		start.start_ns = 0;
 		c.opt.progress = progress_show;
+		c.opt.progress_arg = &start;
+	}
 	memset(&res, 0, sizeof res);
 	rc = rs_demo_create(c.dir, &c.opt, &res, &err);
 	if (rc == RS_OK)

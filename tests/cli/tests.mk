@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: ISC
 # Shell tests driving rskeymgmt and rsdemo end to end (see tests/lib.sh).
 CLI_TESTS += tests/cli/usage.sh
+CLI_TESTS += tests/cli/progress_tty.sh
 CLI_TESTS += tests/cli/members.sh
 CLI_TESTS += tests/cli/backup.sh
 CLI_TESTS += tests/cli/backup_trust.sh
