@@ -46,6 +46,10 @@ int progress_update(void *arg, uint64_t done, uint64_t total)
 
 	if (signals_interrupted())
 		return 1;
+	/* The time left counts from the first value, not from the set-up
+	 * before it (counting 10M values took seconds: "673:17 left"). */
+	if (first && done == 0)
+		rs_progress_clock_start(&p->start);
 	if (!first && done < total && rs_progress_elapsed(&p->last) < 0.1)
 		return 0;
 	rs_progress_clock_start(&p->last);
