@@ -5,7 +5,8 @@
 # its own address) and its own UTS namespace (its own host name), reaching
 # one private PostgreSQL server over TCP; the admin on the first machine
 # sees, from the heartbeats alone, a join, a removal and a forced change
-# reach the other machines' running services within one heartbeat (1 s).
+# reach the other machines' running services within one heartbeat (1 s),
+# one of them stalled by 200 idle and slow clients.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=pglib.sh
@@ -154,6 +155,28 @@ t_expect_exit 0 remove_machine3 "$RSKEYMGMT" -c "$A" --remove "$(id_of 3)" --yes
 took=$(seen "$(id_of 3)" 'machine3 +Removed .*Running .*Not activated')
 within removal_seen_on_machine3 "$took"
 
+# A service stalled by clients: 100 idle and 100 slow clients held on
+# machine 2's socket; its heartbeat stays fresh, the other machines see it
+# running, and the forced change below still reaches it within a heartbeat.
+CROWD=
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$RS_SRCDIR/tests/service/crowd.py" \
+	    "$T_TMP/d/member2/keys.run/rsserverd.sock" 100 30 "$T_TMP/ready" \
+	    2>"$T_TMP/crowd.err" &
+	CROWD=$!
+	T_AT_EXIT="kill $CROWD 2>/dev/null; $T_AT_EXIT"
+	t_true crowd_on_machine2 "$(cat "$T_TMP/crowd.err")" \
+	    t_until 10 test -e "$T_TMP/ready"
+	sleep 3         # past the stale threshold: 3 heartbeats of 1 s
+	age=$(pg_sql "$DBNAME" "SELECT extract(epoch FROM now())::bigint - last_seen FROM heartbeats WHERE installation_id = '$(id_of 2)'")
+	echo "# machine 2's heartbeat age with the crowd on: ${age} s"
+	t_true heartbeat_fresh_on_stalled_machine2 "age $age s" [ "${age:-99}" -le 2 ]
+	took=$(seen "$(id_of 2)" "Running .*Activated, generation $GEN")
+	within stalled_machine2_seen_running "$took"
+else
+	t_skip stalled_machine2 "python3 (the stand-in clients) is not installed"
+fi
+
 # A forced change: machines 2 and 4 take the new key within a heartbeat.
 t_expect_exit 0 forced_change "$RSKEYMGMT" -c "$A" --reencrypt --yes --force
 NEW=$((GEN + 1))
@@ -161,6 +184,9 @@ took=$(seen "$(id_of 2)" "Running .*Activated, generation $NEW")
 within change_seen_on_machine2 "$took"
 took=$(seen "$(id_of 4)" "Running .*Activated, generation $NEW")
 within change_seen_on_machine4 "$took"
+if [ -n "$CROWD" ]; then
+	t_true crowd_still_on_machine2 "the stand-in clients ended early" kill -0 "$CROWD"
+fi
 t_expect_exit 0 list_json "$RSKEYMGMT" -c "$A" --list --json
 t_no_grep no_member_on_an_old_key "$T_OUT" '"service_old_key":true'
 t_done

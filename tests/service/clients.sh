@@ -21,38 +21,6 @@ svc_demo 20 2
 ID2=$(member_id "$C2")
 SOCK=$T_TMP/demo/member2/keys.run/rsserverd.sock
 
-# The stand-in clients: N idle ones (connect, send nothing) and N slow ones
-# (a byte every 0.4 s, never a line end), each reconnecting as soon as the
-# service closes it, for SECONDS; "ready" once all are connected.
-cat >"$T_TMP/crowd.py" <<'PY'
-import os, socket, sys, time
-path, n, secs, ready = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-def conn():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    s.setblocking(False)
-    return s
-idle = [conn() for _ in range(n)]
-slow = [conn() for _ in range(n)]
-open(ready, "w").close()
-end = time.time() + secs
-while time.time() < end:
-    for group, data in ((idle, None), (slow, b"s")):
-        for i, s in enumerate(group):
-            try:
-                if data:
-                    s.send(data)
-                else:
-                    if s.recv(1, socket.MSG_PEEK) == b"":
-                        raise OSError
-            except BlockingIOError:
-                pass
-            except OSError:
-                s.close()
-                group[i] = conn()
-    time.sleep(0.4)
-PY
-
 # wait_file FILE: polls up to 10 s until FILE exists.
 wait_file() {
 	_n=200
@@ -105,7 +73,7 @@ for i in 1 2 3; do
 	took=$(ms "$RSKEYMGMT" -c "$C2" --service-status --json)
 	[ "$took" -gt "$base" ] && base=$took
 done
-python3 "$T_TMP/crowd.py" "$SOCK" 100 40 "$T_TMP/ready" 2>"$T_TMP/crowd.err" &
+python3 "$RS_SRCDIR/tests/service/crowd.py" "$SOCK" 100 40 "$T_TMP/ready" 2>"$T_TMP/crowd.err" &
 CROWD=$!
 T_AT_EXIT="kill $CROWD 2>/dev/null; $T_AT_EXIT"
 t_true crowd_connected "$(cat "$T_TMP/crowd.err")" wait_file "$T_TMP/ready"

@@ -24,7 +24,7 @@ SERVICE_TESTS += tests/service/members.sh
 SERVICE_TESTS += tests/service/join_root.sh
 SERVICE_TESTS += tests/service/join_tui.sh
 TESTS += $(SERVICE_TESTS)
-EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh
+EXTRA_DIST += $(SERVICE_TESTS) tests/service/svclib.sh tests/service/crowd.py
 
 # The stand-in notify socket.  Not a check_PROGRAM: every check program
 # also runs as a test (TESTS = $(check_PROGRAMS)); built for notify.sh only.
