@@ -35,8 +35,8 @@
 #define LOCK_CLASS 1920164711      /* "rscg": advisory lock namespace */
 #define LOCK_ADMIN 1               /* the one-admin-at-a-time lock */
 #define LOCK_SCHEMA 2              /* creating the schema */
-#define REWRITE_ROWS 4096          /* rows per round trip of a key change */
-#define REWRITE_APPLY_ROWS 65536   /* rows per UPDATE of a key change */
+#define REWRITE_ROWS 8192          /* rows per FETCH of a key change */
+#define REWRITE_APPLY_ROWS 8192    /* rows per UPDATE of a key change */
 #define MAX_PARAMS 10
 
 /* pg_type OIDs of the parameters we send in binary. */
@@ -230,7 +230,7 @@ static const struct { const char *sql, *types; } stmt_def[PS_COUNT] = {
 
 /* Per content table: statements built from the catalogue. */
 enum content_stmt { CS_NEXT, CS_SCAN, CS_UPDATE, CS_INSERT, CS_CLEAR,
-	CS_COUNT_CELLS, CS_FETCH, CS_IMPORT, CS_COUNT };
+	CS_COUNT_CELLS, CS_IMPORT, CS_COUNT };
 
 struct rs_store_pg {
 	rs_store base;
@@ -473,12 +473,6 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		    "%s%s ORDER BY id LIMIT %d", c1, sep, c2s, t->table,
 		    which == CS_NEXT ? "AND " : "", which == CS_NEXT ? any : "",
 		    RS_BATCH_ROWS);
-		*types = "i";
-		break;
-	case CS_FETCH:
-		snprintf(sql, size, "SELECT id, %s%s%s, name FROM %s "
-		    "WHERE id > $1 AND %s ORDER BY id LIMIT %d", c1, sep, c2s, t->table, any,
-		    REWRITE_ROWS);
 		*types = "i";
 		break;
 	case CS_UPDATE:
@@ -1465,16 +1459,19 @@ static int pg_content_import(rs_store *base, int table,
 
 /* ---- content_rewrite: a key change ----
  *
- * Each round trip reads REWRITE_ROWS rows (keyset pagination on id); the
- * new cells go to the server by binary COPY into a temporary table, and
- * every REWRITE_APPLY_ROWS rows one UPDATE ... FROM that table rewrites
- * them, in the caller's transaction (a rollback drops the table too).  No
- * per-row parameters and no per-batch join; memory of one batch on our
- * side, of REWRITE_APPLY_ROWS rows on the server's.  Against PostgreSQL's
- * own UPDATE of the same rows (bench_pg.sh), on a loaded 2-core machine at
- * 300,000 values: UPDATE ... FROM unnest(arrays) per batch 1.51x, COPY
- * then one UPDATE per table 1.68x (its join spills), this 1.26x; quiet, at
- * 100,000: unnest 2.27x, this 2.03x. */
+ * A cursor reads the table in its physical order (a sequential scan, as
+ * PostgreSQL's own UPDATE reads it), REWRITE_ROWS rows per FETCH, each row
+ * with its ctid.  The new cells go to the server by binary COPY into a
+ * temporary table, and every REWRITE_APPLY_ROWS rows one UPDATE ... FROM
+ * that table rewrites them, reaching each row by its ctid (a TID scan in
+ * heap order, no index lookups, no hash table), all in the caller's
+ * transaction (a rollback drops the table and the cursor too).  The ctid
+ * is stable: we hold the write lock, and the cursor's snapshot keeps the
+ * row versions it returned; the join also matches the id, and a row that
+ * was not there to update fails the change.  No per-row parameters;
+ * memory of one FETCH on our side, of REWRITE_APPLY_ROWS rows on the
+ * server's.  Each design against PostgreSQL's own UPDATE of the same rows:
+ * bench/NOTES-pg.md. */
 
 typedef struct rewrite_run {
 	rs_store_pg *s;
@@ -1484,8 +1481,8 @@ typedef struct rewrite_run {
 	void *arg;
 	uint64_t cells;          /* cells in the current batch */
 	uint64_t rows;           /* rows waiting in the temporary table */
-	int64_t first, last;     /* their lowest and highest id */
 	char temp[32];           /* its name */
+	char cursor[32];         /* the reading cursor's name */
 	pg_array copy;           /* one batch in COPY's binary format */
 } rewrite_run;
 
@@ -1515,7 +1512,8 @@ static int copy_put_i64(pg_array *a, int64_t v)
 	return copy_put_field(a, &be, 8);
 }
 
-/* Reseals one cell; *out is NULL for an empty cell. */
+/* Reseals one cell; *out is NULL for an empty cell.  Result columns: id,
+ * the cells, name, ctid. */
 static int rewrite_cell(rewrite_run *w, const PGresult *res, int i, int c,
     int64_t id, const unsigned char **out, size_t *out_len, rs_error *err)
 {
@@ -1535,16 +1533,19 @@ static int rewrite_cell(rewrite_run *w, const PGresult *res, int i, int c,
 	return rc;
 }
 
-/* One tuple: field count, id, the new cells. */
+/* One tuple: field count, ctid (binary in and out alike), id, new cells. */
 static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
     rs_error *err)
 {
 	int64_t id = get_i64(res, i, 0);
+	int tid = 2 + w->ncells;
 	const unsigned char *out;
 	size_t out_len;
 	int rc;
 
-	if (copy_put_i16(&w->copy, (int16_t)(1 + w->ncells)) ||
+	if (copy_put_i16(&w->copy, (int16_t)(2 + w->ncells)) ||
+	    copy_put_field(&w->copy, pq.PQgetvalue(res, i, tid),
+	    (size_t)pq.PQgetlength(res, i, tid)) ||
 	    copy_put_i64(&w->copy, id))
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int c = 0; c < w->ncells; c++) {
@@ -1554,10 +1555,6 @@ static int rewrite_row(rewrite_run *w, const PGresult *res, int i,
 		if (copy_put_field(&w->copy, out, out_len) != 0)
 			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	}
-	if (w->rows == 0 || id < w->first)
-		w->first = id;
-	if (w->rows == 0 || id > w->last)
-		w->last = id;
 	w->rows++;
 	return RS_OK;
 }
@@ -1602,21 +1599,54 @@ static int copy_batch(rewrite_run *w, rs_error *err)
 	return copy_finish(s, rc, what, err);
 }
 
-static int temp_create(rewrite_run *w, rs_error *err)
+/* The planner knows nothing of the temporary table's size and prefers
+ * the primary key; for the rewrite it is told to reach rows by ctid, and
+ * not to compile the plan (JIT costs more than it saves here).  SET LOCAL:
+ * the settings end with the transaction, or when the rewrite resets them. */
+static const char *const rewrite_settings[] = { "enable_hashjoin",
+	"enable_mergejoin", "enable_indexscan", "enable_bitmapscan", "jit" };
+#define REWRITE_SETTINGS (sizeof rewrite_settings / sizeof *rewrite_settings)
+
+static int rewrite_set(rewrite_run *w, bool on, rs_error *err)
+{
+	char sql[64];
+	int rc = RS_OK;
+
+	for (size_t i = 0; rc == RS_OK && i < REWRITE_SETTINGS; i++) {
+		if (on)
+			snprintf(sql, sizeof sql, "SET LOCAL %s = off",
+			    rewrite_settings[i]);
+		else
+			snprintf(sql, sizeof sql, "RESET %s", rewrite_settings[i]);
+		rc = exec_sql(w->s, sql, _("rewriting encrypted values"), err);
+	}
+	return rc;
+}
+
+/* The temporary table and the cursor. */
+static int rewrite_open(rewrite_run *w, rs_error *err)
 {
 	const rs_content_table_info *t = rs_content_info(w->table);
-	char sql[256];
+	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+	char sql[512];
+	int rc;
 
 	snprintf(w->temp, sizeof w->temp, "rs_rewrite_%d", w->table);
-	snprintf(sql, sizeof sql, "CREATE TEMP TABLE %s (id int8, %s bytea%s%s%s) "
-	    "ON COMMIT DROP", w->temp, t->columns[0], t->ncells > 1 ? ", " : "",
-	    t->ncells > 1 ? t->columns[1] : "", t->ncells > 1 ? " bytea" : "");
-	return exec_sql(w->s, sql, _("rewriting encrypted values"), err);
+	snprintf(w->cursor, sizeof w->cursor, "rs_rewrite_cursor_%d", w->table);
+	snprintf(sql, sizeof sql, "CREATE TEMP TABLE %s (tid tid, id int8, "
+	    "%s bytea%s%s%s) ON COMMIT DROP; DECLARE %s NO SCROLL CURSOR FOR "
+	    "SELECT id, %s%s%s, name, ctid FROM %s WHERE %s IS NOT NULL%s%s%s",
+	    w->temp, t->columns[0], c2 ? ", " : "", c2 ? c2 : "",
+	    c2 ? " bytea" : "", w->cursor, t->columns[0], c2 ? ", " : "",
+	    c2 ? c2 : "", t->table, t->columns[0], c2 ? " OR " : "",
+	    c2 ? c2 : "", c2 ? " IS NOT NULL" : "");
+	rc = rewrite_set(w, true, err);
+	return rc != RS_OK ? rc : exec_sql(w->s, sql,
+	    _("rewriting encrypted values"), err);
 }
 
 /* The rows waiting in the temporary table into the content table, then
- * empties it.  The id range lets the planner reach the content table
- * through its primary key. */
+ * empties it. */
 static int temp_apply(rewrite_run *w, rs_error *err)
 {
 	const rs_content_table_info *t = rs_content_info(w->table);
@@ -1626,10 +1656,9 @@ static int temp_apply(rewrite_run *w, rs_error *err)
 	int rc = RS_OK;
 
 	snprintf(sql, sizeof sql, "UPDATE %s AS t SET %s = r.%s%s%s%s%s FROM %s "
-	    "AS r WHERE t.id = r.id AND t.id BETWEEN %" PRId64 " AND %" PRId64,
-	    t->table, t->columns[0], t->columns[0], c2 ? ", " : "",
-	    c2 ? c2 : "", c2 ? " = r." : "", c2 ? c2 : "", w->temp, w->first,
-	    w->last);
+	    "AS r WHERE t.ctid = r.tid AND t.id = r.id", t->table,
+	    t->columns[0], t->columns[0], c2 ? ", " : "", c2 ? c2 : "",
+	    c2 ? " = r." : "", c2 ? c2 : "", w->temp);
 	res = pq.PQexec(w->s->conn, sql);
 	snprintf(count, sizeof count, "%" PRIu64, w->rows);
 	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -1646,18 +1675,19 @@ static int temp_apply(rewrite_run *w, rs_error *err)
 	return rc;
 }
 
-static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
-    rs_error *err)
+static int rewrite_batch(rewrite_run *w, bool *more, rs_error *err)
 {
-	pg_args a = { 0 };
+	char sql[64];
 	PGresult *res;
-	int rc, rows;
+	int rc = RS_OK, rows;
 
-	arg_i64(&a, *after);
-	rc = run_content(w->s, w->table, CS_FETCH, &a,
-	    _("reading encrypted values"), &res, err);
-	if (rc != RS_OK)
+	snprintf(sql, sizeof sql, "FETCH %d FROM %s", REWRITE_ROWS, w->cursor);
+	res = pq.PQexecParams(w->s->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pg_fail(w->s, res, _("reading encrypted values"), err);
+		pq.PQclear(res);
 		return rc;
+	}
 	rows = pq.PQntuples(res);
 	*more = rows > 0;
 	w->copy.len = 0;
@@ -1665,8 +1695,6 @@ static int rewrite_batch(rewrite_run *w, int64_t *after, bool *more,
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int i = 0; rc == RS_OK && i < rows; i++)
 		rc = rewrite_row(w, res, i, err);
-	if (rows > 0)
-		*after = get_i64(res, rows - 1, 0);
 	pq.PQclear(res);
 	if (rc != RS_OK || rows == 0)
 		return rc;
@@ -1682,28 +1710,29 @@ static int pg_content_rewrite(rs_store *base, int table,
 {
 	rewrite_run w = { .s = pg(base), .table = table, .fn = fn,
 	    .batch_done = batch_done, .arg = arg };
-	int64_t after = INT64_MIN;
 	bool more = true;
-	char sql[64];
+	char sql[160];
 	int rc;
 
 	if (table < 0 || table >= RS_TABLE_COUNT)
 		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
 	w.ncells = rs_content_info(table)->ncells;
-	rc = temp_create(&w, err);
+	rc = rewrite_open(&w, err);
 	while (rc == RS_OK && more) {
 		w.cells = 0;
-		rc = rewrite_batch(&w, &after, &more, err);
+		rc = rewrite_batch(&w, &more, err);
 		if (rc == RS_OK && more && w.batch_done)
 			rc = w.batch_done(w.arg, w.cells, err);
 	}
 	if (rc == RS_OK && w.rows > 0)
 		rc = temp_apply(&w, err);
 	/* Dropped now, so that a second rewrite in this transaction can make
-	 * it again; ON COMMIT DROP or the rollback on an error. */
-	snprintf(sql, sizeof sql, "DROP TABLE %s", w.temp);
+	 * them again; ON COMMIT DROP or the rollback on an error. */
+	snprintf(sql, sizeof sql, "CLOSE %s; DROP TABLE %s", w.cursor, w.temp);
 	if (rc == RS_OK)
 		rc = exec_sql(w.s, sql, _("rewriting encrypted values"), err);
+	if (rc == RS_OK)
+		rc = rewrite_set(&w, false, err);
 	free(w.copy.data);
 	return rc;
 }
