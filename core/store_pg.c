@@ -18,7 +18,9 @@
 
 #include <dlfcn.h>
 #include <endian.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -59,7 +61,8 @@
 #define LIBPQ "libpq.so.5"         /* libpq's soname */
 
 #define PQ_FUNCTIONS(X) \
-	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) \
+	X(PQclear) X(PQcmdStatus) X(PQconsumeInput) X(PQisBusy) \
+	X(PQsendQuery) X(PQsocket) X(PQcmdTuples) X(PQconnectdbParams) \
 	X(PQconninfoFree) X(PQconninfoParse) X(PQfreemem) \
 	X(PQconnectionNeedsPassword) X(PQdb) X(PQerrorMessage) X(PQexec) \
 	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQgetisnull) \
@@ -1467,12 +1470,13 @@ static int pg_content_import(rs_store *base, int table,
  * a binary COPY ... FROM STDIN on our connection, into a temporary table;
  * every REWRITE_APPLY_ROWS rows that COPY ends and one UPDATE ... FROM the
  * temporary table, over that id range, rewrites the rows, in the caller's
- * transaction (a rollback drops the table too).  So the server that reads
- * and the one that writes work at the same time, there are no per-row
- * parameters, and there are three round trips per REWRITE_APPLY_ROWS rows.
+ * transaction (a rollback drops the table too).  While that UPDATE runs,
+ * the next batch is read and resealed into memory.  So the server that
+ * reads and the one that writes work at the same time, there are no
+ * per-row parameters, and two round trips per REWRITE_APPLY_ROWS rows.
  * The UPDATE must count every row, or the change fails: a row that moved
- * or went is never lost.  Memory: one COPY message and REWRITE_FLUSH bytes
- * on our side, REWRITE_APPLY_ROWS rows on the server's.  What each design
+ * or went is never lost.  Memory: one batch on our side (read ahead), one
+ * on the server's.  What each design
  * gave against PostgreSQL's own UPDATE: bench/NOTES-pg.md. */
 
 #define REWRITE_FLUSH (256 * 1024)  /* bytes per COPY message we send */
@@ -1485,10 +1489,12 @@ typedef struct rewrite_run {
 	rs_rewrite_batch_fn batch_done;
 	void *arg;
 	uint64_t cells;          /* cells in the current batch */
-	uint64_t rows;           /* rows sent into the temporary table */
+	uint64_t rows;           /* rows of the current batch */
 	int64_t first, last;     /* their lowest and highest id */
+	uint64_t applied;        /* cells of the batch last applied */
 	bool header;             /* the COPY OUT header was read */
 	bool end;                /* the COPY OUT trailer was read */
+	bool done;               /* libpq says the COPY OUT is over */
 	char temp[32];           /* its name */
 	pg_array copy;           /* rows in COPY's binary format, not yet sent */
 } rewrite_run;
@@ -1718,56 +1724,107 @@ static int copy_begin(rewrite_run *w, rs_error *err)
 		return copy_finish(w->s, rc, what, err);
 	}
 	pq.PQclear(res);
-	w->copy.len = 0;
-	if (array_put(&w->copy, copy_header, sizeof copy_header) != 0)
-		return copy_end(w, rs_err(err, RS_ERR_INTERNAL,
-		    _("out of memory")), err);
 	return RS_OK;
 }
 
-/* The rows in the temporary table into the content table, then empties
- * it.  The id range lets the planner reach the content table through its
- * primary key. */
+/* The buffer starts the next COPY: its header. */
+static int copy_reset(rewrite_run *w, rs_error *err)
+{
+	w->copy.len = 0;
+	if (array_put(&w->copy, copy_header, sizeof copy_header) != 0)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	return RS_OK;
+}
+
+/* Reads ahead while our connection is busy: from the reader whatever has
+ * come, into the next batch, until it is full; else waits for either. */
+static int read_ahead(rewrite_run *w, rs_error *err)
+{
+	struct pollfd fd[2] = {
+		{ .fd = pq.PQsocket(w->s->conn), .events = POLLIN },
+		{ .fd = pq.PQsocket(w->reader), .events = POLLIN },
+	};
+	int rc = RS_OK, len;
+	char *msg;
+
+	while (rc == RS_OK) {
+		if (pq.PQconsumeInput(w->s->conn) != 1)
+			return pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
+		if (!pq.PQisBusy(w->s->conn))
+			return RS_OK;
+		len = 0;
+		if (!w->done && w->rows < REWRITE_APPLY_ROWS) {
+			if (pq.PQconsumeInput(w->reader) != 1)
+				len = -2;
+			else
+				len = pq.PQgetCopyData(w->reader, &msg, 1);
+		}
+		if (len > 0) {
+			rc = rewrite_message(w, msg, len, err);
+			pq.PQfreemem(msg);
+			continue;
+		}
+		if (len < 0)
+			w->done = true;
+		fd[1].fd = w->done || w->rows >= REWRITE_APPLY_ROWS ? -1
+		    : pq.PQsocket(w->reader);
+		if (poll(fd, 2, -1) < 0 && errno != EINTR)
+			return rs_err(err, RS_ERR_INTERNAL, _("cannot wait for %s: %s"),
+			    w->s->description, strerror(errno));
+	}
+	return rc;
+}
+
+/* The batch in the temporary table into the content table, then empties
+ * it; the id range lets the planner reach the content table through its
+ * primary key.  Meanwhile the next batch is read. */
 static int temp_apply(rewrite_run *w, rs_error *err)
 {
 	const rs_content_table_info *t = rs_content_info(w->table);
 	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+	const char *what = _("rewriting encrypted values");
 	char sql[512], count[32];
 	PGresult *res;
-	int rc = RS_OK;
+	int rc = RS_OK, n = 0;
 
 	snprintf(sql, sizeof sql, "UPDATE %s AS t SET %s = r.%s%s%s%s%s FROM %s "
-	    "AS r WHERE t.id = r.id AND t.id BETWEEN %" PRId64 " AND %" PRId64,
-	    t->table, t->columns[0], t->columns[0], c2 ? ", " : "",
-	    c2 ? c2 : "", c2 ? " = r." : "", c2 ? c2 : "", w->temp, w->first,
-	    w->last);
-	res = pq.PQexec(w->s->conn, sql);
+	    "AS r WHERE t.id = r.id AND t.id BETWEEN %" PRId64 " AND %" PRId64
+	    "; TRUNCATE %s", t->table, t->columns[0], t->columns[0],
+	    c2 ? ", " : "", c2 ? c2 : "", c2 ? " = r." : "", c2 ? c2 : "",
+	    w->temp, w->first, w->last, w->temp);
 	snprintf(count, sizeof count, "%" PRIu64, w->rows);
-	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = pg_fail(w->s, res, _("rewriting encrypted values"), err);
-	else if (strcmp(pq.PQcmdTuples(res), count) != 0)
-		rc = rs_err(err, RS_ERR_NOT_FOUND, _("rows of %s are gone from %s "
-		    "during the key change"), t->table, w->s->description);
-	pq.PQclear(res);
-	if (rc == RS_OK) {
-		snprintf(sql, sizeof sql, "TRUNCATE %s", w->temp);
-		rc = exec_sql(w->s, sql, _("rewriting encrypted values"), err);
+	w->applied = w->cells;
+	w->rows = w->cells = 0;
+	if (pq.PQsendQuery(w->s->conn, sql) != 1)
+		return pg_fail(w->s, NULL, what, err);
+	rc = copy_reset(w, err);
+	if (rc == RS_OK)
+		rc = read_ahead(w, err);
+	while ((res = pq.PQgetResult(w->s->conn)) != NULL) {
+		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(w->s, res, what, err);
+		else if (rc == RS_OK && n == 0 && strcmp(pq.PQcmdTuples(res),
+		    count) != 0)
+			rc = rs_err(err, RS_ERR_NOT_FOUND, _("rows of %s are gone "
+			    "from %s during the key change"), t->table,
+			    w->s->description);
+		n++;
+		pq.PQclear(res);
 	}
-	w->rows = 0;
 	return rc;
 }
 
-/* One batch: rows from the reader into the temporary table until
- * REWRITE_APPLY_ROWS or the end, then applied. */
+/* One batch: what was read ahead and rows from the reader into the
+ * temporary table until REWRITE_APPLY_ROWS or the end, then applied. */
 static int rewrite_batch(rewrite_run *w, rs_error *err)
 {
 	int rc = copy_begin(w, err), len;
 	char *msg;
 
-	while (rc == RS_OK && !w->end && w->rows < REWRITE_APPLY_ROWS) {
+	while (rc == RS_OK && !w->done && w->rows < REWRITE_APPLY_ROWS) {
 		len = pq.PQgetCopyData(w->reader, &msg, 0);
 		if (len < 0) {
-			w->end = true;
+			w->done = true;
 			break;
 		}
 		rc = rewrite_message(w, msg, len, err);
@@ -1776,9 +1833,10 @@ static int rewrite_batch(rewrite_run *w, rs_error *err)
 			rc = copy_send(w, err);
 	}
 	rc = copy_end(w, rc, err);
+	w->applied = 0;
 	if (rc == RS_OK && w->rows > 0)
-		rc = temp_apply(w, err);
-	return rc;
+		return temp_apply(w, err);
+	return rc == RS_OK ? copy_reset(w, err) : rc;
 }
 
 /* The reader: a connection of its own to the same database, streaming the
@@ -1871,11 +1929,12 @@ static int pg_content_rewrite(rs_store *base, int table,
 	rc = temp_create(&w, err);
 	if (rc == RS_OK)
 		rc = reader_open(&w, w.s->cfg, err);
-	while (rc == RS_OK && !w.end) {
-		w.cells = 0;
+	if (rc == RS_OK)
+		rc = copy_reset(&w, err);
+	while (rc == RS_OK && (!w.done || w.rows > 0)) {
 		rc = rewrite_batch(&w, err);
 		if (rc == RS_OK && w.batch_done)
-			rc = w.batch_done(w.arg, w.cells, err);
+			rc = w.batch_done(w.arg, w.applied, err);
 	}
 	if (w.reader != NULL)
 		rc = reader_close(&w, rc, err);
