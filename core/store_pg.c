@@ -37,7 +37,7 @@
 #define LOCK_CLASS 1920164711      /* "rscg": advisory lock namespace */
 #define LOCK_ADMIN 1               /* the one-admin-at-a-time lock */
 #define LOCK_SCHEMA 2              /* creating the schema */
-#define REWRITE_APPLY_ROWS 65536   /* rows per UPDATE of a key change */
+#define REWRITE_APPLY_ROWS 32768   /* rows per UPDATE of a key change */
 #define MAX_PARAMS 10
 
 /* pg_type OIDs of the parameters we send in binary. */
@@ -1737,14 +1737,18 @@ static int copy_reset(rewrite_run *w, rs_error *err)
 }
 
 /* Reads ahead while our connection is busy: from the reader whatever has
- * come, into the next batch, until it is full; else waits for either. */
+ * come, into the next batch, until it is full; else waits for either.
+ * The reader's socket is read only when libpq holds no whole message:
+ * reading it at every turn would grow libpq's buffer (and its copying)
+ * without bound. */
 static int read_ahead(rewrite_run *w, rs_error *err)
 {
 	struct pollfd fd[2] = {
 		{ .fd = pq.PQsocket(w->s->conn), .events = POLLIN },
-		{ .fd = pq.PQsocket(w->reader), .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
 	int rc = RS_OK, len;
+	bool want;
 	char *msg;
 
 	while (rc == RS_OK) {
@@ -1752,25 +1756,26 @@ static int read_ahead(rewrite_run *w, rs_error *err)
 			return pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
 		if (!pq.PQisBusy(w->s->conn))
 			return RS_OK;
-		len = 0;
-		if (!w->done && w->rows < REWRITE_APPLY_ROWS) {
-			if (pq.PQconsumeInput(w->reader) != 1)
-				len = -2;
-			else
-				len = pq.PQgetCopyData(w->reader, &msg, 1);
+		want = !w->done && w->rows < REWRITE_APPLY_ROWS;
+		if (want) {
+			len = pq.PQgetCopyData(w->reader, &msg, 1);
+			if (len > 0) {
+				rc = rewrite_message(w, msg, len, err);
+				pq.PQfreemem(msg);
+				continue;
+			}
+			if (len < 0)
+				w->done = true;
+			want = len == 0;
 		}
-		if (len > 0) {
-			rc = rewrite_message(w, msg, len, err);
-			pq.PQfreemem(msg);
-			continue;
-		}
-		if (len < 0)
-			w->done = true;
-		fd[1].fd = w->done || w->rows >= REWRITE_APPLY_ROWS ? -1
-		    : pq.PQsocket(w->reader);
+		fd[1].fd = want ? pq.PQsocket(w->reader) : -1;
+		fd[1].revents = 0;
 		if (poll(fd, 2, -1) < 0 && errno != EINTR)
 			return rs_err(err, RS_ERR_INTERNAL, _("cannot wait for %s: %s"),
 			    w->s->description, strerror(errno));
+		if (want && fd[1].revents != 0 &&
+		    pq.PQconsumeInput(w->reader) != 1)
+			w->done = true;
 	}
 	return rc;
 }
@@ -1859,6 +1864,10 @@ static int reader_open(rewrite_run *w, const rs_config *cfg, rs_error *err)
 		rc = rs_err(err, RS_ERR_DATABASE, _("a second connection to %s "
 		    "reached another database; nothing was changed"),
 		    w->s->description);
+	/* As our own connection: a table lock held elsewhere is an error. */
+	if (rc == RS_OK)
+		rc = exec_sql(r, "SET lock_timeout = '" LOCK_TIMEOUT "'",
+		    _("reading encrypted values"), err);
 	snprintf(sql, sizeof sql, "COPY (SELECT id, %s%s%s, name FROM %s WHERE "
 	    "%s IS NOT NULL%s%s%s ORDER BY id) TO STDOUT WITH (FORMAT binary)",
 	    t->columns[0], c2 ? ", " : "", c2 ? c2 : "", t->table, t->columns[0],
