@@ -61,12 +61,13 @@
 #define LIBPQ "libpq.so.5"         /* libpq's soname */
 
 #define PQ_FUNCTIONS(X) \
-	X(PQclear) X(PQcmdStatus) X(PQconsumeInput) X(PQisBusy) \
-	X(PQsendQuery) X(PQsocket) X(PQcmdTuples) X(PQconnectdbParams) \
+	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) \
+	X(PQconsumeInput) X(PQisBusy) X(PQsendQuery) X(PQsocket) \
 	X(PQconninfoFree) X(PQconninfoParse) X(PQfreemem) \
 	X(PQconnectionNeedsPassword) X(PQdb) X(PQerrorMessage) X(PQexec) \
 	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQgetisnull) \
-	X(PQgetlength) X(PQgetCopyData) X(PQgetResult) X(PQputCopyData) X(PQputCopyEnd) \
+	X(PQgetlength) X(PQgetCopyData) X(PQgetResult) X(PQputCopyData) \
+	X(PQputCopyEnd) \
 	X(PQgetvalue) X(PQhost) X(PQntuples) X(PQport) \
 	X(PQprepare) X(PQresultErrorField) X(PQresultStatus) \
 	X(PQserverVersion) X(PQstatus) X(PQtransactionStatus) X(PQuser)
@@ -1476,8 +1477,8 @@ static int pg_content_import(rs_store *base, int table,
  * per-row parameters, and two round trips per REWRITE_APPLY_ROWS rows.
  * The UPDATE must count every row, or the change fails: a row that moved
  * or went is never lost.  Memory: one batch on our side (read ahead), one
- * on the server's.  What each design
- * gave against PostgreSQL's own UPDATE: bench/NOTES-pg.md. */
+ * on the server's.  What each design gave against PostgreSQL's own UPDATE:
+ * bench/NOTES-pg.md. */
 
 #define REWRITE_FLUSH (256 * 1024)  /* bytes per COPY message we send */
 
@@ -1496,7 +1497,7 @@ typedef struct rewrite_run {
 	bool end;                /* the COPY OUT trailer was read */
 	bool done;               /* libpq says the COPY OUT is over */
 	char temp[32];           /* its name */
-	pg_array copy;           /* rows in COPY's binary format, not yet sent */
+	pg_array copy;           /* rows in COPY's format, not yet sent */
 } rewrite_run;
 
 /* COPY's binary format: signature, flags, header extension length. */
@@ -1586,10 +1587,13 @@ static bool copy_skip_header(copy_in *in)
 	unsigned char sig[11];
 	int32_t flags, ext;
 
-	return copy_take(in, sig, sizeof sig) && memcmp(sig, copy_header,
-	    sizeof sig) == 0 && copy_get_i32(in, &flags) && copy_get_i32(in, &ext)
-	    && ext >= 0 && (size_t)ext <= in->left && (in->p += ext,
-	    in->left -= (size_t)ext, true);
+	if (!copy_take(in, sig, sizeof sig) || memcmp(sig, copy_header,
+	    sizeof sig) != 0 || !copy_get_i32(in, &flags) ||
+	    !copy_get_i32(in, &ext) || ext < 0 || (size_t)ext > in->left)
+		return false;
+	in->p += ext;
+	in->left -= (size_t)ext;
+	return true;
 }
 
 /* ---- the pipeline ---- */
@@ -1622,9 +1626,9 @@ static int rewrite_row(rewrite_run *w, copy_in *in, bool *bad,
 		out = NULL;
 		out_len = 0;
 		if (f[1 + c] != NULL) {
-			rc = w->fn(w->arg, w->table, id, name, c, n[1 + c] ? f[1 + c]
-			    : (const unsigned char *)"", n[1 + c], &out, &out_len,
-			    err);
+			rc = w->fn(w->arg, w->table, id, name, c,
+			    n[1 + c] ? f[1 + c] : (const unsigned char *)"",
+			    n[1 + c], &out, &out_len, err);
 			if (rc != RS_OK)
 				return rc;
 			if (out == NULL)
@@ -1674,7 +1678,8 @@ static int copy_send(rewrite_run *w, rs_error *err)
 {
 	if (w->copy.len > 0 && pq.PQputCopyData(w->s->conn,
 	    (const char *)w->copy.data, (int)w->copy.len) != 1)
-		return pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
+		return pg_fail(w->s, NULL, _("rewriting encrypted values"),
+		    err);
 	w->copy.len = 0;
 	return RS_OK;
 }
@@ -1753,7 +1758,8 @@ static int read_ahead(rewrite_run *w, rs_error *err)
 
 	while (rc == RS_OK) {
 		if (pq.PQconsumeInput(w->s->conn) != 1)
-			return pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
+			return pg_fail(w->s, NULL,
+			    _("rewriting encrypted values"), err);
 		if (!pq.PQisBusy(w->s->conn))
 			return RS_OK;
 		want = !w->done && w->rows < REWRITE_APPLY_ROWS;
@@ -1771,8 +1777,9 @@ static int read_ahead(rewrite_run *w, rs_error *err)
 		fd[1].fd = want ? pq.PQsocket(w->reader) : -1;
 		fd[1].revents = 0;
 		if (poll(fd, 2, -1) < 0 && errno != EINTR)
-			return rs_err(err, RS_ERR_INTERNAL, _("cannot wait for %s: %s"),
-			    w->s->description, strerror(errno));
+			return rs_err(err, RS_ERR_INTERNAL,
+			    _("cannot wait for %s: %s"), w->s->description,
+			    strerror(errno));
 		if (want && fd[1].revents != 0 &&
 		    pq.PQconsumeInput(w->reader) != 1)
 			w->done = true;
@@ -1870,12 +1877,14 @@ static int reader_open(rewrite_run *w, const rs_config *cfg, rs_error *err)
 		    _("reading encrypted values"), err);
 	snprintf(sql, sizeof sql, "COPY (SELECT id, %s%s%s, name FROM %s WHERE "
 	    "%s IS NOT NULL%s%s%s ORDER BY id) TO STDOUT WITH (FORMAT binary)",
-	    t->columns[0], c2 ? ", " : "", c2 ? c2 : "", t->table, t->columns[0],
-	    c2 ? " OR " : "", c2 ? c2 : "", c2 ? " IS NOT NULL" : "");
+	    t->columns[0], c2 ? ", " : "", c2 ? c2 : "", t->table,
+	    t->columns[0], c2 ? " OR " : "", c2 ? c2 : "",
+	    c2 ? " IS NOT NULL" : "");
 	if (rc == RS_OK) {
 		res = pq.PQexec(r->conn, sql);
 		if (pq.PQresultStatus(res) != PGRES_COPY_OUT)
-			rc = pg_fail(r, res, _("reading encrypted values"), err);
+			rc = pg_fail(r, res, _("reading encrypted values"),
+			    err);
 		pq.PQclear(res);
 	}
 	w->reader = r->conn;
@@ -1896,14 +1905,16 @@ static int reader_close(rewrite_run *w, int rc, rs_error *err)
 		if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
 			rs_store_pg r = { .conn = w->reader };
 
-			memcpy(r.description, w->s->description, sizeof r.description);
-			rc = pg_fail(&r, res, _("reading encrypted values"), err);
+			memcpy(r.description, w->s->description,
+			    sizeof r.description);
+			rc = pg_fail(&r, res, _("reading encrypted values"),
+			    err);
 		}
 		pq.PQclear(res);
 	}
 	if (rc == RS_OK && !w->end)
-		rc = rs_err(err, RS_ERR_DATABASE, _("the values of %s ended early "
-		    "while reading %s; nothing was changed"),
+		rc = rs_err(err, RS_ERR_DATABASE, _("the values of %s ended "
+		    "early while reading %s; nothing was changed"),
 		    rs_content_info(w->table)->table, w->s->description);
 	pq.PQfinish(w->reader);
 	w->reader = NULL;
