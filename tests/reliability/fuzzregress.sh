@@ -61,13 +61,14 @@ if command -v clang >/dev/null 2>&1 && echo 'int LLVMFuzzerTestOneInput(const ch
     clang -x c -fsanitize=fuzzer - -o "$T_TMP/probe" >/dev/null 2>&1; then
 	replay backup "$S/backup.c" "$S/backup_seal.c" "$S/crypto.c" "$S/secret.c" "$S/err.c" \
 	    "$S/atomic_write.c"
-	[ -d "$REG/config" ] && replay config "$S/instance.c" "$S/err.c" \
+	[ -d "$REG/config" ] && replay config "$S/instance.c" "$S/users.c" "$S/err.c" \
 	    "$S/atomic_write.c"
 	# rsserverd's request reader and the core's reader of its answers
 	for _t in request answer; do
 		replay "$_t" "$S/service.c" "$S/systemctl.c" "$S/err.c"
 	done
-	replay audit "$S/audit.c" "$S/audit_who.c" "$S/text.c" "$S/err.c"
+	replay audit "$S/audit.c" "$S/audit_who.c" "$S/users.c" "$S/grow.c" "$S/text.c" \
+	    "$S/err.c"
 	# a member row's public key and names; the seed corpus too: its keys
 	# (RSA 2048, 3072, 4096, e = 3, EC) are accepted or refused as the
 	# core must

@@ -41,13 +41,14 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_TARGETS = backup config payload audit
 fuzz_sources_backup = core/backup.c core/backup_seal.c core/crypto.c \
 	core/secret.c core/err.c core/atomic_write.c
-fuzz_sources_config = core/instance.c core/err.c core/atomic_write.c
+fuzz_sources_config = core/instance.c core/users.c core/err.c core/atomic_write.c
 fuzz_sources_payload = core/backup_seal.c core/crypto.c core/secret.c \
-	core/err.c
+	core/err.c core/atomic_write.c
 # rsserverd's request reader and the core's reader of its answers (issue 14)
 FUZZ_TARGETS += request answer
 fuzz_sources_service = core/service.c core/systemctl.c core/err.c
-fuzz_sources_audit = core/audit.c core/audit_who.c core/text.c core/err.c
+fuzz_sources_audit = core/audit.c core/audit_who.c core/users.c core/grow.c core/text.c \
+	core/err.c
 # a member row's public key and names, as the core reads them (issue 14)
 FUZZ_TARGETS += member heartbeat
 fuzz_sources_member = core/crypto.c core/secret.c core/err.c core/text.c

@@ -1315,6 +1315,8 @@ int main(void)
 			return 1;
 		}
 	}
+	if (tu_lock_dir() != 0)
+		return 99;
 	make_template(template_a, sizeof template_a);
 	make_template(template_b, sizeof template_b);
 	rc = tu_run(ops_suite());

@@ -87,27 +87,41 @@ void tu_skip(const char *name, const char *why)
 	fflush(stdout);
 }
 
+/* Root's admin locks (core/lock.h) in a folder of the test's, not in
+ * RUNSTATEDIR; made once, before anything a test's main sets up (check_ops
+ * makes its template databases before tu_run), removed by tu_run. */
+static char lock_folder[PATH_MAX];
+
+int tu_lock_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (lock_folder[0] != '\0')
+		return 0;
+	snprintf(lock_folder, sizeof lock_folder, "%s/rslocks.XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(lock_folder) == NULL) {
+		perror(lock_folder);
+		lock_folder[0] = '\0';
+		return -1;
+	}
+	strcat(lock_folder, "/locks");
+	setenv("RS_LOCK_DIR", lock_folder, 1);
+	return 0;
+}
+
 int tu_run(Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	const char *tmp = getenv("TMPDIR");
-	char locks[PATH_MAX];
+	SRunner *sr;
 	int failed;
 
-	/* Root's admin locks (core/lock.h) in a folder of the test's, not in
-	 * RUNSTATEDIR (ck_assert cannot run here, outside a test). */
-	snprintf(locks, sizeof locks, "%s/rslocks.XXXXXX",
-	    tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(locks) == NULL) {
-		perror(locks);
+	if (tu_lock_dir() != 0)
 		return 99;
-	}
-	strcat(locks, "/locks");
-	setenv("RS_LOCK_DIR", locks, 1);
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	*strrchr(locks, '/') = '\0';
-	tu_rmtree(locks);
+	*strrchr(lock_folder, '/') = '\0';
+	tu_rmtree(lock_folder);
 	return failed == 0 ? 0 : 1;
 }

@@ -22,6 +22,9 @@ const char *tu_path(const char *dir, const char *name);
 void tu_skip(const char *name, const char *why);
 /* Runs a Check suite and returns the exit status for main. */
 struct Suite;
+/* RS_LOCK_DIR: a folder of the test's (tu_run calls it; a main that uses
+ * the core before tu_run calls it first). */
+int tu_lock_dir(void);
 int tu_run(struct Suite *s);
 
 #endif
