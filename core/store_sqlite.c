@@ -388,13 +388,32 @@ static int check_file(rs_store_sqlite *s, bool create, rs_error *err)
 	return RS_OK;
 }
 
+/* A statement journal (the pages one statement of a longer transaction
+ * changed, kept to undo just that statement) stays in memory up to this
+ * size, then spills to a temp file.  SQLite's 64 KiB sent every range of a
+ * key change's rewrite (REWRITE_ROWS rows, about 1.6 MiB) to /var/tmp:
+ * half of the change's page writes.  Bounded, so a statement over the
+ * whole of a 10M-value table still spills instead of holding it in RAM. */
+#define STMT_JOURNAL_SPILL (4 << 20)
+
+static void sqlite_configure(void)
+{
+	/* Only before SQLite initializes; afterwards it says MISUSE, and the
+	 * default stays: slower, never wrong. */
+	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
+}
+
 static int open_connection(rs_store_sqlite *s, bool create, rs_error *err)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	/* NOFOLLOW: the database folder belongs to a service account, which
 	 * must not swap the file for a link after fsmodel.c checked it. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 	    SQLITE_OPEN_NOFOLLOW | (create ? SQLITE_OPEN_CREATE : 0);
-	int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+	int rc;
+
+	pthread_once(&configured, sqlite_configure);
+	rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
 
 	if (rc != SQLITE_OK)
 		return sql_fail(s, rc, _("opening it"), err);
