@@ -1731,8 +1731,10 @@ static int copy_reset(rewrite_run *w, rs_error *err)
 	return RS_OK;
 }
 
-/* Reads ahead while our connection is busy: from the reader whatever has
- * come, into the next batch, until it is full; else waits for either.
+/* Reads ahead while our connection is busy: the reader's messages libpq
+ * holds already, into the next batch until it is full; then waits for
+ * either socket.  A socket is read only when poll says it has data: a
+ * read of our connection at every message cost a failed recv per row.
  * The reader's socket is read only when libpq holds no whole message:
  * reading it at every turn would grow libpq's buffer (and its copying)
  * without bound. */
@@ -1742,34 +1744,33 @@ static int read_ahead(rewrite_run *w, rs_error *err)
 		{ .fd = pq.PQsocket(w->s->conn), .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
 	};
-	int rc = RS_OK, len;
+	int rc = RS_OK, len = 0;
 	bool want;
 	char *msg;
 
-	while (rc == RS_OK) {
-		if (pq.PQconsumeInput(w->s->conn) != 1)
-			return pg_fail(w->s, NULL,
-			    _("rewriting encrypted values"), err);
-		if (!pq.PQisBusy(w->s->conn))
-			return RS_OK;
-		want = !w->done && w->rows < REWRITE_APPLY_ROWS;
-		if (want) {
-			len = pq.PQgetCopyData(w->reader, &msg, 1);
-			if (len > 0) {
-				rc = rewrite_message(w, msg, len, err);
-				pq.PQfreemem(msg);
-				continue;
-			}
-			if (len < 0)
-				w->done = true;
-			want = len == 0;
+	if (pq.PQconsumeInput(w->s->conn) != 1)
+		return pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
+	while (rc == RS_OK && pq.PQisBusy(w->s->conn)) {
+		while ((want = !w->done && w->rows < REWRITE_APPLY_ROWS) &&
+		    (len = pq.PQgetCopyData(w->reader, &msg, 1)) > 0) {
+			rc = rewrite_message(w, msg, len, err);
+			pq.PQfreemem(msg);
+			if (rc != RS_OK)
+				return rc;
 		}
+		if (want && len < 0)
+			w->done = true;
+		want = want && len == 0;
+		fd[0].revents = 0;
 		fd[1].fd = want ? pq.PQsocket(w->reader) : -1;
 		fd[1].revents = 0;
 		if (poll(fd, 2, -1) < 0 && errno != EINTR)
 			return rs_err(err, RS_ERR_INTERNAL,
 			    _("cannot wait for %s: %s"), w->s->description,
 			    strerror(errno));
+		if (fd[0].revents != 0 && pq.PQconsumeInput(w->s->conn) != 1)
+			return pg_fail(w->s, NULL,
+			    _("rewriting encrypted values"), err);
 		if (want && fd[1].revents != 0 &&
 		    pq.PQconsumeInput(w->reader) != 1)
 			w->done = true;
