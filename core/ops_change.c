@@ -144,6 +144,23 @@ static int reseal_table(change_run *run, int table, rs_error *err)
 /* Whether member m may get the new key: reviewed by the admin, still with
  * the public key the admin saw, holding a copy of the current generation.
  * Anything else is a row the admin did not approve (issue 14). */
+/* The progress bar's total, from the primary keys alone: every row's
+ * cells, an upper bound.  Counting the cells that hold a value read every
+ * row once more before the change (0.15 s of 1.6 s at 1M values on
+ * SQLite, a scan of each table on PostgreSQL); a NULL cell (a deleted
+ * value) only makes the bar end with a jump. */
+static int progress_total(change_run *run, rs_error *err)
+{
+	rs_store *s = run->ctx->store;
+	uint64_t rows[RS_TABLE_COUNT];
+	int rc = s->ops->content_span(s, rows, err);
+
+	run->total = 0;
+	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
+		run->total += rows[t] * (uint64_t)rs_content_info(t)->ncells;
+	return rc;
+}
+
 static bool approved(const change_run *run, const rs_member *m,
     uint32_t old_generation)
 {
@@ -209,7 +226,6 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	rs_change_result *res = run->res;
 	ops_unlocked u;
 	rs_symkey *fresh = rs_symkey_new();
-	uint64_t cells[RS_TABLE_COUNT][RS_MAX_CELLS];
 	rs_keyinfo info;
 	rs_reviewed *own = NULL;
 	/* Checked under the admin lock, so the answer holds for the change. */
@@ -227,8 +243,7 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 	info.generation = u.info.generation + 1;
 	rc = rs_symkey_generate(fresh, err);
 	if (rc == RS_OK)
-		rc = ctx->store->ops->content_count(ctx->store, cells, err);
-	run->total = ops_count_values(cells);
+		rc = progress_total(run, err);
 	/* Old values of either format open; every value is sealed anew in
 	 * the current one, bound to this database and its item. */
 	if (rc == RS_OK && (run->old_aead = rs_aead_new(u.key,
@@ -241,6 +256,7 @@ static int change_locked(rs_ctx *ctx, void *arg, rs_error *err)
 		rc = report_progress(run, run->done, err);
 	for (int t = 0; rc == RS_OK && t < RS_TABLE_COUNT; t++)
 		rc = reseal_table(run, t, err);
+	run->total = run->done;   /* the last event says the exact count */
 	if (rc == RS_OK)
 		rc = report_progress(run, run->done, err);
 	if (rc == RS_OK) {

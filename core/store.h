@@ -147,6 +147,11 @@ typedef struct rs_store_ops {
 	/* Cells that are not NULL, per table and cell. */
 	int (*content_count)(rs_store *s, uint64_t counts[RS_TABLE_COUNT][RS_MAX_CELLS],
 	    rs_error *err);
+	/* Per table, max(id) - min(id) + 1 (0 when empty): at least the
+	 * number of rows, read from the primary key alone.  A key change's
+	 * progress starts from it; counting the cells reads every row. */
+	int (*content_span)(rs_store *s, uint64_t rows[RS_TABLE_COUNT],
+	    rs_error *err);
 	/* Rows with id > after_id that have at least one cell, in id order,
 	 * at most RS_BATCH_ROWS. count 0 means done. */
 	int (*content_next)(rs_store *s, int table, int64_t after_id,

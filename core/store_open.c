@@ -23,7 +23,7 @@ static const struct ops_slot {
 	SLOT(database_id), SLOT(keyinfo_get), SLOT(keyinfo_put),
 	SLOT(member_get), SLOT(member_put), SLOT(member_delete),
 	SLOT(member_each), SLOT(member_list), SLOT(member_count),
-	SLOT(content_count), SLOT(content_next), SLOT(content_update),
+	SLOT(content_count), SLOT(content_span), SLOT(content_next), SLOT(content_update),
 	SLOT(content_insert), SLOT(content_rewrite), SLOT(content_clear),
 	SLOT(describe),
 	SLOT(content_scan), SLOT(content_import), SLOT(database_id_set),

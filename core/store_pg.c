@@ -233,7 +233,7 @@ static const struct { const char *sql, *types; } stmt_def[PS_COUNT] = {
 
 /* Per content table: statements built from the catalogue. */
 enum content_stmt { CS_NEXT, CS_SCAN, CS_UPDATE, CS_INSERT, CS_CLEAR,
-	CS_COUNT_CELLS, CS_IMPORT, CS_COUNT };
+	CS_COUNT_CELLS, CS_IMPORT, CS_SPAN, CS_COUNT };
 
 struct rs_store_pg {
 	rs_store base;
@@ -504,6 +504,10 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		    "FROM unnest($1::int8[], $2::text[], $3::bytea[]%s)", t->table,
 		    c1, sep, c2s, c2 ? ", $4::bytea[]" : "");
 		*types = c2 ? "ITBB" : "ITB";
+		break;
+	case CS_SPAN:
+		snprintf(sql, size, "SELECT coalesce(max(id) - min(id) + 1, 0) "
+		    "FROM %s", t->table);
 		break;
 	case CS_COUNT:
 		sql[0] = '\0';
@@ -1189,6 +1193,24 @@ static int pg_content_count(rs_store *base,
 			return rc;
 		for (c = 0; c < rs_content_info(t)->ncells; c++)
 			counts[t][c] = (uint64_t)get_i64(res, 0, c);
+		pq.PQclear(res);
+	}
+	return RS_OK;
+}
+
+static int pg_content_span(rs_store *base, uint64_t rows[RS_TABLE_COUNT],
+    rs_error *err)
+{
+	rs_store_pg *s = pg(base);
+	PGresult *res;
+	int rc;
+
+	for (int t = 0; t < RS_TABLE_COUNT; t++) {
+		rc = run_content(s, t, CS_SPAN, NULL,
+		    _("counting the encrypted values"), &res, err);
+		if (rc != RS_OK)
+			return rc;
+		rows[t] = (uint64_t)get_i64(res, 0, 0);
 		pq.PQclear(res);
 	}
 	return RS_OK;
@@ -2117,6 +2139,7 @@ static const rs_store_ops pg_ops = {
 	.member_list = pg_member_list,
 	.member_count = pg_member_count,
 	.content_count = pg_content_count,
+	.content_span = pg_content_span,
 	.content_next = pg_content_next,
 	.content_update = pg_content_update,
 	.content_insert = pg_content_insert,

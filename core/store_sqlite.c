@@ -64,7 +64,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 enum content_stmt { CS_NEXT, CS_UPDATE, CS_INSERT, CS_CLEAR, CS_COUNT_CELLS,
-	CS_SCAN, CS_IMPORT, CS_COUNT };
+	CS_SCAN, CS_IMPORT, CS_SPAN, CS_COUNT };
 
 struct rs_store_sqlite {
 	rs_store base;
@@ -197,6 +197,10 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		snprintf(sql, size, "INSERT INTO %s (id, name, %s%s%s) VALUES (?1, "
 		    "?2, ?3%s)", t->table, c1, c2 ? ", " : "", c2 ? c2 : "",
 		    c2 ? ", ?4" : "");
+		break;
+	case CS_SPAN:
+		snprintf(sql, size, "SELECT coalesce(max(id) - min(id) + 1, 0) "
+		    "FROM %s", t->table);
 		break;
 	case CS_COUNT:
 		sql[0] = '\0';
@@ -867,6 +871,28 @@ static int sqlite_content_count(rs_store *base,
 	return RS_OK;
 }
 
+static int sqlite_content_span(rs_store *base, uint64_t rows[RS_TABLE_COUNT],
+    rs_error *err)
+{
+	rs_store_sqlite *s = sq(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	for (int t = 0; t < RS_TABLE_COUNT; t++) {
+		rc = content_stmt_get(s, t, CS_SPAN, &st, err);
+		if (rc != RS_OK)
+			return rc;
+		rc = sqlite3_step(st);
+		rows[t] = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0)
+		    : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return sql_fail(s, rc, _("counting the encrypted values"),
+			    err);
+	}
+	return RS_OK;
+}
+
 #define NO_CELL ((size_t)-1)
 
 static int batch_add_row(rs_content_batch *b, sqlite3_stmt *st, int ncells,
@@ -1499,6 +1525,7 @@ static const rs_store_ops sqlite_ops = {
 	.member_list = sqlite_member_list,
 	.member_count = sqlite_member_count,
 	.content_count = sqlite_content_count,
+	.content_span = sqlite_content_span,
 	.content_next = sqlite_content_next,
 	.content_update = sqlite_content_update,
 	.content_insert = sqlite_content_insert,

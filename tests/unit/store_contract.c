@@ -587,6 +587,40 @@ START_TEST(content_pages_in_id_order_with_counts)
 }
 END_TEST
 
+/* The span comes from the primary key: max - min + 1, never fewer than
+ * the rows, 0 for an empty table, wider than the rows across a gap. */
+START_TEST(content_span_bounds_the_rows)
+{
+	rs_store *s = sc_open(true);
+	rs_error err = { 0 };
+	static int64_t ids[NROWS];
+	static rs_content_batch batch;
+	uint64_t span[RS_TABLE_COUNT];
+	const unsigned char v[] = "x";
+
+	ck_assert_int_eq(s->ops->content_span(s, span, &err), RS_OK);
+	ck_assert_uint_eq(span[RS_TABLE_DATASOURCES], 0);
+	ck_assert_uint_eq(span[RS_TABLE_SUBSCRIPTIONS], 0);
+	fill_content(s, ids);
+	memset(&batch, 0, sizeof batch);
+	batch.count = 2;
+	batch.rows[0].id = 7;
+	batch.rows[1].id = 106;
+	snprintf(batch.rows[0].name, sizeof batch.rows[0].name, "first");
+	snprintf(batch.rows[1].name, sizeof batch.rows[1].name, "far");
+	batch.rows[0].cell[0] = batch.rows[1].cell[0] = v;
+	batch.rows[0].cell_len[0] = batch.rows[1].cell_len[0] = 1;
+	ck_assert_int_eq(rs_store_begin(s, &err), RS_OK);
+	ck_assert_int_eq(s->ops->content_import(s, RS_TABLE_SUBSCRIPTIONS,
+	    &batch, &err), RS_OK);
+	ck_assert_int_eq(rs_store_commit(s, &err), RS_OK);
+	ck_assert_int_eq(s->ops->content_span(s, span, &err), RS_OK);
+	ck_assert_uint_eq(span[RS_TABLE_DATASOURCES], NROWS);
+	ck_assert_uint_eq(span[RS_TABLE_SUBSCRIPTIONS], 100);
+	rs_store_close(s);
+}
+END_TEST
+
 START_TEST(test_content_update_in_batch)
 {
 	/* The key-change pattern: read a batch, update each row, move on. */
@@ -946,6 +980,7 @@ void store_contract_add(TCase *tc, const store_backend *b)
 	tcase_add_test(tc, member_count_counts_with_and_without_a_copy);
 	tcase_add_test(tc, keyinfo_is_absent_then_read_back);
 	tcase_add_test(tc, content_pages_in_id_order_with_counts);
+	tcase_add_test(tc, content_span_bounds_the_rows);
 	tcase_add_test(tc, test_content_update_in_batch);
 	tcase_add_test(tc, failed_rewrite_rolls_back_every_value);
 	tcase_add_test(tc, test_update_speed);
