@@ -212,15 +212,30 @@ static int seal_row(demo_filler *f, demo_chunk *ch, int table, int ncells)
 	return rc;
 }
 
+/* The chunk's next row of table and a fake secret for it; NULL when the
+ * random generator failed (the chunk holds the error). */
+static rs_content_row *next_row(demo_filler *f, demo_chunk *ch, int table,
+    char *secret, size_t size)
+{
+	rs_content_batch *b = &ch->batch[table];
+
+	if (fake_secret(f->sec, secret, size) != 0) {
+		rs_err(&ch->err, RS_ERR_CRYPTO, _("cannot encrypt a value: the "
+		    "random generator failed"));
+		return NULL;
+	}
+	return &b->rows[b->count];
+}
+
 static int add_datasource(demo_filler *f, demo_chunk *ch, uint64_t n)
 {
 	const char *db = databases[n % NDATABASES];
-	rs_content_row *row = &ch->batch[RS_TABLE_DATASOURCES].rows[
-	    ch->batch[RS_TABLE_DATASOURCES].count];
 	char secret[32];
+	rs_content_row *row = next_row(f, ch, RS_TABLE_DATASOURCES, secret,
+	    sizeof secret);
 
-	if (fake_secret(f->sec, secret, sizeof secret) != 0)
-		return rs_err(&ch->err, RS_ERR_CRYPTO, _("cannot encrypt a value: the random generator failed"));
+	if (row == NULL)
+		return ch->err.code;
 	snprintf(row->name, sizeof row->name, "/Data Sources/%s-%llu", db,
 	    (unsigned long long)n);
 	snprintf(f->sec->plain[0], PLAIN_MAX, "Data Source=sql%02llu.contoso."
@@ -235,12 +250,12 @@ static int add_datasource(demo_filler *f, demo_chunk *ch, uint64_t n)
 static int add_subscription(demo_filler *f, demo_chunk *ch, uint64_t n)
 {
 	const char *db = databases[n % NDATABASES];
-	rs_content_row *row = &ch->batch[RS_TABLE_SUBSCRIPTIONS].rows[
-	    ch->batch[RS_TABLE_SUBSCRIPTIONS].count];
 	char secret[32];
+	rs_content_row *row = next_row(f, ch, RS_TABLE_SUBSCRIPTIONS, secret,
+	    sizeof secret);
 
-	if (fake_secret(f->sec, secret, sizeof secret) != 0)
-		return rs_err(&ch->err, RS_ERR_CRYPTO, _("cannot encrypt a value: the random generator failed"));
+	if (row == NULL)
+		return ch->err.code;
 	snprintf(row->name, sizeof row->name, "Monthly %s report #%llu", db,
 	    (unsigned long long)n);
 	snprintf(f->sec->plain[0], PLAIN_MAX, "extension=Report Server "
