@@ -168,8 +168,13 @@ static int refuse_own_file(rs_ctx *ctx, const char *path, rs_error *err)
 	if (what == NULL)
 		return RS_OK;
 	return rs_err(err, RS_ERR_USAGE, _("%s belongs to this instance "
-	    "(%s); a backup never replaces it, with --overwrite or not. Choose "
-	    "another file, outside the key store."), path, what);
+	    "(%s); a backup never replaces it. Choose another file, outside "
+	    "the instance's own files."), path, what);
+}
+
+int rs_op_backup_target_check(rs_ctx *ctx, const char *path, rs_error *err)
+{
+	return refuse_own_file(ctx, path, err);
 }
 
 int rs_ctx_backup_recipient(rs_ctx *ctx, const char *cert_path,
