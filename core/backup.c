@@ -696,6 +696,18 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		return NULL;
 	}
 	type = OBJ_obj2nid(CMS_get0_type(cms));
+	/* Our own certificate-only backup, given a password: say how it
+	 * opens, not that rskeymgmt did not write it. */
+	if ((type == NID_pkcs7_enveloped
+	    || type == NID_id_smime_ct_authEnvelopedData) && !identity
+	    && !has_recipient(cms, CMS_RECIPINFO_PASS)
+	    && has_recipient(cms, CMS_RECIPINFO_TRANS)) {
+		CMS_ContentInfo_free(cms);
+		rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s was made for certificates only: no password opens it. Give the private key of one of its certificates: rskeymgmt --identity KEY (with -a or --check-backup)"),
+		    path);
+		return NULL;
+	}
 	if ((type != NID_pkcs7_enveloped
 	    && type != NID_id_smime_ct_authEnvelopedData)
 	    || !(has_recipient(cms, CMS_RECIPINFO_PASS) || (identity

@@ -46,6 +46,10 @@ t_grep apply_with_identity_applied "$T_OUT" "Applied the key"
 t_expect_exit "$EX_BAD_PASSWORD" apply_with_stranger_key "$RSKEYMGMT" -c "$C" -a -f "$O" --identity "$T_TMP/x.key"
 t_grep stranger_key_says_none "$T_ERR" 'opens none of the certificate recipients'
 t_expect_exit "$EX_BAD_FILE" certs_only_needs_identity "$RSKEYMGMT" -c "$C" -a -f "$O" --password-file "$T_TMP/pw"
+t_grep certs_only_says_identity_needed "$T_ERR" 'certificates only: no password opens it.*--identity KEY'
+t_no_grep certs_only_not_called_foreign "$T_ERR" 'not a password-protected|rskeymgmt -e wrote'
+t_expect_exit "$EX_BAD_FILE" certs_only_check_needs_identity "$RSKEYMGMT" -c "$C" --check-backup -f "$O" --password-file "$T_TMP/pw"
+t_grep certs_only_check_says_identity_needed "$T_ERR" '--identity KEY'
 t_expect_exit "$EX_BAD_FILE" identity_not_a_key "$RSKEYMGMT" -c "$C" -a -f "$O" --identity "$T_TMP/a.crt"
 t_expect_exit "$EX_BAD_FILE" recipient_not_a_certificate "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/n.pem" --recipient "$T_TMP/a.key"
 t_absent recipient_refused_writes_nothing "$T_TMP/n.pem"
