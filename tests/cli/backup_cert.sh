@@ -31,6 +31,8 @@ O=$T_TMP/certs.pem
 t_expect_exit 0 extract_to_certificates_only "$RSKEYMGMT" -c "$C" -e -f "$O" \
     --recipient "$T_TMP/a.crt" --recipient "$T_TMP/b.crt"
 t_grep certs_only_says_identity "$T_OUT" 'identity KEY'
+t_grep certs_only_says_only_the_key "$T_OUT" '^Only the private key of one of the 2 certificates opens it'
+t_no_grep certs_only_not_too "$T_OUT" 'opens it too'
 t_no_grep certs_only_no_password_line "$T_OUT" 'Keep the password safe'
 opens_with certs_only_opened_by_stock_openssl_a "$O" -recip "$T_TMP/a.crt" -inkey "$T_TMP/a.key"
 opens_with certs_only_opened_by_stock_openssl_b "$O" -recip "$T_TMP/b.crt" -inkey "$T_TMP/b.key"
@@ -58,6 +60,7 @@ t_absent recipient_refused_writes_nothing "$T_TMP/n.pem"
 M=$T_TMP/mixed.pem
 t_expect_exit 0 extract_mixed "$RSKEYMGMT" -c "$C" -e -f "$M" --recipient "$T_TMP/a.crt" --password-file "$T_TMP/pw"
 t_grep mixed_verified "$T_OUT" "$KCV.*verified"
+t_grep mixed_says_key_opens_it_too "$T_OUT" 'private key of the certificate opens it too'
 opens_with mixed_opened_with_password "$M" -pwri_password "$PW"
 opens_with mixed_opened_with_certificate "$M" -recip "$T_TMP/a.crt" -inkey "$T_TMP/a.key"
 t_expect_exit 0 mixed_applied_with_password "$RSKEYMGMT" -c "$C" -a -f "$M" --password-file "$T_TMP/pw"
