@@ -118,6 +118,23 @@ else
 fi
 t_expect_exit 0 hand_made_crlf_checked "$RSKEYMGMT" -c "$C" --check-backup -f "$T_TMP/hand.pem" --identity "$T_TMP/a.key"
 t_expect_exit 0 hand_made_crlf_applied "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/hand.pem" --identity "$T_TMP/a.key"
+# Altered content of a CBC file (no tag of its own) opened with the key:
+# one answer, whatever byte changed, and it names the key, not a password.
+sed '/^-----/d' "$T_TMP/hand.pem" | openssl base64 -d >"$T_TMP/h.der"
+size=$(wc -c <"$T_TMP/h.der")
+: >"$msgs"
+for off in $((size - 1)) $((size - 17)) $((size - 40)) $((size - 90)); do
+	cp "$T_TMP/h.der" "$T_TMP/f.der"
+	printf '\125' | dd of="$T_TMP/f.der" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	{ echo '-----BEGIN CMS-----'; openssl base64 -in "$T_TMP/f.der"; echo '-----END CMS-----'; } >"$T_TMP/f.pem"
+	t_run "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/f.pem" --identity "$T_TMP/a.key" --json
+	echo "$? $(sed 's/.*"message":"\([^"]*\)".*/\1/' "$T_OUT")" >>"$msgs"
+done
+if [ "$(sort -u "$msgs" | wc -l)" -eq 1 ] && grep -q "^$EX_BAD_FILE .*opens with this private key but its content is damaged" "$msgs"; then
+	t_ok altered_cbc_with_identity_one_message
+else
+	t_fail altered_cbc_with_identity_one_message "$(cat "$msgs")"
+fi
 # The password form by hand: stock openssl derives with 2,048 iterations
 # (no option for more), below the floor: refused before any derivation.
 openssl cms -encrypt -aes-256-cbc -in "$T_TMP/payload" -outform PEM \
