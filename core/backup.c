@@ -696,6 +696,18 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
 		return NULL;
 	}
 	type = OBJ_obj2nid(CMS_get0_type(cms));
+	/* Our own certificate-only backup, given a password: say how it
+	 * opens, not that rskeymgmt did not write it. */
+	if ((type == NID_pkcs7_enveloped
+	    || type == NID_id_smime_ct_authEnvelopedData) && !identity
+	    && !has_recipient(cms, CMS_RECIPINFO_PASS)
+	    && has_recipient(cms, CMS_RECIPINFO_TRANS)) {
+		CMS_ContentInfo_free(cms);
+		rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s was made for certificates only: no password opens it. Give the private key of one of its certificates: rskeymgmt --identity KEY (with -a or --check-backup)"),
+		    path);
+		return NULL;
+	}
 	if ((type != NID_pkcs7_enveloped
 	    && type != NID_id_smime_ct_authEnvelopedData)
 	    || !(has_recipient(cms, CMS_RECIPINFO_PASS) || (identity
@@ -718,10 +730,15 @@ static CMS_ContentInfo *cms_load(const char *data, size_t len,
  * authenticated format could otherwise be read as a padding oracle (bad
  * padding and bad content told apart), and the cause is the same for the
  * admin anyway. */
-static int unusable(const char *path, rs_error *err)
+static int unusable(const char *path, bool identity, rs_error *err)
 {
 	rs_err_clear(err);
 	ERR_clear_error();
+	/* One sentence per way of opening: which one is no secret. */
+	if (identity)
+		return rs_err(err, RS_ERR_BAD_FILE,
+		    _("%s opens with this private key but its content is damaged, altered or not a key backup this version reads; use another copy of the backup"),
+		    path);
 	return rs_err(err, RS_ERR_BAD_FILE,
 	    _("%s opens with this password but its content is damaged, altered or not a key backup this version reads; use another copy of the backup"),
 	    path);
@@ -744,7 +761,7 @@ static int cms_open(CMS_ContentInfo *cms, const char *password, size_t pwlen,
 		    path);
 	}
 	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1)
-		return unusable(path, err);
+		return unusable(path, false, err);
 	return RS_OK;
 }
 
@@ -773,7 +790,7 @@ static int cms_open_identity(CMS_ContentInfo *cms, EVP_PKEY *pkey, BIO *out,
 		    _("the private key given opens none of the certificate recipients of %s; give the key of a certificate the backup was made for"),
 		    path);
 	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1)
-		return unusable(path, err);
+		return unusable(path, true, err);
 	return RS_OK;
 }
 
@@ -937,7 +954,7 @@ static int read_data(const char *data, size_t len, const char *password,
 		    : payload_parse(plain, plen > 0 ? (size_t)plen : 0, tmp, &m,
 		    path, err);
 		if (rc != RS_OK)
-			rc = unusable(path, err);
+			rc = unusable(path, identity != NULL, err);
 	}
 	if (rc == RS_OK && key != NULL)
 		memcpy(key->bytes, tmp->bytes, RS_KEY_LEN);

@@ -101,6 +101,11 @@ typedef struct rs_backup_info {
  * rule).  Records last_backup in the key metadata. */
 int rs_op_backup(rs_ctx *ctx, const char *path, const char *password,
     size_t pwlen, bool overwrite, rs_backup_info *out, rs_error *err);
+/* RS_ERR_USAGE when path is one of the instance's own files (database,
+ * WAL, lock, audit log, config, key store), or an existing file that is
+ * neither empty nor a key backup, which rs_op_backup never replaces: a
+ * face asks "Replace?" only for a file it may replace. */
+int rs_op_backup_target_check(rs_ctx *ctx, const char *path, rs_error *err);
 /* Certificate recipients of the next backups (RSA, PEM; repeatable): a
  * backup made with a NULL password has only them.  The identity (a PEM
  * private key) opens backups by its certificate recipient instead of the

@@ -3,12 +3,14 @@
 #include <config.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "keystore.h"
 #include "lock.h"
 #include "ops_internal.h"
@@ -168,8 +170,45 @@ static int refuse_own_file(rs_ctx *ctx, const char *path, rs_error *err)
 	if (what == NULL)
 		return RS_OK;
 	return rs_err(err, RS_ERR_USAGE, _("%s belongs to this instance "
-	    "(%s); a backup never replaces it, with --overwrite or not. Choose "
-	    "another file, outside the key store."), path, what);
+	    "(%s); a backup never replaces it. Choose another file, outside "
+	    "the instance's own files."), path, what);
+}
+
+/* path is missing, empty, or starts as every backup we write does: the
+ * only files a backup replaces (another member's config or key, or any
+ * other file, is not ours to destroy). */
+static bool replaceable(const char *path)
+{
+	static const char begin[] = "-----BEGIN CMS-----";
+	char head[sizeof begin - 1];
+	struct stat st;
+	bool ok = false;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		ok = st.st_size == 0 || (read(fd, head, sizeof head) ==
+		    (ssize_t)sizeof head && memcmp(head, begin, sizeof head) == 0);
+	close(fd);
+	return ok;
+}
+
+static int refuse_target(rs_ctx *ctx, const char *path, rs_error *err)
+{
+	int rc = refuse_own_file(ctx, path, err);
+
+	if (rc == RS_OK && !rs_backup_is_stdio(path) && !replaceable(path))
+		rc = rs_err(err, RS_ERR_USAGE, _("%s exists and is not a key "
+		    "backup; a backup replaces only an earlier backup or an "
+		    "empty file. Choose another name, or move that file away "
+		    "first."), path);
+	return rc;
+}
+
+int rs_op_backup_target_check(rs_ctx *ctx, const char *path, rs_error *err)
+{
+	return refuse_target(ctx, path, err);
 }
 
 int rs_ctx_backup_recipient(rs_ctx *ctx, const char *cert_path,
@@ -186,7 +225,8 @@ int rs_ctx_backup_identity(rs_ctx *ctx, const char *key_path, rs_error *err)
 static int backup_policy(rs_ctx *ctx, void *arg, rs_error *err)
 {
 	key_file *k = arg;
-	int rc = refuse_own_file(ctx, k->path, err);
+	int rc = k->overwrite ? refuse_target(ctx, k->path, err)
+	    : refuse_own_file(ctx, k->path, err);
 
 	if (rc == RS_OK && k->password == NULL) {   /* certificates only */
 		if (rs_backup_keys_certs(ctx->backup_keys) == 0)

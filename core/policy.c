@@ -129,6 +129,10 @@ enum rs_password_text rs_password_text_check(const char *password,
 		n = utf8_sequence(s + i, len - i);
 		if (n == 0)
 			return RS_TEXT_INVALID_UTF8;
+		/* C1 controls (U+0080-U+009F, such as NEL from a Windows
+		 * code page): no keyboard types them either. */
+		if (n == 2 && s[i] == 0xC2 && s[i + 1] < 0xA0)
+			return RS_TEXT_CONTROL;
 		i += n;
 	}
 	return RS_TEXT_OK;

@@ -162,7 +162,10 @@ static bool backup_ok(ui_form *f)
 	if (refuse_weak(f))
 		return false;
 	overwrite = access(path, F_OK) == 0;
-	if (overwrite && !confirm_overwrite(path))
+	/* One of the instance's own files: no "Replace?"; the backup below
+	 * refuses it (and audits the refusal) before deriving anything. */
+	if (overwrite && rs_op_backup_target_check(ui->ctx, path, NULL) == RS_OK &&
+	    !confirm_overwrite(path))
 		return false;
 	memset(d->out, 0, sizeof *d->out);
 	c = (backup_call){ path, pw, overwrite, d->out, { 0 } };

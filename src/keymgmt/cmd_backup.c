@@ -100,7 +100,13 @@ static void backup_report(struct run *r, const rs_backup_info *info)
 	if (password_wanted(r->cli, r->cli->nrecipients > 0))
 		out_text(&r->out, _("Keep the password safe: without it the "
 		    "backup cannot be opened.\n"));
-	if (r->cli->nrecipients > 0)
+	if (r->cli->nrecipients > 0 && !password_wanted(r->cli, true))
+		out_text(&r->out, ngettext("Only the private key of the "
+		    "certificate opens it (rskeymgmt --apply --identity KEY).\n",
+		    "Only the private key of one of the %zu certificates opens "
+		    "it (rskeymgmt --apply --identity KEY).\n",
+		    r->cli->nrecipients), r->cli->nrecipients);
+	else if (r->cli->nrecipients > 0)
 		out_text(&r->out, ngettext("The private key of the certificate "
 		    "opens it too (rskeymgmt --apply --identity KEY).\n",
 		    "The private key of any of the %zu certificates opens it "

@@ -100,7 +100,7 @@ const struct rk_option rk_options[] = {
 	    N_("with --apply, --check-backup: open -f FILE\n"
 	    "with this private key (PEM), no password")),
 	OPT(0, "overwrite", NULL, SEC_OPTIONS, 0, opt_true, overwrite,
-	    N_("with --extract: replace an existing file")),
+	    N_("with --extract: replace an earlier backup")),
 	OPT(0, "value-file", "FILE", SEC_OPTIONS, 0, opt_string, value_file,
 	    N_("with --set-value: read the value from\n"
 	    "FILE (yours, mode 0600)")),

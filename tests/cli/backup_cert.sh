@@ -31,6 +31,8 @@ O=$T_TMP/certs.pem
 t_expect_exit 0 extract_to_certificates_only "$RSKEYMGMT" -c "$C" -e -f "$O" \
     --recipient "$T_TMP/a.crt" --recipient "$T_TMP/b.crt"
 t_grep certs_only_says_identity "$T_OUT" 'identity KEY'
+t_grep certs_only_says_only_the_key "$T_OUT" '^Only the private key of one of the 2 certificates opens it'
+t_no_grep certs_only_not_too "$T_OUT" 'opens it too'
 t_no_grep certs_only_no_password_line "$T_OUT" 'Keep the password safe'
 opens_with certs_only_opened_by_stock_openssl_a "$O" -recip "$T_TMP/a.crt" -inkey "$T_TMP/a.key"
 opens_with certs_only_opened_by_stock_openssl_b "$O" -recip "$T_TMP/b.crt" -inkey "$T_TMP/b.key"
@@ -46,6 +48,10 @@ t_grep apply_with_identity_applied "$T_OUT" "Applied the key"
 t_expect_exit "$EX_BAD_PASSWORD" apply_with_stranger_key "$RSKEYMGMT" -c "$C" -a -f "$O" --identity "$T_TMP/x.key"
 t_grep stranger_key_says_none "$T_ERR" 'opens none of the certificate recipients'
 t_expect_exit "$EX_BAD_FILE" certs_only_needs_identity "$RSKEYMGMT" -c "$C" -a -f "$O" --password-file "$T_TMP/pw"
+t_grep certs_only_says_identity_needed "$T_ERR" 'certificates only: no password opens it.*--identity KEY'
+t_no_grep certs_only_not_called_foreign "$T_ERR" 'not a password-protected|rskeymgmt -e wrote'
+t_expect_exit "$EX_BAD_FILE" certs_only_check_needs_identity "$RSKEYMGMT" -c "$C" --check-backup -f "$O" --password-file "$T_TMP/pw"
+t_grep certs_only_check_says_identity_needed "$T_ERR" '--identity KEY'
 t_expect_exit "$EX_BAD_FILE" identity_not_a_key "$RSKEYMGMT" -c "$C" -a -f "$O" --identity "$T_TMP/a.crt"
 t_expect_exit "$EX_BAD_FILE" recipient_not_a_certificate "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/n.pem" --recipient "$T_TMP/a.key"
 t_absent recipient_refused_writes_nothing "$T_TMP/n.pem"
@@ -54,6 +60,7 @@ t_absent recipient_refused_writes_nothing "$T_TMP/n.pem"
 M=$T_TMP/mixed.pem
 t_expect_exit 0 extract_mixed "$RSKEYMGMT" -c "$C" -e -f "$M" --recipient "$T_TMP/a.crt" --password-file "$T_TMP/pw"
 t_grep mixed_verified "$T_OUT" "$KCV.*verified"
+t_grep mixed_says_key_opens_it_too "$T_OUT" 'private key of the certificate opens it too'
 opens_with mixed_opened_with_password "$M" -pwri_password "$PW"
 opens_with mixed_opened_with_certificate "$M" -recip "$T_TMP/a.crt" -inkey "$T_TMP/a.key"
 t_expect_exit 0 mixed_applied_with_password "$RSKEYMGMT" -c "$C" -a -f "$M" --password-file "$T_TMP/pw"
@@ -111,6 +118,23 @@ else
 fi
 t_expect_exit 0 hand_made_crlf_checked "$RSKEYMGMT" -c "$C" --check-backup -f "$T_TMP/hand.pem" --identity "$T_TMP/a.key"
 t_expect_exit 0 hand_made_crlf_applied "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/hand.pem" --identity "$T_TMP/a.key"
+# Altered content of a CBC file (no tag of its own) opened with the key:
+# one answer, whatever byte changed, and it names the key, not a password.
+sed '/^-----/d' "$T_TMP/hand.pem" | openssl base64 -d >"$T_TMP/h.der"
+size=$(wc -c <"$T_TMP/h.der")
+: >"$msgs"
+for off in $((size - 1)) $((size - 17)) $((size - 40)) $((size - 90)); do
+	cp "$T_TMP/h.der" "$T_TMP/f.der"
+	printf '\125' | dd of="$T_TMP/f.der" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	{ echo '-----BEGIN CMS-----'; openssl base64 -in "$T_TMP/f.der"; echo '-----END CMS-----'; } >"$T_TMP/f.pem"
+	t_run "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/f.pem" --identity "$T_TMP/a.key" --json
+	echo "$? $(sed 's/.*"message":"\([^"]*\)".*/\1/' "$T_OUT")" >>"$msgs"
+done
+if [ "$(sort -u "$msgs" | wc -l)" -eq 1 ] && grep -q "^$EX_BAD_FILE .*opens with this private key but its content is damaged" "$msgs"; then
+	t_ok altered_cbc_with_identity_one_message
+else
+	t_fail altered_cbc_with_identity_one_message "$(cat "$msgs")"
+fi
 # The password form by hand: stock openssl derives with 2,048 iterations
 # (no option for more), below the floor: refused before any derivation.
 openssl cms -encrypt -aes-256-cbc -in "$T_TMP/payload" -outform PEM \

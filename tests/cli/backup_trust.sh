@@ -59,6 +59,7 @@ t_equal checks_keep_database "$(cksum <"$DB")" "$SUM"
 
 # ---- never overwrite our own files, with --overwrite or not ----
 KEYDIR=$(dirname "$C")/keys
+mkfifo "$T_TMP/fifo"
 KEYFILE=$(ls "$KEYDIR"/*.key)
 KEYSUM=$(cksum <"$KEYFILE")
 CONFSUM=$(cksum <"$C")
@@ -91,6 +92,18 @@ t_expect_exit "$EX_USAGE" backup_into_key_store "$RSKEYMGMT" -c "$C" -e -f "$KEY
 t_absent backup_into_key_store_writes_nothing "$KEYDIR/new.pem"
 t_expect_exit "$EX_USAGE" backup_onto_config "$RSKEYMGMT" -c "$C" -e -f "$C" --password-file "$T_TMP/pw" --overwrite
 t_equal config_unchanged "$(cksum <"$C")" "$CONFSUM"
+# Another member's config and key on this machine, or any other file that
+# is not an earlier backup: not replaced either.
+C2=$(dirname "$(dirname "$C")")/member2/rsreportserver.conf
+C2SUM=$(cksum <"$C2")
+t_expect_exit "$EX_USAGE" backup_onto_other_member_config "$RSKEYMGMT" -c "$C" -e -f "$C2" --password-file "$T_TMP/pw" --overwrite
+t_grep other_member_config_says_why "$T_ERR" 'is not a key backup; a backup replaces only an earlier backup or an empty file'
+t_equal other_member_config_unchanged "$(cksum <"$C2")" "$C2SUM"
+KEY2=$(ls "$(dirname "$C2")"/keys/*.key)
+KEY2SUM=$(cksum <"$KEY2")
+t_expect_exit "$EX_USAGE" backup_onto_other_member_key "$RSKEYMGMT" -c "$C" -e -f "$KEY2" --password-file "$T_TMP/pw" --overwrite
+t_equal other_member_key_unchanged "$(cksum <"$KEY2")" "$KEY2SUM"
+t_expect_exit "$EX_USAGE" backup_over_fifo "$RSKEYMGMT" -c "$C" -e -f "$T_TMP/fifo" --password-file "$T_TMP/pw" --overwrite
 t_expect_exit "$EX_USAGE" backup_onto_audit_log "$RSKEYMGMT" -c "$C" -e -f "$AUDIT" --password-file "$T_TMP/pw" --overwrite
 t_grep refusals_audited "$AUDIT" 'op=backup .*outcome=(failed|refused)'
 [ -n "${RS_TEST_PG:-}" ] ||

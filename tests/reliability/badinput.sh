@@ -103,7 +103,7 @@ apply backup_is_certificate "$EX_BAD_FILE" 'is not a key backup' "$B/cert.pem"
 printf 'rsconfig-key-backup 1\nkey: 00\n' >"$T_TMP/payload"
 openssl cms -encrypt -binary -aes256 -in "$T_TMP/payload" -outform PEM \
     -out "$B/to-cert.pem" "$B/cert.pem"
-apply backup_cms_to_certificate "$EX_BAD_FILE" 'not a password-protected key backup' "$B/to-cert.pem"
+apply backup_cms_to_certificate "$EX_BAD_FILE" 'for certificates only: no password opens it.*--identity' "$B/to-cert.pem"
 openssl cms -sign -binary -in "$T_TMP/payload" -signer "$B/cert.pem" \
     -inkey "$T_TMP/cert.key" -outform PEM -out "$B/signed.pem"
 apply backup_cms_signed "$EX_BAD_FILE" 'not a password-protected key backup' "$B/signed.pem"

@@ -63,6 +63,8 @@ t_grep audit_change_ok "$AUDIT" "service-account.*$U1"
 printf 'Zz9!%s\n' "$U2" >"$T_TMP/pw2"
 t_expect_exit 3 password_names_new_account "$RSKEYMGMT" -c "$C" --service-account "$U2" \
     -f "$T_TMP/u2.pem" --password-file "$T_TMP/pw2" --yes
+t_grep password_names_account_rule "$T_ERR" 'must not contain the service account name'
+t_no_grep password_only_account_rule "$T_ERR" 'upper-case|lower-case|digit|symbol|characters long'
 t_absent password_no_backup "$T_TMP/u2.pem"
 t_grep password_config_unchanged "$C" "^service_account *= *$U1\$"
 

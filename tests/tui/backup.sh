@@ -4,7 +4,8 @@
 # verified file (mode 600) and records the backup.  The default name holds
 # the UTC time as the rsbackup timer's files do (INSTANCE-YYYYMMDDTHHMMSSZ),
 # so a second backup a second later gets a file of its own; a name typed by
-# hand that exists is replaced only after asking.  Restore offers the newest
+# hand that exists is replaced only after asking, the instance's database
+# is never offered for replacing.  Restore offers the newest
 # backup of the instance in the folder.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
@@ -88,6 +89,26 @@ t_screen asks_before_overwrite "already exists"
 tui_keys Enter
 t_screen keep_returns_to_dialog "Backup Encryption Key"
 t_equal kept_file_unchanged "$(cksum <"$file")" "$sum"
+tui_keys Escape
+tui_wait_gone "Backup Encryption Key" 5
+
+# The report server database: no "Replace?", refused, audited, unchanged.
+db=$T_TMP/demo/reportserver.db
+dbsum=$(cksum <"$db")
+tui_keys Enter
+t_screen backup_onto_db_dialog "Backup Encryption Key"
+tui_type 'Str0ng!Pass'
+tui_keys Tab
+tui_type 'Str0ng!Pass'
+tui_keys Tab C-u
+tui_type "$db"
+tui_keys Enter
+t_screen backup_onto_db_refused "belongs to this instance"
+t_no_grep backup_onto_db_not_asked "$TUI_SCREEN" "already exists|Replace"
+t_no_grep backup_onto_db_no_cli_words "$TUI_SCREEN" "--overwrite"
+t_equal backup_onto_db_unchanged "$(cksum <"$db")" "$dbsum"
+t_grep backup_onto_db_audited "$db-audit.log" "op=backup target=\"?$db\"? .*outcome=(failed|refused)"
+tui_keys Enter
 tui_keys Escape
 tui_wait_gone "Backup Encryption Key" 5
 t_equal still_two_files "$(backups | wc -l)" 2

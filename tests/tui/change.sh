@@ -44,6 +44,7 @@ t_screen progress_bar "values   time left:" 30
 t_screen progress_counts_plural " of 200000 values"
 t_screen change_summary "Change complete" 120
 t_screen summary_counts "Values re-encrypted:   200000"
+t_screen change_offers_backup_now "Back up now"
 tui_keys Enter
 after=$(kcv "$DEMO_CONF")
 t_differ change_made_new_key "$before" "$after"

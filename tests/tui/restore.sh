@@ -57,6 +57,7 @@ tui_keys Left Enter
 tui_wait "Apply a DIFFERENT key?"
 tui_keys Left Enter
 t_screen different_key_restored "Restore complete"
+t_screen forced_offers_backup_now "Back up now"
 t_equal different_key_applied "$(kcv "$DEMO_CONF")" "$old_kcv"
 tui_keys Enter
 tui_keys F10
@@ -70,6 +71,7 @@ t_screen recovery_loses_nothing "applying it loses no"
 tui_keys Left Enter
 t_screen recovery_restored "Restore complete"
 t_screen recovery_no_delete_advice "applied to this instance"
+t_no_grep recovery_no_delete_words "$TUI_SCREEN" "[Dd]elete|re-enter|UNREADABLE"
 t_equal recovery_key_applied "$(kcv "$DEMO_CONF")" "$new_kcv"
 tui_stop
 t_done

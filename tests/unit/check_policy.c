@@ -271,6 +271,10 @@ START_TEST(control_characters_are_refused)
 	ck_assert_int_eq(text_of("Pass\x1bw0rd!", 11), RS_TEXT_CONTROL);
 	ck_assert_int_eq(text_of("Pass\x7fw0rd!", 11), RS_TEXT_CONTROL);
 	ck_assert_int_eq(text_of("Pass w0rd!~", 11), RS_TEXT_OK);
+	/* C1 controls: NEL (U+0085) and U+009F; U+00A0 is printable */
+	ck_assert_int_eq(text_of("Pass\xc2\x85w0rd!", 11), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Pass\xc2\x9fw0rd!", 11), RS_TEXT_CONTROL);
+	ck_assert_int_eq(text_of("Pass\xc2\xa0w0rd!", 11), RS_TEXT_OK);
 }
 END_TEST
 
