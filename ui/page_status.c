@@ -66,9 +66,11 @@ static void add_backup(char ***l, int *n, const rs_keyinfo *k)
 	char when[64];
 
 	ui_format_time(k->last_backup, when, sizeof when);
-	if (k->last_backup == 0)
-		ui_lines_add(l, n, "%-16s %s%s: %s%s", _("Last backup:"), ui_on(UI_WARN),
-		    when, _("back up the key now (Encryption Keys, Backup)"), ui_off(UI_WARN));
+	if (k->last_backup == 0)   /* reset by a key change: not "never" */
+		ui_lines_add(l, n, _("%-16s %snone of generation %u: back up now "
+		    "(Encryption Keys, Backup)%s"),
+		    _("Last backup:"), ui_on(UI_WARN), (unsigned)k->generation,
+		    ui_off(UI_WARN));
 	else if (!rs_backup_current(k))
 		ui_lines_add(l, n, "%-16s %s%s: %s%s", _("Last backup:"), ui_on(UI_WARN),
 		    when, _("older than the last key change; back up again"), ui_off(UI_WARN));

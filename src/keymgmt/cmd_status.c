@@ -47,7 +47,7 @@ void key_json(struct out *o, const rs_keyinfo *k)
 
 static void status_key_text(struct out *o, const rs_keyinfo *k)
 {
-	char when[64];
+	char when[160];
 
 	if (!k->present) {
 		out_text(o, "%-20s %s\n", _("Key:"), _("none"));
@@ -56,10 +56,13 @@ static void status_key_text(struct out *o, const rs_keyinfo *k)
 	local_time(k->created, when, sizeof when);
 	out_text(o, _("%-20s generation %" PRIu32 ", check value %s, created %s\n"),
 	    _("Key:"), k->generation, k->kcv, when);
+	/* After a key change the date is reset: "never" would read as if no
+	 * key had ever been backed up. */
 	if (k->last_backup != 0)
 		local_time(k->last_backup, when, sizeof when);
 	else
-		snprintf(when, sizeof when, "%s", _("never (rskeymgmt -e -f FILE)"));
+		snprintf(when, sizeof when, _("none of this key (generation %"
+		    PRIu32 ") yet: rskeymgmt -e -f FILE"), k->generation);
 	out_text(o, "%-20s %s\n", _("Last backup:"), when);
 	if (k->last_backup != 0 && !rs_backup_current(k))
 		out_text(o, _("%-20s no backup of the key in use (generation %"

@@ -119,7 +119,8 @@ t_expect_exit 0 reencrypt "$RSKEYMGMT" -c "$C" -s --yes
 t_expect_exit 0 status_after_reencrypt_json "$RSKEYMGMT" -c "$C" --status --json
 t_grep backup_not_current_after_reencrypt "$T_OUT" '"backup_current":false'
 t_expect_exit 0 status_after_reencrypt "$RSKEYMGMT" -c "$C" --status
-t_grep status_says_no_backup "$T_OUT" '^Last backup: +never'
+t_grep status_says_no_backup "$T_OUT" '^Last backup: +none of this key \(generation 2\) yet'
+t_no_grep status_not_never_after_change "$T_OUT" 'never'
 t_expect_exit "$EX_BACKUP_REQUIRED" backup_age_after_reencrypt "$RSKEYMGMT" -c "$C" --status --check-backup-age 30
 t_grep backup_age_says_generation "$T_ERR" 'No backup of the key in use \(generation 2\)'
 t_expect_exit "$EX_BACKUP_REQUIRED" backup_age_json "$RSKEYMGMT" -c "$C" --status --check-backup-age 30 --json
