@@ -145,7 +145,7 @@ bench_members() {
 }
 
 # Backup and restore: what is spent outside the PBKDF2 cost (600,000
-# iterations of HMAC-SHA1; a backup derives twice: write and read-back).
+# iterations of HMAC-SHA256; a backup derives twice: write and read-back).
 bench_backup() {
 	local demo=$work/demo-backup cfg kdf=9e9 tb=9e9 tr=9e9 tc i
 	"$rsdemo" create "$demo" --values 100 --members 2 >/dev/null
