@@ -171,8 +171,9 @@ static char *status_text(int width)
 static const char *buttons[] = { N_("Refresh"), N_("Start Service"),
 	N_("Stop Service"), N_("Initialize") };
 
-/* What rskeymgmt --init does (rs_op_init), for this instance. */
-static void initialize(void)
+/* What rskeymgmt --init does (rs_op_init), for this instance; also run
+ * at start when the admin chose to create a missing database (app.c). */
+void ui_status_initialize(void)
 {
 	const rs_config *c = rs_ctx_config(ui->ctx);
 	rs_init_result res;
@@ -257,7 +258,7 @@ static void status_action(int button)
 	else if (button == 2)
 		service_stop();
 	else if (button == 3)
-		initialize();
+		ui_status_initialize();
 }
 
 const ui_page ui_page_status = {

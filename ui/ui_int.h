@@ -218,6 +218,7 @@ typedef struct ui_page {
 } ui_page;
 
 extern const ui_page ui_page_status;   /* page_status.c */
+void ui_status_initialize(void);       /* its Initialize button */
 extern const ui_page ui_page_keys;     /* page_keys.c */
 extern const ui_page ui_page_account;  /* page_account.c */
 extern const ui_page ui_page_scaleout; /* page_scaleout.c */

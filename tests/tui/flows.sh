@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # flows.sh (issue 18), at 80x24 and 120x40: Initialize on an instance that
-# is not in the database yet; Add Server's confirmation shows the key
+# is not in the database yet, and on a database file that does not exist
+# yet; Add Server's confirmation shows the key
 # fingerprint that rskeymgmt --status prints on the waiting server; a
 # cancelled Remove logs [skipped]; counts in the singular ("1 servers"
 # nowhere); the Status page after Service Account has whole corners (and
@@ -125,6 +126,42 @@ for size in 80x24 120x40; do
 	t_screen "ctrl_l_redraws_$W" "Initialize"
 	corner "ctrl_l_corners_$W" "Initialize" m j 1
 	tui_stop
+done
+
+# ---- no database file yet: rsconfig offers Initialize (as --init) ----
+# Quit is the default and leaves nothing behind (exit 15, the CLI's
+# "no report server database"); Initialize makes the database, the key
+# and this instance's key pair, and opens on an activated Status page.
+for size in 80x24 120x40; do
+	W=${size%x*} H=${size#*x}
+	TUI_W=$W TUI_H=$H
+	F=$T_TMP/fresh$W
+	mkdir -p "$F/FRESH"
+	sed 's/^machine .*/machine = fresh/' "$NEW" >"$F/FRESH/rsreportserver.conf"
+	chmod 0640 "$F/FRESH/rsreportserver.conf"
+	DEMO_CONF=$F/FRESH/rsreportserver.conf
+	TUI_NOWAIT=1 tui_start --
+	# (The paths may wrap: the screen joined, borders and spaces dropped.)
+	t_screen "nodb_offers_init_$W" "There is no report server database at"
+	t_screen "nodb_says_what_init_does_$W" "Initialize creates it"
+	tr -d ' x\n' <"$TUI_SCREEN" >"$T_TMP/joined"
+	t_grep "nodb_names_database_$W" "$T_TMP/joined" "$(printf %s "$F/reportserver.db" | tr -d x)yet"
+	t_grep "nodb_names_config_$W" "$T_TMP/joined" "databaselinein$(printf %s "$DEMO_CONF" | tr -d x)"
+	tui_tmux capture-pane -t 0 -e -p >"$T_TMP/attr"
+	t_grep "nodb_quit_is_default_$W" "$T_TMP/attr" "$(printf '\033')\[1;7mQuit"
+	tui_keys Enter
+	t_equal "nodb_quit_exit_$W" "$(tui_exit_status)" 15
+	t_screen "nodb_quit_says_why_$W" "no report server database at"
+	t_absent "nodb_quit_makes_nothing_$W" "$F/reportserver.db"
+	TUI_NOWAIT=1 tui_start --
+	tui_wait "There is no report server database" 10
+	tui_keys Left Enter
+	t_screen "nodb_init_opens_frame_$W" "Report Server Configuration Manager" 30
+	t_screen "nodb_init_result_$W" "fresh\\NEWINST is initialized and holds the key"
+	t_screen "nodb_init_activated_$W" "Activation:      Activated"
+	tui_keys F10
+	t_equal "nodb_init_exit_$W" "$(tui_exit_status)" 0
+	t_expect_exit 0 "nodb_init_cli_activated_$W" "$RSKEYMGMT" -c "$DEMO_CONF" --status
 done
 
 # ---- one server: "single server", never "(1 servers)" ----
