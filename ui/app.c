@@ -217,7 +217,9 @@ static void build_table(int x, int y, int h, int w)
 	rows = cur()->table(w - 3, &n, &header);
 	fr.table_empty = n == 0;
 	if (n == 0) {
-		snprintf(none, sizeof none, "%s", _("(no servers)"));
+		/* Each page says what its empty table lacks. */
+		snprintf(none, sizeof none, "%s", cur()->table_empty ?
+		    _(cur()->table_empty) : "");
 		empty[0] = none;
 		fr.table = newCDKScroll(ui->screen, x, y, NONE, h, w, header,
 		    (CDK_CSTRING2)empty, 1, FALSE, A_REVERSE, TRUE, FALSE);

@@ -198,6 +198,7 @@ const ui_page ui_page_content = {
 	.nbuttons = 3,
 	.action = content_action,
 	.table = content_table,
+	.table_empty = N_("(nothing to re-enter)"),
 	.text_height = 8,
 };
 

@@ -319,5 +319,6 @@ const ui_page ui_page_scaleout = {
 	.nbuttons = 3,
 	.action = scaleout_action,
 	.table = scaleout_table,
+	.table_empty = N_("(no servers)"),
 	.text_height = 6,
 };

@@ -213,6 +213,7 @@ typedef struct ui_page {
 	void (*action)(int button);
 	/* Optional: a table under the text (scale-out), an entry (account). */
 	char **(*table)(int width, int *rows, char **header);
+	const char *table_empty;   /* N_(): the table's one row when it has none */
 	const char *entry_label;
 	int text_height;       /* rows for the text box; 0: all that is left */
 } ui_page;
