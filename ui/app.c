@@ -20,7 +20,11 @@
 #include "ui.h"
 #include "ui_int.h"
 
-#define NAV_WIDTH 24
+/* The navigation is as wide as its widest translated page name (the TUI's
+ * texts are single bytes), borders included: 24 columns in English, 25
+ * for German's "Verschluesselte Inhalte", at most 28 (each column taken
+ * from the page area counts: the Scale-out table shares what is left). */
+#define NAV_WIDTH nav_width()
 /* Results grow with the window: 6 rows at 24 lines, a quarter of more. */
 #define RESULTS_HEIGHT (LINES > 24 ? 6 + (LINES - 24) / 4 : 6)
 #define RESULTS_PANE_LINES 150   /* the newest; the viewer (r) has all */
@@ -30,6 +34,16 @@ static const ui_page *const pages[] = {
 	&ui_page_audit, &ui_page_content,
 };
 #define NPAGES ((int)(sizeof pages / sizeof pages[0]))
+
+static int nav_width(void)
+{
+	int w = 24;
+
+	for (int i = 0; i < NPAGES; i++)
+		if ((int)strlen(_(pages[i]->name)) + 2 > w)
+			w = (int)strlen(_(pages[i]->name)) + 2;
+	return w > 28 ? 28 : w;
+}
 
 enum slot { SLOT_NAV, SLOT_ENTRY, SLOT_TABLE, SLOT_BUTTONS, SLOT_RESULTS, SLOT_COUNT };
 

@@ -6,7 +6,8 @@
 # fingerprint that rskeymgmt --status prints on the waiting server; a
 # cancelled Remove logs [skipped]; counts in the singular ("1 servers"
 # nowhere); the Status page after Service Account has whole corners (and
-# the entry row its borders); German columns are not cut.
+# the entry row its borders); German columns, page names and buttons are
+# not cut or run together at 80x24.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -185,10 +186,20 @@ else
 	TUI_NOWAIT=1 tui_start LANG="$LOC" LC_ALL="$LOC" LANGUAGE= \
 	    RSCONFIG_LOCALEDIR="$T_TMP/locale" --
 	t_screen german_started "Berichtsserver-Konfigurations-Manager" 10
+	# The navigation is as wide as the longest page name; the Status
+	# page's buttons stand apart (they ran together: "AktualisierenDienst
+	# startenDienst beenden...").
+	tui_capture
+	t_grep german_nav_whole "$TUI_SCREEN" '^xVerschluesselte Inhalte *x'
+	t_grep german_status_buttons_apart "$TUI_SCREEN" \
+	    'Aktualisieren  +Starten  +Stoppen  +Initialisieren '
 	tui_page 3
 	t_screen german_waiting_whole "Wartet auf Beitritt "
 	tui_capture
 	t_grep german_column_gap "$TUI_SCREEN" 'Wartet auf Beitritt +[^ ]'
+	# Server and Instance get what their names need: no "RSDEMO" cut.
+	t_grep german_instance_whole "$TUI_SCREEN" 'RSDEMO1 +Beigetreten'
+	t_grep german_instance2_whole "$TUI_SCREEN" 'RSDEMO2 +Wartet auf Beitritt'
 	tui_stop
 fi
 t_done
