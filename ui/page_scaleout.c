@@ -286,7 +286,7 @@ static void remove_server(void)
 	rs_backup_info info;
 	rs_error err;
 	bool allow_last;
-	char id[RS_ID_LEN + 1], name[RS_NAME_MAX * 6 + 2], *ask;
+	char id[RS_ID_LEN + 1], name[RS_NAME_MAX * 6 + 2], *ask, *why;
 	const char *b[] = { _("Back up now"), _("Skip"), _("Cancel") };
 	int choice;
 
@@ -301,8 +301,11 @@ static void remove_server(void)
 	    name);
 	choice = ui_text_dialog(_("Remove Server"), ask, b, 3, 0, "scaleout");
 	free(ask);
-	if (choice == 0 && !ui_dlg_backup(NULL, &info))
+	/* The backup names the server too, and keeps this flow's Results. */
+	why = ui_strdupf(_("Backup before removing %s"), name);
+	if (choice == 0 && !ui_dlg_backup(why, &info))
 		choice = 2;
+	free(why);
 	if (choice == 2 || choice < 0 || !confirm_remove(v, name, &allow_last)) {
 		ui_results_add(RS_STEP_SKIPPED, _("%s was not removed (cancelled)"), name);
 		return;

@@ -106,6 +106,16 @@ for size in 80x24 120x40; do
 	t_screen "remove_names_$W" "before removing $MACHINE\\NEWINST?"
 	tui_keys Right Right Enter
 	t_screen "remove_cancel_skipped_$W" "[skipped] $MACHINE\\NEWINST was not removed"
+	# Back up now (the default): the backup names the server, and
+	# cancelling it logs under Remove's own heading (the backup used to
+	# clear the Results and say nothing of the server).
+	tui_keys Enter
+	t_screen "remove_asks_backup_$W" "Back up the encryption key before removing"
+	tui_keys Enter
+	t_screen "remove_backup_names_$W" "Backup before removing $MACHINE\\NEWINST"
+	tui_keys Escape
+	t_screen "remove_backup_cancel_skipped_$W" "[skipped] $MACHINE\\NEWINST was not removed"
+	t_screen "remove_keeps_heading_$W" "Remove server"
 	tui_capture
 	t_no_grep "no_1_servers_$W" "$TUI_SCREEN" '(^|[^0-9])1 servers|servers\)'
 
