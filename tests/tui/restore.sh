@@ -3,7 +3,8 @@
 # Restore: the dialog shows what the file holds before applying; the same
 # key applies at once, a different key only after a second confirmation
 # that says how many values become unreadable; the key the values are
-# still sealed with applies at once (recovery after a forced restore).
+# still sealed with applies at once (recovery after a forced restore);
+# one unreadable value and one other member are counted in the singular.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -71,5 +72,28 @@ tui_keys Left Enter
 t_screen recovery_restored "Restore complete"
 t_screen recovery_no_delete_advice "applied to this instance"
 t_equal recovery_key_applied "$(kcv "$DEMO_CONF")" "$new_kcv"
+tui_stop
+
+# Counts in the singular (issue 18): a forced restore that leaves one
+# value unreadable and one other member to join again says so, never
+# "1 values" or "1 other members".
+t_demo "$T_TMP/one" 1 2
+ID2=$(sed -n 's/^installation_id *= *//p' "$DEMO_WAIT")
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --join "$ID2"
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --extract -f "$T_TMP/one-old.rskey" --password-file "$pw"
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --reencrypt --yes
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --join "$ID2"
+TUI_H=40
+restore_file "$T_TMP/one-old.rskey"
+tui_wait "This is NOT the key the database uses."
+tui_keys Left Enter
+tui_wait "Apply a DIFFERENT key?"
+tui_keys Left Enter
+t_screen one_restored "Restore complete"
+tui_keys Enter
+t_screen one_value_singular "1 value is unreadable with this key"
+t_screen one_member_singular "1 other member must be joined again"
+tui_capture
+t_no_grep one_no_plural_for_one "$TUI_SCREEN" '(^|[^0-9])1 (values|other members)'
 tui_stop
 t_done
