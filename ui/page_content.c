@@ -84,21 +84,56 @@ static char *content_text(int width)
 	return out;
 }
 
+/* The short form for a narrow table ("sealed with another key" is the
+ * long one); the re-enter dialog and F1 give the whole reason. */
+static const char *reason(rs_value_state s, bool brief)
+{
+	if (brief && s == RS_VALUE_OTHER_KEY)
+		return _("other key");
+	return rs_value_state_text(s);
+}
+
+static int widest_reason(bool brief)
+{
+	int w = (int)strlen(_("Reason"));
+
+	for (size_t i = 0; i < nitems; i++)
+		if ((int)strlen(reason(items[i].state, brief)) > w)
+			w = (int)strlen(reason(items[i].state, brief));
+	return w;
+}
+
+/* Item and Reason as wide as their texts (the TUI's are single bytes; the
+ * reason was cut at 12: "sealed with"); the name gets what is left, and
+ * the reasons take their short form when the whole ones leave it less
+ * than 8 columns. */
 static char **content_table(int width, int *rows, char **header)
 {
 	char **l = NULL, nm[RS_NAME_MAX * 3], cut[RS_NAME_MAX];
-	int n = 0, wn = width - 32 - 12 - 2;
+	int n = 0, wi = (int)strlen(_("Item")), wr, wn;
+	bool brief = false;
 
-	/* The item names the kind (its column); the name gets what is left. */
-	if (wn < 8)
-		wn = 8;
-	*header = ui_strdupf("</B>%-32s %-12s %s<!B>", _("Item"), _("Reason"),
-	    _("Name"));
+	for (size_t i = 0; i < nitems; i++)
+		if ((int)strlen(items[i].item) > wi)
+			wi = (int)strlen(items[i].item);
+	wr = widest_reason(false);
+	if (width - wi - wr - 2 < 8) {
+		brief = true;
+		wr = widest_reason(true);
+	}
+	/* What is left for the name, never wider than the table (a wider row
+	 * or header makes CDK widen the list out of its box); no Name column
+	 * when even its header does not fit. */
+	wn = width - wi - wr - 2;
+	if (wn < (int)strlen(_("Name")))
+		wn = 0;
+	*header = ui_strdupf("</B>%-*s %-*s %s<!B>", wi, _("Item"), wr,
+	    _("Reason"), wn > 0 ? _("Name") : "");
 	for (size_t i = 0; i < nitems; i++) {
 		snprintf(cut, sizeof cut, "%.*s", wn, items[i].name);
 		ui_escape(cut, nm, sizeof nm);
-		ui_lines_add(&l, &n, "%-32s %-12.12s %s", items[i].item,
-		    rs_value_state_text(items[i].state), nm);
+		ui_lines_add(&l, &n, "%-*s %-*s %s", wi, items[i].item, wr,
+		    reason(items[i].state, brief), nm);
 	}
 	*rows = n;
 	return l;

@@ -95,5 +95,16 @@ t_screen one_value_singular "1 value is unreadable with this key"
 t_screen one_member_singular "1 other member must be joined again"
 tui_capture
 t_no_grep one_no_plural_for_one "$TUI_SCREEN" '(^|[^0-9])1 (values|other members)'
+# Encrypted Content at 80 columns: the reason whole in its short form, the
+# name beside it, all inside the box (it was cut to "sealed with").
+tui_wait "Give it a copy of the key"
+tui_keys Right Enter
+tui_wait "Go there"
+tui_keys Enter
+t_screen content_lists_item "subscriptions/1/settings"
+tui_capture
+t_grep content_reason_whole "$TUI_SCREEN" 'settings +other key +Monthly'
+t_no_grep content_reason_not_cut "$TUI_SCREEN" 'sealed with  '
+tui_nothing_cut content_fits_80
 tui_stop
 t_done
