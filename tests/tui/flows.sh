@@ -210,6 +210,17 @@ else
 	# Server and Instance get what their names need: no "RSDEMO" cut.
 	t_grep german_instance_whole "$TUI_SCREEN" 'RSDEMO1 +Beigetreten'
 	t_grep german_instance2_whole "$TUI_SCREEN" 'RSDEMO2 +Wartet auf Beitritt'
+	# Encrypted Content: each kind with its three counts on its line (the
+	# German kinds pushed the counts onto a line of their own).
+	tui_keys Down Down
+	t_screen german_content_page "Lesbar"
+	tui_capture
+	for kind in Verbindungszeichenfolge 'gespeicherte Anmeldedaten' \
+	    UEbermittlungseinstellungen; do
+		t_grep "german_counts_$(echo "$kind" | cut -c1-8)" "$TUI_SCREEN" \
+		    "$kind +[0-9]+ +[0-9]+ +[0-9]+ +x\$"
+	done
+	tui_nothing_cut german_content_fits
 	tui_stop
 fi
 t_done
