@@ -97,8 +97,17 @@ tui_capture
 t_no_grep one_no_plural_for_one "$TUI_SCREEN" '(^|[^0-9])1 (values|other members)'
 # Encrypted Content at 80 columns: the reason whole in its short form, the
 # name beside it, all inside the box (it was cut to "sealed with").
-tui_wait "Give it a copy of the key"
-tui_keys Right Enter
+# Joining the reset member again names it with the fingerprint its own
+# rskeymgmt --status prints, and logs the join (issue 18; it joined every
+# waiting server unnamed, and said "initialized again").
+t_expect_exit "$EX_NOT_ACTIVATED" one_m2_waits "$RSKEYMGMT" -c "$DEMO_WAIT" --status --json
+FP2=$(json_field "$T_OUT" fingerprint)
+t_screen join_offer_wording "1 other server must join again"
+t_screen join_offer_names "RSDEMO2  $FP2"
+t_screen join_offer_how "Compare each key fingerprint"
+tui_keys Left Enter
+t_screen join_logged "RSDEMO2 joined the scale-out deployment"
+t_expect_exit 0 one_m2_joined "$RSKEYMGMT" -c "$DEMO_WAIT" --status
 tui_wait "Go there"
 tui_keys Enter
 t_screen content_lists_item "subscriptions/1/settings"
