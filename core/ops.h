@@ -39,6 +39,11 @@ typedef int (*rs_progress_fn)(void *arg, uint64_t done, uint64_t total);
 int rs_ctx_open(const char *config_path, rs_ctx **out, rs_error *err);
 /* Like rs_ctx_open but creates the database when missing (for --init). */
 int rs_ctx_open_for_init(const char *config_path, rs_ctx **out, rs_error *err);
+/* True when config_path loads, passes the ownership checks and names an
+ * SQLite database file that does not exist yet: what --init would create
+ * (a face may offer that instead of refusing).  path gets its name. */
+bool rs_ctx_database_missing(const char *config_path, char *path,
+    size_t size);
 void rs_ctx_close(rs_ctx *ctx);
 const rs_config *rs_ctx_config(const rs_ctx *ctx);
 const char *rs_ctx_store_description(rs_ctx *ctx);

@@ -580,11 +580,14 @@ static void restore_done(rs_ctx *ctx, void *arg)
 		    k->path, res->file.meta.kcv);
 	ops_service_reload_local(ctx);
 	if (res->unreadable_values > 0)
-		ops_step(ctx, RS_STEP_WARNING, _("%llu values are unreadable "
-		    "with this key"), (unsigned long long)res->unreadable_values);
+		ops_step(ctx, RS_STEP_WARNING, ngettext("%llu value is unreadable "
+		    "with this key", "%llu values are unreadable with this key",
+		    res->unreadable_values),
+		    (unsigned long long)res->unreadable_values);
 	if (res->members_reset > 0)
-		ops_step(ctx, RS_STEP_WARNING, _("%llu other members must be "
-		    "joined again"), (unsigned long long)res->members_reset);
+		ops_step(ctx, RS_STEP_WARNING, ngettext("%llu other member must be "
+		    "joined again", "%llu other members must be joined again",
+		    res->members_reset), (unsigned long long)res->members_reset);
 }
 
 int rs_op_restore(rs_ctx *ctx, const char *path, const char *password,

@@ -214,6 +214,24 @@ int rs_ctx_open_for_init(const char *config_path, rs_ctx **out,
 	return ctx_open(config_path, true, out, err);
 }
 
+bool rs_ctx_database_missing(const char *config_path, char *path,
+    size_t size)
+{
+	rs_config cfg;
+	rs_error err;
+	struct stat st;
+
+	rs_err_clear(&err);
+	if (rs_config_load(config_path, &cfg, &err) != RS_OK ||
+	    rs_fs_check_paths(&cfg, &err) != RS_OK ||
+	    rs_config_is_postgresql(&cfg))
+		return false;
+	if (lstat(cfg.database, &st) == 0 || errno != ENOENT)
+		return false;
+	snprintf(path, size, "%s", cfg.database);
+	return true;
+}
+
 void rs_ctx_close(rs_ctx *ctx)
 {
 	if (ctx == NULL)

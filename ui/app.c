@@ -20,7 +20,11 @@
 #include "ui.h"
 #include "ui_int.h"
 
-#define NAV_WIDTH 24
+/* The navigation is as wide as its widest translated page name (the TUI's
+ * texts are single bytes), borders included: 24 columns in English, 25
+ * for German's "Verschluesselte Inhalte", at most 28 (each column taken
+ * from the page area counts: the Scale-out table shares what is left). */
+#define NAV_WIDTH nav_width()
 /* Results grow with the window: 6 rows at 24 lines, a quarter of more. */
 #define RESULTS_HEIGHT (LINES > 24 ? 6 + (LINES - 24) / 4 : 6)
 #define RESULTS_PANE_LINES 150   /* the newest; the viewer (r) has all */
@@ -30,6 +34,16 @@ static const ui_page *const pages[] = {
 	&ui_page_audit, &ui_page_content,
 };
 #define NPAGES ((int)(sizeof pages / sizeof pages[0]))
+
+static int nav_width(void)
+{
+	int w = 24;
+
+	for (int i = 0; i < NPAGES; i++)
+		if ((int)strlen(_(pages[i]->name)) + 2 > w)
+			w = (int)strlen(_(pages[i]->name)) + 2;
+	return w > 28 ? 28 : w;
+}
 
 enum slot { SLOT_NAV, SLOT_ENTRY, SLOT_TABLE, SLOT_BUTTONS, SLOT_RESULTS, SLOT_COUNT };
 
@@ -217,7 +231,9 @@ static void build_table(int x, int y, int h, int w)
 	rows = cur()->table(w - 3, &n, &header);
 	fr.table_empty = n == 0;
 	if (n == 0) {
-		snprintf(none, sizeof none, "%s", _("(no servers)"));
+		/* Each page says what its empty table lacks. */
+		snprintf(none, sizeof none, "%s", cur()->table_empty ?
+		    _(cur()->table_empty) : "");
 		empty[0] = none;
 		fr.table = newCDKScroll(ui->screen, x, y, NONE, h, w, header,
 		    (CDK_CSTRING2)empty, 1, FALSE, A_REVERSE, TRUE, FALSE);
@@ -601,20 +617,65 @@ static void terminal_close(void)
 	ui->term = NULL;
 }
 
-static int open_instance(const char *config_path, ui_app *app)
+/* Opens the instance.  A database file that does not exist yet is what
+ * rskeymgmt --init creates: *missing gets its path (and the error is kept
+ * for a Quit), so that rsconfig can offer Initialize instead of refusing,
+ * as the Windows tool offers to create its database. */
+static int open_instance(const char *config_path, ui_app *app,
+    char *missing, size_t size, rs_error *err)
 {
-	rs_error err;
 	int rc;
 
-	rs_err_clear(&err);
-	rc = rs_ctx_open(config_path, &app->ctx, &err);
+	rs_err_clear(err);
+	missing[0] = '\0';
+	rc = rs_ctx_open(config_path, &app->ctx, err);
+	if (rc != RS_OK && rs_ctx_database_missing(config_path, missing, size))
+		return 0;
 	if (rc != RS_OK) {
-		fprintf(stderr, "rsconfig: %s\n", err.message[0] ? err.message :
+		fprintf(stderr, "rsconfig: %s\n", err->message[0] ? err->message :
 		    rs_err_description(rc));
 		return rs_err_exit_status(rc);
 	}
 	rs_ctx_set_step_callback(app->ctx, ui_step_cb, NULL);
 	return 0;
+}
+
+/* No database yet: Initialize creates it and makes this instance its first
+ * server (rs_op_init, as --init); Quit (the default) leaves everything as
+ * it was.  Returns 0 when the instance is open. */
+static int offer_initialize(const char *config_path, const char *db,
+    const rs_error *why, ui_app *app)
+{
+	char esc_db[PATH_MAX * 3], esc_conf[PATH_MAX * 3], text[PATH_MAX * 7];
+	rs_error err;
+	int rc;
+
+	ui_escape(db, esc_db, sizeof esc_db);
+	ui_escape(config_path, esc_conf, sizeof esc_conf);
+	snprintf(text, sizeof text, _("There is no report server database at "
+	    "%s yet.\n\nInitialize creates it, makes this instance its first "
+	    "server and creates its encryption key, as rskeymgmt --init does.\n\n"
+	    "If this instance should use an existing database, choose Quit and "
+	    "check the database line in %s."), esc_db, esc_conf);
+	if (!ui_confirm(_("No report server database"), text, _("Initialize"),
+	    _("Quit")))
+		goto refuse;
+	rs_err_clear(&err);
+	rc = rs_ctx_open_for_init(config_path, &app->ctx, &err);
+	if (rc != RS_OK) {
+		ui_error_box(_("Initialize"), &err);
+		why = &err;
+		goto refuse;
+	}
+	rs_ctx_set_step_callback(app->ctx, ui_step_cb, NULL);
+	ui_reload();
+	ui_status_initialize();
+	return 0;
+refuse:
+	terminal_close();
+	fprintf(stderr, "rsconfig: %s\n", why->message[0] ? why->message :
+	    rs_err_description(why->code));
+	return rs_err_exit_status(why->code);
 }
 
 int rs_ui_run(const char *config_path)
@@ -624,18 +685,23 @@ int rs_ui_run(const char *config_path)
 		frame_table_row, frame_entry_value, frame_entry_clear,
 		frame_page_load, frame_show_page,
 	};
+	char missing[PATH_MAX];
+	rs_error why;
 	int rc, i;
 
 	ui = &app;
 	ui_frame_hooks_set(&hooks);
 	ui_signals_install();
-	rc = open_instance(config_path, &app);
+	rc = open_instance(config_path, &app, missing, sizeof missing, &why);
 	if (rc != 0)
 		return rc;
 	if (terminal_open() != 0) {
 		rs_ctx_close(app.ctx);
 		return 2;
 	}
+	if (missing[0] != '\0' &&
+	    (rc = offer_initialize(config_path, missing, &why, &app)) != 0)
+		return rc;
 	app.frame.build = frame_build;
 	app.frame.destroy = frame_destroy;
 	app.frame.draw = frame_draw;

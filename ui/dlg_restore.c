@@ -103,35 +103,70 @@ static bool confirm_apply(const rs_restore_result *res)
 	return yes;
 }
 
-/* Members reset by the restore wait to join: join them from here. */
+static bool waiting(const rs_member_view *v)
+{
+	return !v->is_local && v->state != RS_VIEW_JOINED;
+}
+
+/* Members reset by the restore wait to join: join them from here, as Add
+ * Server does (issue 18): every server that gets the key is named with its
+ * fingerprint first, and each join logs its outcome. */
 static void offer_join(uint64_t reset)
 {
 	rs_member_view *m = NULL;
 	size_t n = 0, i;
 	rs_error err;
-	char *msg;
+	char *msg, *list = ui_strdupf("%s", ""), *more, plain[RS_NAME_MAX * 2 + 2];
+	char name[sizeof plain * 3], fp[(RS_FINGERPRINT_LEN + 1) * 3];
 
-	if (reset == 0)
-		return;
-	msg = ui_strdupf(ngettext("%llu other server must be initialized again. "
-	    "Give it a copy of the key now?", "%llu other servers must be "
-	    "initialized again. Give them a copy of the key now?", reset),
-	    (unsigned long long)reset);
-	if (!ui_confirm(_("Initialize other servers"), msg, _("Join them"), _("Later"))) {
-		free(msg);
+	if (reset == 0 || list == NULL) {
+		free(list);
 		return;
 	}
-	free(msg);
 	rs_err_clear(&err);
 	if (rs_op_list_members(ui->ctx, &m, &n, &err) != RS_OK) {
+		free(list);
 		ui_error_box(_("Restore"), &err);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (m[i].is_local || m[i].state == RS_VIEW_JOINED)
+	for (i = 0; i < n && list != NULL; i++) {
+		if (!waiting(&m[i]))
 			continue;
+		snprintf(plain, sizeof plain, "%s\\%s", m[i].machine, m[i].instance);
+		ui_escape(plain, name, sizeof name);
+		ui_escape(m[i].fingerprint, fp, sizeof fp);
+		more = ui_strdupf("%s\n  %s  %s", list, name, fp);
+		free(list);
+		list = more;
+	}
+	msg = ui_strdupf(ngettext("%llu other server must join again. Give these "
+	    "servers a copy of the key now?\n%s\n\nCompare each key fingerprint "
+	    "with the one rskeymgmt --status prints on that server.",
+	    "%llu other servers must join again. Give these servers a copy of "
+	    "the key now?\n%s\n\nCompare each key fingerprint with the one "
+	    "rskeymgmt --status prints on that server.", reset),
+	    (unsigned long long)reset, list ? list : "");
+	free(list);
+	if (msg == NULL || !ui_confirm(_("Join the other servers"), msg,
+	    _("Join them"), _("Later"))) {
+		free(msg);
+		free(m);
+		ui_results_add(RS_STEP_SKIPPED, "%s", _("The other servers were "
+		    "not joined: Scale-out Deployment, Add Server joins them later"));
+		return;
+	}
+	free(msg);
+	for (i = 0; i < n; i++) {
+		if (!waiting(&m[i]))
+			continue;
+		snprintf(plain, sizeof plain, "%s\\%s", m[i].machine, m[i].instance);
+		ui_escape(plain, name, sizeof name);
 		rs_err_clear(&err);
-		(void)rs_op_join(ui->ctx, m[i].installation_id, &err);
+		if (rs_op_join(ui->ctx, m[i].installation_id, &err) == RS_OK)
+			ui_results_add(RS_STEP_OK, _("%s joined the scale-out "
+			    "deployment"), name);
+		else
+			ui_step_cb(NULL, err.message, RS_STEP_FAILED);
 	}
 	free(m);
 }

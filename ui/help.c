@@ -110,7 +110,7 @@ static const help_topic topics[] = {
 	  "a different key makes every encrypted value unreadable; that needs a "
 	  "second, explicit confirmation.\n\n"
 	  "After a restore, the other report servers of the deployment must be "
-	  "initialized again (Scale-out Deployment, Add Server).") },
+	  "joined again (Scale-out Deployment, Add Server; Restore offers it).") },
 	{ "change", N_("Help: Change Encryption Key"),
 	  N_("Creates a new symmetric key and re-encrypts every encrypted value "
 	  "in the report server database. All copies of the key in the "

@@ -54,25 +54,64 @@ static const char *filter_text(void)
 	return kind_filter < 0 ? _("all kinds") : rs_value_kind_text((rs_value_kind)kind_filter);
 }
 
+static int at_least(int have, int want)
+{
+	return want > have ? want : have;
+}
+
+/* The counts' columns: each as wide as its texts (kinds, headers, digits;
+ * single bytes in the TUI), then grown to the usual 20/9/9/10 as far as
+ * the line has room (German kinds are longer: the lines wrapped). */
+static void count_widths(int room, int w[4])
+{
+	static const int usual[4] = { 20, 9, 9, 10 };
+	char d[32];
+
+	w[0] = (int)strlen(_("Kind"));
+	w[1] = (int)strlen(_("Readable"));
+	w[2] = (int)strlen(_("Missing"));
+	w[3] = (int)strlen(_("Unreadable"));
+	for (int k = 0; k < RS_KIND_COUNT; k++) {
+		w[0] = at_least(w[0], (int)strlen(rs_value_kind_text((rs_value_kind)k)));
+		w[1] = at_least(w[1], snprintf(d, sizeof d, "%llu",
+		    (unsigned long long)sum.readable[k]));
+		w[2] = at_least(w[2], snprintf(d, sizeof d, "%llu",
+		    (unsigned long long)sum.missing[k]));
+		w[3] = at_least(w[3], snprintf(d, sizeof d, "%llu",
+		    (unsigned long long)sum.unreadable[k]));
+	}
+	room -= w[0] + w[1] + w[2] + w[3] + 3;
+	for (int i = 0; i < 4 && room > 0; i++)
+		if (w[i] < usual[i]) {
+			int grow = usual[i] - w[i] < room ? usual[i] - w[i] : room;
+
+			w[i] += grow;
+			room -= grow;
+		}
+}
+
 static char *content_text(int width)
 {
 	char **l = NULL, *out, esc[RS_ERROR_MESSAGE_MAX * 3];
-	int n = 0;
+	int n = 0, w[4];
 
-	(void)width;
 	if (load_error[0]) {
 		ui_escape(load_error, esc, sizeof esc);
 		return ui_strdupf("%s%s%s", ui_on(UI_BAD), esc, ui_off(UI_BAD));
 	}
-	ui_lines_add(&l, &n, "</B>%-20s %9s %9s %10s<!B>", _("Kind"), _("Readable"),
-	    _("Missing"), _("Unreadable"));
+	/* The text box wraps at width - 1. */
+	count_widths(width - 1, w);
+	ui_lines_add(&l, &n, "</B>%-*s %*s %*s %*s<!B>", w[0], _("Kind"), w[1],
+	    _("Readable"), w[2], _("Missing"), w[3], _("Unreadable"));
 	for (int k = 0; k < RS_KIND_COUNT; k++)
-		ui_lines_add(&l, &n, "%-20s %9llu %s%9llu%s %s%10llu%s",
-		    rs_value_kind_text((rs_value_kind)k),
+		ui_lines_add(&l, &n, "%-*s %*llu %s%*llu%s %s%*llu%s", w[0],
+		    rs_value_kind_text((rs_value_kind)k), w[1],
 		    (unsigned long long)sum.readable[k],
-		    sum.missing[k] ? ui_on(UI_WARN) : "", (unsigned long long)sum.missing[k],
+		    sum.missing[k] ? ui_on(UI_WARN) : "", w[2],
+		    (unsigned long long)sum.missing[k],
 		    sum.missing[k] ? ui_off(UI_WARN) : "",
-		    sum.unreadable[k] ? ui_on(UI_BAD) : "", (unsigned long long)sum.unreadable[k],
+		    sum.unreadable[k] ? ui_on(UI_BAD) : "", w[3],
+		    (unsigned long long)sum.unreadable[k],
 		    sum.unreadable[k] ? ui_off(UI_BAD) : "");
 	if (nattention > nitems)
 		ui_lines_add(&l, &n, _("Showing: %s, the first %zu of %llu."), filter_text(),
@@ -84,21 +123,56 @@ static char *content_text(int width)
 	return out;
 }
 
+/* The short form for a narrow table ("sealed with another key" is the
+ * long one); the re-enter dialog and F1 give the whole reason. */
+static const char *reason(rs_value_state s, bool brief)
+{
+	if (brief && s == RS_VALUE_OTHER_KEY)
+		return _("other key");
+	return rs_value_state_text(s);
+}
+
+static int widest_reason(bool brief)
+{
+	int w = (int)strlen(_("Reason"));
+
+	for (size_t i = 0; i < nitems; i++)
+		if ((int)strlen(reason(items[i].state, brief)) > w)
+			w = (int)strlen(reason(items[i].state, brief));
+	return w;
+}
+
+/* Item and Reason as wide as their texts (the TUI's are single bytes; the
+ * reason was cut at 12: "sealed with"); the name gets what is left, and
+ * the reasons take their short form when the whole ones leave it less
+ * than 8 columns. */
 static char **content_table(int width, int *rows, char **header)
 {
 	char **l = NULL, nm[RS_NAME_MAX * 3], cut[RS_NAME_MAX];
-	int n = 0, wn = width - 32 - 12 - 2;
+	int n = 0, wi = (int)strlen(_("Item")), wr, wn;
+	bool brief = false;
 
-	/* The item names the kind (its column); the name gets what is left. */
-	if (wn < 8)
-		wn = 8;
-	*header = ui_strdupf("</B>%-32s %-12s %s<!B>", _("Item"), _("Reason"),
-	    _("Name"));
+	for (size_t i = 0; i < nitems; i++)
+		if ((int)strlen(items[i].item) > wi)
+			wi = (int)strlen(items[i].item);
+	wr = widest_reason(false);
+	if (width - wi - wr - 2 < 8) {
+		brief = true;
+		wr = widest_reason(true);
+	}
+	/* What is left for the name, never wider than the table (a wider row
+	 * or header makes CDK widen the list out of its box); no Name column
+	 * when even its header does not fit. */
+	wn = width - wi - wr - 2;
+	if (wn < (int)strlen(_("Name")))
+		wn = 0;
+	*header = ui_strdupf("</B>%-*s %-*s %s<!B>", wi, _("Item"), wr,
+	    _("Reason"), wn > 0 ? _("Name") : "");
 	for (size_t i = 0; i < nitems; i++) {
 		snprintf(cut, sizeof cut, "%.*s", wn, items[i].name);
 		ui_escape(cut, nm, sizeof nm);
-		ui_lines_add(&l, &n, "%-32s %-12.12s %s", items[i].item,
-		    rs_value_state_text(items[i].state), nm);
+		ui_lines_add(&l, &n, "%-*s %-*s %s", wi, items[i].item, wr,
+		    reason(items[i].state, brief), nm);
 	}
 	*rows = n;
 	return l;
@@ -198,6 +272,7 @@ const ui_page ui_page_content = {
 	.nbuttons = 3,
 	.action = content_action,
 	.table = content_table,
+	.table_empty = N_("(nothing to re-enter)"),
 	.text_height = 8,
 };
 

@@ -121,30 +121,47 @@ static int widest(int have, const char *s)
 /* Status and Service as wide as their widest text, header included (in
  * German "Wartet auf Beitritt" is wider than the English 15 columns);
  * Server and Instance share what is left after Service (and the key
- * column, 24, on a wide screen). */
-static void col_widths(int width, int *server, int *status, int *service)
+ * column, 24, on a wide screen): each gets what its names need when both
+ * fit, the rest split; half each when they do not. */
+static void col_widths(int width, int *server, int *inst, int *status,
+    int *service)
 {
 	int st = widest(0, _("Status")), sv = widest(0, _("Service"));
+	int left, nm = widest(0, _("Server")), ni = widest(0, _("Instance"));
 
 	for (int s = RS_VIEW_JOINED; s <= RS_VIEW_NOT_ACTIVATED; s++)
 		st = widest(st, rs_member_view_state_text((rs_member_view_state)s));
-	for (size_t i = 0; i < nmembers; i++)
+	for (size_t i = 0; i < nmembers; i++) {
 		sv = widest(sv, rs_member_service_text(&members[i]));
+		nm = widest(nm, members[i].machine);
+		ni = widest(ni, members[i].instance);
+	}
 	*status = st;
 	*service = sv;
-	*server = (width - st - sv - 3 - (wide(width) ? 25 : 0)) / 2;
+	left = width - st - sv - 3 - (wide(width) ? 25 : 0);
+	/* The machine with " *"; the instance in one column less (the
+	 * separator). */
+	if (nm + 2 + ni + 1 <= left) {
+		*server = nm + 2 + (left - nm - 2 - ni - 1) / 2;
+		*inst = left - *server;
+	} else {
+		*server = left / 2;
+		*inst = left - *server;
+	}
 	if (*server < 8)
 		*server = 8;
+	if (*inst < 8)
+		*inst = 8;
 }
 
 static char **scaleout_table(int width, int *rows, char **header)
 {
 	char **l = NULL, m[RS_NAME_MAX * 3], in[RS_NAME_MAX * 3];
-	int n = 0, cw, sw, vw;
+	int n = 0, cw, iw, sw, vw;
 
-	col_widths(width, &cw, &sw, &vw);
+	col_widths(width, &cw, &iw, &sw, &vw);
 	*header = ui_strdupf("</B>%-*s %-*s %-*s %-*s %s<!B>", cw, _("Server"),
-	    cw - 1, _("Instance"), sw, _("Status"), vw, _("Service"),
+	    iw - 1, _("Instance"), sw, _("Status"), vw, _("Service"),
 	    wide(width) ? _("Service key") : "");
 	for (size_t i = 0; i < nmembers; i++) {
 		const rs_member_view *v = &members[i];
@@ -153,12 +170,12 @@ static char **scaleout_table(int width, int *rows, char **header)
 		/* Escaping widens '<': cut the plain name first, then escape. */
 		snprintf(mm, sizeof mm, "%.*s%s", cw - 2, v->machine, v->is_local ? " *" : "");
 		ui_escape(mm, m, sizeof m);
-		snprintf(mm, sizeof mm, "%.*s", cw - 2, v->instance);
+		snprintf(mm, sizeof mm, "%.*s", iw - 1, v->instance);
 		ui_escape(mm, in, sizeof in);
 		if (wide(width))
 			rs_member_key_text(v, key, sizeof key);
 		/* A service left on an old key stands out (UI_WARN). */
-		ui_lines_add(&l, &n, "%-*s %-*s %-*s %-*s %s%s%s", cw, m, cw - 1,
+		ui_lines_add(&l, &n, "%-*s %-*s %-*s %-*s %s%s%s", cw, m, iw - 1,
 		    in, sw, rs_member_view_state_text(v->state), vw,
 		    rs_member_service_text(v), v->service_old_key ?
 		    ui_on(UI_WARN) : "", key, v->service_old_key ?
@@ -269,7 +286,7 @@ static void remove_server(void)
 	rs_backup_info info;
 	rs_error err;
 	bool allow_last;
-	char id[RS_ID_LEN + 1], name[RS_NAME_MAX * 6 + 2], *ask;
+	char id[RS_ID_LEN + 1], name[RS_NAME_MAX * 6 + 2], *ask, *why;
 	const char *b[] = { _("Back up now"), _("Skip"), _("Cancel") };
 	int choice;
 
@@ -284,8 +301,11 @@ static void remove_server(void)
 	    name);
 	choice = ui_text_dialog(_("Remove Server"), ask, b, 3, 0, "scaleout");
 	free(ask);
-	if (choice == 0 && !ui_dlg_backup(NULL, &info))
+	/* The backup names the server too, and keeps this flow's Results. */
+	why = ui_strdupf(_("Backup before removing %s"), name);
+	if (choice == 0 && !ui_dlg_backup(why, &info))
 		choice = 2;
+	free(why);
 	if (choice == 2 || choice < 0 || !confirm_remove(v, name, &allow_last)) {
 		ui_results_add(RS_STEP_SKIPPED, _("%s was not removed (cancelled)"), name);
 		return;
@@ -319,5 +339,6 @@ const ui_page ui_page_scaleout = {
 	.nbuttons = 3,
 	.action = scaleout_action,
 	.table = scaleout_table,
+	.table_empty = N_("(no servers)"),
 	.text_height = 6,
 };

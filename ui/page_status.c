@@ -95,9 +95,11 @@ static void add_key(char ***l, int *n, const rs_status *st)
 	add_backup(l, n, &st->key);
 }
 
-static void add_content(char ***l, int *n, const rs_status *st)
+/* The counts in one column after the widest label (the TUI's texts are
+ * single bytes), kept on the line: at most width - 16 for the label. */
+static void add_content(char ***l, int *n, const rs_status *st, int width)
 {
-	int t, c;
+	int t, c, col = 0;
 
 	ui_lines_add(l, n, "%-16s %llu", _("Encrypted data:"),
 	    (unsigned long long)st->values_total);
@@ -105,7 +107,17 @@ static void add_content(char ***l, int *n, const rs_status *st)
 		const rs_content_table_info *ti = rs_content_info(t);
 
 		for (c = 0; ti && c < ti->ncells; c++)
-			ui_lines_add(l, n, "  %-28s %llu", _(ti->cell_labels[c]),
+			if ((int)strlen(_(ti->cell_labels[c])) > col)
+				col = (int)strlen(_(ti->cell_labels[c]));
+	}
+	if (col > width - 16)
+		col = width - 16 > 8 ? width - 16 : 8;
+	for (t = 0; t < RS_TABLE_COUNT; t++) {
+		const rs_content_table_info *ti = rs_content_info(t);
+
+		for (c = 0; ti && c < ti->ncells; c++)
+			ui_lines_add(l, n, "  %-*s %llu", col,
+			    _(ti->cell_labels[c]),
 			    (unsigned long long)st->cells[t][c]);
 	}
 }
@@ -163,7 +175,7 @@ static char *status_text(int width)
 		ui_lines_add(&l, &n, "%-16s %llu %s, %llu %s", _("Scale-out:"),
 		    (unsigned long long)st->members_joined, _("joined"),
 		    (unsigned long long)st->members_waiting, _("waiting to join"));
-		add_content(&l, &n, st);
+		add_content(&l, &n, st, width);
 	}
 	out = ui_lines_join(l, n);
 	ui_lines_free(&l, &n);
@@ -173,8 +185,9 @@ static char *status_text(int width)
 static const char *buttons[] = { N_("Refresh"), N_("Start Service"),
 	N_("Stop Service"), N_("Initialize") };
 
-/* What rskeymgmt --init does (rs_op_init), for this instance. */
-static void initialize(void)
+/* What rskeymgmt --init does (rs_op_init), for this instance; also run
+ * at start when the admin chose to create a missing database (app.c). */
+void ui_status_initialize(void)
 {
 	const rs_config *c = rs_ctx_config(ui->ctx);
 	rs_init_result res;
@@ -259,7 +272,7 @@ static void status_action(int button)
 	else if (button == 2)
 		service_stop();
 	else if (button == 3)
-		initialize();
+		ui_status_initialize();
 }
 
 const ui_page ui_page_status = {

@@ -213,11 +213,13 @@ typedef struct ui_page {
 	void (*action)(int button);
 	/* Optional: a table under the text (scale-out), an entry (account). */
 	char **(*table)(int width, int *rows, char **header);
+	const char *table_empty;   /* N_(): the table's one row when it has none */
 	const char *entry_label;
 	int text_height;       /* rows for the text box; 0: all that is left */
 } ui_page;
 
 extern const ui_page ui_page_status;   /* page_status.c */
+void ui_status_initialize(void);       /* its Initialize button */
 extern const ui_page ui_page_keys;     /* page_keys.c */
 extern const ui_page ui_page_account;  /* page_account.c */
 extern const ui_page ui_page_scaleout; /* page_scaleout.c */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # Service account: Apply first prompts for a key backup; with one made in
 # the dialog the account changes and the key is re-wrapped; without one,
-# nothing changes unless the admin states a backup exists.
+# nothing changes unless the admin states a backup exists.  The Results
+# history logs the key store's ownership step once (issue 18).
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -43,6 +44,25 @@ tui_keys Enter
 t_screen backup_made "Backup complete" 30
 tui_keys Enter
 t_screen account_changed "Service account is now nobody" 30
+# The whole Results history (r, saved with s): the key store's ownership
+# step is logged once, not again as a warning (issue 18).
+tui_keys r
+tui_wait "Results history (lines:"
+tui_keys s
+tui_wait "Save to file:"
+tui_keys C-u
+tui_type "$T_TMP/history.txt"
+tui_keys Enter
+t_screen history_saved "Saved to"
+tui_keys Escape
+tui_wait_gone "Results history" 5
+t_grep ownership_step_logged "$T_TMP/history.txt" 'The key store .* now'
+sed 's/^\[[^]]*\] *//' "$T_TMP/history.txt" | grep . | sort | uniq -d >"$T_TMP/repeated"
+if [ -s "$T_TMP/repeated" ]; then
+	t_fail no_step_repeated "repeated: $(head -1 "$T_TMP/repeated")"
+else
+	t_ok no_step_repeated
+fi
 rsk --status
 t_grep status_shows_new_account "$T_OUT" '"service_account":"nobody"'
 t_grep still_activated "$T_OUT" '"activated":true'

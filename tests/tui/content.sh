@@ -3,13 +3,22 @@
 # Encrypted Content: after a Delete the result offers to go there; the page
 # counts each kind, lists what needs attention, filters by kind, explains
 # the kinds (F1) and re-enters a value typed twice, hidden; rskeymgmt
-# --verify then counts it readable.
+# --verify then counts it readable.  With nothing to re-enter the list says
+# so.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
 . "$RS_SRCDIR/tests/tui/tuilib.sh"
 
 t_demo "$T_TMP/demo" 30
+# Nothing to re-enter yet: the empty list says so (it said "(no servers)",
+# the Scale-out table's words; issue 18).
+tui_start -- || { t_fail start "rsconfig did not start"; t_done; }
+tui_page 5
+t_screen empty_list_says_nothing_to_reenter "(nothing to re-enter)"
+tui_capture
+t_no_grep empty_list_not_servers "$TUI_SCREEN" 'no servers'
+tui_stop
 tui_start -- || { t_fail start "rsconfig did not start"; t_done; }
 tui_page 1
 tui_keys Tab Right Right Right Enter

@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # flows.sh (issue 18), at 80x24 and 120x40: Initialize on an instance that
-# is not in the database yet; Add Server's confirmation shows the key
+# is not in the database yet, and on a database file that does not exist
+# yet; Add Server's confirmation shows the key
 # fingerprint that rskeymgmt --status prints on the waiting server; a
 # cancelled Remove logs [skipped]; counts in the singular ("1 servers"
 # nowhere); the Status page after Service Account has whole corners (and
-# the entry row its borders); German columns are not cut.
+# the entry row its borders); German columns, page names and buttons are
+# not cut or run together at 80x24.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -104,6 +106,16 @@ for size in 80x24 120x40; do
 	t_screen "remove_names_$W" "before removing $MACHINE\\NEWINST?"
 	tui_keys Right Right Enter
 	t_screen "remove_cancel_skipped_$W" "[skipped] $MACHINE\\NEWINST was not removed"
+	# Back up now (the default): the backup names the server, and
+	# cancelling it logs under Remove's own heading (the backup used to
+	# clear the Results and say nothing of the server).
+	tui_keys Enter
+	t_screen "remove_asks_backup_$W" "Back up the encryption key before removing"
+	tui_keys Enter
+	t_screen "remove_backup_names_$W" "Backup before removing $MACHINE\\NEWINST"
+	tui_keys Escape
+	t_screen "remove_backup_cancel_skipped_$W" "[skipped] $MACHINE\\NEWINST was not removed"
+	t_screen "remove_keeps_heading_$W" "Remove server"
 	tui_capture
 	t_no_grep "no_1_servers_$W" "$TUI_SCREEN" '(^|[^0-9])1 servers|servers\)'
 
@@ -127,6 +139,42 @@ for size in 80x24 120x40; do
 	tui_stop
 done
 
+# ---- no database file yet: rsconfig offers Initialize (as --init) ----
+# Quit is the default and leaves nothing behind (exit 15, the CLI's
+# "no report server database"); Initialize makes the database, the key
+# and this instance's key pair, and opens on an activated Status page.
+for size in 80x24 120x40; do
+	W=${size%x*} H=${size#*x}
+	TUI_W=$W TUI_H=$H
+	F=$T_TMP/fresh$W
+	mkdir -p "$F/FRESH"
+	sed 's/^machine .*/machine = fresh/' "$NEW" >"$F/FRESH/rsreportserver.conf"
+	chmod 0640 "$F/FRESH/rsreportserver.conf"
+	DEMO_CONF=$F/FRESH/rsreportserver.conf
+	TUI_NOWAIT=1 tui_start --
+	# (The paths may wrap: the screen joined, borders and spaces dropped.)
+	t_screen "nodb_offers_init_$W" "There is no report server database at"
+	t_screen "nodb_says_what_init_does_$W" "Initialize creates it"
+	tr -d ' x\n' <"$TUI_SCREEN" >"$T_TMP/joined"
+	t_grep "nodb_names_database_$W" "$T_TMP/joined" "$(printf %s "$F/reportserver.db" | tr -d x)yet"
+	t_grep "nodb_names_config_$W" "$T_TMP/joined" "databaselinein$(printf %s "$DEMO_CONF" | tr -d x)"
+	tui_tmux capture-pane -t 0 -e -p >"$T_TMP/attr"
+	t_grep "nodb_quit_is_default_$W" "$T_TMP/attr" "$(printf '\033')\[1;7mQuit"
+	tui_keys Enter
+	t_equal "nodb_quit_exit_$W" "$(tui_exit_status)" 15
+	t_screen "nodb_quit_says_why_$W" "no report server database at"
+	t_absent "nodb_quit_makes_nothing_$W" "$F/reportserver.db"
+	TUI_NOWAIT=1 tui_start --
+	tui_wait "There is no report server database" 10
+	tui_keys Left Enter
+	t_screen "nodb_init_opens_frame_$W" "Report Server Configuration Manager" 30
+	t_screen "nodb_init_result_$W" "fresh\\NEWINST is initialized and holds the key"
+	t_screen "nodb_init_activated_$W" "Activation:      Activated"
+	tui_keys F10
+	t_equal "nodb_init_exit_$W" "$(tui_exit_status)" 0
+	t_expect_exit 0 "nodb_init_cli_activated_$W" "$RSKEYMGMT" -c "$DEMO_CONF" --status
+done
+
 # ---- one server: "single server", never "(1 servers)" ----
 TUI_W=80 TUI_H=24
 t_demo "$T_TMP/one" 5 1
@@ -148,10 +196,31 @@ else
 	TUI_NOWAIT=1 tui_start LANG="$LOC" LC_ALL="$LOC" LANGUAGE= \
 	    RSCONFIG_LOCALEDIR="$T_TMP/locale" --
 	t_screen german_started "Berichtsserver-Konfigurations-Manager" 10
+	# The navigation is as wide as the longest page name; the Status
+	# page's buttons stand apart (they ran together: "AktualisierenDienst
+	# startenDienst beenden...").
+	tui_capture
+	t_grep german_nav_whole "$TUI_SCREEN" '^xVerschluesselte Inhalte *x'
+	t_grep german_status_buttons_apart "$TUI_SCREEN" \
+	    'Aktualisieren  +Starten  +Stoppen  +Initialisieren '
 	tui_page 3
 	t_screen german_waiting_whole "Wartet auf Beitritt "
 	tui_capture
 	t_grep german_column_gap "$TUI_SCREEN" 'Wartet auf Beitritt +[^ ]'
+	# Server and Instance get what their names need: no "RSDEMO" cut.
+	t_grep german_instance_whole "$TUI_SCREEN" 'RSDEMO1 +Beigetreten'
+	t_grep german_instance2_whole "$TUI_SCREEN" 'RSDEMO2 +Wartet auf Beitritt'
+	# Encrypted Content: each kind with its three counts on its line (the
+	# German kinds pushed the counts onto a line of their own).
+	tui_keys Down Down
+	t_screen german_content_page "Lesbar"
+	tui_capture
+	for kind in Verbindungszeichenfolge 'gespeicherte Anmeldedaten' \
+	    UEbermittlungseinstellungen; do
+		t_grep "german_counts_$(echo "$kind" | cut -c1-8)" "$TUI_SCREEN" \
+		    "$kind +[0-9]+ +[0-9]+ +[0-9]+ +x\$"
+	done
+	tui_nothing_cut german_content_fits
 	tui_stop
 fi
 t_done

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # The frame at 80x24: every page shows whole, F1 helps on each page (the
 # general help names r for the Results viewer and Ctrl-L), ESC + digit
-# works as an F-key, F10 quits with the terminal restored.
+# works as an F-key, F10 quits with the terminal restored; at 120x40 the
+# Status page's counts stand in one column, and times name their zone.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -53,4 +54,22 @@ t_equal f10_quits_with_0 "$(tui_exit_status)" 0
 t_screen terminal_restored RSCONFIG-DONE
 tui_capture
 t_no_grep no_frame_left_after_exit "$TUI_SCREEN" 'Report Server Configuration Manager'
+
+# The Status page's counts per kind stand in one column (the longest
+# label, "subscription delivery settings", pushed its count out of line).
+# Times name their zone (issue 18): the local one, here TZ=Europe/Berlin.
+TUI_W=120 TUI_H=40
+tui_start TZ=Europe/Berlin -- || { t_fail start_120 "rsconfig did not start"; t_done; }
+t_screen counts_shown "subscription delivery settings"
+tui_capture
+t_grep key_created_zone "$TUI_SCREEN" 'Key created: +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} CES?T '
+t_grep key_changed_zone "$TUI_SCREEN" 'Last key change: +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} CES?T '
+cols=$(awk '/ (connection strings|stored credentials|subscription delivery settings) +[0-9]/ {
+	print match($0, /[0-9]+ +x$/) }' "$TUI_SCREEN" | sort -u)
+t_equal counts_in_one_column "$(printf '%s\n' "$cols" | grep -c .)" 1
+tui_keys Down Down Down Down
+t_screen audit_page "newest first"
+tui_capture
+t_grep audit_time_zone "$TUI_SCREEN" 'x[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} CES?T init'
+tui_stop
 t_done

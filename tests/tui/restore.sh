@@ -3,7 +3,8 @@
 # Restore: the dialog shows what the file holds before applying; the same
 # key applies at once, a different key only after a second confirmation
 # that says how many values become unreadable; the key the values are
-# still sealed with applies at once (recovery after a forced restore).
+# still sealed with applies at once (recovery after a forced restore);
+# one unreadable value and one other member are counted in the singular.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -73,5 +74,48 @@ t_screen recovery_restored "Restore complete"
 t_screen recovery_no_delete_advice "applied to this instance"
 t_no_grep recovery_no_delete_words "$TUI_SCREEN" "[Dd]elete|re-enter|UNREADABLE"
 t_equal recovery_key_applied "$(kcv "$DEMO_CONF")" "$new_kcv"
+tui_stop
+
+# Counts in the singular (issue 18): a forced restore that leaves one
+# value unreadable and one other member to join again says so, never
+# "1 values" or "1 other members".
+t_demo "$T_TMP/one" 1 2
+ID2=$(sed -n 's/^installation_id *= *//p' "$DEMO_WAIT")
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --join "$ID2"
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --extract -f "$T_TMP/one-old.rskey" --password-file "$pw"
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --reencrypt --yes
+t_run "$RSKEYMGMT" -c "$DEMO_CONF" --join "$ID2"
+TUI_H=40
+restore_file "$T_TMP/one-old.rskey"
+tui_wait "This is NOT the key the database uses."
+tui_keys Left Enter
+tui_wait "Apply a DIFFERENT key?"
+tui_keys Left Enter
+t_screen one_restored "Restore complete"
+tui_keys Enter
+t_screen one_value_singular "1 value is unreadable with this key"
+t_screen one_member_singular "1 other member must be joined again"
+tui_capture
+t_no_grep one_no_plural_for_one "$TUI_SCREEN" '(^|[^0-9])1 (values|other members)'
+# Encrypted Content at 80 columns: the reason whole in its short form, the
+# name beside it, all inside the box (it was cut to "sealed with").
+# Joining the reset member again names it with the fingerprint its own
+# rskeymgmt --status prints, and logs the join (issue 18; it joined every
+# waiting server unnamed, and said "initialized again").
+t_expect_exit "$EX_NOT_ACTIVATED" one_m2_waits "$RSKEYMGMT" -c "$DEMO_WAIT" --status --json
+FP2=$(json_field "$T_OUT" fingerprint)
+t_screen join_offer_wording "1 other server must join again"
+t_screen join_offer_names "RSDEMO2  $FP2"
+t_screen join_offer_how "Compare each key fingerprint"
+tui_keys Left Enter
+t_screen join_logged "RSDEMO2 joined the scale-out deployment"
+t_expect_exit 0 one_m2_joined "$RSKEYMGMT" -c "$DEMO_WAIT" --status
+tui_wait "Go there"
+tui_keys Enter
+t_screen content_lists_item "subscriptions/1/settings"
+tui_capture
+t_grep content_reason_whole "$TUI_SCREEN" 'settings +other key +Monthly'
+t_no_grep content_reason_not_cut "$TUI_SCREEN" 'sealed with  '
+tui_nothing_cut content_fits_80
 tui_stop
 t_done
