@@ -75,25 +75,37 @@ t_grep new_backup_is_gcm "$T_TMP/print" 'aes-256-gcm'
 t_grep new_backup_derives_with_sha256 "$T_TMP/print" 'hmacWithSHA256'
 opens_with new_backup_opened_by_stock_openssl "$P" -pwri_password "$PW"
 
+# altered_one_answer NAME PEM WANT OFFSET... -- ARGS: a copy of PEM with
+# the byte at each OFFSET from its end changed, applied with ARGS: every
+# copy gets the same message and status, and it matches WANT.
+altered_one_answer() {
+	name=$1 pem=$2 want=$3
+	shift 3
+	sed '/^-----/d' "$pem" | openssl base64 -d >"$T_TMP/a.der"
+	size=$(wc -c <"$T_TMP/a.der")
+	offs=""
+	while [ "$1" != "--" ]; do offs="$offs $((size - $1))"; shift; done
+	shift
+	: >"$T_TMP/msgs"
+	for off in $offs; do
+		cp "$T_TMP/a.der" "$T_TMP/f.der"
+		printf '\125' | dd of="$T_TMP/f.der" bs=1 seek="$off" conv=notrunc 2>/dev/null
+		{ echo '-----BEGIN CMS-----'; openssl base64 -in "$T_TMP/f.der"; echo '-----END CMS-----'; } >"$T_TMP/f.pem"
+		t_run "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/f.pem" "$@" --json
+		echo "$? $(sed 's/.*"message":"\([^"]*\)".*/\1/' "$T_OUT")" >>"$T_TMP/msgs"
+	done
+	if [ "$(sort -u "$T_TMP/msgs" | wc -l)" -eq 1 ] && grep -q "^$EX_BAD_FILE .*$want" "$T_TMP/msgs"; then
+		t_ok "$name"
+	else
+		t_fail "$name" "$(cat "$T_TMP/msgs")"
+	fi
+}
+
 # Every failure after the password: one message and one status.  Flipping
 # bytes of the content and of its tag.
-DER=$T_TMP/p.der
-sed '/^-----/d' "$P" | openssl base64 -d >"$DER"
-size=$(wc -c <"$DER")
-msgs=$T_TMP/msgs
-: >"$msgs"
-for off in $((size - 3)) $((size - 10)) $((size - 40)) $((size - 90)); do
-	cp "$DER" "$T_TMP/f.der"
-	printf '\125' | dd of="$T_TMP/f.der" bs=1 seek="$off" conv=notrunc 2>/dev/null
-	{ echo '-----BEGIN CMS-----'; openssl base64 -in "$T_TMP/f.der"; echo '-----END CMS-----'; } >"$T_TMP/f.pem"
-	t_run "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/f.pem" --password-file "$T_TMP/pw" --json
-	echo "$? $(sed 's/.*"message":"\([^"]*\)".*/\1/' "$T_OUT")" >>"$msgs"
-done
-if [ "$(sort -u "$msgs" | wc -l)" -eq 1 ] && grep -q "^$EX_BAD_FILE .*opens with this password but its content is damaged" "$msgs"; then
-	t_ok altered_content_one_message_one_status
-else
-	t_fail altered_content_one_message_one_status "$(cat "$msgs")"
-fi
+altered_one_answer altered_content_one_message_one_status "$P" \
+	'opens with this password but its content is damaged' 3 10 40 90 -- \
+	--password-file "$T_TMP/pw"
 
 # The audit log records the same text for each of them.
 AUDIT=$(dirname "$(dirname "$C")")/reportserver.db-audit.log
@@ -120,21 +132,9 @@ t_expect_exit 0 hand_made_crlf_checked "$RSKEYMGMT" -c "$C" --check-backup -f "$
 t_expect_exit 0 hand_made_crlf_applied "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/hand.pem" --identity "$T_TMP/a.key"
 # Altered content of a CBC file (no tag of its own) opened with the key:
 # one answer, whatever byte changed, and it names the key, not a password.
-sed '/^-----/d' "$T_TMP/hand.pem" | openssl base64 -d >"$T_TMP/h.der"
-size=$(wc -c <"$T_TMP/h.der")
-: >"$msgs"
-for off in $((size - 1)) $((size - 17)) $((size - 40)) $((size - 90)); do
-	cp "$T_TMP/h.der" "$T_TMP/f.der"
-	printf '\125' | dd of="$T_TMP/f.der" bs=1 seek="$off" conv=notrunc 2>/dev/null
-	{ echo '-----BEGIN CMS-----'; openssl base64 -in "$T_TMP/f.der"; echo '-----END CMS-----'; } >"$T_TMP/f.pem"
-	t_run "$RSKEYMGMT" -c "$C" -a -f "$T_TMP/f.pem" --identity "$T_TMP/a.key" --json
-	echo "$? $(sed 's/.*"message":"\([^"]*\)".*/\1/' "$T_OUT")" >>"$msgs"
-done
-if [ "$(sort -u "$msgs" | wc -l)" -eq 1 ] && grep -q "^$EX_BAD_FILE .*opens with this private key but its content is damaged" "$msgs"; then
-	t_ok altered_cbc_with_identity_one_message
-else
-	t_fail altered_cbc_with_identity_one_message "$(cat "$msgs")"
-fi
+altered_one_answer altered_cbc_with_identity_one_message "$T_TMP/hand.pem" \
+	'opens with this private key but its content is damaged' 1 17 40 90 -- \
+	--identity "$T_TMP/a.key"
 # The password form by hand: stock openssl derives with 2,048 iterations
 # (no option for more), below the floor: refused before any derivation.
 openssl cms -encrypt -aes-256-cbc -in "$T_TMP/payload" -outform PEM \
