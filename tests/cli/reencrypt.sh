@@ -7,6 +7,7 @@
 
 t_demo "$T_TMP/demo" 200 3
 C=$DEMO_CONF
+DEMO_PG=${_pg:-}   # its database when tests/pg/cli.sh runs this on PostgreSQL
 WID=$(sed -n 's/^installation_id *= *//p' "$DEMO_WAIT")
 # Member 2 is joined: it must receive the new key too.
 M2=$T_TMP/demo/member2/rsreportserver.conf
@@ -69,8 +70,12 @@ t_grep cancel_all_readable "$T_OUT" 'Checked 50000 values: 50000 readable, 0 unr
 # The progress total comes from the primary keys (every row's cells), so a
 # deleted value (a NULL cell) makes it an upper bound: it never falls below
 # what is done, and the last event gives the exact count.
-sqlite3 "$T_TMP/demo/reportserver.db" \
-	"UPDATE datasources SET credentials = NULL WHERE id = (SELECT min(id) FROM datasources)"
+null_sql="UPDATE datasources SET credentials = NULL WHERE id = (SELECT min(id) FROM datasources)"
+if [ -n "$DEMO_PG" ]; then
+	"$RS_TEST_PSQL" -X -q -d "$DEMO_PG" -c "$null_sql"
+else
+	sqlite3 "$T_TMP/demo/reportserver.db" "$null_sql"
+fi
 t_expect_exit 0 reencrypt_json_after_delete "$RSKEYMGMT" -c "$C" -s --yes --json
 t_grep json_first_total_from_keys "$T_OUT" '"done":0,"total":200\}'
 t_grep json_last_event_exact "$T_OUT" '"done":199,"total":199\}'
