@@ -48,30 +48,8 @@ static CDKFSELECT *make_selector(const char *dir)
 	return fs;
 }
 
-/* A resize rebuilds the layers below, then the selector in the same
- * folder with what was typed (CDK does not handle KEY_RESIZE).  False
- * when the window is now too small: the selector closes then. */
-static CDKFSELECT *rebuild(CDKFSELECT *fs)
-{
-	char dir[PATH_MAX], typed[PATH_MAX];
-	const char *v = getCDKEntryValue(fs->entryField);
-
-	snprintf(dir, sizeof dir, "%s", fs->pwd != NULL ? fs->pwd : "/");
-	snprintf(typed, sizeof typed, "%s", v != NULL ? v : "");
-	destroyCDKFselect(fs);
-	ui_relayout();
-	if (ui->too_small)
-		return NULL;
-	fs = make_selector(dir);
-	if (fs != NULL && typed[0] != '\0') {
-		setCDKEntryValue(fs->entryField, typed);
-		drawCDKFselect(fs, TRUE);
-	}
-	return fs;
-}
-
 /* path: in, the field's text; out, the chosen file.  False on Esc, a
- * signal or a resize to below 80x24 (the dialog comes back unchanged). */
+ * signal or a resize (the dialog comes back unchanged). */
 bool ui_file_browse(char *path, size_t size)
 {
 	char dir[PATH_MAX];
@@ -86,13 +64,7 @@ bool ui_file_browse(char *path, size_t size)
 	for (;;) {
 		ui_entry_cursor(fs->entryField);
 		key = ui_getkey(fs->entryField->fieldWin);
-		if (key == KEY_RESIZE) {
-			fs = rebuild(fs);
-			if (fs == NULL)
-				return false;
-			continue;
-		}
-		if (key == UI_KEY_SIGNAL || key == KEY_F(10))
+		if (key == UI_KEY_SIGNAL || key == KEY_RESIZE || key == KEY_F(10))
 			break;
 		if (key == KEY_ESC)
 			break;
@@ -106,5 +78,7 @@ bool ui_file_browse(char *path, size_t size)
 			break;
 	}
 	destroyCDKFselect(fs);
+	if (key == KEY_RESIZE)
+		ui_relayout();
 	return chosen;
 }

@@ -1,8 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # Resizing at any moment: the frame and an open dialog are rebuilt for the
-# new size, typed fields survive, and 80x24 shows everything again; so
-# does Browse's file selector.
+# new size, typed fields survive, and 80x24 shows everything again.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=tuilib.sh
@@ -26,26 +25,6 @@ t_screen dialog_after_shrink "Confirm password:"
 t_screen buttons_after_shrink "Cancel"
 tui_capture
 tui_nothing_cut fits_80x24_again
-# Browse's file selector survives a resize too (issue 18): same folder,
-# what was typed kept, the dialog below rebuilt; Enter still fills the
-# field.
-: >"$T_TMP/picked.rskey"
-tui_keys Tab Tab Tab Enter
-t_screen selector_opens "Choose the backup file"
-tui_keys C-u
-tui_type "$T_TMP/pick"
-tui_tmux resize-window -t 0 -x 120 -y 40
-sleep 0.5
-t_screen selector_after_grow "Choose the backup file"
-t_screen selector_keeps_typed "File: $T_TMP/pick"
-tui_tmux resize-window -t 0 -x 80 -y 24
-sleep 0.5
-t_screen selector_after_shrink "Choose the backup file"
-tui_type 'ed.rskey'
-tui_keys Enter
-tui_wait_gone "Choose the backup file" 5
-t_screen selector_fills_after_resize "Backup file:      $T_TMP/picked.rskey"
-t_screen dialog_back_after_selector "Backup Encryption Key"
 tui_keys Escape
 tui_wait_gone "Backup Encryption Key" 5
 tui_tmux resize-window -t 0 -x 100 -y 30
