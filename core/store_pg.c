@@ -506,8 +506,9 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 		*types = c2 ? "ITBB" : "ITB";
 		break;
 	case CS_SPAN:
-		/* One aggregate per query: SQLite reads min() or max() alone
-		 * from the key, and both in one SELECT by a full scan. */
+		/* The same SQL as on SQLite (which needs one aggregate per
+		 * query to read them from the key); PostgreSQL reads both from
+		 * the primary key either way. */
 		snprintf(sql, size, "SELECT coalesce((SELECT max(id) FROM %s) - "
 		    "(SELECT min(id) FROM %s) + 1, 0)", t->table, t->table);
 		break;
