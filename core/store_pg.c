@@ -67,7 +67,7 @@
 	X(PQconnectionNeedsPassword) X(PQdb) X(PQerrorMessage) X(PQexec) \
 	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQgetisnull) \
 	X(PQgetlength) X(PQgetCopyData) X(PQgetResult) X(PQputCopyData) \
-	X(PQputCopyEnd) \
+	X(PQputCopyEnd) X(PQsetnonblocking) X(PQflush) \
 	X(PQgetvalue) X(PQhost) X(PQntuples) X(PQport) \
 	X(PQprepare) X(PQresultErrorField) X(PQresultStatus) \
 	X(PQserverVersion) X(PQstatus) X(PQtransactionStatus) X(PQuser)
@@ -1511,6 +1511,8 @@ typedef struct rewrite_run {
 	bool header;             /* the COPY OUT header was read */
 	bool end;                /* the COPY OUT trailer was read */
 	bool done;               /* libpq says the COPY OUT is over */
+	bool direct;             /* rows deleted and copied back, no UPDATE */
+	uint64_t total;          /* rows copied back (direct) */
 	char temp[32];           /* its name */
 	pg_array copy;           /* rows in COPY's format, not yet sent */
 } rewrite_run;
@@ -1634,7 +1636,7 @@ static int rewrite_row(rewrite_run *w, copy_in *in, bool *bad,
 	id = (int64_t)be64toh(be);
 	memcpy(name, f[1 + w->ncells], n[1 + w->ncells]);
 	name[n[1 + w->ncells]] = '\0';
-	if (copy_put_i16(&w->copy, (int16_t)(1 + w->ncells)) ||
+	if (copy_put_i16(&w->copy, (int16_t)(1 + w->ncells + w->direct)) ||
 	    copy_put_i64(&w->copy, id))
 		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	for (int c = 0; c < w->ncells; c++) {
@@ -1653,6 +1655,9 @@ static int rewrite_row(rewrite_run *w, copy_in *in, bool *bad,
 		if (copy_put_field(&w->copy, out, out_len) != 0)
 			return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	}
+	if (w->direct && copy_put_field(&w->copy, f[1 + w->ncells],
+	    n[1 + w->ncells]) != 0)
+		return rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	if (w->rows == 0 || id < w->first)
 		w->first = id;
 	if (w->rows == 0 || id > w->last)
@@ -1730,13 +1735,20 @@ static int copy_end(rewrite_run *w, int rc, rs_error *err)
 
 static int copy_begin(rewrite_run *w, rs_error *err)
 {
+	const rs_content_table_info *t = rs_content_info(w->table);
 	const char *what = _("rewriting encrypted values");
-	char sql[96];
+	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+	char sql[256];
 	PGresult *res;
 	int rc;
 
-	snprintf(sql, sizeof sql, "COPY %s FROM STDIN WITH (FORMAT binary)",
-	    w->temp);
+	if (w->direct)
+		snprintf(sql, sizeof sql, "COPY %s (id, %s%s%s, name) FROM "
+		    "STDIN WITH (FORMAT binary)", t->table, t->columns[0],
+		    c2 ? ", " : "", c2 ? c2 : "");
+	else
+		snprintf(sql, sizeof sql, "COPY %s FROM STDIN WITH (FORMAT "
+		    "binary)", w->temp);
 	res = pq.PQexec(w->s->conn, sql);
 	if (pq.PQresultStatus(res) != PGRES_COPY_IN) {
 		rc = pg_fail(w->s, res, what, err);
@@ -1892,10 +1904,10 @@ static int reader_open(rewrite_run *w, const rs_config *cfg, rs_error *err)
 		rc = exec_sql(r, "SET lock_timeout = '" LOCK_TIMEOUT "'",
 		    _("reading encrypted values"), err);
 	snprintf(sql, sizeof sql, "COPY (SELECT id, %s%s%s, name FROM %s WHERE "
-	    "%s IS NOT NULL%s%s%s ORDER BY id) TO STDOUT WITH (FORMAT binary)",
+	    "%s IS NOT NULL%s%s%s%s) TO STDOUT WITH (FORMAT binary)",
 	    t->columns[0], c2 ? ", " : "", c2 ? c2 : "", t->table,
 	    t->columns[0], c2 ? " OR " : "", c2 ? c2 : "",
-	    c2 ? " IS NOT NULL" : "");
+	    c2 ? " IS NOT NULL" : "", w->direct ? "" : " ORDER BY id");
 	if (rc == RS_OK) {
 		res = pq.PQexec(r->conn, sql);
 		if (pq.PQresultStatus(res) != PGRES_COPY_OUT)
@@ -1950,6 +1962,216 @@ static int temp_create(rewrite_run *w, rs_error *err)
 	return exec_sql(w->s, sql, _("rewriting encrypted values"), err);
 }
 
+/* ---- the direct rewrite ----
+ *
+ * When the table is exactly as we made it, the rows that have cells are
+ * deleted and copied back, resealed, with one binary COPY ... FROM STDIN
+ * streamed while the reader's rows come in: PostgreSQL's bulk insert, and
+ * no temporary table, join or batch in between.  Server side alone at
+ * 400,000 rows: 1.84 to 2.47 s against 1.76 to 2.31 s for PostgreSQL's
+ * own UPDATE, where a COPY into a temporary table and an UPDATE ... FROM it
+ * per batch took 2.47 to 2.57 s (bench/NOTES-pg.md).  A trigger (a foreign
+ * key to or from the table is two), a rule, row security, inheritance or a
+ * column we do not know would see a delete and an insert or lose what it
+ * holds: such a table is rewritten by UPDATE as before.  Both counts must
+ * equal the rows read, and the primary key refuses a row copied back
+ * twice, so no row is lost or made up; it is all in the caller's
+ * transaction. */
+static int direct_allowed(rewrite_run *w, bool *ok, rs_error *err)
+{
+	const rs_content_table_info *t = rs_content_info(w->table);
+	char ncols[16];
+	const char *v[2] = { t->table, ncols };
+	PGresult *res;
+
+	snprintf(ncols, sizeof ncols, "%d", 2 + t->ncells);
+	res = pq.PQexecParams(w->s->conn, "SELECT c.relkind = 'r' AND NOT "
+	    "c.relrowsecurity AND (SELECT count(*) FROM pg_attribute a WHERE "
+	    "a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) = "
+	    "$2::int AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE "
+	    "g.tgrelid = c.oid) AND NOT EXISTS (SELECT 1 FROM pg_rewrite r "
+	    "WHERE r.ev_class = c.oid) AND NOT EXISTS (SELECT 1 FROM "
+	    "pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid) "
+	    "FROM pg_class c WHERE c.oid = to_regclass($1)", 2, NULL, v, NULL,
+	    NULL, 0);
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+		int rc = pg_fail(w->s, res, _("rewriting encrypted values"),
+		    err);
+
+		pq.PQclear(res);
+		return rc;
+	}
+	*ok = pq.PQntuples(res) == 1 && strcmp(pq.PQgetvalue(res, 0, 0),
+	    "t") == 0;
+	pq.PQclear(res);
+	return RS_OK;
+}
+
+/* The rows the reader streams, that is every row with a cell: deleted
+ * in our transaction (the reader's snapshot still has them); *rows gets
+ * how many. */
+static int direct_delete(rewrite_run *w, uint64_t *rows, rs_error *err)
+{
+	const rs_content_table_info *t = rs_content_info(w->table);
+	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+	char sql[256];
+	PGresult *res;
+	int rc = RS_OK;
+
+	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s IS NOT NULL%s%s%s",
+	    t->table, t->columns[0], c2 ? " OR " : "", c2 ? c2 : "",
+	    c2 ? " IS NOT NULL" : "");
+	res = pq.PQexec(w->s->conn, sql);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(w->s, res, _("rewriting encrypted values"), err);
+	else
+		*rows = strtoull(pq.PQcmdTuples(res), NULL, 10);
+	pq.PQclear(res);
+	return rc;
+}
+
+/* The end of the one COPY: it must have written every row read. */
+static int direct_end(rewrite_run *w, int rc, uint64_t deleted,
+    rs_error *err)
+{
+	const char *what = _("rewriting encrypted values");
+	char count[32];
+	PGresult *res;
+
+	if (rc == RS_OK && copy_put_i16(&w->copy, -1) != 0)
+		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
+	if (rc == RS_OK)
+		rc = copy_send(w, err);
+	if (pq.PQputCopyEnd(w->s->conn, rc == RS_OK ? NULL : "stopped") != 1 &&
+	    rc == RS_OK)
+		rc = pg_fail(w->s, NULL, what, err);
+	snprintf(count, sizeof count, "%" PRIu64, w->total);
+	while ((res = pq.PQgetResult(w->s->conn)) != NULL) {
+		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(w->s, res, what, err);
+		else if (rc == RS_OK && strcmp(pq.PQcmdTuples(res), count) != 0)
+			rc = rs_err(err, RS_ERR_DATABASE, _("%s wrote %s of "
+			    "%s rows of %s during the key change"),
+			    w->s->description, pq.PQcmdTuples(res), count,
+			    rs_content_info(w->table)->table);
+		pq.PQclear(res);
+	}
+	if (rc == RS_OK && w->total != deleted)
+		rc = rs_err(err, RS_ERR_NOT_FOUND, _("rows of %s are gone from "
+		    "%s during the key change"),
+		    rs_content_info(w->table)->table, w->s->description);
+	return rc;
+}
+
+/* One message of the reader, resealed into the next chunk; progress and
+ * cancel every REWRITE_APPLY_ROWS rows. */
+static int direct_message(rewrite_run *w, char *msg, int len, rs_error *err)
+{
+	int rc = rewrite_message(w, msg, len, err);
+
+	pq.PQfreemem(msg);
+	if (rc == RS_OK && w->rows >= REWRITE_APPLY_ROWS) {
+		w->total += w->rows;
+		w->rows = 0;
+		if (w->batch_done)
+			rc = w->batch_done(w->arg, w->cells, err);
+		w->cells = 0;
+	}
+	return rc;
+}
+
+/* Waits until the reader has data (if want_read) or our connection can
+ * take more (if sending); reads or sends what it can. */
+static int direct_wait(rewrite_run *w, bool want_read, int *sending,
+    rs_error *err)
+{
+	struct pollfd fd[2] = {
+		{ .fd = want_read ? pq.PQsocket(w->reader) : -1, .events = POLLIN },
+		{ .fd = *sending ? pq.PQsocket(w->s->conn) : -1,
+		  .events = POLLOUT | POLLIN },
+	};
+
+	if (poll(fd, 2, -1) < 0 && errno != EINTR)
+		return rs_err(err, RS_ERR_INTERNAL, _("cannot wait for %s: %s"),
+		    w->s->description, strerror(errno));
+	if (fd[0].revents != 0 && pq.PQconsumeInput(w->reader) != 1)
+		w->done = true;  /* reader_close says why */
+	if (fd[1].revents != 0 && (*sending = pq.PQflush(w->s->conn)) < 0)
+		return pg_fail(w->s, NULL, _("rewriting encrypted values"),
+		    err);
+	return RS_OK;
+}
+
+/* Every row from the reader, resealed into the one COPY.  Our connection
+ * does not block: while libpq sends one chunk, the next is read and
+ * resealed, so the server never waits for the crypto nor we for its
+ * inserts (blocking sends left both sides half idle). */
+static int direct_stream(rewrite_run *w, rs_error *err)
+{
+	int rc = RS_OK, len = 0, sending = 0;
+	char *msg;
+
+	while (rc == RS_OK && !(w->done && w->copy.len == 0 && sending == 0)) {
+		while (rc == RS_OK && !w->done && w->copy.len < REWRITE_FLUSH &&
+		    (len = pq.PQgetCopyData(w->reader, &msg, 1)) > 0)
+			rc = direct_message(w, msg, len, err);
+		if (len < 0)
+			w->done = true;
+		if (rc != RS_OK)
+			break;
+		if (w->copy.len > 0 && sending == 0 &&
+		    (w->done || w->copy.len >= REWRITE_FLUSH)) {
+			if (pq.PQputCopyData(w->s->conn,
+			    (const char *)w->copy.data, (int)w->copy.len) != 1)
+				return pg_fail(w->s, NULL,
+				    _("rewriting encrypted values"), err);
+			w->copy.len = 0;
+			sending = pq.PQflush(w->s->conn);
+			if (sending < 0)
+				return pg_fail(w->s, NULL,
+				    _("rewriting encrypted values"), err);
+			continue;
+		}
+		if (w->done && w->copy.len == 0 && sending == 0)
+			break;
+		rc = direct_wait(w, !w->done && w->copy.len < REWRITE_FLUSH,
+		    &sending, err);
+	}
+	w->total += w->rows;
+	w->rows = 0;
+	return rc;
+}
+
+static int direct_rewrite(rewrite_run *w, rs_error *err)
+{
+	uint64_t deleted = 0;
+	int rc = reader_open(w, w->s->cfg, err);
+
+	if (rc == RS_OK)
+		rc = direct_delete(w, &deleted, err);
+	if (rc == RS_OK)
+		rc = copy_begin(w, err);
+	if (rc == RS_OK) {
+		rc = copy_reset(w, err);
+		if (rc == RS_OK && pq.PQsetnonblocking(w->s->conn, 1) != 0)
+			rc = pg_fail(w->s, NULL, _("rewriting encrypted values"),
+			    err);
+		if (rc == RS_OK)
+			rc = direct_stream(w, err);
+		/* Blocking again (libpq sends what it still holds first). */
+		if (pq.PQsetnonblocking(w->s->conn, 0) != 0 && rc == RS_OK)
+			rc = pg_fail(w->s, NULL, _("rewriting encrypted values"),
+			    err);
+		rc = direct_end(w, rc, deleted, err);
+	}
+	if (w->reader != NULL)
+		rc = reader_close(w, rc, err);
+	if (rc == RS_OK && w->batch_done && w->cells > 0)
+		rc = w->batch_done(w->arg, w->cells, err);
+	free(w->copy.data);
+	return rc;
+}
+
 static int pg_content_rewrite(rs_store *base, int table,
     rs_cell_rewrite_fn fn, rs_rewrite_batch_fn batch_done, void *arg,
     rs_error *err)
@@ -1962,7 +2184,11 @@ static int pg_content_rewrite(rs_store *base, int table,
 	if (table < 0 || table >= RS_TABLE_COUNT)
 		return rs_err(err, RS_ERR_INTERNAL, _("no content table %d"), table);
 	w.ncells = rs_content_info(table)->ncells;
-	rc = temp_create(&w, err);
+	rc = direct_allowed(&w, &w.direct, err);
+	if (rc == RS_OK && w.direct)
+		return direct_rewrite(&w, err);
+	if (rc == RS_OK)
+		rc = temp_create(&w, err);
 	if (rc == RS_OK)
 		rc = reader_open(&w, w.s->cfg, err);
 	if (rc == RS_OK)

@@ -3,7 +3,10 @@
 # change.sh: a key change on PostgreSQL that stops after the first table
 # was already rewritten leaves the old key and every value as it was: a
 # cancel, a database error (lock timeout) and an unreadable value, each at
-# the last UPDATE of the last table.  The content is compared byte for byte.
+# the last table.  The content is compared byte for byte.  Then which way
+# the rows are rewritten: a table as rsconfig made it has its rows deleted
+# and copied back (one COPY); a table an admin added a trigger, a foreign
+# key or a column to is rewritten by UPDATE, so that what they hold stays.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=pglib.sh
@@ -74,7 +77,8 @@ sql_says_1() {
 
 waiting_at_last_update() {
 	wait_sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type =
-	    'Lock' AND query LIKE 'UPDATE subscriptions%'"
+	    'Lock' AND (query LIKE 'UPDATE subscriptions%' OR
+	    query LIKE 'DELETE FROM subscriptions%')"
 }
 
 KCV=$(kcv "$CONF")
@@ -126,8 +130,45 @@ pg_sql $DB "$flip" >/dev/null
 unchanged damaged
 
 # And the change still works afterwards.
+DELETED=$(pg_sql $DB "SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'datasources'")
 t_expect_exit 0 change_after_all "$RSKEYMGMT" -c "$CONF" --reencrypt --yes
 t_expect_exit 0 change_after_all_readable "$RSKEYMGMT" -c "$CONF" --verify
 t_grep change_after_all_counts "$T_OUT" "$N readable, 0 unreadable"
+
+# shellcheck disable=SC2317  # run by t_until
+rows_deleted_since() {
+	[ "$(pg_sql $DB "SELECT n_tup_del > $1 FROM pg_stat_user_tables
+	    WHERE relname = 'datasources'")" = t ]
+}
+# The server's statistics arrive after our connection closes.
+if t_until 10 rows_deleted_since "$DELETED"; then
+	t_ok direct_rows_copied_back
+else
+	t_fail direct_rows_copied_back "no datasources row was deleted and copied back"
+fi
+
+# What an admin added: a table whose rows point at data sources (deleted
+# with them), a trigger that logs every change, a column of their own.
+pg_sql $DB "CREATE TABLE ds_usage (ds_id bigint REFERENCES datasources (id)
+    ON DELETE CASCADE);
+    INSERT INTO ds_usage SELECT id FROM datasources ORDER BY id LIMIT 10;
+    CREATE TABLE ds_log (op text);
+    CREATE FUNCTION ds_log_fn() RETURNS trigger LANGUAGE plpgsql AS
+    \$\$BEGIN INSERT INTO ds_log VALUES (TG_OP); RETURN NULL; END\$\$;
+    CREATE TRIGGER ds_log_t AFTER INSERT OR UPDATE OR DELETE ON datasources
+    FOR EACH ROW EXECUTE FUNCTION ds_log_fn();
+    ALTER TABLE subscriptions ADD COLUMN note text;
+    UPDATE subscriptions SET note = 'note ' || id;" >/dev/null
+ROWS=$(pg_sql $DB "SELECT count(*) FROM datasources WHERE
+    connection_string IS NOT NULL OR credentials IS NOT NULL")
+NOTES=$(pg_sql $DB "SELECT md5(string_agg(id || note, ',' ORDER BY id)) FROM subscriptions")
+t_expect_exit 0 change_with_admin_objects "$RSKEYMGMT" -c "$CONF" --reencrypt --yes
+t_expect_exit 0 admin_objects_readable "$RSKEYMGMT" -c "$CONF" --verify
+t_grep admin_objects_counts "$T_OUT" "$N readable, 0 unreadable"
+t_equal foreign_rows_kept "$(pg_sql $DB "SELECT count(*) FROM ds_usage")" 10
+t_equal trigger_saw_updates "$(pg_sql $DB "SELECT string_agg(DISTINCT op, ',')
+    || ' ' || count(*) FROM ds_log")" "UPDATE $ROWS"
+t_equal own_column_kept "$(pg_sql $DB "SELECT md5(string_agg(id || note, ','
+    ORDER BY id)) FROM subscriptions")" "$NOTES"
 
 t_done
