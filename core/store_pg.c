@@ -37,7 +37,7 @@
 #define LOCK_CLASS 1920164711      /* "rscg": advisory lock namespace */
 #define LOCK_ADMIN 1               /* the one-admin-at-a-time lock */
 #define LOCK_SCHEMA 2              /* creating the schema */
-#define REWRITE_APPLY_ROWS 32768   /* rows per UPDATE of a key change */
+#define REWRITE_APPLY_ROWS 32768   /* rows per UPDATE or progress report */
 #define MAX_PARAMS 10
 
 /* pg_type OIDs of the parameters we send in binary. */
@@ -1479,6 +1479,12 @@ static int pg_content_import(rs_store *base, int table,
 
 /* ---- content_rewrite: a key change ----
  *
+ * Two ways.  A table as rsconfig made it is rewritten directly: its rows
+ * deleted and copied back resealed with one COPY (see "the direct
+ * rewrite" below; 1.13x PostgreSQL's own UPDATE at 1M values).  A table
+ * an admin added to (a trigger, a foreign key, a column...) is rewritten
+ * by UPDATE, as follows.
+ *
  * A pipeline with few round trips.  A second connection streams the table
  * out in id order with one binary COPY ... TO STDOUT (it sees the committed
  * state, which is the state of every row not yet rewritten: we hold the
@@ -1966,11 +1972,12 @@ static int temp_create(rewrite_run *w, rs_error *err)
  *
  * When the table is exactly as we made it, the rows that have cells are
  * deleted and copied back, resealed, with one binary COPY ... FROM STDIN
- * streamed while the reader's rows come in: PostgreSQL's bulk insert, and
- * no temporary table, join or batch in between.  Server side alone at
- * 400,000 rows: 1.84 to 2.47 s against 1.76 to 2.31 s for PostgreSQL's
- * own UPDATE, where a COPY into a temporary table and an UPDATE ... FROM it
- * per batch took 2.47 to 2.57 s (bench/NOTES-pg.md).  A trigger (a foreign
+ * streamed while the reader's rows come in (in heap order: no sort):
+ * PostgreSQL's bulk insert, and no temporary table, join or batch in
+ * between.  Server side alone at 400,000 rows: 1.84 to 2.47 s against
+ * 1.76 to 2.31 s for PostgreSQL's own UPDATE, where a COPY into a
+ * temporary table and an UPDATE ... FROM it per batch took 2.47 to 2.57 s
+ * (bench/NOTES-pg.md).  A trigger (a foreign
  * key to or from the table is two), a rule, row security, inheritance or a
  * column we do not know would see a delete and an insert or lose what it
  * holds: such a table is rewritten by UPDATE as before.  Both counts must
