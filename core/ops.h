@@ -280,6 +280,9 @@ int rs_op_list_members(rs_ctx *ctx, rs_member_view **out, size_t *n,
 int rs_op_each_member(rs_ctx *ctx, int (*fn)(void *arg,
     const rs_member_view *v), void *arg, rs_error *err);
 const char *rs_member_view_state_text(rs_member_view_state s); /* translated */
+/* Whether another server still needs a copy of the current key (waiting
+ * to join, or holding another generation's): what rs_op_join is for. */
+bool rs_member_must_join(const rs_member_view *v);
 /* "Running", "Stopped", "Stale" or "Never started" (translated). */
 const char *rs_member_service_text(const rs_member_view *v);
 /* What its running service holds (translated): "Activated, generation N",

@@ -33,6 +33,12 @@ const char *rs_member_view_state_text(rs_member_view_state s)
 	return "?";
 }
 
+bool rs_member_must_join(const rs_member_view *v)
+{
+	return !v->is_local && (v->state == RS_VIEW_WAITING ||
+	    v->state == RS_VIEW_NOT_ACTIVATED);
+}
+
 /* ---- what the heartbeats say about the members ---- */
 
 /* The members' heartbeats, to fill in each view's service state. */

@@ -2015,25 +2015,37 @@ static int direct_allowed(rewrite_run *w, bool *ok, rs_error *err)
 }
 
 /* The rows the reader streams, that is every row with a cell: deleted
- * in our transaction (the reader's snapshot still has them); *rows gets
- * how many. */
-static int direct_delete(rewrite_run *w, uint64_t *rows, rs_error *err)
+ * in our transaction (the reader's snapshot has them whenever it is
+ * taken).  Sent without waiting, so that the reader connects meanwhile. */
+static int direct_delete_send(rewrite_run *w, rs_error *err)
 {
 	const rs_content_table_info *t = rs_content_info(w->table);
 	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
 	char sql[256];
-	PGresult *res;
-	int rc = RS_OK;
 
 	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s IS NOT NULL%s%s%s",
 	    t->table, t->columns[0], c2 ? " OR " : "", c2 ? c2 : "",
 	    c2 ? " IS NOT NULL" : "");
-	res = pq.PQexec(w->s->conn, sql);
-	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = pg_fail(w->s, res, _("rewriting encrypted values"), err);
-	else
-		*rows = strtoull(pq.PQcmdTuples(res), NULL, 10);
-	pq.PQclear(res);
+	if (pq.PQsendQuery(w->s->conn, sql) != 1)
+		return pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
+	return RS_OK;
+}
+
+/* The DELETE's end, even after a failure (the connection must be idle);
+ * *rows gets how many rows it deleted. */
+static int direct_delete_wait(rewrite_run *w, int rc, uint64_t *rows,
+    rs_error *err)
+{
+	PGresult *res;
+
+	while ((res = pq.PQgetResult(w->s->conn)) != NULL) {
+		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(w->s, res, _("rewriting encrypted values"),
+			    err);
+		else if (rc == RS_OK)
+			*rows = strtoull(pq.PQcmdTuples(res), NULL, 10);
+		pq.PQclear(res);
+	}
 	return rc;
 }
 
@@ -2152,10 +2164,12 @@ static int direct_stream(rewrite_run *w, rs_error *err)
 static int direct_rewrite(rewrite_run *w, rs_error *err)
 {
 	uint64_t deleted = 0;
-	int rc = reader_open(w, w->s->cfg, err);
+	int rc = direct_delete_send(w, err);
 
-	if (rc == RS_OK)
-		rc = direct_delete(w, &deleted, err);
+	if (rc == RS_OK) {
+		rc = reader_open(w, w->s->cfg, err);
+		rc = direct_delete_wait(w, rc, &deleted, err);
+	}
 	if (rc == RS_OK)
 		rc = copy_begin(w, err);
 	if (rc == RS_OK) {

@@ -24,7 +24,6 @@
  * texts are single bytes), borders included: 24 columns in English, 25
  * for German's "Verschluesselte Inhalte", at most 28 (each column taken
  * from the page area counts: the Scale-out table shares what is left). */
-#define NAV_WIDTH nav_width()
 /* Results grow with the window: 6 rows at 24 lines, a quarter of more. */
 #define RESULTS_HEIGHT (LINES > 24 ? 6 + (LINES - 24) / 4 : 6)
 #define RESULTS_PANE_LINES 150   /* the newest; the viewer (r) has all */
@@ -35,14 +34,19 @@ static const ui_page *const pages[] = {
 };
 #define NPAGES ((int)(sizeof pages / sizeof pages[0]))
 
+/* Once: the language does not change while the TUI runs. */
 static int nav_width(void)
 {
+	static int width;
 	int w = 24;
 
+	if (width > 0)
+		return width;
 	for (int i = 0; i < NPAGES; i++)
 		if ((int)strlen(_(pages[i]->name)) + 2 > w)
 			w = (int)strlen(_(pages[i]->name)) + 2;
-	return w > 28 ? 28 : w;
+	width = w > 28 ? 28 : w;
+	return width;
 }
 
 enum slot { SLOT_NAV, SLOT_ENTRY, SLOT_TABLE, SLOT_BUTTONS, SLOT_RESULTS, SLOT_COUNT };
@@ -252,7 +256,7 @@ static void build_table(int x, int y, int h, int w)
 static void page_build(void)
 {
 	const ui_page *p = cur();
-	int x = NAV_WIDTH, w = COLS - NAV_WIDTH, top = 1;
+	int x = nav_width(), w = COLS - nav_width(), top = 1;
 	int bottom = LINES - RESULTS_HEIGHT - 1;   /* first row below the page */
 	int by = bottom - 3, th;
 	char title[160], *text;
@@ -312,7 +316,7 @@ static void nav_build(void)
 	for (i = 0; i < NPAGES; i++)
 		names[i] = _(pages[i]->name);
 	fr.nav = newCDKScroll(ui->screen, 0, 1, NONE,
-	    LINES - RESULTS_HEIGHT - 2, NAV_WIDTH, NULL, (CDK_CSTRING2)names,
+	    LINES - RESULTS_HEIGHT - 2, nav_width(), NULL, (CDK_CSTRING2)names,
 	    NPAGES, FALSE, A_REVERSE, TRUE, FALSE);
 	if (fr.nav)
 		setCDKScrollCurrentItem(fr.nav, fr.page);

@@ -103,11 +103,6 @@ static bool confirm_apply(const rs_restore_result *res)
 	return yes;
 }
 
-static bool waiting(const rs_member_view *v)
-{
-	return !v->is_local && v->state != RS_VIEW_JOINED;
-}
-
 /* Members reset by the restore wait to join: join them from here, as Add
  * Server does (issue 18): every server that gets the key is named with its
  * fingerprint first, and each join logs its outcome. */
@@ -130,7 +125,7 @@ static void offer_join(uint64_t reset)
 		return;
 	}
 	for (i = 0; i < n && list != NULL; i++) {
-		if (!waiting(&m[i]))
+		if (!rs_member_must_join(&m[i]))
 			continue;
 		snprintf(plain, sizeof plain, "%s\\%s", m[i].machine, m[i].instance);
 		ui_escape(plain, name, sizeof name);
@@ -157,7 +152,7 @@ static void offer_join(uint64_t reset)
 	}
 	free(msg);
 	for (i = 0; i < n; i++) {
-		if (!waiting(&m[i]))
+		if (!rs_member_must_join(&m[i]))
 			continue;
 		snprintf(plain, sizeof plain, "%s\\%s", m[i].machine, m[i].instance);
 		ui_escape(plain, name, sizeof name);

@@ -163,8 +163,7 @@ void members_hint_join(struct run *r)
 	if (rs_op_list_members(r->ctx, &m, &n, &ignored) != RS_OK)
 		return;
 	for (i = 0; i < n; i++)
-		if (m[i].state != RS_VIEW_JOINED && m[i].state !=
-		    RS_VIEW_REMOVED && !m[i].is_local)
+		if (rs_member_must_join(&m[i]))
 			out_text(&r->out, _("  %s\\%s must join again: "
 			    "rskeymgmt -c %s --join %s\n"), out_safe(m[i].machine),
 			    out_safe(m[i].instance), rs_ctx_config(r->ctx)->path,

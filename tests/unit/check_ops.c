@@ -327,6 +327,27 @@ START_TEST(waiting_member_cannot_join_others)
 }
 END_TEST
 
+/* Restore's "Join them" and the CLI's hint offer the same servers: other
+ * servers that lack the current key, never a removed one (its join fails)
+ * nor this one. */
+START_TEST(must_join_is_waiting_or_not_activated_elsewhere)
+{
+	rs_member_view v = { 0 };
+
+	v.state = RS_VIEW_WAITING;
+	ck_assert(rs_member_must_join(&v));
+	v.state = RS_VIEW_NOT_ACTIVATED;
+	ck_assert(rs_member_must_join(&v));
+	v.state = RS_VIEW_JOINED;
+	ck_assert(!rs_member_must_join(&v));
+	v.state = RS_VIEW_REMOVED;
+	ck_assert(!rs_member_must_join(&v));
+	v.state = RS_VIEW_WAITING;
+	v.is_local = true;
+	ck_assert(!rs_member_must_join(&v));
+}
+END_TEST
+
 static size_t count_members(rs_ctx *ctx)
 {
 	rs_member_view *v = NULL;
@@ -1275,6 +1296,7 @@ static Suite *ops_suite(void)
 	tcase_add_test(tc, status_shows_the_key_stores_own_fingerprint);
 	tcase_add_test(tc, join_activates_a_waiting_member_once);
 	tcase_add_test(tc, waiting_member_cannot_join_others);
+	tcase_add_test(tc, must_join_is_waiting_or_not_activated_elsewhere);
 	tcase_add_test(tc, each_member_walks_the_list_in_order_with_service_state);
 	tcase_add_test(tc, remove_refuses_the_last_joined_member_unless_allowed);
 	tcase_add_test(tc, backup_refuses_a_weak_password_naming_each_rule);
