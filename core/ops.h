@@ -61,7 +61,8 @@ typedef enum rs_activation {
 	RS_PUBLIC_KEY_MISMATCH, /* private key does not match the stored public key */
 	RS_UNWRAP_FAILED,       /* copy does not decrypt with the private key */
 	RS_KCV_MISMATCH,        /* copy decrypts to a key other than the database's */
-	RS_NO_KEY               /* the database has no key metadata */
+	RS_NO_KEY,              /* the database has no key metadata */
+	RS_PRIVATE_KEY_UNUSABLE /* a private key is there but cannot be used */
 } rs_activation;
 
 typedef struct rs_status {

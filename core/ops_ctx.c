@@ -318,7 +318,7 @@ static int unlock_keypair(rs_ctx *ctx, ops_unlocked *out, rs_activation *why,
 		char cause[RS_ERROR_MESSAGE_MAX];
 
 		snprintf(cause, sizeof cause, "%s", err ? err->message : "");
-		return not_activated(why, RS_NO_PRIVATE_KEY, err,
+		return not_activated(why, RS_PRIVATE_KEY_UNUSABLE, err,
 		    _("The private key in %s cannot be used: %s"),
 		    ctx->cfg.keystore, cause);
 	}

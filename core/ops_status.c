@@ -20,6 +20,7 @@ const char *rs_activation_name(rs_activation a)
 		[RS_UNWRAP_FAILED] = "unwrap-failed",
 		[RS_KCV_MISMATCH] = "key-check-mismatch",
 		[RS_NO_KEY] = "no-key",
+		[RS_PRIVATE_KEY_UNUSABLE] = "private-key-unusable",
 	};
 
 	if ((unsigned)a >= sizeof names / sizeof names[0] || !names[a])

@@ -7,6 +7,7 @@ SERVICE_TESTS += tests/service/daemon.sh
 SERVICE_TESTS += tests/service/change.sh
 SERVICE_TESTS += tests/service/stale.sh
 SERVICE_TESTS += tests/service/startstop.sh
+SERVICE_TESTS += tests/service/startfail.sh
 SERVICE_TESTS += tests/service/root.sh
 SERVICE_TESTS += tests/service/account_root.sh
 SERVICE_TESTS += tests/service/account_reach.sh
