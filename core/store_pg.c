@@ -1724,19 +1724,25 @@ static int copy_finish(rs_store_pg *s, int rc, const char *what,
 	return rc;
 }
 
-/* Ends the COPY into the temporary table: with a failure, aborted. */
-static int copy_end(rewrite_run *w, int rc, rs_error *err)
+/* Sends the trailer and ends the COPY: with a failure, aborted.  Its
+ * result is still to be read. */
+static int copy_close(rewrite_run *w, int rc, rs_error *err)
 {
-	const char *what = _("rewriting encrypted values");
-
 	if (rc == RS_OK && copy_put_i16(&w->copy, -1) != 0)
 		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
 	if (rc == RS_OK)
 		rc = copy_send(w, err);
 	if (pq.PQputCopyEnd(w->s->conn, rc == RS_OK ? NULL : "stopped") != 1 &&
 	    rc == RS_OK)
-		rc = pg_fail(w->s, NULL, what, err);
-	return copy_finish(w->s, rc, what, err);
+		rc = pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
+	return rc;
+}
+
+/* Ends the COPY into the temporary table. */
+static int copy_end(rewrite_run *w, int rc, rs_error *err)
+{
+	return copy_finish(w->s, copy_close(w, rc, err),
+	    _("rewriting encrypted values"), err);
 }
 
 static int copy_begin(rewrite_run *w, rs_error *err)
@@ -2057,13 +2063,7 @@ static int direct_end(rewrite_run *w, int rc, uint64_t deleted,
 	char count[32];
 	PGresult *res;
 
-	if (rc == RS_OK && copy_put_i16(&w->copy, -1) != 0)
-		rc = rs_err(err, RS_ERR_INTERNAL, _("out of memory"));
-	if (rc == RS_OK)
-		rc = copy_send(w, err);
-	if (pq.PQputCopyEnd(w->s->conn, rc == RS_OK ? NULL : "stopped") != 1 &&
-	    rc == RS_OK)
-		rc = pg_fail(w->s, NULL, what, err);
+	rc = copy_close(w, rc, err);
 	snprintf(count, sizeof count, "%" PRIu64, w->total);
 	while ((res = pq.PQgetResult(w->s->conn)) != NULL) {
 		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
