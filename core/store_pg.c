@@ -1986,7 +1986,9 @@ static int temp_create(rewrite_run *w, rs_error *err)
  * (bench/NOTES-pg.md).  A trigger (a foreign
  * key to or from the table is two), a rule, row security, inheritance or a
  * column we do not know would see a delete and an insert or lose what it
- * holds: such a table is rewritten by UPDATE as before.  Both counts must
+ * holds, and a role may have the right to update the table but not to
+ * delete from or insert into it: such a table is rewritten by UPDATE as
+ * before.  Both counts must
  * equal the rows read, and the primary key refuses a row copied back
  * twice, so no row is lost or made up; it is all in the caller's
  * transaction. */
@@ -1999,8 +2001,10 @@ static int direct_allowed(rewrite_run *w, bool *ok, rs_error *err)
 
 	snprintf(ncols, sizeof ncols, "%d", 2 + t->ncells);
 	res = pq.PQexecParams(w->s->conn, "SELECT c.relkind = 'r' AND NOT "
-	    "c.relrowsecurity AND (SELECT count(*) FROM pg_attribute a WHERE "
-	    "a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) = "
+	    "c.relrowsecurity AND has_table_privilege(c.oid, 'DELETE') AND "
+	    "has_table_privilege(c.oid, 'INSERT') AND (SELECT count(*) FROM "
+	    "pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT "
+	    "a.attisdropped) = "
 	    "$2::int AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE "
 	    "g.tgrelid = c.oid) AND NOT EXISTS (SELECT 1 FROM pg_rewrite r "
 	    "WHERE r.ev_class = c.oid) AND NOT EXISTS (SELECT 1 FROM "

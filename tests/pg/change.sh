@@ -6,7 +6,8 @@
 # the last table.  The content is compared byte for byte.  Then which way
 # the rows are rewritten: a table as rsconfig made it has its rows deleted
 # and copied back (one COPY); a table an admin added a trigger, a foreign
-# key or a column to is rewritten by UPDATE, so that what they hold stays.
+# key or a column to is rewritten by UPDATE, so that what they hold stays;
+# so is a table the connecting role may update but not delete from.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$RS_SRCDIR/tests/lib.sh"
 # shellcheck source=pglib.sh
@@ -137,7 +138,7 @@ t_grep change_after_all_counts "$T_OUT" "$N readable, 0 unreadable"
 
 # shellcheck disable=SC2317  # run by t_until
 rows_deleted_since() {
-	[ "$(pg_sql $DB "SELECT n_tup_del > $1 FROM pg_stat_user_tables
+	[ "$(pg_sql "$DB" "SELECT n_tup_del > $1 FROM pg_stat_user_tables
 	    WHERE relname = 'datasources'")" = t ]
 }
 # The server's statistics arrive after our connection closes.
@@ -146,6 +147,31 @@ if t_until 10 rows_deleted_since "$DELETED"; then
 else
 	t_fail direct_rows_copied_back "no datasources row was deleted and copied back"
 fi
+
+# A role that may update the content but not delete from it (nor own
+# it): the change still works, by UPDATE.
+pg_sql $DB "CREATE ROLE rsupdater LOGIN PASSWORD 'Upd4ter-Pw';
+    GRANT ALL ON ALL TABLES IN SCHEMA public TO rsupdater;
+    REVOKE DELETE ON datasources, subscriptions FROM rsupdater;" >/dev/null
+printf '*:*:*:rsupdater:Upd4ter-Pw\n' >>"$PGPASSFILE"
+cp "$CONF" "$T_TMP/conf.rsadmin"
+sed -i "s/^\(connection *=.*\)user=[^ ]*/\1user=rsupdater/" "$CONF"
+t_grep updater_in_config "$CONF" "user=rsupdater"
+UPDATED=$(pg_sql $DB "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'subscriptions'")
+t_expect_exit 0 change_without_delete_right "$RSKEYMGMT" -c "$CONF" --reencrypt --yes
+t_expect_exit 0 without_delete_right_readable "$RSKEYMGMT" -c "$CONF" --verify
+t_grep without_delete_right_counts "$T_OUT" "$N readable, 0 unreadable"
+# shellcheck disable=SC2317  # run by t_until
+rows_updated_since() {
+	[ "$(pg_sql "$DB" "SELECT n_tup_upd > $1 FROM pg_stat_user_tables
+	    WHERE relname = 'subscriptions'")" = t ]
+}
+if t_until 10 rows_updated_since "$UPDATED"; then
+	t_ok without_delete_right_updates
+else
+	t_fail without_delete_right_updates "the subscriptions were not updated"
+fi
+cp "$T_TMP/conf.rsadmin" "$CONF"
 
 # What an admin added: a table whose rows point at data sources (deleted
 # with them), a trigger that logs every change, a column of their own.
