@@ -458,6 +458,17 @@ static bool changed_rows(const PGresult *res)
 
 /* ---- content statements ---- */
 
+/* "(c1 IS NOT NULL OR c2 IS NOT NULL)": the rows that have a cell.  The
+ * key change's reader and its DELETE must select the same rows. */
+static void cells_present(const rs_content_table_info *t, char *out,
+    size_t size)
+{
+	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
+
+	snprintf(out, size, "(%s IS NOT NULL%s%s%s)", t->columns[0],
+	    c2 ? " OR " : "", c2 ? c2 : "", c2 ? " IS NOT NULL" : "");
+}
+
 static void content_sql(int table, enum content_stmt which, char *sql,
     size_t size, const char **types)
 {
@@ -467,8 +478,7 @@ static void content_sql(int table, enum content_stmt which, char *sql,
 	const char *sep = c2 ? ", " : "", *c2s = c2 ? c2 : "";
 	char any[128];
 
-	snprintf(any, sizeof any, "(%s IS NOT NULL%s%s%s)", c1, c2 ? " OR " : "",
-	    c2s, c2 ? " IS NOT NULL" : "");
+	cells_present(t, any, sizeof any);
 	*types = "";
 	switch (which) {
 	case CS_NEXT:
@@ -1710,15 +1720,18 @@ static int copy_send(rewrite_run *w, rs_error *err)
 	return RS_OK;
 }
 
-/* Drains what libpq still holds of a command; the first failure wins. */
+/* Drains what libpq still holds of a command; the first failure wins.
+ * rows (may be NULL) gets the rows the command says it affected. */
 static int copy_finish(rs_store_pg *s, int rc, const char *what,
-    rs_error *err)
+    uint64_t *rows, rs_error *err)
 {
 	PGresult *res;
 
 	while ((res = pq.PQgetResult(s->conn)) != NULL) {
 		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
 			rc = pg_fail(s, res, what, err);
+		else if (rc == RS_OK && rows != NULL)
+			*rows = strtoull(pq.PQcmdTuples(res), NULL, 10);
 		pq.PQclear(res);
 	}
 	return rc;
@@ -1742,7 +1755,7 @@ static int copy_close(rewrite_run *w, int rc, rs_error *err)
 static int copy_end(rewrite_run *w, int rc, rs_error *err)
 {
 	return copy_finish(w->s, copy_close(w, rc, err),
-	    _("rewriting encrypted values"), err);
+	    _("rewriting encrypted values"), NULL, err);
 }
 
 static int copy_begin(rewrite_run *w, rs_error *err)
@@ -1765,7 +1778,7 @@ static int copy_begin(rewrite_run *w, rs_error *err)
 	if (pq.PQresultStatus(res) != PGRES_COPY_IN) {
 		rc = pg_fail(w->s, res, what, err);
 		pq.PQclear(res);
-		return copy_finish(w->s, rc, what, err);
+		return copy_finish(w->s, rc, what, NULL, err);
 	}
 	pq.PQclear(res);
 	return RS_OK;
@@ -1898,7 +1911,7 @@ static int reader_open(rewrite_run *w, const rs_config *cfg, rs_error *err)
 	const rs_content_table_info *t = rs_content_info(w->table);
 	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
 	rs_store_pg *r = calloc(1, sizeof *r);
-	char sql[512];
+	char sql[512], any[128];
 	PGresult *res;
 	int rc;
 
@@ -1915,11 +1928,11 @@ static int reader_open(rewrite_run *w, const rs_config *cfg, rs_error *err)
 	if (rc == RS_OK)
 		rc = exec_sql(r, "SET lock_timeout = '" LOCK_TIMEOUT "'",
 		    _("reading encrypted values"), err);
+	cells_present(t, any, sizeof any);
 	snprintf(sql, sizeof sql, "COPY (SELECT id, %s%s%s, name FROM %s WHERE "
-	    "%s IS NOT NULL%s%s%s%s) TO STDOUT WITH (FORMAT binary)",
-	    t->columns[0], c2 ? ", " : "", c2 ? c2 : "", t->table,
-	    t->columns[0], c2 ? " OR " : "", c2 ? c2 : "",
-	    c2 ? " IS NOT NULL" : "", w->direct ? "" : " ORDER BY id");
+	    "%s%s) TO STDOUT WITH (FORMAT binary)", t->columns[0],
+	    c2 ? ", " : "", c2 ? c2 : "", t->table, any,
+	    w->direct ? "" : " ORDER BY id");
 	if (rc == RS_OK) {
 		res = pq.PQexec(r->conn, sql);
 		if (pq.PQresultStatus(res) != PGRES_COPY_OUT)
@@ -1983,13 +1996,12 @@ static int temp_create(rewrite_run *w, rs_error *err)
  * between.  Server side alone at 400,000 rows: 1.84 to 2.47 s against
  * 1.76 to 2.31 s for PostgreSQL's own UPDATE, where a COPY into a
  * temporary table and an UPDATE ... FROM it per batch took 2.47 to 2.57 s
- * (bench/NOTES-pg.md).  A trigger (a foreign
- * key to or from the table is two), a rule, row security, inheritance or a
- * column we do not know would see a delete and an insert or lose what it
- * holds, and a role may have the right to update the table but not to
- * delete from or insert into it: such a table is rewritten by UPDATE as
- * before.  Both counts must
- * equal the rows read, and the primary key refuses a row copied back
+ * (bench/NOTES-pg.md).  A trigger (a foreign key to or from the table
+ * is two), a rule, row security, inheritance or a column we do not know
+ * would see a delete and an insert or lose what it holds, and a role may
+ * have the right to update the table but not to delete from or insert
+ * into it: such a table is rewritten by UPDATE as before.  Both counts
+ * must equal the rows read, and the primary key refuses a row copied back
  * twice, so no row is lost or made up; it is all in the caller's
  * transaction. */
 static int direct_allowed(rewrite_run *w, bool *ok, rs_error *err)
@@ -2030,55 +2042,30 @@ static int direct_allowed(rewrite_run *w, bool *ok, rs_error *err)
 static int direct_delete_send(rewrite_run *w, rs_error *err)
 {
 	const rs_content_table_info *t = rs_content_info(w->table);
-	const char *c2 = t->ncells > 1 ? t->columns[1] : NULL;
-	char sql[256];
+	char sql[256], any[128];
 
-	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s IS NOT NULL%s%s%s",
-	    t->table, t->columns[0], c2 ? " OR " : "", c2 ? c2 : "",
-	    c2 ? " IS NOT NULL" : "");
+	cells_present(t, any, sizeof any);
+	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s", t->table, any);
 	if (pq.PQsendQuery(w->s->conn, sql) != 1)
 		return pg_fail(w->s, NULL, _("rewriting encrypted values"), err);
 	return RS_OK;
-}
-
-/* The DELETE's end, even after a failure (the connection must be idle);
- * *rows gets how many rows it deleted. */
-static int direct_delete_wait(rewrite_run *w, int rc, uint64_t *rows,
-    rs_error *err)
-{
-	PGresult *res;
-
-	while ((res = pq.PQgetResult(w->s->conn)) != NULL) {
-		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = pg_fail(w->s, res, _("rewriting encrypted values"),
-			    err);
-		else if (rc == RS_OK)
-			*rows = strtoull(pq.PQcmdTuples(res), NULL, 10);
-		pq.PQclear(res);
-	}
-	return rc;
 }
 
 /* The end of the one COPY: it must have written every row read. */
 static int direct_end(rewrite_run *w, int rc, uint64_t deleted,
     rs_error *err)
 {
-	const char *what = _("rewriting encrypted values");
-	char count[32];
-	PGresult *res;
+	uint64_t written = 0;
+	char got[32], want[32];
 
-	rc = copy_close(w, rc, err);
-	snprintf(count, sizeof count, "%" PRIu64, w->total);
-	while ((res = pq.PQgetResult(w->s->conn)) != NULL) {
-		if (rc == RS_OK && pq.PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = pg_fail(w->s, res, what, err);
-		else if (rc == RS_OK && strcmp(pq.PQcmdTuples(res), count) != 0)
-			rc = rs_err(err, RS_ERR_DATABASE, _("%s wrote %s of "
-			    "%s rows of %s during the key change"),
-			    w->s->description, pq.PQcmdTuples(res), count,
-			    rs_content_info(w->table)->table);
-		pq.PQclear(res);
-	}
+	rc = copy_finish(w->s, copy_close(w, rc, err),
+	    _("rewriting encrypted values"), &written, err);
+	snprintf(got, sizeof got, "%" PRIu64, written);
+	snprintf(want, sizeof want, "%" PRIu64, w->total);
+	if (rc == RS_OK && written != w->total)
+		rc = rs_err(err, RS_ERR_DATABASE, _("%s wrote %s of %s rows of "
+		    "%s during the key change"), w->s->description, got, want,
+		    rs_content_info(w->table)->table);
 	if (rc == RS_OK && w->total != deleted)
 		rc = rs_err(err, RS_ERR_NOT_FOUND, _("rows of %s are gone from "
 		    "%s during the key change"),
@@ -2172,7 +2159,9 @@ static int direct_rewrite(rewrite_run *w, rs_error *err)
 
 	if (rc == RS_OK) {
 		rc = reader_open(w, w->s->cfg, err);
-		rc = direct_delete_wait(w, rc, &deleted, err);
+		/* Even after a failure: the connection must be idle. */
+		rc = copy_finish(w->s, rc, _("rewriting encrypted values"),
+		    &deleted, err);
 	}
 	if (rc == RS_OK)
 		rc = copy_begin(w, err);
