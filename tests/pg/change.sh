@@ -130,23 +130,35 @@ t_equal damaged_content_as_it_was "$(content)" "$DAMAGED"
 pg_sql $DB "$flip" >/dev/null
 unchanged damaged
 
+# pg_counter COUNTER TABLE: the server's statistics counter (n_tup_del, ...) of
+# TABLE.  They arrive once the change's connection has closed.
+pg_counter() {
+	pg_sql "$DB" "SELECT $1 FROM pg_stat_user_tables WHERE relname = '$2'"
+}
+
+# shellcheck disable=SC2317  # run by t_until
+stat_above() {
+	[ "$(pg_counter "$1" "$2")" -gt "$3" ]
+}
+
+# t_stat_grew NAME COUNTER TABLE BEFORE WHY: a check that the counter of
+# TABLE grew past BEFORE within 10 s.
+t_stat_grew() {
+	if t_until 10 stat_above "$2" "$3" "$4"; then
+		t_ok "$1"
+	else
+		t_fail "$1" "$5"
+	fi
+}
+
 # And the change still works afterwards.
-DELETED=$(pg_sql $DB "SELECT n_tup_del FROM pg_stat_user_tables WHERE relname = 'datasources'")
+DELETED=$(pg_counter n_tup_del datasources)
 t_expect_exit 0 change_after_all "$RSKEYMGMT" -c "$CONF" --reencrypt --yes
 t_expect_exit 0 change_after_all_readable "$RSKEYMGMT" -c "$CONF" --verify
 t_grep change_after_all_counts "$T_OUT" "$N readable, 0 unreadable"
 
-# shellcheck disable=SC2317  # run by t_until
-rows_deleted_since() {
-	[ "$(pg_sql "$DB" "SELECT n_tup_del > $1 FROM pg_stat_user_tables
-	    WHERE relname = 'datasources'")" = t ]
-}
-# The server's statistics arrive after our connection closes.
-if t_until 10 rows_deleted_since "$DELETED"; then
-	t_ok direct_rows_copied_back
-else
-	t_fail direct_rows_copied_back "no datasources row was deleted and copied back"
-fi
+t_stat_grew direct_rows_copied_back n_tup_del datasources "$DELETED" \
+    "no datasources row was deleted and copied back"
 
 # A role that may update the content but not delete from it (nor own
 # it): the change still works, by UPDATE.
@@ -157,20 +169,12 @@ printf '*:*:*:rsupdater:Upd4ter-Pw\n' >>"$PGPASSFILE"
 cp "$CONF" "$T_TMP/conf.rsadmin"
 sed -i "s/^\(connection *=.*\)user=[^ ]*/\1user=rsupdater/" "$CONF"
 t_grep updater_in_config "$CONF" "user=rsupdater"
-UPDATED=$(pg_sql $DB "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'subscriptions'")
+UPDATED=$(pg_counter n_tup_upd subscriptions)
 t_expect_exit 0 change_without_delete_right "$RSKEYMGMT" -c "$CONF" --reencrypt --yes
 t_expect_exit 0 without_delete_right_readable "$RSKEYMGMT" -c "$CONF" --verify
 t_grep without_delete_right_counts "$T_OUT" "$N readable, 0 unreadable"
-# shellcheck disable=SC2317  # run by t_until
-rows_updated_since() {
-	[ "$(pg_sql "$DB" "SELECT n_tup_upd > $1 FROM pg_stat_user_tables
-	    WHERE relname = 'subscriptions'")" = t ]
-}
-if t_until 10 rows_updated_since "$UPDATED"; then
-	t_ok without_delete_right_updates
-else
-	t_fail without_delete_right_updates "the subscriptions were not updated"
-fi
+t_stat_grew without_delete_right_updates n_tup_upd subscriptions "$UPDATED" \
+    "the subscriptions were not updated"
 cp "$T_TMP/conf.rsadmin" "$CONF"
 
 # What an admin added: a table whose rows point at data sources (deleted
