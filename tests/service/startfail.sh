@@ -39,7 +39,7 @@ else
 fi
 tui_keys Tab Right Enter
 t_screen tui_box_says_did_not_start "did not start" 30
-t_screen tui_box_gives_reason "account rsnosuchacct of"
+t_screen tui_box_gives_reason "start-failed: the service"
 tui_keys Enter
 if tui_wait_gone "The operation did not complete."; then
 	t_ok tui_box_closed
